@@ -1,0 +1,287 @@
+"""Money: ``Decimal`` amounts at their currency's precision, and the arithmetic of refunds.
+
+Precision comes from the CLDR data in babel (JPY 0, EUR 2, KWD 3 decimals); rounding is ``ROUND_HALF_UP``.
+Floats are refused everywhere: build amounts from strings, e.g. ``Decimal("19.99")``.
+
+Functions that split money (``allocate``, ``spread_order_discount``, ``paid_for_units``) work in whole minor
+units with exact fractions, so their parts always add up to the whole to the last cent.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import lru_cache
+from math import floor
+
+from babel.core import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_precision, is_currency
+
+from .facts import OrderLineFacts
+
+__all__ = [
+    "Money",
+    "allocate",
+    "currency_precision",
+    "paid_for_units",
+    "quantize",
+    "refundable_amount",
+    "spread_order_discount",
+    "to_decimal",
+]
+
+
+@lru_cache(maxsize=256)
+def currency_precision(currency: str) -> int:
+    """Number of decimals of ``currency`` (an ISO 4217 code such as ``"EUR"``)."""
+    if not isinstance(currency, str) or not is_currency(currency):
+        hint = ""
+        if isinstance(currency, str) and is_currency(currency.strip().upper()):
+            hint = f" (did you mean {currency.strip().upper()!r}? codes are upper case)"
+        raise ValueError(
+            f"Unknown currency {currency!r}{hint}: use an ISO 4217 code such as 'EUR', 'USD', 'JPY' or 'CNY'."
+        )
+    return get_currency_precision(currency)
+
+
+def to_decimal(value: Decimal | int, name: str = "amount") -> Decimal:
+    """``value`` as a finite ``Decimal``; ``int`` is accepted, ``float`` is not (it cannot hold cents)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        if isinstance(value, float):
+            raise TypeError(
+                f"{name} must be a Decimal, not float {value!r}: floats cannot represent money exactly; "
+                f"write Decimal({str(value)!r}) instead."
+            )
+        raise TypeError(f"{name} must be a Decimal (or int), not {type(value).__name__} {value!r}.")
+    result = Decimal(value)
+    if not result.is_finite():
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return result
+
+
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-currency_precision(currency))
+
+
+def quantize(amount: Decimal | int, currency: str) -> Decimal:
+    """``amount`` rounded half up to the precision of ``currency``: ``2.345`` EUR -> ``2.35``."""
+    return to_decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
+
+
+def _exact(amount: Decimal | int, currency: str, name: str) -> Decimal:
+    """``amount``, checked to need no rounding in ``currency``: splitting money must never lose cents."""
+    value = to_decimal(amount, name)
+    rounded = quantize(value, currency)
+    if rounded != value:
+        raise ValueError(
+            f"{name} {value} has more decimals than {currency} allows ({currency_precision(currency)}); "
+            f"round it first with quantize({value!r}, {currency!r}) -> {rounded}."
+        )
+    return rounded
+
+
+def _to_minor(amount: Decimal, currency: str) -> int:
+    return int(amount.scaleb(currency_precision(currency)))
+
+
+def _from_minor(units: int, currency: str) -> Decimal:
+    return Decimal(units).scaleb(-currency_precision(currency)).quantize(_exponent(currency))
+
+
+def _round_half_up(value: Fraction) -> int:
+    """Nearest integer to ``value``, halves away from zero (as ``ROUND_HALF_UP`` does)."""
+    magnitude = floor(abs(value) + Fraction(1, 2))
+    return magnitude if value >= 0 else -magnitude
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in a currency, already at the currency's precision (round with :func:`quantize` first)."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", _exact(self.amount, self.currency, "Money amount"))
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(Decimal(0), currency)
+
+    def _same_currency(self, other: object, operation: str) -> "Money":
+        if not isinstance(other, Money):
+            raise TypeError(
+                f"Cannot {operation} Money and {type(other).__name__}; wrap the amount in Money first."
+            )
+        if other.currency != self.currency:
+            raise ValueError(
+                f"Cannot {operation} {self.currency} and {other.currency}: convert to one currency first."
+            )
+        return other
+
+    def __add__(self, other: "Money") -> "Money":
+        return Money(self.amount + self._same_currency(other, "add").amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        return Money(self.amount - self._same_currency(other, "subtract").amount, self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: "Money") -> bool:
+        return self.amount < self._same_currency(other, "compare").amount
+
+    def __le__(self, other: "Money") -> bool:
+        return self.amount <= self._same_currency(other, "compare").amount
+
+    def __gt__(self, other: "Money") -> bool:
+        return self.amount > self._same_currency(other, "compare").amount
+
+    def __ge__(self, other: "Money") -> bool:
+        return self.amount >= self._same_currency(other, "compare").amount
+
+    def format(self, locale: str = "en") -> str:
+        """The amount for people, e.g. ``"€1,234.50"`` in ``en``, ``"¥199.00"`` for CNY in ``zh_Hans_CN``."""
+        return format_currency(self.amount, self.currency, locale=_parse_locale(locale))
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def _parse_locale(locale: str) -> Locale:
+    try:
+        if not isinstance(locale, str) or not locale.strip():
+            raise ValueError(locale)
+        return Locale.parse(locale.strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError) as error:
+        raise ValueError(
+            f"Unknown locale {locale!r}: use a CLDR locale identifier such as 'en', 'de_DE' or 'zh_Hans_CN'."
+        ) from error
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """Split ``total`` over ``weights`` proportionally, in minor units, by the largest-remainder method.
+
+    Each part gets the floor of its exact share; the minor units left over go one each to the parts with the
+    largest fractional remainders (the earlier part wins a tie). The parts sum exactly to ``total``. All-zero
+    weights split equally; a negative total is split like its absolute value and every part negated.
+    """
+    exact_total = _exact(total, currency, "total")
+    if not weights:
+        raise ValueError("allocate needs at least one weight to split the total over; got an empty sequence.")
+    fractions_of_weights = []
+    for index, weight in enumerate(weights):
+        value = to_decimal(weight, f"weight #{index}")
+        if value < 0:
+            raise ValueError(f"weight #{index} is {value}: weights must be zero or positive.")
+        fractions_of_weights.append(Fraction(value))
+    if not any(fractions_of_weights):
+        fractions_of_weights = [Fraction(1)] * len(weights)
+
+    units = _to_minor(exact_total, currency)
+    sign, units = (-1 if units < 0 else 1), abs(units)
+    weight_sum = sum(fractions_of_weights)
+    shares = [units * weight / weight_sum for weight in fractions_of_weights]
+    parts = [floor(share) for share in shares]
+    left_over = units - sum(parts)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    for index in by_remainder[:left_over]:
+        parts[index] += 1
+    return [_from_minor(sign * part, currency) for part in parts]
+
+
+def spread_order_discount(line_totals: Sequence[Decimal], discount: Decimal, currency: str) -> list[Decimal]:
+    """What was paid per line once an order-level ``discount`` is spread over lines in proportion to totals.
+
+    No line goes below zero and the result sums exactly to ``sum(line_totals) - discount``.
+    """
+    totals = [_exact(total, currency, f"line total #{index}") for index, total in enumerate(line_totals)]
+    for index, total in enumerate(totals):
+        if total < 0:
+            raise ValueError(f"line total #{index} is {total}: line totals must be zero or positive.")
+    exact_discount = _exact(discount, currency, "discount")
+    if exact_discount < 0:
+        raise ValueError(f"discount is {exact_discount}: pass the discount as a positive amount to subtract.")
+    if exact_discount > sum(totals, Decimal(0)):
+        raise ValueError(
+            f"discount {exact_discount} exceeds the lines' total {sum(totals, Decimal(0))}: "
+            "an order-level discount can at most make the order free."
+        )
+    if not totals:
+        return []
+    # Weighting by line totals keeps each share <= its line: floor/ceil of d*t/T never exceeds t if d <= T.
+    shares = allocate(exact_discount, totals, currency)
+    return [total - share for total, share in zip(totals, shares, strict=True)]
+
+
+def _check_count(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}.")
+    return value
+
+
+def paid_for_units(
+    line_paid_total: Decimal,
+    line_quantity: int,
+    quantity: int,
+    currency: str,
+    already_counted: int = 0,
+) -> Decimal:
+    """The share of a line's paid total for ``quantity`` units, after ``already_counted`` units.
+
+    Computed as ``q(total * (already + quantity) / n) - q(total * already / n)``: cumulative rounding, so
+    however the units are split over partial returns, the parts add up exactly to the line's paid total.
+    """
+    paid = _exact(line_paid_total, currency, "line_paid_total")
+    if paid < 0:
+        raise ValueError(f"line_paid_total is {paid}: what a customer paid cannot be negative.")
+    n = _check_count(line_quantity, "line_quantity")
+    count = _check_count(quantity, "quantity")
+    already = _check_count(already_counted, "already_counted")
+    if n < 1:
+        raise ValueError(f"line_quantity is {n}: a line has at least one unit.")
+    if already < 0 or count < 0:
+        raise ValueError(f"quantity ({count}) and already_counted ({already}) must be zero or positive.")
+    if already + count > n:
+        raise ValueError(
+            f"Cannot count {count} more unit(s) of a {n}-unit line after {already} were already counted: "
+            f"at most {n - already} remain."
+        )
+    units = Fraction(_to_minor(paid, currency))
+    upto = _round_half_up(units * (already + count) / n)
+    before = _round_half_up(units * already / n)
+    return _from_minor(upto - before, currency)
+
+
+def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Decimal:
+    """What may be refunded for ``quantity`` more units of ``line``.
+
+    The units' share of the paid total (units already returned counted first), but never more than what is
+    left after the line's earlier refunds, and never below zero.
+    """
+    count = _check_count(quantity, "quantity")
+    if line.quantity_returned < 0 or line.quantity_returned > line.quantity:
+        raise ValueError(
+            f"Line {line.line_id!r} has quantity_returned {line.quantity_returned}, "
+            f"outside 0..{line.quantity}."
+        )
+    remaining = line.quantity - line.quantity_returned
+    if remaining == 0:
+        raise ValueError(
+            f"Line {line.line_id!r} has no units left to return: all {line.quantity} are returned."
+        )
+    if not 1 <= count <= remaining:
+        raise ValueError(
+            f"Cannot return {count} unit(s) of line {line.line_id!r}: {remaining} of {line.quantity} remain, "
+            f"so ask for 1 to {remaining}."
+        )
+    refunded = _exact(line.refunded_amount, currency, "refunded_amount")
+    if refunded < 0:
+        raise ValueError(
+            f"Line {line.line_id!r} has refunded_amount {refunded}: it must be zero or positive."
+        )
+    share = paid_for_units(
+        line.paid_total, line.quantity, count, currency, already_counted=line.quantity_returned
+    )
+    left = _exact(line.paid_total, currency, "paid_total") - refunded
+    return max(min(share, left), Decimal(0)).quantize(_exponent(currency))

@@ -1,0 +1,1 @@
+"""The policy language: documents, validation, evaluation, windows and business days, fee math, traces."""
