@@ -1,0 +1,254 @@
+"""Decisions and their traces, and how matched rules' actions become a decision.
+
+Rules run best-ranked first (priority descending, then document position). Every action writes a *setting*; the first
+write of a setting wins, later writes are recorded as overridden by the winner. Both engines feed the same
+:class:`SettingsBuilder`, so they can differ only in which rules they find matching.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ..domain.facts import CaseKind
+from .actions import WAIVED, SlaSetting, WindowSetting
+from .calendar import Anchor
+from .document import Rule
+from .fees import FeeCap, FeeSpec, Settlement
+
+ALL_FEES_SETTING = "fee:*"
+DEFAULTS = "defaults"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionTrace:
+    """One condition of a rule as evaluated: the variable's actual value and whether the condition held."""
+
+    variable: str
+    operator: str
+    expected: Any
+    actual: Any
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    rule_id: str
+    priority: int
+    matched: bool
+    conditions: tuple[ConditionTrace, ...] = ()
+    decided: tuple[str, ...] = ()
+    """Settings this rule decided."""
+    overridden: tuple[tuple[str, str], ...] = ()
+    """(setting, winning rule id) for writes of this rule that a better-ranked rule had already made."""
+
+
+class SettingsBuilder:
+    """Collects the settings written by matching rules, first writer wins; implements actions.SettingSink."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.decided_by: dict[str, str] = {}
+        self._rule: Rule | None = None
+        self._decided: list[str] = []
+        self._overridden: list[tuple[str, str]] = []
+        self.traces: list[RuleTrace] = []
+
+    def begin(self, rule: Rule) -> None:
+        self._rule = rule
+        self._decided = []
+        self._overridden = []
+
+    def write(self, setting: str, value: Any) -> None:
+        assert self._rule is not None, "write() outside a rule"
+        if setting in self.values:
+            self._overridden.append((setting, self.decided_by[setting]))
+            return
+        if setting.startswith("fee:") and ALL_FEES_SETTING in self.values:
+            self._overridden.append((setting, self.decided_by[ALL_FEES_SETTING]))
+            return
+        self.values[setting] = value
+        self.decided_by[setting] = self._rule.id
+        self._decided.append(setting)
+
+    def end(self, matched: bool, conditions: tuple[ConditionTrace, ...] = ()) -> None:
+        assert self._rule is not None
+        self.traces.append(
+            RuleTrace(
+                self._rule.id,
+                self._rule.priority,
+                matched,
+                conditions,
+                tuple(self._decided),
+                tuple(self._overridden),
+            )
+        )
+        self._rule = None
+
+    def fees(self) -> tuple[FeeSpec, ...]:
+        """Fees in force (waived ones dropped), each tagged with the rule that set it."""
+        result = []
+        for setting, value in self.values.items():
+            if setting.startswith("fee:") and value != WAIVED:
+                spec: FeeSpec = value
+                result.append(
+                    FeeSpec(spec.code, spec.kind, spec.amount, spec.scope, spec.cap, self.decided_by[setting])
+                )
+        return tuple(result)
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    line_id: str
+    quantity: int
+    eligible: bool
+    reasons: tuple[str, ...]
+    """Customer-facing reason codes: why the line is not eligible, or the allow reason."""
+    window: WindowSetting | None
+    window_anchor: Anchor | None
+    window_ends_at: datetime | None
+    fees: tuple[FeeSpec, ...]
+    fee_cap: FeeCap | None
+    resolutions: tuple[str, ...]
+    store_credit_bonus: Decimal
+    review_required: bool
+    photos_required: int
+    warranty_months: int
+    warranty_ends_at: datetime | None
+    in_warranty: bool | None
+    sla: SlaSetting
+    escalation_path: str
+    refundable: Decimal
+    decided_by: Mapping[str, str]
+    trace: tuple[RuleTrace, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseDecision:
+    kind: CaseKind
+    currency: str
+    lines: tuple[LineDecision, ...]
+    eligible: bool
+    review_required: bool
+    photos_required: int
+    resolutions: tuple[str, ...]
+    store_credit_bonus: Decimal
+    settlement: Settlement
+    store_credit_amount: Decimal
+    sla: SlaSetting
+    escalation_path: str
+    policy_version: int | None = None
+    decided_at: datetime | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def eligible_lines(self) -> tuple[LineDecision, ...]:
+        return tuple(line for line in self.lines if line.eligible)
+
+    def to_dict(self, *, with_trace: bool = True) -> dict[str, Any]:
+        """JSON-ready form (Decimals as strings, instants as ISO 8601)."""
+        return _jsonable(
+            {
+                "kind": self.kind.value,
+                "policy_version": self.policy_version,
+                "decided_at": self.decided_at,
+                "currency": self.currency,
+                "eligible": self.eligible,
+                "review_required": self.review_required,
+                "photos_required": self.photos_required,
+                "resolutions": list(self.resolutions),
+                "store_credit_bonus": self.store_credit_bonus,
+                "refund": {
+                    "gross": self.settlement.gross,
+                    "fees": [
+                        {"code": c.code, "amount": c.amount, "line_id": c.line_id, "rule": c.rule_id}
+                        for c in self.settlement.charges
+                    ],
+                    "fees_total": self.settlement.fees_total,
+                    "net": self.settlement.net,
+                    "net_by_line": dict(self.settlement.net_by_line),
+                    "store_credit": self.store_credit_amount,
+                },
+                "sla": {
+                    "first_response_hours": self.sla.first_response_hours,
+                    "resolution_working_days": self.sla.resolution_working_days,
+                },
+                "escalation_path": self.escalation_path,
+                "notes": list(self.notes),
+                "lines": [_line_dict(line, with_trace) for line in self.lines],
+            }
+        )
+
+
+def _line_dict(line: LineDecision, with_trace: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "line_id": line.line_id,
+        "quantity": line.quantity,
+        "eligible": line.eligible,
+        "reasons": list(line.reasons),
+        "window": None
+        if line.window is None
+        else {
+            "days": line.window.days,
+            "anchor": line.window.anchor.value,
+            "day_kind": line.window.day_kind.value,
+            "anchor_used": line.window_anchor.value if line.window_anchor else None,
+            "ends_at": line.window_ends_at,
+        },
+        "fees": [
+            {
+                "code": f.code,
+                "kind": f.kind.value,
+                "amount": f.amount,
+                "scope": f.scope.value,
+                "cap": f.cap,
+                "rule": f.rule_id,
+            }
+            for f in line.fees
+        ],
+        "resolutions": list(line.resolutions),
+        "review_required": line.review_required,
+        "photos_required": line.photos_required,
+        "warranty": {
+            "months": line.warranty_months,
+            "ends_at": line.warranty_ends_at,
+            "in_warranty": line.in_warranty,
+        },
+        "refundable": line.refundable,
+        "decided_by": dict(line.decided_by),
+    }
+    if with_trace:
+        data["trace"] = [
+            {
+                "rule": t.rule_id,
+                "priority": t.priority,
+                "matched": t.matched,
+                "decided": list(t.decided),
+                "overridden": [{"setting": s, "by": by} for s, by in t.overridden],
+                "conditions": [
+                    {
+                        "variable": c.variable,
+                        "operator": c.operator,
+                        "expected": c.expected,
+                        "actual": c.actual,
+                        "passed": c.passed,
+                    }
+                    for c in t.conditions
+                ],
+            }
+            for t in line.trace
+        ]
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

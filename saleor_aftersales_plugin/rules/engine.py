@@ -1,0 +1,527 @@
+"""Evaluating a policy against a case.
+
+Two engines find the matching rules:
+
+* the **reference** engine runs business-rules' own ``run`` for each rule over the generated
+  ``PolicyVariables``/``PolicyActions`` classes: business-rules is the definition of what a condition means;
+* the **compiled** engine turns each condition tree into closures once per policy, computes each variable at most once
+  per line and records the actual value of every condition for the trace. A differential property test proves both
+  agree; ``bench/rules.py`` measures the difference in speed.
+
+Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies the checks that follow the rules
+(window, quantity available, warranty) and the money.
+"""
+
+import calendar as stdlib_calendar
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from business_rules.engine import run as business_rules_run
+from business_rules.operators import BooleanType, NumericType, SelectMultipleType, SelectType, StringType
+
+from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, Resolution
+from ..domain.money import quantize, refundable_amount
+from .actions import PolicyActions, SlaSetting
+from .calendar import Anchor, DayKind, resolve_anchor
+from .decision import DEFAULTS, CaseDecision, ConditionTrace, LineDecision, SettingsBuilder
+from .document import Policy, Rule
+from .fees import FeeCap, FeeScope, FeeSpec, settle
+from .variables import VARIABLES, LineContext, PolicyVariables
+
+# Customer-facing reason codes produced by the engine itself (rules add their own through allow/deny).
+REASON_WINDOW_EXPIRED = "window_expired"
+REASON_NOT_FULFILLED = "not_fulfilled"
+REASON_QUANTITY_NOT_AVAILABLE = "quantity_not_available"
+REASON_RESOLUTION_NOT_OFFERED = "resolution_not_offered"
+REASON_NOT_ELIGIBLE = "not_eligible"
+ENGINE_REASONS = {
+    REASON_WINDOW_EXPIRED: "The return window for this item has ended.",
+    REASON_NOT_FULFILLED: "This item has not been shipped yet.",
+    REASON_QUANTITY_NOT_AVAILABLE: "More units were requested than were delivered and not yet returned.",
+    REASON_RESOLUTION_NOT_OFFERED: "The requested resolution is not offered for this item.",
+    REASON_NOT_ELIGIBLE: "This item cannot be returned under the shop's policy.",
+}
+
+WINDOW_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE})
+LINE_CHECK_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR})
+
+
+# --- the compiled evaluator ------------------------------------------------------------------------------------
+
+Values = dict[str, Any]
+Predicate = Callable[[Values], bool]
+_EPSILON = NumericType.EPSILON
+
+
+class _LineValues(dict):
+    """Variable values of one line, each computed on first use."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: LineContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def __missing__(self, name: str) -> Any:
+        spec = VARIABLES[name]
+        value = _CASTS[spec.field_type](spec.getter(self.context))
+        self[name] = value
+        return value
+
+
+def _numeric(value: Any) -> Decimal:
+    return NumericType._assert_valid_value_and_cast(value)
+
+
+def _string(value: Any) -> str:
+    value = value or ""
+    if not isinstance(value, str):
+        raise AssertionError(f"{value} is not a valid string type.")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise AssertionError(f"{value} is not a valid boolean type")
+    return value
+
+
+def _lowered(values: Any) -> tuple[Any, ...]:
+    return tuple(v.lower() if isinstance(v, str) else v for v in values)
+
+
+_CASTS: dict[type, Callable[[Any], Any]] = {
+    NumericType: _numeric,
+    StringType: _string,
+    BooleanType: _boolean,
+    SelectType: _lowered,
+    SelectMultipleType: _lowered,
+}
+
+
+def _leaf(name: str, operator: str, expected: Any) -> Predicate:
+    """One condition as a closure with the same meaning as business-rules' operator."""
+    field_type = VARIABLES[name].field_type
+    if field_type is NumericType:
+        other = _numeric(expected)
+        numeric_ops: dict[str, Predicate] = {
+            "equal_to": lambda v: abs(v[name] - other) <= _EPSILON,
+            "greater_than": lambda v: (v[name] - other) > _EPSILON,
+            "greater_than_or_equal_to": lambda v: (
+                (v[name] - other) > _EPSILON or abs(v[name] - other) <= _EPSILON
+            ),
+            "less_than": lambda v: (other - v[name]) > _EPSILON,
+            "less_than_or_equal_to": lambda v: (
+                (other - v[name]) > _EPSILON or abs(v[name] - other) <= _EPSILON
+            ),
+        }
+        return numeric_ops[operator]
+    if field_type is StringType:
+        if operator == "non_empty":
+            return lambda v: bool(v[name])
+        text = _string(expected)
+        if operator == "matches_regex":
+            search = re.compile(text).search
+            return lambda v: search(v[name]) is not None
+        lowered = text.lower()
+        string_ops: dict[str, Predicate] = {
+            "equal_to": lambda v: v[name] == text,
+            "equal_to_case_insensitive": lambda v: v[name].lower() == lowered,
+            "starts_with": lambda v: v[name].startswith(text),
+            "ends_with": lambda v: v[name].endswith(text),
+            "contains": lambda v: text in v[name],
+        }
+        return string_ops[operator]
+    if field_type is BooleanType:
+        return (lambda v: v[name]) if operator == "is_true" else (lambda v: not v[name])
+    if field_type is SelectType:
+        item = expected.lower() if isinstance(expected, str) else expected
+        if operator == "contains":
+            return lambda v: item in v[name]
+        return lambda v: item not in v[name]
+    # SelectMultipleType: business-rules compares element by element, case-insensitively for text.
+    wanted = _lowered(expected)
+    wanted_set = frozenset(wanted)
+    multiple_ops: dict[str, Predicate] = {
+        "contains_all": lambda v: wanted_set.issubset(v[name]),
+        "is_contained_by": lambda v: wanted_set.issuperset(v[name]),
+        "shares_at_least_one_element_with": lambda v: not wanted_set.isdisjoint(v[name]),
+        "shares_exactly_one_element_with": lambda v: sum(1 for w in wanted if w in v[name]) == 1,
+        "shares_no_elements_with": lambda v: wanted_set.isdisjoint(v[name]),
+    }
+    return multiple_ops[operator]
+
+
+def _compile(conditions: Mapping[str, Any]) -> Predicate:
+    if "all" in conditions:
+        parts = tuple(_compile(c) for c in conditions["all"])
+        if len(parts) == 1:
+            return parts[0]
+        return lambda v: all(part(v) for part in parts)
+    if "any" in conditions:
+        parts = tuple(_compile(c) for c in conditions["any"])
+        if len(parts) == 1:
+            return parts[0]
+        return lambda v: any(part(v) for part in parts)
+    return _leaf(conditions["name"], conditions["operator"], conditions.get("value"))
+
+
+def _explain(conditions: Mapping[str, Any], values: Values, out: list[ConditionTrace]) -> bool:
+    """Evaluate every leaf (no short-circuit) so the trace shows each actual value; same truth as _compile."""
+    if "all" in conditions:
+        results = [_explain(c, values, out) for c in conditions["all"]]
+        return all(results)
+    if "any" in conditions:
+        results = [_explain(c, values, out) for c in conditions["any"]]
+        return any(results)
+    name, operator, expected = conditions["name"], conditions["operator"], conditions.get("value")
+    passed = bool(_leaf(name, operator, expected)(values))
+    actual = values[name]
+    out.append(
+        ConditionTrace(
+            name, operator, expected, list(actual) if isinstance(actual, tuple) else actual, passed
+        )
+    )
+    return passed
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    predicate: Predicate
+    actions: tuple[tuple[Callable[..., None], Mapping[str, Any]], ...]
+
+
+class CompiledPolicy:
+    """A policy with its conditions compiled once; decide() is safe to call from many threads."""
+
+    def __init__(self, policy: Policy) -> None:
+        from .actions import ACTIONS
+
+        self.policy = policy
+        self._rules = tuple(
+            _CompiledRule(
+                rule,
+                _compile(rule.conditions),
+                tuple((ACTIONS[a["name"]].apply, a.get("params") or {}) for a in rule.actions),
+            )
+            for rule in policy.ranked_rules
+        )
+
+    def settings_for(self, context: LineContext, *, explain: bool = True) -> SettingsBuilder:
+        builder = SettingsBuilder()
+        values = _LineValues(context)
+        for compiled in self._rules:
+            builder.begin(compiled.rule)
+            if explain:
+                trace: list[ConditionTrace] = []
+                matched = _explain(compiled.rule.conditions, values, trace)
+                conditions = tuple(trace)
+            else:
+                matched = compiled.predicate(values)
+                conditions = ()
+            if matched:
+                for apply, params in compiled.actions:
+                    apply(builder, params)
+            builder.end(matched, conditions)
+        return builder
+
+    def decide(
+        self, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
+    ) -> CaseDecision:
+        return _decide(
+            self.policy, facts, lambda ctx: self.settings_for(ctx, explain=explain), policy_version
+        )
+
+
+def reference_settings(policy: Policy, context: LineContext) -> SettingsBuilder:
+    """Which rules match, decided by business-rules' own engine."""
+    builder = SettingsBuilder()
+    variables = PolicyVariables(context)
+    actions = PolicyActions(builder)
+    for rule in policy.ranked_rules:
+        builder.begin(rule)
+        matched = business_rules_run(rule.as_business_rule(), variables, actions)
+        builder.end(matched)
+    return builder
+
+
+def decide_reference(policy: Policy, facts: CaseFacts, *, policy_version: int | None = None) -> CaseDecision:
+    return _decide(policy, facts, lambda ctx: reference_settings(policy, ctx), policy_version)
+
+
+_compiled_cache: dict[int, CompiledPolicy] = {}
+
+
+def decide(
+    policy: Policy, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
+) -> CaseDecision:
+    """Decide a case with the compiled engine (compiled once per Policy object)."""
+    compiled = _compiled_cache.get(id(policy))
+    if compiled is None or compiled.policy is not policy:
+        compiled = _compiled_cache[id(policy)] = CompiledPolicy(policy)
+    return compiled.decide(facts, explain=explain, policy_version=policy_version)
+
+
+# --- from settings to a decision --------------------------------------------------------------------------------
+
+
+def _decide(
+    policy: Policy,
+    facts: CaseFacts,
+    settings_for: Callable[[LineContext], SettingsBuilder],
+    policy_version: int | None,
+) -> CaseDecision:
+    currency = (facts.order.currency or policy.defaults.currency).upper()
+    lines = []
+    for request in facts.lines:
+        line = facts.order.line(request.line_id)
+        context = LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
+        lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency))
+    return _case_decision(policy, facts, tuple(lines), currency, policy_version)
+
+
+def _line_decision(
+    policy: Policy,
+    facts: CaseFacts,
+    line: OrderLineFacts,
+    request: LineRequest,
+    builder: SettingsBuilder,
+    currency: str,
+) -> LineDecision:
+    defaults = policy.defaults
+    values = builder.values
+    decided_by = dict(builder.decided_by)
+
+    def setting(name: str, default: Any) -> Any:
+        if name in values:
+            return values[name]
+        decided_by[name] = DEFAULTS
+        return default
+
+    eligibility = values.get("eligibility")
+    if eligibility is None:
+        decided_by["eligibility"] = DEFAULTS
+    allowed = defaults.eligible if eligibility is None else eligibility.allowed
+    reasons: list[str] = []
+    if not allowed:
+        reasons.append(eligibility.reason if eligibility is not None else REASON_NOT_ELIGIBLE)
+
+    window = setting("window", defaults.window)
+    resolutions = setting("resolutions", defaults.resolutions)
+    warranty_months = setting("warranty_months", defaults.warranty_months)
+    order = facts.order
+    delivered_at = line.delivered_at or order.delivered_at
+    fulfilled_at = line.fulfilled_at or order.fulfilled_at
+
+    window_anchor = window_ends_at = None
+    if facts.kind in WINDOW_KINDS:
+        window_anchor, anchor_at = resolve_anchor(
+            window.anchor, delivered_at=delivered_at, fulfilled_at=fulfilled_at, ordered_at=order.created_at
+        )
+        window_ends_at = policy.calendar.window_end(anchor_at, window.days, window.day_kind)
+        if facts.now >= window_ends_at:
+            reasons.append(REASON_WINDOW_EXPIRED)
+
+    warranty_ends_at = in_warranty = None
+    if facts.kind is CaseKind.REPAIR:
+        _, warranty_start = resolve_anchor(
+            Anchor.DELIVERY, delivered_at=delivered_at, fulfilled_at=fulfilled_at, ordered_at=order.created_at
+        )
+        warranty_ends_at = _add_months(policy, warranty_start, warranty_months)
+        in_warranty = facts.now < warranty_ends_at
+
+    if facts.kind in LINE_CHECK_KINDS:
+        available = line.quantity_fulfilled - line.quantity_returned
+        if line.quantity_fulfilled <= 0:
+            reasons.append(REASON_NOT_FULFILLED)
+        elif request.quantity > available or request.quantity <= 0:
+            reasons.append(REASON_QUANTITY_NOT_AVAILABLE)
+    if request.resolution and request.resolution not in resolutions:
+        reasons.append(REASON_RESOLUTION_NOT_OFFERED)
+
+    eligible = not reasons
+    if eligible and eligibility is not None and eligibility.reason:
+        reasons.append(eligibility.reason)
+
+    refundable = Decimal(0)
+    if eligible and facts.kind in WINDOW_KINDS:
+        refundable = refundable_amount(line, request.quantity, currency)
+    fees = builder.fees()
+    return LineDecision(
+        line_id=line.line_id,
+        quantity=request.quantity,
+        eligible=eligible,
+        reasons=tuple(reasons),
+        window=window if facts.kind in WINDOW_KINDS else None,
+        window_anchor=window_anchor,
+        window_ends_at=window_ends_at,
+        fees=fees,
+        fee_cap=values.get("fee_cap"),
+        resolutions=tuple(resolutions),
+        store_credit_bonus=setting("store_credit_bonus", defaults.store_credit_bonus),
+        review_required=setting("review", defaults.review),
+        photos_required=setting("photos_required", defaults.photos_required),
+        warranty_months=warranty_months,
+        warranty_ends_at=warranty_ends_at,
+        in_warranty=in_warranty,
+        sla=setting("sla", policy.sla_for(facts.kind)),
+        escalation_path=setting("escalation_path", _default_escalation_path(policy)),
+        refundable=refundable,
+        decided_by=decided_by,
+        trace=tuple(builder.traces),
+    )
+
+
+def _add_months(policy: Policy, start: datetime, months: int) -> datetime:
+    """End of the warranty: the local day `months` after the start (clamped to the month's end), exclusive."""
+    local = policy.calendar.local_date(start)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, stdlib_calendar.monthrange(year, month)[1])
+    target = local.replace(year=year, month=month, day=day)
+    days = (target - local).days
+    return policy.calendar.window_end(start, days, DayKind.CALENDAR)
+
+
+def _default_escalation_path(policy: Policy) -> str:
+    if "default" in policy.escalation or not policy.escalation:
+        return "default"
+    return next(iter(policy.escalation))
+
+
+def _case_decision(
+    policy: Policy,
+    facts: CaseFacts,
+    lines: tuple[LineDecision, ...],
+    currency: str,
+    policy_version: int | None,
+) -> CaseDecision:
+    """The case takes the most restrictive value of its eligible lines; case-wide settings come from the best rule."""
+    eligible = tuple(line for line in lines if line.eligible)
+    basis = eligible or lines
+    resolutions = tuple(r.value for r in Resolution if all(r.value in line.resolutions for line in basis))
+
+    line_fees: dict[str, list[FeeSpec]] = {}
+    case_fees: dict[str, tuple[tuple[int, int], FeeSpec]] = {}
+    rank_of = {rule.id: rule.rank for rule in policy.rules}
+    cap: tuple[tuple[int, int], FeeCap] | None = None
+    money_lines = eligible if facts.kind in WINDOW_KINDS else ()
+    for line in money_lines:
+        for fee in line.fees:
+            if fee.scope is FeeScope.LINE:
+                line_fees.setdefault(line.line_id, []).append(fee)
+            else:
+                rank = rank_of[fee.rule_id]
+                if fee.code not in case_fees or rank < case_fees[fee.code][0]:
+                    case_fees[fee.code] = (rank, fee)
+        if line.fee_cap is not None:
+            rank = rank_of[line.decided_by["fee_cap"]]
+            if cap is None or rank < cap[0]:
+                cap = (rank, line.fee_cap)
+    settlement = settle(
+        currency,
+        {line.line_id: line.refundable for line in money_lines},
+        line_fees,
+        [fee for _, fee in sorted(case_fees.values(), key=lambda item: item[0])],
+        cap[1] if cap else None,
+    )
+    bonus = min((line.store_credit_bonus for line in eligible), default=policy.defaults.store_credit_bonus)
+    store_credit = quantize(settlement.net * (Decimal(100) + bonus) / Decimal(100), currency)
+    sla = _tightest_sla([line.sla for line in basis]) if basis else policy.sla_for(facts.kind)
+    escalation_path = _best_ranked(basis, "escalation_path", rank_of) or _default_escalation_path(policy)
+    return CaseDecision(
+        kind=facts.kind,
+        currency=currency,
+        lines=lines,
+        eligible=bool(eligible) if lines else True,
+        review_required=any(line.review_required for line in eligible)
+        if eligible
+        else policy.defaults.review,
+        photos_required=max(
+            (line.photos_required for line in eligible), default=policy.defaults.photos_required
+        ),
+        resolutions=resolutions,
+        store_credit_bonus=bonus,
+        settlement=settlement,
+        store_credit_amount=store_credit,
+        sla=sla,
+        escalation_path=escalation_path,
+        policy_version=policy_version,
+        decided_at=facts.now,
+    )
+
+
+def _tightest_sla(slas: Sequence[SlaSetting]) -> SlaSetting:
+    hours = [s.first_response_hours for s in slas if s.first_response_hours is not None]
+    days = [s.resolution_working_days for s in slas if s.resolution_working_days is not None]
+    return SlaSetting(min(hours) if hours else None, min(days) if days else None)
+
+
+def _best_ranked(
+    lines: Sequence[LineDecision], setting: str, rank_of: Mapping[str, tuple[int, int]]
+) -> str | None:
+    best: tuple[tuple[int, int], str] | None = None
+    for line in lines:
+        rule_id = line.decided_by.get(setting)
+        if rule_id and rule_id != DEFAULTS:
+            rank = rank_of[rule_id]
+            if best is None or rank < best[0]:
+                best = (rank, getattr(line, setting))
+    return best[1] if best else None
+
+
+# --- text output ------------------------------------------------------------------------------------------------
+
+
+def format_decision(
+    decision: CaseDecision, *, time_zone_formatter: Callable[[datetime], str] | None = None
+) -> str:
+    """A plain-text explanation for staff and the CLI: the decision, then per line which rules decided what."""
+    fmt = time_zone_formatter or (lambda instant: instant.isoformat())
+    out = [
+        f"Case: {decision.kind.value}"
+        + (f" (policy v{decision.policy_version})" if decision.policy_version else ""),
+        f"Eligible: {'yes' if decision.eligible else 'no'}; review: {'required' if decision.review_required else 'automatic'}",
+        f"Resolutions: {', '.join(decision.resolutions) or 'none'}",
+        f"Refund: {decision.settlement.gross} - fees {decision.settlement.fees_total} = "
+        f"{decision.settlement.net} {decision.currency}"
+        + (f" (store credit {decision.store_credit_amount})" if decision.store_credit_amount else ""),
+    ]
+    for charge in decision.settlement.charges:
+        where = f"line {charge.line_id}" if charge.line_id else "case"
+        out.append(f"  fee {charge.code}: {charge.amount} on {where} (rule {charge.rule_id})")
+    for line in decision.lines:
+        out.append("")
+        status = "eligible" if line.eligible else "NOT eligible"
+        out.append(
+            f"Line {line.line_id} x{line.quantity}: {status}"
+            + (f" [{', '.join(line.reasons)}]" if line.reasons else "")
+        )
+        if line.window_ends_at is not None and line.window is not None:
+            out.append(
+                f"  window: {line.window.days} {line.window.day_kind.value} days from "
+                f"{line.window_anchor.value if line.window_anchor else '?'}, ends {fmt(line.window_ends_at)}"
+            )
+        if line.in_warranty is not None and line.warranty_ends_at is not None:
+            out.append(
+                f"  warranty: {'in' if line.in_warranty else 'out of'} warranty, ends {fmt(line.warranty_ends_at)}"
+            )
+        decided = ", ".join(f"{setting}={rule}" for setting, rule in sorted(line.decided_by.items()))
+        out.append(f"  decided by: {decided}")
+        for trace in line.trace:
+            mark = "matched" if trace.matched else "not matched"
+            out.append(f"  rule {trace.rule_id} (priority {trace.priority}): {mark}")
+            for condition in trace.conditions:
+                sign = "ok  " if condition.passed else "FAIL"
+                out.append(
+                    f"    {sign} {condition.variable} {condition.operator} {condition.expected!r} "
+                    f"(actual: {condition.actual!r})"
+                )
+            for setting, winner in trace.overridden:
+                out.append(f"    {setting}: overridden by {winner}")
+    return "\n".join(out)

@@ -1,0 +1,325 @@
+"""The variables a rule's conditions can test, in one registry.
+
+Each variable is computed from a :class:`LineContext` (one requested order line in one case) by a plain getter. The
+business-rules ``Variables`` class that the reference engine runs is generated from this registry, and the compiled
+evaluator calls the same getters, so both engines always see the same values.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from business_rules.operators import BaseType, BooleanType, NumericType, SelectMultipleType, StringType
+from business_rules.variables import BaseVariables, rule_variable
+
+from ..domain.facts import CaseFacts, CaseKind, ItemCondition, LineRequest, OrderLineFacts, Resolution
+from .calendar import Anchor, BusinessCalendar, DayKind, resolve_anchor
+
+
+@dataclass(frozen=True, slots=True)
+class LineContext:
+    """One requested line of a case, with what is needed to compute every variable."""
+
+    facts: CaseFacts
+    line: OrderLineFacts
+    request: LineRequest
+    calendar: BusinessCalendar
+    prior_returns_days: int = 90
+
+
+Getter = Callable[[LineContext], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VariableSpec:
+    name: str
+    field_type: type[BaseType]
+    label: str
+    description: str
+    getter: Getter
+    options: tuple[str, ...] = ()
+    example: Any = None
+
+    @property
+    def type_name(self) -> str:
+        return self.field_type.name
+
+
+def _anchor_instant(ctx: LineContext, anchor: Anchor) -> datetime:
+    order = ctx.facts.order
+    return resolve_anchor(
+        anchor,
+        delivered_at=ctx.line.delivered_at or order.delivered_at,
+        fulfilled_at=ctx.line.fulfilled_at or order.fulfilled_at,
+        ordered_at=order.created_at,
+    )[1]
+
+
+def _days_since(anchor: Anchor, day_kind: DayKind) -> Getter:
+    def getter(ctx: LineContext) -> int:
+        return ctx.calendar.days_between(_anchor_instant(ctx, anchor), ctx.facts.now, day_kind)
+
+    return getter
+
+
+def _months_since_delivery(ctx: LineContext) -> int:
+    start = ctx.calendar.local_date(_anchor_instant(ctx, Anchor.DELIVERY))
+    end = ctx.calendar.local_date(ctx.facts.now)
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+def _unit_price_paid(ctx: LineContext) -> Decimal:
+    line = ctx.line
+    if line.quantity <= 0:
+        return Decimal(0)
+    return (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def _attributes(ctx: LineContext) -> list[str]:
+    """Attribute slugs, and ``slug:value`` for each value, so rules can test presence or a value."""
+    values: list[str] = []
+    for slug, slug_values in sorted(ctx.line.product.attributes.items()):
+        values.append(slug)
+        values.extend(f"{slug}:{value}" for value in slug_values)
+    return values
+
+
+_DAY_ANCHOR_TEXT = {
+    Anchor.DELIVERY: "delivery (the fulfilment, then the order, stands in while delivery is unknown)",
+    Anchor.FULFILMENT: "fulfilment (the order stands in while nothing is fulfilled)",
+    Anchor.ORDER: "the order being placed",
+}
+
+
+def _day_variables() -> list[VariableSpec]:
+    specs = []
+    for anchor, suffix in (
+        (Anchor.DELIVERY, "delivery"),
+        (Anchor.FULFILMENT, "fulfilment"),
+        (Anchor.ORDER, "order"),
+    ):
+        specs.append(
+            VariableSpec(
+                f"days_since_{suffix}",
+                NumericType,
+                f"Days since {suffix}",
+                f"Whole calendar days in the shop's time zone since {_DAY_ANCHOR_TEXT[anchor]}.",
+                _days_since(anchor, DayKind.CALENDAR),
+                example=7,
+            )
+        )
+        specs.append(
+            VariableSpec(
+                f"business_days_since_{suffix}",
+                NumericType,
+                f"Business days since {suffix}",
+                f"Business days (the shop's working days, public holidays excluded) since {_DAY_ANCHOR_TEXT[anchor]}.",
+                _days_since(anchor, DayKind.BUSINESS),
+                example=5,
+            )
+        )
+    return specs
+
+
+VARIABLES: dict[str, VariableSpec] = {
+    spec.name: spec
+    for spec in [
+        *_day_variables(),
+        VariableSpec(
+            "months_since_delivery",
+            NumericType,
+            "Months since delivery",
+            "Whole months since delivery (fulfilment, then order, stands in while unknown); for warranty terms.",
+            _months_since_delivery,
+            example=12,
+        ),
+        VariableSpec(
+            "order_total",
+            NumericType,
+            "Order total",
+            "Gross total the customer paid for the order, in the order's currency.",
+            lambda ctx: ctx.facts.order.total,
+            example=100,
+        ),
+        VariableSpec(
+            "line_unit_price",
+            NumericType,
+            "Unit price paid",
+            "What one unit of the line cost after order-level discounts, in the order's currency.",
+            _unit_price_paid,
+            example=50,
+        ),
+        VariableSpec(
+            "quantity",
+            NumericType,
+            "Quantity requested",
+            "Units of the line in this request.",
+            lambda ctx: ctx.request.quantity,
+            example=1,
+        ),
+        VariableSpec(
+            "product_type",
+            StringType,
+            "Product type",
+            "Slug of the product's type, e.g. 'electronics'.",
+            lambda ctx: ctx.line.product.product_type,
+            example="electronics",
+        ),
+        VariableSpec(
+            "category",
+            SelectMultipleType,
+            "Category (with ancestors)",
+            "Slugs of the product's category and all its parent categories.",
+            lambda ctx: list(ctx.line.product.category_path),
+            example=["electronics"],
+        ),
+        VariableSpec(
+            "collections",
+            SelectMultipleType,
+            "Collections",
+            "Slugs of the collections the product belongs to.",
+            lambda ctx: list(ctx.line.product.collections),
+            example=["summer-sale"],
+        ),
+        VariableSpec(
+            "sku",
+            StringType,
+            "SKU",
+            "The variant's stock keeping unit.",
+            lambda ctx: ctx.line.product.sku,
+            example="TV-55-OLED",
+        ),
+        VariableSpec(
+            "product_attributes",
+            SelectMultipleType,
+            "Product attributes",
+            "Attribute slugs of the product, plus 'slug:value' for each value, e.g. 'final-sale' and 'final-sale:true'.",
+            _attributes,
+            example=["final-sale:true"],
+        ),
+        VariableSpec(
+            "is_gift_card",
+            BooleanType,
+            "Is a gift card",
+            "True when the line is a gift card.",
+            lambda ctx: ctx.line.product.is_gift_card,
+        ),
+        VariableSpec(
+            "reason",
+            StringType,
+            "Reason",
+            "The reason code the customer gave, e.g. 'no_reason', 'defective', 'wrong_item', 'damaged_in_transit'.",
+            lambda ctx: str(ctx.request.reason),
+            options=(
+                "no_reason",
+                "changed_mind",
+                "defective",
+                "damaged_in_transit",
+                "wrong_item",
+                "not_as_described",
+            ),
+            example="defective",
+        ),
+        VariableSpec(
+            "requested_resolution",
+            StringType,
+            "Requested resolution",
+            "What the customer asked for: " + ", ".join(r.value for r in Resolution) + ".",
+            lambda ctx: str(ctx.request.resolution),
+            options=tuple(r.value for r in Resolution),
+            example="refund",
+        ),
+        VariableSpec(
+            "item_condition",
+            StringType,
+            "Item condition",
+            "Condition found at inspection ('unknown' before): "
+            + ", ".join(c.value for c in ItemCondition)
+            + ".",
+            lambda ctx: str(ctx.request.condition),
+            options=tuple(c.value for c in ItemCondition),
+            example="opened",
+        ),
+        VariableSpec(
+            "is_guest",
+            BooleanType,
+            "Guest customer",
+            "True when the order was placed without a customer account.",
+            lambda ctx: ctx.facts.order.is_guest,
+        ),
+        VariableSpec(
+            "customer_email",
+            StringType,
+            "Customer email",
+            "The order's customer email address.",
+            lambda ctx: ctx.facts.order.customer_email,
+            example="vip@example.com",
+        ),
+        VariableSpec(
+            "prior_returns_count",
+            NumericType,
+            "Prior returns (count)",
+            "The customer's earlier return cases within the policy's look-back period (defaults.prior_returns_days).",
+            lambda ctx: ctx.facts.history.prior_returns_count,
+            example=3,
+        ),
+        VariableSpec(
+            "prior_returns_value",
+            NumericType,
+            "Prior returns (value)",
+            "Value refunded for the customer's earlier returns within the look-back period, in the order currency.",
+            lambda ctx: ctx.facts.history.prior_returns_value,
+            example=200,
+        ),
+        VariableSpec(
+            "shipping_country",
+            StringType,
+            "Shipping country",
+            "ISO 3166 code of the order's shipping country, e.g. 'DE', 'CN'.",
+            lambda ctx: ctx.facts.order.shipping_country,
+            example="CN",
+        ),
+        VariableSpec(
+            "channel",
+            StringType,
+            "Channel",
+            "Slug of the sales channel (shop) the order was placed in.",
+            lambda ctx: ctx.facts.order.channel,
+            example="default-channel",
+        ),
+        VariableSpec(
+            "case_kind",
+            StringType,
+            "Case kind",
+            "What the customer opened: " + ", ".join(k.value for k in CaseKind) + ".",
+            lambda ctx: ctx.facts.kind.value,
+            options=tuple(k.value for k in CaseKind),
+            example="return",
+        ),
+    ]
+}
+
+
+def _variable_method(spec: VariableSpec) -> Callable[[Any], Any]:
+    def method(self: "PolicyVariables") -> Any:
+        return spec.getter(self.context)
+
+    method.__name__ = spec.name
+    method.__doc__ = spec.description
+    return rule_variable(spec.field_type, label=spec.label, options=list(spec.options))(method)
+
+
+class PolicyVariables(BaseVariables):
+    """business-rules view of :data:`VARIABLES` over one line; methods are generated from the registry."""
+
+    def __init__(self, context: LineContext) -> None:
+        self.context = context
+
+
+for _spec in VARIABLES.values():
+    setattr(PolicyVariables, _spec.name, _variable_method(_spec))
