@@ -210,11 +210,7 @@ class BusinessCalendar:
             return 0
         if kind is DayKind.CALENDAR:
             return (last - first).days
-        return sum(
-            1
-            for offset in range(1, (last - first).days + 1)
-            if self.is_business_day(first + timedelta(offset))
-        )
+        return _business_days_in(self, first, last)
 
     def window_end(self, anchor_instant: datetime, days: int, day_kind: DayKind) -> datetime:
         """Exclusive end (UTC) of a window of ``days`` days after ``anchor_instant``.
@@ -227,15 +223,15 @@ class BusinessCalendar:
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValueError(f"days must be a whole number of days >= 0, got {days!r}.")
         anchor_day = self.local_date(_require_aware(anchor_instant, "anchor_instant"))
-        last_day = anchor_day
-        if kind is DayKind.CALENDAR:
-            last_day = anchor_day + timedelta(days=days)
-        elif days:
-            for count, business_day in enumerate(self._business_days_after(anchor_day), start=1):
-                if count == days:
-                    last_day = business_day
-                    break
-        return self.start_of_day(last_day + timedelta(days=1))
+        return _window_end_of_day(self, anchor_day, days, kind)
+
+    def _window_last_day(self, anchor_day: date, days: int, kind: DayKind) -> date:
+        if kind is DayKind.CALENDAR or not days:
+            return anchor_day + timedelta(days=days if kind is DayKind.CALENDAR else 0)
+        for count, business_day in enumerate(self._business_days_after(anchor_day), start=1):
+            if count == days:
+                return business_day
+        raise AssertionError("unreachable: _business_days_after raises when it runs out")
 
     def _working_span(self, day: date) -> tuple[datetime, datetime] | None:
         """The UTC span the shop works on local ``day``, or None on a non-business day."""
@@ -310,3 +306,18 @@ def resolve_anchor(
         if instant is not None:
             return anchor, _require_aware(instant, f"{anchor.value} instant")
     raise AssertionError("unreachable: the order anchor is always known")
+
+
+# Decisions ask the same questions for every line of an order; calendars are immutable, so answers are cached.
+@lru_cache(maxsize=4096)
+def _business_days_in(calendar: BusinessCalendar, first: date, last: date) -> int:
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if calendar.is_business_day(first + timedelta(offset))
+    )
+
+
+@lru_cache(maxsize=4096)
+def _window_end_of_day(calendar: BusinessCalendar, anchor_day: date, days: int, kind: DayKind) -> datetime:
+    return calendar.start_of_day(calendar._window_last_day(anchor_day, days, kind) + timedelta(days=1))

@@ -6,7 +6,7 @@ write of a setting wins, later writes are recorded as overridden by the winner. 
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -91,10 +91,8 @@ class SettingsBuilder:
         result = []
         for setting, value in self.values.items():
             if setting.startswith("fee:") and value != WAIVED:
-                spec: FeeSpec = value
-                result.append(
-                    FeeSpec(spec.code, spec.kind, spec.amount, spec.scope, spec.cap, self.decided_by[setting])
-                )
+                rule_id = self.decided_by[setting]
+                result.append(value if value.rule_id == rule_id else replace(value, rule_id=rule_id))
         return tuple(result)
 
 

@@ -15,7 +15,7 @@ Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies t
 import calendar as stdlib_calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -156,30 +156,84 @@ def _leaf(name: str, operator: str, expected: Any) -> Predicate:
     return multiple_ops[operator]
 
 
-def _compile(conditions: Mapping[str, Any]) -> Predicate:
-    if "all" in conditions:
-        parts = tuple(_compile(c) for c in conditions["all"])
-        if len(parts) == 1:
-            return parts[0]
-        return lambda v: all(part(v) for part in parts)
-    if "any" in conditions:
-        parts = tuple(_compile(c) for c in conditions["any"])
-        if len(parts) == 1:
-            return parts[0]
-        return lambda v: any(part(v) for part in parts)
-    return _leaf(conditions["name"], conditions["operator"], conditions.get("value"))
+_NUMERIC_TEMPLATES = {
+    "equal_to": "abs({a} - {b}) <= EPS",
+    "greater_than": "({a} - {b}) > EPS",
+    "greater_than_or_equal_to": "(({a} - {b}) > EPS or abs({a} - {b}) <= EPS)",
+    "less_than": "({b} - {a}) > EPS",
+    "less_than_or_equal_to": "(({b} - {a}) > EPS or abs({a} - {b}) <= EPS)",
+}
 
 
-def _explain(conditions: Mapping[str, Any], values: Values, out: list[ConditionTrace]) -> bool:
+_SET_TEMPLATES = {
+    "contains_all": "{b}.issubset({a})",
+    "is_contained_by": "{b}.issuperset({a})",
+    "shares_at_least_one_element_with": "(not {b}.isdisjoint({a}))",
+    "shares_no_elements_with": "{b}.isdisjoint({a})",
+}
+
+
+def _expression(node: Mapping[str, Any], constants: list[Any]) -> str:
+    """Python source for a condition tree; leaves read ``v[name]`` and constants ``K[i]``."""
+    for key, joiner in (("all", " and "), ("any", " or ")):
+        if key in node:
+            return "(" + joiner.join(_expression(child, constants) for child in node[key]) + ")"
+    name, operator, expected = node["name"], node["operator"], node.get("value")
+    field_type = VARIABLES[name].field_type
+    index = len(constants)
+    if field_type is NumericType:
+        constants.append(_numeric(expected))
+        return _NUMERIC_TEMPLATES[operator].format(a=f"v[{name!r}]", b=f"K[{index}]")
+    if field_type is BooleanType:
+        return f"v[{name!r}]" if operator == "is_true" else f"(not v[{name!r}])"
+    if field_type is StringType and operator == "equal_to":
+        constants.append(_string(expected))
+        return f"(v[{name!r}] == K[{index}])"
+    if field_type is SelectMultipleType and operator in _SET_TEMPLATES:
+        constants.append(frozenset(_lowered(expected)))
+        return _SET_TEMPLATES[operator].format(a=f"v[{name!r}]", b=f"K[{index}]")
+    constants.append(_leaf(name, operator, expected))
+    return f"K[{index}](v)"
+
+
+def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
+    """One generated function for the whole policy: it returns the positions of the matching rules, in order.
+
+    Generating Python source removes a call per rule and per condition node; each variable is still read through
+    ``v[name]``, so it is computed only when a condition first needs it.
+    """
+    constants: list[Any] = []
+    body = [
+        f"    if {_expression(rule.conditions, constants)}: m.append({i})" for i, rule in enumerate(rules)
+    ]
+    source = "def matches(v):\n    m = []\n" + "\n".join(body) + "\n    return m\n"
+    namespace: dict[str, Any] = {"K": constants, "EPS": _EPSILON}
+    exec(compile(source, "<policy rules>", "exec"), namespace)
+    return namespace["matches"]
+
+
+# An explainer mirrors the condition tree with each leaf's predicate compiled once:
+# ("all" | "any", children) or ("leaf", (name, operator, expected, predicate)).
+Explainer = tuple[str, Any]
+
+
+def _explainer(node: Mapping[str, Any]) -> Explainer:
+    for key in ("all", "any"):
+        if key in node:
+            return key, tuple(_explainer(child) for child in node[key])
+    name, operator, expected = node["name"], node["operator"], node.get("value")
+    return "leaf", (name, operator, expected, _leaf(name, operator, expected))
+
+
+def _explain(explainer: Explainer, values: Values, out: list[ConditionTrace]) -> bool:
     """Evaluate every leaf (no short-circuit) so the trace shows each actual value; same truth as _compile."""
-    if "all" in conditions:
-        results = [_explain(c, values, out) for c in conditions["all"]]
-        return all(results)
-    if "any" in conditions:
-        results = [_explain(c, values, out) for c in conditions["any"]]
-        return any(results)
-    name, operator, expected = conditions["name"], conditions["operator"], conditions.get("value")
-    passed = bool(_leaf(name, operator, expected)(values))
+    kind, payload = explainer
+    if kind == "all":
+        return all([_explain(child, values, out) for child in payload])
+    if kind == "any":
+        return any([_explain(child, values, out) for child in payload])
+    name, operator, expected, predicate = payload
+    passed = bool(predicate(values))
     actual = values[name]
     out.append(
         ConditionTrace(
@@ -189,46 +243,72 @@ def _explain(conditions: Mapping[str, Any], values: Values, out: list[ConditionT
     return passed
 
 
+class _RecordedWrites:
+    """Setting sink that keeps what a rule's actions write; the writes depend only on the rule, not on the case."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, Any]] = []
+
+    def write(self, setting: str, value: Any) -> None:
+        self.writes.append((setting, value))
+
+
+def _writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
+    from .actions import ACTIONS
+
+    recorder = _RecordedWrites()
+    for action in rule.actions:
+        ACTIONS[action["name"]].apply(recorder, action.get("params") or {})
+    return tuple(
+        (setting, replace(value, rule_id=rule.id) if isinstance(value, FeeSpec) else value)
+        for setting, value in recorder.writes
+    )
+
+
 @dataclass(frozen=True)
 class _CompiledRule:
     rule: Rule
-    predicate: Predicate
-    actions: tuple[tuple[Callable[..., None], Mapping[str, Any]], ...]
+    explainer: Explainer
+    writes: tuple[tuple[str, Any], ...]
 
 
 class CompiledPolicy:
     """A policy with its conditions compiled once; decide() is safe to call from many threads."""
 
     def __init__(self, policy: Policy) -> None:
-        from .actions import ACTIONS
-
         self.policy = policy
+        ranked = policy.ranked_rules
         self._rules = tuple(
-            _CompiledRule(
-                rule,
-                _compile(rule.conditions),
-                tuple((ACTIONS[a["name"]].apply, a.get("params") or {}) for a in rule.actions),
-            )
-            for rule in policy.ranked_rules
+            _CompiledRule(rule, _explainer(rule.conditions), _writes_of(rule)) for rule in ranked
         )
+        self._matches = _compile_matcher(ranked)
 
     def settings_for(self, context: LineContext, *, explain: bool = True) -> SettingsBuilder:
         builder = SettingsBuilder()
         values = _LineValues(context)
-        for compiled in self._rules:
-            builder.begin(compiled.rule)
-            if explain:
+        if explain:
+            for compiled in self._rules:
                 trace: list[ConditionTrace] = []
-                matched = _explain(compiled.rule.conditions, values, trace)
-                conditions = tuple(trace)
-            else:
-                matched = compiled.predicate(values)
-                conditions = ()
-            if matched:
-                for apply, params in compiled.actions:
-                    apply(builder, params)
-            builder.end(matched, conditions)
+                matched = _explain(compiled.explainer, values, trace)
+                self._apply(builder, compiled, matched, tuple(trace))
+        else:
+            # Without an explanation only matching rules are traced: they are what decided.
+            for position in self._matches(values):
+                self._apply(builder, self._rules[position], True, ())
         return builder
+
+    @staticmethod
+    def _apply(
+        builder: SettingsBuilder,
+        compiled: _CompiledRule,
+        matched: bool,
+        conditions: tuple[ConditionTrace, ...],
+    ) -> None:
+        builder.begin(compiled.rule)
+        if matched:
+            for setting, value in compiled.writes:
+                builder.write(setting, value)
+        builder.end(matched, conditions)
 
     def decide(
         self, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
