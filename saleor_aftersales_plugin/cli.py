@@ -1,0 +1,142 @@
+"""Command line: ``python -m saleor_aftersales_plugin`` (or ``saleor-aftersales``).
+
+Exit status: 0 success, 1 the policy or case is invalid, 2 a file cannot be read or the command line is wrong.
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class _Unreadable(Exception):
+    """A file the command needs cannot be read; the message says which and why."""
+
+
+def _read(path: str, what: str) -> str:
+    file = Path(path)
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _Unreadable(f"error: {what} file {path!r} does not exist.") from None
+    except IsADirectoryError:
+        raise _Unreadable(f"error: {what} file {path!r} is a directory; give the path of a file.") from None
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(f"error: {what} file {path!r} is not UTF-8 text ({exc.reason}).") from None
+    except OSError as exc:
+        raise _Unreadable(f"error: cannot read {what} file {path!r}: {exc.strerror}.") from None
+
+
+def _load_policy(path: str) -> Any:
+    """The parsed Policy, or None after printing every error (exit status 1)."""
+    from .rules.validation import PolicyInvalid, parse_policy
+
+    text = _read(path, "policy")
+    try:
+        return parse_policy(text)
+    except PolicyInvalid as invalid:
+        for error in invalid.errors:
+            print(f"{error.path}: [{error.code}] {error.message}")
+        count = len(invalid.errors)
+        print(f"{path}: {count} error{'s' if count != 1 else ''}.", file=sys.stderr)
+        return None
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    policy = _load_policy(args.file)
+    if policy is None:
+        return EXIT_INVALID
+    count = len(policy.rules)
+    print(f"OK: {policy.name or Path(args.file).name} — {count} rule{'s' if count != 1 else ''}")
+    return EXIT_OK
+
+
+def _policy_explain(args: argparse.Namespace) -> int:
+    from .domain.facts_json import FactsInvalid, case_facts_from_dict
+
+    case_text = _read(args.case, "case")
+    policy = _load_policy(args.file)
+    if policy is None:
+        return EXIT_INVALID
+    try:
+        data = json.loads(case_text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        print(f"{args.case}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+        return EXIT_INVALID
+    try:
+        facts = case_facts_from_dict(data)
+    except FactsInvalid as invalid:
+        for path, message in invalid.errors:
+            print(f"{path}: {message}")
+        print(f"{args.case}: the case has {len(invalid.errors)} problem(s).", file=sys.stderr)
+        return EXIT_INVALID
+
+    from .rules.engine import decide, format_decision
+
+    decision = decide(policy, facts)
+    if args.json:
+        print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_decision(decision))
+    return EXIT_OK
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .rules.reference import render_reference
+
+    sys.stdout.write(render_reference())
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m saleor_aftersales_plugin",
+        description="After-sales policies for Saleor: check them, explain their decisions, read their reference.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    policy = commands.add_parser("policy", help="check a policy file or explain how it decides a case")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
+    check = policy_commands.add_parser("check", help="validate a policy (JSON or YAML) and list every error")
+    check.add_argument("file", metavar="FILE", help="policy document, JSON or YAML")
+    check.set_defaults(handler=_policy_check)
+    explain = policy_commands.add_parser("explain", help="decide a case with a policy and show why")
+    explain.add_argument("file", metavar="FILE", help="policy document, JSON or YAML")
+    explain.add_argument(
+        "--case", required=True, metavar="CASE.json", help="the case: order, request and time"
+    )
+    explain.add_argument("--json", action="store_true", help="print the decision as JSON")
+    explain.set_defaults(handler=_policy_explain)
+
+    docs = commands.add_parser("docs", help="print the policy language reference (docs/policy.md)")
+    docs.set_defaults(handler=_docs)
+    demo = commands.add_parser("demo", help="walk through the plugin in the standalone sandbox")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except _Unreadable as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `docs | head`
+        return EXIT_OK

@@ -1,0 +1,219 @@
+"""The command line, run as a real subprocess."""
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from saleor_aftersales_plugin.domain.facts_json import FactsInvalid, case_facts_from_dict, case_facts_to_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CASES = EXAMPLES / "cases"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "saleor_aftersales_plugin", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_check_ok():
+    result = run("policy", "check", str(EXAMPLES / "electronics-shop.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "OK: Volt Electronics — 6 rules"
+
+
+def test_check_lists_every_error_with_its_path(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "\n".join(
+            [
+                "schema_version: 1",
+                "defaults: {currency: EURO, country: DE, time_zone: Europe/Berlin}",
+                "rules:",
+                "  - id: defects",
+                "    conditions: {all: [{name: days_since_delivry, operator: less_than, value: 30}]}",
+                "    actions: [{name: set_window, params: {days: seven}}]",
+                "  - id: defects",
+                "    conditions: {any: [{name: quantity, operator: starts_with, value: '1'}]}",
+                "    actions: [{name: set_store_credit_bonus, params: {percent: -5}}]",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run("policy", "check", str(broken))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "$.defaults.currency: [unknown_currency] 'EURO' is not an ISO 4217 currency code; use a code such as "
+        "'EUR', 'USD' or 'CNY'.",
+        "$.rules[0].conditions.all[0].name: [unknown_variable] Unknown variable 'days_since_delivry'. "
+        "Did you mean 'days_since_delivery'?",
+        "$.rules[0].actions[0].params.days: [wrong_type] 'seven' is text but set_window.days needs a number, e.g. 7.",
+        "$.rules[1].id: [duplicate_id] Rule id 'defects' is already used by rules[0]; every rule needs its own id.",
+        "$.rules[1].conditions.any[0].operator: [unknown_operator] 'starts_with' is an operator for text, but "
+        "quantity is a number: use one of equal_to, greater_than, greater_than_or_equal_to, less_than, "
+        "less_than_or_equal_to.",
+        "$.rules[1].actions[0].params.percent: [out_of_range] set_store_credit_bonus.percent is -5; it must be "
+        "between 0 and 100.",
+    ]
+    assert "6 errors" in result.stderr
+
+
+def test_check_syntax_error(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": 1,\n "defaults": }', encoding="utf-8")
+    result = run("policy", "check", str(broken))
+    assert result.returncode == 1
+    assert result.stdout.startswith("$: [syntax_error] Invalid JSON")
+    assert "line 2" in result.stdout
+
+
+def test_missing_file_exits_2():
+    result = run("policy", "check", "no/such/policy.yaml")
+    assert result.returncode == 2
+    assert "'no/such/policy.yaml' does not exist" in result.stderr
+    assert result.stdout == ""
+
+
+def test_explain_text():
+    result = run(
+        "policy",
+        "explain",
+        str(EXAMPLES / "electronics-shop.yaml"),
+        "--case",
+        str(CASES / "tv-opened-5-days.json"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Eligible: yes" in result.stdout
+    assert "fee restocking: 194.85" in result.stdout
+    assert "opened-electronics-restocking" in result.stdout
+
+
+def test_explain_json():
+    result = run(
+        "policy",
+        "explain",
+        str(EXAMPLES / "electronics-shop.yaml"),
+        "--case",
+        str(CASES / "tv-defective-20-days.json"),
+        "--json",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["eligible"] is True
+    assert decision["refund"]["fees"] == []
+    [line] = decision["lines"]
+    assert line["window"]["days"] == 30
+    assert line["decided_by"]["window"] == "defects-30-days"
+
+
+def test_explain_every_example_case():
+    expected = {
+        "tv-defective-20-days.json": ("electronics-shop.yaml", True, ["defect_claim"]),
+        "tv-opened-5-days.json": ("electronics-shop.yaml", True, []),
+        "final-sale-item.json": ("electronics-shop.yaml", False, ["final_sale"]),
+        "cn-order-8-days.json": ("cross-border-shop.yaml", False, ["window_expired"]),
+    }
+    assert sorted(expected) == sorted(path.name for path in CASES.glob("*.json"))
+    for case, (policy, eligible, reasons) in expected.items():
+        result = run("policy", "explain", str(EXAMPLES / policy), "--case", str(CASES / case), "--json")
+        assert result.returncode == 0, result.stdout + result.stderr
+        decision = json.loads(result.stdout)
+        assert decision["eligible"] is eligible, case
+        assert decision["lines"][0]["reasons"] == reasons, case
+
+
+def test_explain_reports_case_errors_with_paths(tmp_path):
+    case = json.loads((CASES / "tv-opened-5-days.json").read_text(encoding="utf-8"))
+    case["now"] = "2026-03-08T18:45:00"
+    case["lines"][0]["line_id"] = "line-2"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    result = run("policy", "explain", str(EXAMPLES / "electronics-shop.yaml"), "--case", str(path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("$.now: ") and "time zone offset" in lines[0]
+    assert lines[1].startswith("$.lines[0].line_id: The order has no line 'line-2'.")
+
+
+def test_explain_missing_case_exits_2():
+    result = run("policy", "explain", str(EXAMPLES / "electronics-shop.yaml"), "--case", "missing.json")
+    assert result.returncode == 2
+    assert "case file 'missing.json' does not exist" in result.stderr
+
+
+def test_docs_prints_the_reference():
+    result = run("docs")
+    assert result.returncode == 0
+    assert result.stdout == (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+
+
+def test_demo_placeholder():
+    result = run("demo")
+    assert result.returncode == 0
+    assert "GraphQL API" in result.stdout
+
+
+def test_usage_errors_exit_2():
+    assert run().returncode == 2
+    assert run("policy", "explain", str(EXAMPLES / "electronics-shop.yaml")).returncode == 2
+
+
+# --- the case files the CLI reads (domain/facts_json.py) ---
+
+
+def test_case_files_round_trip():
+    for path in sorted(CASES.glob("*.json")):
+        facts = case_facts_from_dict(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
+        assert case_facts_from_dict(case_facts_to_dict(facts)) == facts, path.name
+        assert facts.now.tzinfo is UTC
+
+
+def test_case_money_is_exact_and_instants_are_utc():
+    data = json.loads((CASES / "tv-opened-5-days.json").read_text(encoding="utf-8"))
+    data["order"]["total"] = 1299.1
+    data["order"]["lines"][0]["unit_price"] = "0.10"
+    data["order"]["lines"][0].pop("paid_total")
+    data["order"]["lines"][0].pop("quantity_fulfilled")
+    data["order"]["customer_id"] = None
+    facts = case_facts_from_dict(data)
+    line = facts.order.lines[0]
+    assert facts.order.total == Decimal("1299.1")
+    assert (line.unit_price, line.paid_total, line.quantity_fulfilled) == (
+        Decimal("0.10"),
+        Decimal("0.10"),
+        1,
+    )
+    assert facts.order.is_guest
+    assert facts.now == datetime(2026, 3, 8, 17, 45, tzinfo=UTC)
+
+
+def test_case_errors_carry_json_paths():
+    data = json.loads((CASES / "tv-opened-5-days.json").read_text(encoding="utf-8"))
+    data["kind"] = "refund"
+    data["order"]["created_at"] = "2026-03-01 10:15"
+    data["order"]["lines"][0]["unit_price"] = "12,50"
+    data["order"]["lines"][0]["product"]["is_gift_card"] = "no"
+    data["lines"][0]["quantity"] = 0
+    data["lines"][0]["conditon"] = "opened"
+    with pytest.raises(FactsInvalid) as raised:
+        case_facts_from_dict(data)
+    assert [path for path, _ in raised.value.errors] == [
+        "$.kind",
+        "$.order.created_at",
+        "$.order.lines[0].unit_price",
+        "$.order.lines[0].product.is_gift_card",
+        "$.lines[0].conditon",
+        "$.lines[0].quantity",
+    ]
+    assert "Did you mean 'condition'?" in str(raised.value)
