@@ -1,0 +1,233 @@
+"""Cases: creating them and moving them through their state machine, each change with its audit event.
+
+Every change locks the case row (``SELECT ... FOR UPDATE``) and writes the row and its event in one transaction, so
+concurrent staff actions serialise and the trail never disagrees with the status.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ..domain import cases as machine
+from ..domain.facts import CaseKind, LineRequest
+from ..models import Case, CaseEvent, CaseLine, OrderRecord
+from . import LOCK_CASE_NUMBER, NotFoundError, ServiceError, advisory_xact_lock
+from .orders import get_order
+
+__all__ = [
+    "EVENT_CREATED",
+    "EVENT_REPLY",
+    "EVENT_STATUS_CHANGED",
+    "add_event",
+    "create_case",
+    "get_case",
+    "transition",
+]
+
+EVENT_CREATED = "created"
+EVENT_STATUS_CHANGED = "status_changed"
+EVENT_REPLY = "reply"
+# Only create_case() and transition() write these, so the trail always agrees with the status.
+_RESERVED_EVENTS = frozenset({EVENT_CREATED, EVENT_STATUS_CHANGED})
+
+
+def _actor_type(actor_type: str) -> str:
+    if actor_type not in CaseEvent.ActorType.values:
+        known = ", ".join(repr(value) for value in CaseEvent.ActorType.values)
+        raise ServiceError(f"Unknown actor type {actor_type!r}; known: {known}.", field="actor_type")
+    return str(actor_type)
+
+
+def get_case(case_id: str | uuid.UUID, *, lock: bool = False) -> Case:
+    queryset = Case.objects.select_for_update() if lock else Case.objects
+    try:
+        return queryset.get(pk=case_id)
+    except (Case.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFoundError(f"Case {case_id} does not exist.", field="case_id") from None
+
+
+def create_case(
+    order_id: str | uuid.UUID,
+    kind: CaseKind | str,
+    *,
+    actor_type: str,
+    actor_id: str = "",
+    lines: Sequence[LineRequest] = (),
+    reason: str = "",
+    comment: str = "",
+    requested_resolution: str = "",
+    category: str = "",
+    photo_urls: Sequence[str] = (),
+    decision: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    message: str = "",
+    trace: Any = None,
+) -> tuple[Case, bool]:
+    """Open a case of ``kind`` on a recorded order in its initial status; returns ``(case, created)``.
+
+    With an ``idempotency_key`` a repeated request returns the case the first one created. The case number is the
+    channel's next one; the customer and policy version come from the order. Deciding whether the request is
+    allowed (rules) is the caller's job; this only checks the lines exist on the order.
+    """
+    actor_type = _actor_type(actor_type)
+    try:
+        kind = CaseKind(kind)
+    except ValueError:
+        raise ServiceError(f"Unknown case kind {kind!r}.", field="kind") from None
+    with transaction.atomic():
+        order: OrderRecord = get_order(order_id)
+        channel = order.channel
+        advisory_xact_lock(LOCK_CASE_NUMBER, channel)
+        if idempotency_key:
+            existing = Case.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        order_lines = {str(line.line_id): line for line in order.lines.all()}
+        for index, request in enumerate(lines):
+            order_line = order_lines.get(str(request.line_id))
+            if order_line is None:
+                raise NotFoundError(
+                    f"Order {order.order_id} has no line {request.line_id}.", field=f"lines.{index}.line_id"
+                )
+            if not 0 < request.quantity <= order_line.quantity:
+                raise ServiceError(
+                    f"Quantity {request.quantity} is out of range for line {request.line_id} "
+                    f"(1 to {order_line.quantity}).",
+                    field=f"lines.{index}.quantity",
+                )
+        number = (Case.objects.filter(channel=channel).aggregate(top=Max("number"))["top"] or 0) + 1
+        now = timezone.now()
+        status = machine.initial_status(kind)
+        case = Case.objects.create(
+            number=number,
+            channel=channel,
+            kind=kind.value,
+            status=status,
+            order=order,
+            customer_id=order.customer_id,
+            customer_email=order.customer_email,
+            reason=reason,
+            comment=comment,
+            requested_resolution=requested_resolution,
+            category=category,
+            photo_urls=list(photo_urls),
+            decision=decision or {},
+            policy_version=order.policy_version,
+            currency=order.currency,
+            idempotency_key=idempotency_key or None,
+            created_at=now,
+        )
+        CaseLine.objects.bulk_create(
+            CaseLine(
+                case=case,
+                order_line=order_lines[str(request.line_id)],
+                quantity=request.quantity,
+                reason=request.reason,
+                requested_resolution=request.resolution,
+                condition=str(request.condition),
+            )
+            for request in lines
+        )
+        CaseEvent.objects.create(
+            case=case,
+            type=EVENT_CREATED,
+            to_status=status,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            at=now,
+            message=message,
+            trace=trace,
+        )
+    return case, True
+
+
+def transition(
+    case_id: str | uuid.UUID,
+    target_status: str,
+    *,
+    actor_type: str,
+    actor_id: str,
+    message: str = "",
+    trace: Any = None,
+    payload: dict[str, Any] | None = None,
+) -> Case:
+    """Move the case to ``target_status`` if its state machine allows it, recording who, when and why.
+
+    Raises :class:`~saleor_aftersales_plugin.domain.cases.TransitionError` (nothing is written) when the move is
+    not allowed. Also keeps the SLA stamps true: ``resolved_at`` is set when the case is resolved or stops being
+    open and cleared on reopening; ``first_responded_at`` is set by the first move made by anyone but the customer.
+    """
+    actor_type = _actor_type(actor_type)
+    with transaction.atomic():
+        case = get_case(case_id, lock=True)
+        machine.check_transition(case.kind, case.status, target_status)
+        previous = case.status
+        now = timezone.now()
+        case.status = str(target_status)
+        if target_status == machine.CaseStatus.RESOLVED or not machine.is_open(case.kind, case.status):
+            case.resolved_at = case.resolved_at or now
+        else:
+            case.resolved_at = None
+        if actor_type != CaseEvent.ActorType.CUSTOMER and case.first_responded_at is None:
+            case.first_responded_at = now
+        case.save(update_fields=["status", "resolved_at", "first_responded_at", "updated_at"])
+        CaseEvent.objects.create(
+            case=case,
+            type=EVENT_STATUS_CHANGED,
+            from_status=previous,
+            to_status=case.status,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            at=now,
+            message=message,
+            trace=trace,
+            payload=payload or {},
+        )
+    return case
+
+
+def add_event(
+    case_id: str | uuid.UUID,
+    event_type: str,
+    *,
+    actor_type: str,
+    actor_id: str = "",
+    message: str = "",
+    trace: Any = None,
+    payload: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append a non-status event (note, reply, escalated, assigned, refund_failed, ...) to the case's trail.
+
+    A ``reply`` by anyone but the customer counts as the first response for the SLA.
+    """
+    actor_type = _actor_type(actor_type)
+    if not event_type or event_type in _RESERVED_EVENTS:
+        raise ServiceError(
+            f"Event type {event_type!r} cannot be added directly; use create_case() or transition().",
+            field="event_type",
+        )
+    with transaction.atomic():
+        case = get_case(case_id, lock=True)
+        now = timezone.now()
+        if (
+            event_type == EVENT_REPLY
+            and actor_type != CaseEvent.ActorType.CUSTOMER
+            and case.first_responded_at is None
+        ):
+            case.first_responded_at = now
+        case.save(update_fields=["first_responded_at", "updated_at"])
+        return CaseEvent.objects.create(
+            case=case,
+            type=event_type,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            at=now,
+            message=message,
+            trace=trace,
+            payload=payload or {},
+        )

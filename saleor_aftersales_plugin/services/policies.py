@@ -1,0 +1,101 @@
+"""Publishing policy versions: one immutable row per distinct document, numbered per channel from 1."""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import PolicyVersion
+from . import LOCK_POLICY_PUBLISH, NotFoundError, ServiceError, advisory_xact_lock
+
+__all__ = [
+    "canonical_json",
+    "content_hash",
+    "current_policy",
+    "policy_in_force",
+    "policy_version",
+    "publish_policy",
+]
+
+
+def canonical_json(document: dict[str, Any]) -> str:
+    """Key-sorted, whitespace-free JSON: the same document always gives the same text."""
+    return json.dumps(
+        document, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def publish_policy(
+    channel: str,
+    document: dict[str, Any],
+    source: str,
+    source_format: str,
+    created_by: str = "",
+    *,
+    effective_from: datetime | None = None,
+) -> tuple[PolicyVersion, bool]:
+    """Publish ``document`` for ``channel``; returns ``(version, created)``.
+
+    Re-publishing the current document creates nothing and returns the current version. A document identical to an
+    older, since replaced version is refused: versions are unique per content, so say what changed (e.g. in the
+    document's description) to publish it again. ``document`` should already be validated by the rules package.
+    """
+    if not channel:
+        raise ServiceError("A policy needs a channel slug.", field="channel")
+    # Store exactly what was hashed (e.g. dates from YAML become ISO strings), so the hash always matches the row.
+    canonical = canonical_json(document)
+    normalised = json.loads(canonical)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    with transaction.atomic():
+        advisory_xact_lock(LOCK_POLICY_PUBLISH, channel)
+        latest = PolicyVersion.objects.filter(channel=channel).order_by("-version").first()
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+        same = PolicyVersion.objects.filter(channel=channel, content_hash=digest).first()
+        if same is not None:
+            raise ServiceError(
+                f"This document is identical to version {same.version} of channel {channel!r}, which version "
+                f"{latest.version if latest else '?'} has replaced; change something (e.g. its description) to "
+                "publish it again as a new version.",
+                code="duplicated",
+                field="document",
+            )
+        now = timezone.now()
+        version = PolicyVersion.objects.create(
+            channel=channel,
+            version=(latest.version + 1) if latest else 1,
+            document=normalised,
+            source=source,
+            source_format=source_format,
+            content_hash=digest,
+            created_at=now,
+            effective_from=effective_from or now,
+            created_by=created_by,
+        )
+    return version, True
+
+
+def policy_in_force(channel: str, at: datetime) -> PolicyVersion | None:
+    """The newest version of ``channel`` already effective at ``at``."""
+    return PolicyVersion.objects.filter(channel=channel, effective_from__lte=at).order_by("-version").first()
+
+
+def current_policy(channel: str) -> PolicyVersion | None:
+    return policy_in_force(channel, timezone.now())
+
+
+def policy_version(channel: str, version: int) -> PolicyVersion:
+    try:
+        return PolicyVersion.objects.get(channel=channel, version=version)
+    except PolicyVersion.DoesNotExist:
+        raise NotFoundError(
+            f"Channel {channel!r} has no policy version {version}.", field="version"
+        ) from None

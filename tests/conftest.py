@@ -1,0 +1,45 @@
+"""Shared test setup. pytest-django provides the database (settings: see [tool:pytest] in setup.cfg); without
+DATABASE_URL the sandbox settings start an embedded PostgreSQL under .aftersales-state/.
+
+Keep this file small and general; fixtures for one area belong in that area's test module.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from django.db import connections
+
+
+def _run_concurrently(calls: Sequence[Callable[[], Any]], timeout: float = 60) -> list[Any]:
+    """Run each call in its own thread and database connection, all released at once.
+
+    Returns one item per call, in order: its result, or the exception it raised. Needs
+    ``@pytest.mark.django_db(transaction=True)`` so that the threads see committed data.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout)
+            results[index] = call()
+        except BaseException as error:  # handed back to the test as its result
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a concurrent call did not finish (deadlock?)"
+    return results
+
+
+@pytest.fixture
+def concurrently() -> Callable[..., list[Any]]:
+    """``concurrently([call, ...])`` runs the calls in parallel threads with real connections (see above)."""
+    return _run_concurrently
