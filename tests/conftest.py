@@ -4,6 +4,7 @@ DATABASE_URL the sandbox settings start an embedded PostgreSQL under .aftersales
 Keep this file small and general; fixtures for one area belong in that area's test module.
 """
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,3 +44,11 @@ def _run_concurrently(calls: Sequence[Callable[[], Any]], timeout: float = 60) -
 def concurrently() -> Callable[..., list[Any]]:
     """``concurrently([call, ...])`` runs the calls in parallel threads with real connections (see above)."""
     return _run_concurrently
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """One test database per pytest process (test_<name>_<pid>), so parallel runs on one server never collide."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=str(os.getpid()))
