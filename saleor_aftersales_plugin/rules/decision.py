@@ -139,6 +139,8 @@ class CaseDecision:
     policy_version: int | None = None
     decided_at: datetime | None = None
     notes: tuple[str, ...] = field(default=())
+    case_trace: tuple[RuleTrace, ...] = ()
+    """For a case without lines (a complaint): the rules as evaluated for the case as a whole."""
 
     @property
     def eligible_lines(self) -> tuple[LineDecision, ...]:
@@ -175,6 +177,7 @@ class CaseDecision:
                 "escalation_path": self.escalation_path,
                 "notes": list(self.notes),
                 "lines": [_line_dict(line, with_trace) for line in self.lines],
+                **({"case_trace": _trace_dicts(self.case_trace)} if with_trace and self.case_trace else {}),
             }
         )
 
@@ -217,27 +220,31 @@ def _line_dict(line: LineDecision, with_trace: bool) -> dict[str, Any]:
         "decided_by": dict(line.decided_by),
     }
     if with_trace:
-        data["trace"] = [
-            {
-                "rule": t.rule_id,
-                "priority": t.priority,
-                "matched": t.matched,
-                "decided": list(t.decided),
-                "overridden": [{"setting": s, "by": by} for s, by in t.overridden],
-                "conditions": [
-                    {
-                        "variable": c.variable,
-                        "operator": c.operator,
-                        "expected": c.expected,
-                        "actual": c.actual,
-                        "passed": c.passed,
-                    }
-                    for c in t.conditions
-                ],
-            }
-            for t in line.trace
-        ]
+        data["trace"] = _trace_dicts(line.trace)
     return data
+
+
+def _trace_dicts(traces: tuple[RuleTrace, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": t.rule_id,
+            "priority": t.priority,
+            "matched": t.matched,
+            "decided": list(t.decided),
+            "overridden": [{"setting": s, "by": by} for s, by in t.overridden],
+            "conditions": [
+                {
+                    "variable": c.variable,
+                    "operator": c.operator,
+                    "expected": c.expected,
+                    "actual": c.actual,
+                    "passed": c.passed,
+                }
+                for c in t.conditions
+            ],
+        }
+        for t in traces
+    ]
 
 
 def _jsonable(value: Any) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 from business_rules.engine import run as business_rules_run
 from business_rules.operators import BooleanType, NumericType, SelectMultipleType, SelectType, StringType
 
-from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, Resolution
+from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, ProductFacts, Resolution
 from ..domain.money import quantize, refundable_amount
 from .actions import PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
@@ -362,7 +362,14 @@ def _decide(
         line = facts.order.line(request.line_id)
         context = LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
         lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency))
-    return _case_decision(policy, facts, tuple(lines), currency, policy_version)
+    case_level = None
+    if not facts.lines:
+        # A case about the whole order (a complaint): the rules still decide its case-wide settings (SLA, escalation,
+        # review), evaluated once with empty line facts.
+        line, request = OrderLineFacts("", ProductFacts(), 0, Decimal(0), Decimal(0)), LineRequest("", 0)
+        context = LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
+        case_level = _line_decision(policy, facts, line, request, settings_for(context), currency)
+    return _case_decision(policy, facts, tuple(lines), currency, policy_version, case_level)
 
 
 def _line_decision(
@@ -480,10 +487,11 @@ def _case_decision(
     lines: tuple[LineDecision, ...],
     currency: str,
     policy_version: int | None,
+    case_level: LineDecision | None = None,
 ) -> CaseDecision:
     """The case takes the most restrictive value of its eligible lines; case-wide settings come from the best rule."""
     eligible = tuple(line for line in lines if line.eligible)
-    basis = eligible or lines
+    basis = eligible or lines or ((case_level,) if case_level else ())
     resolutions = tuple(r.value for r in Resolution if all(r.value in line.resolutions for line in basis))
 
     line_fees: dict[str, list[FeeSpec]] = {}
@@ -533,6 +541,7 @@ def _case_decision(
         escalation_path=escalation_path,
         policy_version=policy_version,
         decided_at=facts.now,
+        case_trace=case_level.trace if case_level else (),
     )
 
 

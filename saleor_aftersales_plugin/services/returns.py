@@ -344,10 +344,12 @@ def resolve(
             amount = quantize(amount, case.currency)
             if amount < 0:
                 raise ServiceError("The amount cannot be negative.", code="invalid", field="amount")
-        net = amount if amount is not None else (case.refund_amount or Decimal(0))
+        net = amount if amount is not None else quantize(case.refund_amount or Decimal(0), case.currency)
         # The case row stays locked while the host acts, so concurrent resolves run one after the other and the
         # second finds the first one's recorded references instead of paying again.
-        references, error = _carry_out(case, resolution, _returned_lines(case, net), net, host)
+        # A staff override sets the final figure; otherwise store credit includes the policy's bonus.
+        store_credit = net if amount is not None else quantize(case.store_credit_amount or net, case.currency)
+        references, error = _carry_out(case, resolution, _returned_lines(case, net), net, store_credit, host)
         if error is not None:
             case.failure_message = str(error)
             case.save(update_fields=["failure_message", "updated_at"])
@@ -409,7 +411,12 @@ def _done_reference(case: Case, event_type: str) -> str | None:
 
 
 def _carry_out(
-    case: Case, resolution: str, lines: list[ReturnedLine], net: Decimal, host: HostPort
+    case: Case,
+    resolution: str,
+    lines: list[ReturnedLine],
+    net: Decimal,
+    store_credit: Decimal,
+    host: HostPort,
 ) -> tuple[dict[str, str], HostError | None]:
     """Run the host actions not yet done for this case, recording each success; stops at the first failure."""
     references: dict[str, str] = {}
@@ -445,11 +452,10 @@ def _carry_out(
                 lambda: host.refund(order_id, str(case.pk), lines, net, case.currency, f"Case {case.number}"),
             )
         elif resolution == Resolution.STORE_CREDIT.value:
-            credit = case.store_credit_amount or net
             once(
                 Resolution.STORE_CREDIT.value,
                 lambda: host.issue_store_credit(
-                    order_id, str(case.pk), credit, case.currency, case.customer_email
+                    order_id, str(case.pk), store_credit, case.currency, case.customer_email
                 ),
             )
         elif resolution == Resolution.EXCHANGE.value:
