@@ -74,10 +74,9 @@ class PolicyVersion(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["channel", "version"], name="aftersales_policy_channel_version"),
-            models.UniqueConstraint(
-                fields=["channel", "content_hash"], name="aftersales_policy_channel_hash"
-            ),
         ]
+        # Not unique: re-publishing an earlier document (a rollback) creates a new version with the same content.
+        indexes = [models.Index(fields=["channel", "content_hash"], name="aftersales_policy_channel_hash")]
         ordering = ["channel", "version"]
 
     def __str__(self) -> str:

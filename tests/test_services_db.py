@@ -44,12 +44,12 @@ def test_publish_numbers_versions_per_channel_and_skips_unchanged_documents():
 
 
 @pytest.mark.django_db
-def test_republishing_a_replaced_document_is_refused_with_a_reason():
-    publish("eu", POLICY)
+def test_republishing_a_replaced_document_rolls_back_as_a_new_version():
+    first, _ = publish("eu", POLICY)
     publish("eu", {**POLICY, "rules": [{"name": "x"}]})
-    with pytest.raises(ServiceError, match="identical to version 1") as raised:
-        publish("eu", POLICY)
-    assert raised.value.code == "duplicated"
+    rollback, created = publish("eu", POLICY)
+    assert created and rollback.version == 3 and rollback.content_hash == first.content_hash
+    assert policies.current_policy("eu") == rollback
 
 
 @pytest.mark.django_db

@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['channel', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'version'), name='aftersales_policy_channel_version'), models.UniqueConstraint(fields=('channel', 'content_hash'), name='aftersales_policy_channel_hash')],
+                'constraints': [models.UniqueConstraint(fields=('channel', 'version'), name='aftersales_policy_channel_version')], 'indexes': [models.Index(fields=['channel', 'content_hash'], name='aftersales_policy_channel_hash')],
             },
         ),
         migrations.AddField(

@@ -44,9 +44,9 @@ def publish_policy(
 ) -> tuple[PolicyVersion, bool]:
     """Publish ``document`` for ``channel``; returns ``(version, created)``.
 
-    Re-publishing the current document creates nothing and returns the current version. A document identical to an
-    older, since replaced version is refused: versions are unique per content, so say what changed (e.g. in the
-    document's description) to publish it again. ``document`` should already be validated by the rules package.
+    Re-publishing the current document creates nothing and returns the current version; publishing a document identical
+    to an older version (a rollback) creates a new version. ``document`` should already be validated by the rules
+    package.
     """
     if not channel:
         raise ServiceError("A policy needs a channel slug.", field="channel")
@@ -59,15 +59,6 @@ def publish_policy(
         latest = PolicyVersion.objects.filter(channel=channel).order_by("-version").first()
         if latest is not None and latest.content_hash == digest:
             return latest, False
-        same = PolicyVersion.objects.filter(channel=channel, content_hash=digest).first()
-        if same is not None:
-            raise ServiceError(
-                f"This document is identical to version {same.version} of channel {channel!r}, which version "
-                f"{latest.version if latest else '?'} has replaced; change something (e.g. its description) to "
-                "publish it again as a new version.",
-                code="duplicated",
-                field="document",
-            )
         now = timezone.now()
         version = PolicyVersion.objects.create(
             channel=channel,
