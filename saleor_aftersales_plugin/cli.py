@@ -86,7 +86,7 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(format_decision(decision))
+        print(format_decision(decision, time_zone_formatter=policy.calendar.format_instant))
     return EXIT_OK
 
 

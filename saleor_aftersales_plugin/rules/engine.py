@@ -607,10 +607,21 @@ def format_decision(
             out.append(f"  rule {trace.rule_id} (priority {trace.priority}): {mark}")
             for condition in trace.conditions:
                 sign = "ok  " if condition.passed else "FAIL"
+                expected = "" if condition.expected is None else f" {_plain(condition.expected)}"
                 out.append(
-                    f"    {sign} {condition.variable} {condition.operator} {condition.expected!r} "
-                    f"(actual: {condition.actual!r})"
+                    f"    {sign} {condition.variable} {condition.operator}{expected} (actual: {_plain(condition.actual)})"
                 )
             for setting, winner in trace.overridden:
                 out.append(f"    {setting}: overridden by {winner}")
     return "\n".join(out)
+
+
+def _plain(value: Any) -> str:
+    """A value as a merchant wrote it: 8 rather than Decimal('8'), [a, b] rather than ['a', 'b']."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_plain(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
