@@ -127,7 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="print the policy language reference (docs/policy.md)")
     docs.set_defaults(handler=_docs)
     demo = commands.add_parser("demo", help="walk through the plugin in the standalone sandbox")
+    demo.add_argument("--once", action="store_true", help="run the walkthrough and exit instead of serving")
     demo.set_defaults(handler=_demo)
+    from .sandbox.commands import add_parser as add_sandbox_parser
+
+    add_sandbox_parser(commands)
     return parser
 
 

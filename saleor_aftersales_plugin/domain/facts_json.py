@@ -38,7 +38,7 @@ from .facts import (
     Resolution,
 )
 
-__all__ = ["FactsInvalid", "case_facts_from_dict", "case_facts_to_dict"]
+__all__ = ["FactsInvalid", "case_facts_from_dict", "case_facts_to_dict", "order_facts_from_dict"]
 
 
 class FactsInvalid(ValueError):
@@ -429,6 +429,15 @@ def case_facts_from_dict(data: Mapping[str, Any]) -> CaseFacts:
         now=now,
         history=history,
     )
+
+
+def order_facts_from_dict(data: Mapping[str, Any], path: str = "$") -> OrderFacts:
+    """Read one order (the ``order`` part of a case); raises :class:`FactsInvalid` listing every problem."""
+    errors: list[tuple[str, str]] = []
+    order = _order(errors, path, data)
+    if errors or order is None:
+        raise FactsInvalid(errors or [(path, "The order is incomplete.")])
+    return order
 
 
 def _instant(value: datetime | None) -> str | None:

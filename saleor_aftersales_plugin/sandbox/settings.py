@@ -22,3 +22,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "saleor_aftersales_plugin.sandbox.urls"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
+# The demo points the worker's file-based mail backend at a directory of its state dir to show delivered messages.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+AFTERSALES_DEFAULT_CHANNEL = os.environ.get("AFTERSALES_DEFAULT_CHANNEL", "default-channel")

@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="sandbox-index"),
+    path("graphql/", views.graphql, name="sandbox-graphql-default"),
+    path("graphql/<slug:channel>/", views.graphql, name="sandbox-graphql"),
+    path("policy/", views.policy, name="sandbox-policy-default"),
+    path("policy/<slug:channel>/", views.policy, name="sandbox-policy"),
+    path("static/<path:path>", views.static, name="sandbox-static"),
+]

@@ -1,0 +1,149 @@
+"""HTTP of the standalone sandbox: the GraphQL endpoint per channel (with GraphiQL), the policy page, an index.
+
+Callers authenticate with a local bearer token (:mod:`.tokens`); without one they are guests. Every GraphQL answer
+carries ``extensions.sandbox`` and an ``X-Aftersales-Sandbox`` header saying that no money moves here.
+"""
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.static import serve
+
+from ..graphql.api import RequestContext, execute
+from .host import SandboxHost
+from .tokens import TokenInvalid, principal_from_header
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SANDBOX_NOTICE = "Sandbox host: refunds, store credit and exchanges are recorded only; no money moves and no stock changes."
+_HOST = SandboxHost()
+
+
+def default_channel() -> str:
+    return str(getattr(settings, "AFTERSALES_DEFAULT_CHANNEL", "default-channel"))
+
+
+def _json(status: int, data: dict[str, Any], **headers: str) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["X-Aftersales-Sandbox"] = "no money moves"
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> JsonResponse:
+    return _json(
+        status, {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, **headers
+    )
+
+
+def graphql(request: HttpRequest, channel: str | None = None) -> HttpResponse:
+    """POST: answer a GraphQL request for ``channel`` (default channel at ``/graphql/``); GET: GraphiQL."""
+    channel = channel or default_channel()
+    if request.method == "GET":
+        return HttpResponse(_graphiql_page(request, channel), content_type="text/html; charset=utf-8")
+    if request.method != "POST":
+        return _error(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Use POST for GraphQL requests (GET opens GraphiQL).",
+            Allow="GET, POST",
+        )
+    try:
+        principal = principal_from_header(request.headers.get("Authorization"))
+    except TokenInvalid as invalid:
+        return _error(
+            401, "UNAUTHENTICATED", str(invalid), **{"WWW-Authenticate": 'Bearer realm="aftersales-sandbox"'}
+        )
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        return _error(
+            415,
+            "BAD_REQUEST",
+            f"Send the request as application/json, not {content_type or 'no content type'}.",
+        )
+    try:
+        body = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, "BAD_REQUEST", f"The request body is not valid JSON: {exc}.")
+    status, answer = execute(body, RequestContext(channel, principal, _HOST))
+    answer.setdefault("extensions", {})["sandbox"] = SANDBOX_NOTICE
+    return _json(status, answer)
+
+
+def policy(request: HttpRequest, channel: str | None = None) -> HttpResponse:
+    """The channel's published policy page (rendered by the publishing package)."""
+    try:
+        from ..publishing import policy_page
+    except ImportError:
+        return HttpResponse(
+            "This build has no policy page.", status=404, content_type="text/plain; charset=utf-8"
+        )
+    return policy_page(request, channel or default_channel())
+
+
+def static(request: HttpRequest, path: str) -> HttpResponse:
+    """The vendored GraphiQL files; the sandbox has no static-files pipeline."""
+    return serve(request, path, document_root=STATIC_DIR)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    channel = html.escape(default_channel())
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>After-sales sandbox</title></head>
+<body style="font-family: sans-serif; max-width: 48rem; margin: 2rem auto; line-height: 1.5">
+<h1>After-sales sandbox</h1>
+<p><strong>{html.escape(SANDBOX_NOTICE)}</strong></p>
+<ul>
+<li><a href="/graphql/">GraphiQL</a> for channel <code>{channel}</code> (or <code>/graphql/&lt;channel&gt;/</code>)</li>
+<li><a href="/policy/{channel}/">Policy page</a> of <code>{channel}</code></li>
+</ul>
+<p>Send <code>Authorization: Bearer &lt;token&gt;</code> to act as a customer, staff or an app; issue tokens with
+<code>python -m saleor_aftersales_plugin sandbox token</code>. Without a token you are a guest: give the order id and
+the order's email in the operation. Open <code>/graphql/?token=&lt;token&gt;</code> to use GraphiQL with a token.</p>
+</body></html>"""
+    return HttpResponse(page, content_type="text/html; charset=utf-8")
+
+
+def _graphiql_page(request: HttpRequest, channel: str) -> str:
+    endpoint = request.path
+    config = json.dumps({"url": endpoint, "channel": channel, "notice": SANDBOX_NOTICE})
+    # "</" cannot appear inside the inline script, whatever the channel slug holds.
+    config = config.replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>After-sales GraphQL — {html.escape(channel)} (sandbox)</title>
+<link rel="stylesheet" href="/static/graphiql/graphiql.min.css">
+<style>
+  html, body {{ height: 100%; margin: 0; overflow: hidden; }}
+  #banner {{ font: 13px sans-serif; padding: 4px 10px; background: #fff4ce; border-bottom: 1px solid #e0c060; }}
+  #graphiql {{ height: calc(100vh - 26px); }}
+</style>
+</head>
+<body>
+<div id="banner"></div>
+<div id="graphiql">Loading GraphiQL…</div>
+<script src="/static/graphiql/react.production.min.js"></script>
+<script src="/static/graphiql/react-dom.production.min.js"></script>
+<script src="/static/graphiql/graphiql.min.js"></script>
+<script>
+  const config = {config};
+  document.getElementById("banner").textContent =
+    "Channel " + config.channel + " — " + config.notice + " Add a token as ?token=… or in the Headers tab.";
+  const token = new URLSearchParams(window.location.search).get("token");
+  const headers = token ? JSON.stringify({{Authorization: "Bearer " + token}}, null, 2) : undefined;
+  const fetcher = GraphiQL.createFetcher({{url: config.url}});
+  const defaultQuery = "# The after-sales API of channel " + config.channel + ".\\n" +
+    "# Open the docs (top left) to browse every query and mutation.\\n\\n" +
+    "query {{\\n  afterSalesPolicy {{\\n    version\\n  }}\\n}}\\n";
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, {{fetcher, defaultQuery, headers, shouldPersistHeaders: false}})
+  );
+</script>
+</body>
+</html>
+"""
