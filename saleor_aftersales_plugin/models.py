@@ -339,6 +339,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    delivered_via = models.JSONField(default=list, blank=True)
+    """Senders that already took this message ("email", "notify"), so a retry after a partial failure skips them."""
     dedupe_key = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
