@@ -1,0 +1,139 @@
+"""Languages of the published policy: one template directory per language, phrase macros called from Python.
+
+Every customer-facing word lives in ``templates/<language>/phrases.j2``; Python passes values already formatted
+for the language (money, percentages, dates, country names, lists) through babel, so the numbers come from the rules.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..domain.money import Money, quantize
+
+TEMPLATES = Path(__file__).parent / "templates"
+# Template directory -> babel locale used for numbers, dates and lists.
+LOCALES: dict[str, str] = {"en": "en", "zh_Hans": "zh_Hans_CN"}
+SUPPORTED = tuple(LOCALES)
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK}) (?={_CJK})")
+
+
+class UnsupportedLanguage(ValueError):
+    pass
+
+
+def resolve_language(language: str) -> str:
+    """``language`` (a locale such as 'en-GB', 'zh_Hans', 'zh-CN') as one of :data:`SUPPORTED`."""
+    if not isinstance(language, str) or not language.strip():
+        raise UnsupportedLanguage(
+            f"Language {language!r} is empty: use one of {', '.join(SUPPORTED)} (e.g. 'en' or 'zh_Hans')."
+        )
+    text = language.strip().replace("-", "_")
+    if text in LOCALES:
+        return text
+    try:
+        parsed = Locale.parse(text)
+    except (ValueError, UnknownLocaleError):
+        parsed = None
+    if parsed is not None:
+        if (
+            parsed.language == "zh"
+            and (parsed.script in (None, "Hans"))
+            and parsed.territory not in ("TW", "HK")
+        ):
+            return "zh_Hans"
+        if parsed.language in LOCALES:
+            return parsed.language
+    raise UnsupportedLanguage(
+        f"The policy text is not available in {language!r}: use one of {', '.join(SUPPORTED)} "
+        "(add templates under publishing/templates/<language>/ for more)."
+    )
+
+
+def html_lang(language: str) -> str:
+    """BCP 47 tag for the HTML lang attribute: 'zh_Hans' -> 'zh-Hans'."""
+    return language.replace("_", "-")
+
+
+@lru_cache(maxsize=2)
+def environment(html: bool) -> SandboxedEnvironment:
+    """Sandboxed, so merchants may override templates; HTML output autoescapes everything it did not build."""
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=html, default_for_string=html) if html else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+class Phrases:
+    """The phrase macros and value formatting of one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = resolve_language(language)
+        self.locale = LOCALES[self.language]
+        self.module = environment(False).get_template(f"{self.language}/phrases.j2").module
+
+    def has(self, name: str) -> bool:
+        return callable(getattr(self.module, name, None))
+
+    def say(self, name: str, /, **params: Any) -> str:
+        macro = getattr(self.module, name, None)
+        if not callable(macro):
+            raise KeyError(f"templates/{self.language}/phrases.j2 has no macro {name!r}")
+        return self.tidy(str(macro(**params)))
+
+    def table(self, name: str) -> Mapping[str, str]:
+        return getattr(self.module, name)
+
+    def word(self, table: str, key: str) -> str:
+        """A label from one of the language's tables; unknown keys are shown humanised ('final-sale' -> 'final sale')."""
+        return self.table(table).get(key) or humanise(key)
+
+    def tidy(self, text: str) -> str:
+        text = re.sub(r"\s+", " ", text).strip()
+        if self.language == "zh_Hans":
+            text = _SPACE_BETWEEN_CJK.sub("", text)
+        return text
+
+    # --- values
+
+    def money(self, amount: Decimal | int, currency: str) -> str:
+        return Money(quantize(Decimal(amount), currency), currency).format(self.locale)
+
+    def number(self, value: Decimal | int) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: Decimal | int) -> str:
+        return f"{format_decimal(value, locale=self.locale)}%"
+
+    def date(self, day: date) -> str:
+        return format_date(day, format="long", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        return Locale.parse(self.locale).territories.get(code.upper(), code.upper())
+
+    def and_list(self, items: Iterable[str]) -> str:
+        items = [item for item in items if item]
+        return format_list(items, locale=self.locale) if items else ""
+
+    def or_list(self, items: Iterable[str]) -> str:
+        items = [item for item in items if item]
+        return format_list(items, style="or", locale=self.locale) if items else ""
+
+
+def humanise(slug: str) -> str:
+    return str(slug).replace("_", " ").replace("-", " ").strip()
