@@ -1,0 +1,654 @@
+"""The GraphQL API through execute(): storefront and staff flows, errors, lists, policy queries.
+
+The helpers at the top (example policy, a recorded order, principals, call()) are shared by the other
+test_graphql_* modules."""
+
+import json
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+from saleor_aftersales_plugin.graphql.query import optional_function
+from saleor_aftersales_plugin.models import OrderRecord
+from saleor_aftersales_plugin.rules.document import load_source
+from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
+from saleor_aftersales_plugin.services import orders, policies
+
+CHANNEL = "volt"
+EMAIL = "ada@example.com"
+CUSTOMER = Principal("customer", "cust-1", EMAIL)
+OTHER_CUSTOMER = Principal("customer", "cust-2", "bob@example.com")
+GUEST = Principal("anonymous")
+STAFF = Principal("staff", "staff-1", "staff@volt.example", frozenset({"MANAGE_ORDERS"}))
+STAFF_OTHER_CHANNEL = Principal(
+    "staff", "staff-2", "other@volt.example", frozenset({"MANAGE_ORDERS"}), frozenset({"us"})
+)
+STAFF_NO_PERMISSION = Principal("staff", "staff-3", "intern@volt.example")
+APP = Principal("app", "app-1", permissions=frozenset({"MANAGE_ORDERS"}))
+APP_NO_PERMISSION = Principal("app", "app-2")
+EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "electronics-shop.yaml"
+
+
+def publish_example(channel: str = CHANNEL) -> None:
+    source = EXAMPLE_POLICY.read_text()
+    data, source_format = load_source(source)
+    policies.publish_policy(channel, normalise_policy(data), source, source_format)
+
+
+def tv_line(quantity: int = 3, **changes: Any) -> OrderLineFacts:
+    delivered = timezone.now() - timedelta(days=2)
+    fields: dict[str, Any] = {
+        "line_id": str(uuid.uuid4()),
+        "product": ProductFacts(
+            sku="TV-55",
+            product_name="55-inch TV",
+            product_type="television",
+            category_path=("electronics", "tv"),
+        ),
+        "quantity": quantity,
+        "unit_price": Decimal("499.00"),
+        "paid_total": Decimal("499.00") * quantity,
+        "quantity_fulfilled": quantity,
+        "fulfilled_at": delivered - timedelta(days=1),
+        "delivered_at": delivered,
+    }
+    fields.update(changes)
+    return OrderLineFacts(**fields)
+
+
+def cable_line() -> OrderLineFacts:
+    delivered = timezone.now() - timedelta(days=2)
+    return OrderLineFacts(
+        line_id=str(uuid.uuid4()),
+        product=ProductFacts(
+            sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables")
+        ),
+        quantity=1,
+        unit_price=Decimal("19.90"),
+        paid_total=Decimal("19.90"),
+        quantity_fulfilled=1,
+        fulfilled_at=delivered - timedelta(days=1),
+        delivered_at=delivered,
+    )
+
+
+def record(
+    lines: tuple[OrderLineFacts, ...] | None = None, channel: str = CHANNEL, **changes: Any
+) -> OrderRecord:
+    lines = lines if lines is not None else (tv_line(), cable_line())
+    fields: dict[str, Any] = {
+        "order_id": str(uuid.uuid4()),
+        "channel": channel,
+        "currency": "EUR",
+        "created_at": timezone.now() - timedelta(days=4),
+        "lines": lines,
+        "total": sum((line.paid_total for line in lines), Decimal(0)),
+        "number": "1001",
+        "customer_email": EMAIL,
+        "customer_id": CUSTOMER.id,
+        "shipping_country": "DE",
+    }
+    fields.update(changes)
+    return orders.record_order(OrderFacts(**fields))
+
+
+def gid(type_name: str, value: Any) -> str:
+    import graphene
+
+    return graphene.Node.to_global_id(type_name, str(value))
+
+
+def order_gid(order: OrderRecord) -> str:
+    return gid("Order", order.order_id)
+
+
+def line_gid(order: OrderRecord, index: int) -> str:
+    return gid("OrderLine", order.lines.order_by("id")[index].line_id)
+
+
+def call(
+    query: str, variables: dict[str, Any] | None = None, principal: Principal = STAFF, channel: str = CHANNEL
+) -> dict[str, Any]:
+    """Execute and return the response; the HTTP status must be 200."""
+    status, response = execute(
+        {"query": query, "variables": variables or {}}, RequestContext(channel, principal, SandboxHost())
+    )
+    assert status == 200, response
+    return response
+
+
+def ok(response: dict[str, Any], name: str) -> dict[str, Any]:
+    """The payload of mutation or query ``name``, asserting no errors anywhere."""
+    assert not response.get("errors"), response
+    payload = response["data"][name]
+    if isinstance(payload, dict) and "errors" in payload:
+        assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+# --- the storefront and staff flow ------------------------------------------------------------------------------
+
+CASE_FIELDS = """
+  id number kind status allowedNextStatuses orderId
+  lines { orderLineId sku quantity condition eligible reasons refund { amount currency } fee { amount currency } decision }
+  refund { amount currency } fees { amount currency } storeCredit { amount currency }
+  deadlines { firstResponseDue resolutionDue } assignee escalationTier failureMessage policyVersion
+  decision { eligible reviewRequired resolutions }
+  events { type fromStatus toStatus actorType actorId message internal trace payload }
+"""
+
+ELIGIBILITY = """
+query Eligibility($order: ID!, $email: String, $lines: [LineQuantityInput!], $reason: String) {
+  returnEligibility(order: $order, email: $email, lines: $lines, reason: $reason) {
+    orderId eligible allowedResolutions reviewRequired policyVersion trace
+    refundEstimate { amount currency } feesTotal { amount currency } storeCreditEstimate { amount currency }
+    lines { lineId quantity eligible reasons { code text } windowEndsAt fees { code amount { amount currency } }
+            refundEstimate { amount currency } allowedResolutions }
+  }
+}
+"""
+
+CREATE_RETURN = (
+    "mutation Create($input: ReturnRequestCreateInput!) {\n"
+    "  returnRequestCreate(input: $input) { errors { field code message } case { " + CASE_FIELDS + " } }\n}"
+)
+
+
+def create_return(
+    order: OrderRecord, principal: Principal = CUSTOMER, quantity: int = 1, **extra: Any
+) -> dict:
+    variables = {
+        "input": {
+            "order": order_gid(order),
+            "lines": [{"lineId": line_gid(order, 0), "quantity": quantity}],
+            "reason": "changed_mind",
+            **extra,
+        }
+    }
+    return call(CREATE_RETURN, variables, principal)
+
+
+def mutate(
+    name: str, arguments: str, variables: dict[str, Any], principal: Principal = STAFF
+) -> dict[str, Any]:
+    """Run one case mutation ``name(arguments)`` and return its payload (``case`` and ``errors``)."""
+    signature = ", ".join(f"${key}: {kind}" for key, kind in _types(name, arguments).items())
+    query = f"mutation Run({signature}) {{ {name}({arguments}) {{ errors {{ field code message }} case {{ {CASE_FIELDS} }} }} }}"
+    response = call(query, variables, principal)
+    assert not response.get("errors"), response
+    return response["data"][name]
+
+
+def _types(name: str, arguments: str) -> dict[str, str]:
+    """``"id: $id, amount: $amount"`` -> each variable's type, read from the mutation's arguments in the schema."""
+    from saleor_aftersales_plugin.graphql.schema import schema
+
+    field = schema.get_mutation_type().fields[name]
+    result = {}
+    for part in arguments.split(","):
+        argument, _, variable = part.partition(":")
+        result[variable.strip().lstrip("$")] = str(field.args[argument.strip()].type)
+    return result
+
+
+def case_gid(payload: dict[str, Any]) -> str:
+    return payload["case"]["id"]
+
+
+@pytest.fixture
+def shop(db: Any) -> OrderRecord:
+    publish_example()
+    return record()
+
+
+def test_customer_sees_terms_without_trace_staff_with_trace(shop):
+    customer = ok(call(ELIGIBILITY, {"order": order_gid(shop)}, CUSTOMER), "returnEligibility")
+    assert customer["eligible"] and customer["trace"] is None and customer["policyVersion"] == 1
+    assert customer["refundEstimate"] == {"amount": "1516.90", "currency": "EUR"}
+    # 5 % store credit bonus on top of the refund.
+    assert customer["storeCreditEstimate"] == {"amount": "1592.75", "currency": "EUR"}
+    assert [line["quantity"] for line in customer["lines"]] == [3, 1]
+    staff = ok(call(ELIGIBILITY, {"order": order_gid(shop)}, STAFF), "returnEligibility")
+    assert {rule["rule"] for rule in staff["trace"][0]["trace"]} >= {"defects-30-days", "final-sale"}
+
+
+def test_ineligible_lines_get_customer_facing_reasons_in_the_language(db):
+    publish_example()
+    final_sale = tv_line(product=ProductFacts(sku="X", attributes={"final-sale": ("true",)}))
+    order = record((final_sale,))
+    query = """query($order: ID!) { returnEligibility(order: $order, language: "zh_Hans") {
+        eligible lines { eligible reasons { code text } refundEstimate { amount } } } }"""
+    answer = ok(call(query, {"order": order_gid(order)}, CUSTOMER), "returnEligibility")
+    assert answer["eligible"] is False
+    assert answer["lines"][0]["reasons"] == [
+        {"code": "final_sale", "text": "清仓商品除质量问题外不支持退货。"}
+    ]
+    late = record((tv_line(delivered_at=timezone.now() - timedelta(days=20)),))
+    answer = ok(
+        call(query.replace('"zh_Hans"', '"en"'), {"order": order_gid(late)}, CUSTOMER), "returnEligibility"
+    )
+    assert answer["lines"][0]["reasons"] == [
+        {"code": "window_expired", "text": "The 7-day return period for this item has ended."}
+    ]
+
+
+def test_return_from_request_to_refund_with_a_restocking_fee(shop):
+    created = create_return(shop, idempotencyKey="k-1")["data"]["returnRequestCreate"]
+    assert created["errors"] == [] and created["case"]["status"] == "REQUESTED"
+    again = create_return(shop, idempotencyKey="k-1")["data"]["returnRequestCreate"]
+    assert again["case"]["id"] == created["case"]["id"]
+    case_id = case_gid(created)
+
+    approved = mutate(
+        "caseApprove", "id: $id, message: $message", {"id": case_id, "message": "Send it back."}
+    )
+    assert approved["errors"] == [] and approved["case"]["status"] == "AWAITING_RETURN"
+    noted = mutate("caseNoteAdd", "id: $id, message: $message", {"id": case_id, "message": "Check the box."})
+    assert noted["errors"] == []
+    assert mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})["case"]["status"] == "RECEIVED"
+    inspected = mutate(
+        "returnRequestInspect",
+        "id: $id, lines: $lines",
+        {"id": case_id, "lines": [{"lineId": line_gid(shop, 0), "condition": "OPENED"}]},
+    )
+    assert inspected["errors"] == [] and inspected["case"]["status"] == "INSPECTED"
+    # 15 % restocking fee on an opened TV of 499.00.
+    assert inspected["case"]["fees"] == {"amount": "74.85", "currency": "EUR"}
+    assert inspected["case"]["refund"] == {"amount": "424.15", "currency": "EUR"}
+    resolved = mutate(
+        "caseResolve", "id: $id, resolution: $resolution", {"id": case_id, "resolution": "REFUND"}
+    )
+    assert resolved["errors"] == [] and resolved["case"]["status"] == "RESOLVED"
+    staff_events = resolved["case"]["events"]
+    assert "note" in {event["type"] for event in staff_events}
+    assert any(event["trace"] for event in staff_events)
+    assert {"refund_issued", "items_returned"} <= {event["type"] for event in staff_events}
+
+    query = "query($id: ID!) { afterSalesCase(id: $id) { " + CASE_FIELDS + " } }"
+    seen = ok(call(query, {"id": case_id}, CUSTOMER), "afterSalesCase")
+    assert seen["status"] == "RESOLVED" and seen["refund"]["amount"] == "424.15"
+    assert {event["type"] for event in seen["events"]} <= {
+        "created",
+        "status_changed",
+        "refund_issued",
+        "items_returned",
+    }
+    assert all(
+        event["trace"] is None and event["payload"] is None and event["actorId"] is None
+        for event in seen["events"]
+    )
+    assert all(line["decision"] is None for line in seen["lines"])
+    assert seen["assignee"] is None and seen["failureMessage"] is None
+
+
+def test_refused_transition_is_invalid_status_naming_the_allowed_next_statuses(shop):
+    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    refused = mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
+    assert refused["case"] is None
+    assert refused["errors"] == [
+        {
+            "field": "id",
+            "code": "INVALID_STATUS",
+            "message": "The case is REQUESTED and cannot move to RECEIVED; allowed next: APPROVED, DECLINED, CANCELLED.",
+        }
+    ]
+
+
+def test_service_refusals_keep_their_code_and_field(shop):
+    too_many = create_return(shop, quantity=4)["data"]["returnRequestCreate"]
+    assert too_many["case"] is None
+    assert [(e["code"], e["field"]) for e in too_many["errors"]] == [("NOT_ELIGIBLE", "lines.0")]
+    declined = mutate(
+        "caseDecline",
+        "id: $id, reason: $reason",
+        {"id": case_gid(create_return(shop)["data"]["returnRequestCreate"]), "reason": " "},
+    )
+    assert [(e["code"], e["field"]) for e in declined["errors"]] == [("REQUIRED", "reason")]
+    unknown = mutate("caseApprove", "id: $id", {"id": gid("AfterSalesCase", uuid.uuid4())})
+    assert [e["code"] for e in unknown["errors"]] == ["NOT_FOUND"]
+    wrong_type = mutate("caseApprove", "id: $id", {"id": order_gid(shop)})
+    assert [(e["code"], e["field"]) for e in wrong_type["errors"]] == [("INVALID", "id")]
+
+
+def test_customer_cancels_and_units_come_back(shop):
+    case_id = case_gid(create_return(shop, quantity=3)["data"]["returnRequestCreate"])
+    blocked = create_return(shop)["data"]["returnRequestCreate"]
+    assert [e["code"] for e in blocked["errors"]] == ["NOT_ELIGIBLE"]
+    cancelled = mutate(
+        "returnRequestCancel", "id: $id, reason: $reason", {"id": case_id, "reason": "Kept it"}, CUSTOMER
+    )
+    assert cancelled["errors"] == [] and cancelled["case"]["status"] == "CANCELLED"
+    assert create_return(shop)["data"]["returnRequestCreate"]["errors"] == []
+
+
+def test_guest_works_with_the_order_email(db):
+    publish_example()
+    order = record(customer_id=None, customer_email="guest@example.com")
+    created = create_return(order, GUEST, email="GUEST@example.com")["data"]["returnRequestCreate"]
+    assert created["errors"] == [], created
+    query = "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { number status } }"
+    assert (
+        ok(call(query, {"id": case_gid(created), "email": "guest@example.com"}, GUEST), "afterSalesCase")[
+            "number"
+        ]
+        == 1
+    )
+    missing = call(query, {"id": case_gid(created), "email": "other@example.com"}, GUEST)
+    assert missing["data"]["afterSalesCase"] is None
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_small_items_are_approved_at_once_and_resolve_by_store_credit(shop):
+    variables = {
+        "input": {
+            "order": order_gid(shop),
+            "lines": [{"lineId": line_gid(shop, 1), "quantity": 1}],
+            "desiredResolution": "STORE_CREDIT",
+        }
+    }
+    created = ok(call(CREATE_RETURN, variables, CUSTOMER), "returnRequestCreate")["case"]
+    assert created["status"] == "AWAITING_RETURN"
+    case_id = created["id"]
+    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
+    mutate(
+        "returnRequestInspect",
+        "id: $id, lines: $lines",
+        {"id": case_id, "lines": [{"lineId": line_gid(shop, 1), "condition": "UNOPENED"}]},
+    )
+    resolved = mutate(
+        "caseResolve", "id: $id, resolution: $resolution", {"id": case_id, "resolution": "STORE_CREDIT"}
+    )
+    assert resolved["case"]["status"] == "RESOLVED"
+    assert resolved["case"]["storeCredit"] == {"amount": "20.90", "currency": "EUR"}
+
+
+def test_staff_override_needs_a_reason(shop):
+    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    mutate("caseApprove", "id: $id", {"id": case_id})
+    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
+    mutate(
+        "returnRequestInspect",
+        "id: $id, lines: $lines",
+        {"id": case_id, "lines": [{"lineId": line_gid(shop, 0), "condition": "UNOPENED"}]},
+    )
+    refused = mutate(
+        "caseResolve",
+        "id: $id, resolution: $resolution, amount: $amount",
+        {"id": case_id, "resolution": "REFUND", "amount": "400"},
+    )
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("REQUIRED", "reason")]
+    done = mutate(
+        "caseResolve",
+        "id: $id, resolution: $resolution, amount: $amount, reason: $reason",
+        {"id": case_id, "resolution": "REFUND", "amount": "400", "reason": "Goodwill: scratched box"},
+    )
+    assert done["errors"] == [] and done["case"]["refund"] == {"amount": "400.00", "currency": "EUR"}
+
+
+REPAIR = """mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) {
+    errors { field code message } case { id status kind } } }"""
+COMPLAINT = """mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) {
+    errors { field code message } case { id status kind category } } }"""
+
+
+def test_repair_with_a_quote_the_customer_accepts(shop):
+    variables = {
+        "input": {
+            "order": order_gid(shop),
+            "line": {"lineId": line_gid(shop, 0), "quantity": 1},
+            "reason": "stopped_working",
+            "comment": "No picture",
+        }
+    }
+    case = ok(call(REPAIR, variables, CUSTOMER), "repairRequestCreate")["case"]
+    assert (case["kind"], case["status"]) == ("REPAIR", "REQUESTED")
+    case_id = case["id"]
+    assert mutate("caseApprove", "id: $id", {"id": case_id})["case"]["status"] == "APPROVED"
+    assert mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})["case"]["status"] == "RECEIVED"
+    assert (
+        mutate("repairStatusUpdate", "id: $id, status: $status", {"id": case_id, "status": "DIAGNOSING"})[
+            "case"
+        ]["status"]
+        == "DIAGNOSING"
+    )
+    free = mutate("repairQuoteCreate", "id: $id, amount: $amount", {"id": case_id, "amount": "89.00"})
+    assert [e["code"] for e in free["errors"]] == ["IN_WARRANTY"]
+    quoted = mutate(
+        "repairQuoteCreate",
+        "id: $id, amount: $amount, overrideReason: $overrideReason",
+        {"id": case_id, "amount": "89.00", "overrideReason": "Water damage"},
+    )
+    assert quoted["case"]["status"] == "QUOTED" and quoted["case"]["fees"]["amount"] == "89.00"
+    accepted = mutate("repairQuoteAccept", "id: $id", {"id": case_id}, CUSTOMER)
+    assert accepted["case"]["status"] == "QUOTE_ACCEPTED"
+
+
+def test_complaint_reply_counts_as_first_response_and_resolves(shop):
+    variables = {
+        "input": {"order": order_gid(shop), "category": "LOGISTICS", "comment": "The box was crushed."}
+    }
+    case = ok(call(COMPLAINT, variables, CUSTOMER), "complaintCreate")["case"]
+    assert (case["kind"], case["status"], case["category"]) == ("COMPLAINT", "OPEN", "LOGISTICS")
+    replied = mutate(
+        "caseReply",
+        "id: $id, message: $message",
+        {"id": case["id"], "message": "Sorry! A new box is on its way."},
+    )
+    assert replied["case"]["status"] == "RESPONDED"
+    customer_reply = mutate(
+        "caseReply", "id: $id, message: $message", {"id": case["id"], "message": "Thanks"}, CUSTOMER
+    )
+    assert customer_reply["errors"] == []
+    assigned = mutate("caseAssign", "id: $id, assignee: $assignee", {"id": case["id"], "assignee": "staff-1"})
+    assert assigned["case"]["assignee"] == "staff-1"
+    escalated = mutate(
+        "caseEscalate", "id: $id, reason: $reason", {"id": case["id"], "reason": "Angry customer"}
+    )
+    assert escalated["case"]["escalationTier"] == 1
+    resolved = mutate(
+        "caseResolve", "id: $id, reason: $reason", {"id": case["id"], "reason": "Replacement delivered."}
+    )
+    assert resolved["case"]["status"] == "RESOLVED"
+    seen = ok(
+        call(
+            "query($id: ID!) { afterSalesCase(id: $id) { " + CASE_FIELDS + " } }",
+            {"id": case["id"]},
+            CUSTOMER,
+        ),
+        "afterSalesCase",
+    )
+    assert [event["type"] for event in seen["events"]].count("reply") == 2
+    assert "escalated" not in {event["type"] for event in seen["events"]}
+
+
+LIST = """query($filter: AfterSalesCaseFilterInput, $sortBy: AfterSalesCaseSortingInput, $first: Int, $after: String) {
+  afterSalesCases(filter: $filter, sortBy: $sortBy, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { number kind status assignee } } } }"""
+
+
+def test_case_list_filters_sorts_and_pages(shop):
+    for _ in range(3):
+        create_return(shop)
+    ok(
+        call(
+            COMPLAINT,
+            {"input": {"order": order_gid(shop), "category": "SERVICE", "comment": "Slow"}},
+            CUSTOMER,
+        ),
+        "complaintCreate",
+    )
+    first = ok(call(LIST, {"first": 2, "sortBy": {"field": "NUMBER", "direction": "ASC"}}), "afterSalesCases")
+    assert first["totalCount"] == 4 and first["pageInfo"]["hasNextPage"]
+    assert [edge["node"]["number"] for edge in first["edges"]] == [1, 2]
+    rest = ok(
+        call(
+            LIST,
+            {
+                "first": 2,
+                "after": first["pageInfo"]["endCursor"],
+                "sortBy": {"field": "NUMBER", "direction": "ASC"},
+            },
+        ),
+        "afterSalesCases",
+    )
+    assert [edge["node"]["number"] for edge in rest["edges"]] == [3, 4]
+    assert not rest["pageInfo"]["hasNextPage"] and rest["pageInfo"]["hasPreviousPage"]
+    complaints = ok(call(LIST, {"filter": {"kind": "COMPLAINT"}}), "afterSalesCases")
+    assert [edge["node"]["kind"] for edge in complaints["edges"]] == ["COMPLAINT"]
+    newest = ok(call(LIST, {"filter": {"status": ["REQUESTED"]}}), "afterSalesCases")
+    assert [edge["node"]["number"] for edge in newest["edges"]] == [3, 2, 1]
+    mutate(
+        "caseAssign",
+        "id: $id, assignee: $assignee",
+        {"id": gid("AfterSalesCase", shop.cases.get(number=2).pk), "assignee": "eve"},
+    )
+    mine = ok(call(LIST, {"filter": {"assignee": "eve"}}), "afterSalesCases")
+    assert [edge["node"]["number"] for edge in mine["edges"]] == [2]
+    overdue = ok(call(LIST, {"filter": {"overdue": True}}), "afterSalesCases")
+    assert overdue["totalCount"] == 0
+    future = ok(
+        call(LIST, {"filter": {"createdFrom": (timezone.now() + timedelta(days=1)).isoformat()}}),
+        "afterSalesCases",
+    )
+    assert future["totalCount"] == 0
+    bad = call(LIST, {"first": 500})
+    assert bad["errors"][0]["extensions"] == {"code": "INVALID", "field": "first"}
+
+
+def test_my_cases_lists_only_the_customers_own(shop):
+    create_return(shop)
+    other = record(customer_id=OTHER_CUSTOMER.id, customer_email=OTHER_CUSTOMER.email)
+    create_return(other, OTHER_CUSTOMER)
+    query = "{ myAfterSalesCases(first: 10) { totalCount edges { node { number orderId } } } }"
+    mine = ok(call(query, principal=CUSTOMER), "myAfterSalesCases")
+    assert mine["totalCount"] == 1 and mine["edges"][0]["node"]["orderId"] == order_gid(shop)
+
+
+def test_policy_and_product_terms(shop):
+    policy = ok(
+        call(
+            '{ afterSalesPolicy { version name languages effectiveFrom document text(language: "en") } }',
+            principal=GUEST,
+        ),
+        "afterSalesPolicy",
+    )
+    assert (
+        policy["version"] == 1
+        and policy["name"] == "Volt Electronics"
+        and policy["languages"] == ["en", "zh_Hans"]
+    )
+    assert policy["document"]["defaults"]["currency"] == "EUR"
+    query = """query($attributes: [AttributeInput!], $condition: ItemCondition, $price: Decimal) {
+      afterSalesPolicyForProduct(categoryPath: ["electronics", "tv"], attributes: $attributes, condition: $condition,
+                                 price: $price, language: "en") {
+        eligible reasons { code text } window { days anchor dayKind } resolutions
+        fees { code kind amount scope estimate { amount currency } } reviewRequired warrantyMonths storeCreditBonus policyVersion } }"""
+    opened = ok(call(query, {"condition": "OPENED", "price": "200.00"}, GUEST), "afterSalesPolicyForProduct")
+    assert opened["eligible"] and opened["window"] == {"days": 7, "anchor": "delivery", "dayKind": "calendar"}
+    assert opened["fees"] == [
+        {
+            "code": "restocking",
+            "kind": "percent",
+            "amount": "15",
+            "scope": "line",
+            "estimate": {"amount": "30.00", "currency": "EUR"},
+        }
+    ]
+    assert opened["warrantyMonths"] == 24 and opened["storeCreditBonus"] == "5"
+    final = ok(
+        call(query, {"attributes": [{"slug": "final-sale", "values": ["true"]}]}, GUEST),
+        "afterSalesPolicyForProduct",
+    )
+    assert not final["eligible"] and final["reasons"][0]["code"] == "final_sale"
+
+
+def test_no_policy_published(db):
+    assert call("{ afterSalesPolicy { version } }", principal=GUEST)["data"]["afterSalesPolicy"] is None
+    answer = call('{ afterSalesPolicyForProduct(sku: "X") { eligible } }', principal=GUEST)
+    assert answer["errors"][0]["extensions"]["code"] == "NO_POLICY"
+
+
+def test_stats_for_a_period(shop):
+    create_return(shop)
+    ok(
+        call(COMPLAINT, {"input": {"order": order_gid(shop), "category": "OTHER", "comment": "?"}}, CUSTOMER),
+        "complaintCreate",
+    )
+    query = "query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) { channel from to figures } }"
+    now = timezone.now()
+    start, end = now - timedelta(days=1), now + timedelta(days=1)
+    stats = ok(call(query, {"from": start.isoformat(), "to": end.isoformat()}), "afterSalesStats")
+    assert stats["channel"] == CHANNEL and stats["from"] == start.isoformat()
+    case_stats = optional_function("saleor_aftersales_plugin.services.stats", "case_stats")
+    if case_stats is None:
+        assert stats["figures"]["total"] == 2
+        assert stats["figures"]["by_kind"] == {"complaint": 1, "return": 1}
+        assert stats["figures"]["by_kind_and_status"] == {
+            "complaint": {"open": 1},
+            "return": {"requested": 1},
+        }
+    else:
+        assert stats["figures"] == json.loads(
+            json.dumps(case_stats(CHANNEL, start, end), cls=DjangoJSONEncoder)
+        )
+    refused = call(query, {}, CUSTOMER)
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+def test_policy_validate_lists_every_problem_with_its_path(db):
+    query = "mutation($policy: String!) { policyValidate(policy: $policy) { valid policyErrors { path code message } errors { code } } }"
+    good = ok(call(query, {"policy": EXAMPLE_POLICY.read_text()}), "policyValidate")
+    assert good == {"valid": True, "policyErrors": [], "errors": []}
+    bad = ok(
+        call(
+            query,
+            {
+                "policy": "schema_version: 2\ndefaults: {currency: EUX, country: DE, time_zone: Europe/Berlin}\nrules: []\n"
+            },
+        ),
+        "policyValidate",
+    )
+    assert bad["valid"] is False
+    assert [(e["path"], e["code"]) for e in bad["policyErrors"]][:2] == [
+        ("$.schema_version", "unsupported_version"),
+        ("$.defaults.currency", "unknown_currency"),
+    ]
+    syntax = ok(call(query, {"policy": "{not json"}), "policyValidate")
+    assert [e["code"] for e in syntax["policyErrors"]] == ["syntax_error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ([], "must be a JSON object"),
+        ({}, 'needs "query"'),
+        ({"query": "  "}, 'needs "query"'),
+        (
+            {"query": "{ afterSalesPolicy { version } }", "variables": [1]},
+            '"variables" must be a JSON object',
+        ),
+        (
+            {"query": "{ afterSalesPolicy { version } }", "operationName": 3},
+            '"operationName" must be a string',
+        ),
+        (
+            {"query": "{ afterSalesPolicy { version } }", "extra": 1},
+            "Unknown key(s) in the request body: extra",
+        ),
+        ({"query": "{ afterSalesPolicy { "}, "Syntax Error"),
+        ({"query": "{ afterSalesPolicy { nope } }"}, 'Cannot query field "nope"'),
+    ],
+)
+def test_malformed_requests_answer_400_with_a_clear_message(db, body, message):
+    status, response = execute(body, RequestContext(CHANNEL, GUEST, SandboxHost()))
+    assert status == 400
+    assert message in response["errors"][0]["message"]
