@@ -36,6 +36,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/rules.py
+	$(PY) bench/api.py
 
 docs: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin docs > docs/policy.md

