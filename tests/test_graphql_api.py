@@ -3,6 +3,8 @@
 The helpers at the top (example policy, a recorded order, principals, call()) are shared by the other
 test_graphql_* modules."""
 
+import copy
+import functools
 import json
 import uuid
 from datetime import timedelta
@@ -38,10 +40,16 @@ APP_NO_PERMISSION = Principal("app", "app-2")
 EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "electronics-shop.yaml"
 
 
-def publish_example(channel: str = CHANNEL) -> None:
+@functools.cache
+def _example_document() -> tuple[str, dict[str, Any], str]:
     source = EXAMPLE_POLICY.read_text()
     data, source_format = load_source(source)
-    policies.publish_policy(channel, normalise_policy(data), source, source_format)
+    return source, normalise_policy(data), source_format
+
+
+def publish_example(channel: str = CHANNEL) -> None:
+    source, document, source_format = _example_document()
+    policies.publish_policy(channel, copy.deepcopy(document), source, source_format)
 
 
 def tv_line(quantity: int = 3, **changes: Any) -> OrderLineFacts:

@@ -17,6 +17,7 @@ from ..domain import cases as machine
 from ..domain.facts import CaseKind, Resolution
 from ..models import Case
 from ..rules.document import SourceError, load_source
+from ..rules.engine import ENGINE_REASONS
 from ..rules.validation import validate_policy
 from ..services import ServiceError, conversations, repairs, returns
 from ..services.cases import transition
@@ -60,7 +61,11 @@ def run(perform: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]]]:
     except machine.CaseStateError as error:
         return None, [_error("invalid_status", str(error), "status")]
     except ServiceError as error:
-        return None, [_error(error.code, error.message, error.field)]
+        message = error.message
+        if error.code == "not_eligible":
+            # The service names engine reason codes; add what they mean for the customer.
+            message += "".join(f" {text}" for code, text in ENGINE_REASONS.items() if code in message)
+        return None, [_error(error.code, message, error.field)]
 
 
 def _case_result(context: RequestContext, case: Case | None) -> Case | None:

@@ -1,0 +1,65 @@
+"""Database queries per request do not grow with the number of lines."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from test_graphql_api import (
+    CASE_FIELDS,
+    CUSTOMER,
+    STAFF,
+    call,
+    gid,
+    order_gid,
+    publish_example,
+    record,
+    tv_line,
+)
+
+from saleor_aftersales_plugin.domain.facts import LineRequest
+from saleor_aftersales_plugin.graphql.api import actor_for
+from saleor_aftersales_plugin.services import returns
+
+ELIGIBILITY = """query($order: ID!) { returnEligibility(order: $order) {
+  eligible trace refundEstimate { amount } lines { lineId eligible reasons { code text } windowEndsAt
+  fees { code amount { amount } } refundEstimate { amount } allowedResolutions } } }"""
+CASE = "query($id: ID!) { afterSalesCase(id: $id) { " + CASE_FIELDS + " } }"
+
+
+def queries(query: str, variables: dict, principal) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = call(query, variables, principal)
+    assert not response.get("errors"), response
+    return len(captured.captured_queries)
+
+
+def order_with(count: int):
+    return record(tuple(tv_line(quantity=1) for _ in range(count)))
+
+
+def case_with(count: int) -> str:
+    order = order_with(count)
+    requests = [
+        LineRequest(str(line.line_id), 1, reason="changed_mind") for line in order.lines.order_by("id")
+    ]
+    case, _ = returns.request_return(order.order_id, requests, actor=actor_for(CUSTOMER))
+    returns.approve(case.pk, actor=actor_for(STAFF))
+    return gid("AfterSalesCase", case.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("principal", [CUSTOMER, STAFF], ids=["customer", "staff"])
+def test_return_eligibility_costs_the_same_for_1_and_50_lines(principal):
+    publish_example()
+    one, fifty = order_with(1), order_with(50)
+    call(ELIGIBILITY, {"order": order_gid(one)}, principal)  # warm the per-process policy cache
+    counts = [queries(ELIGIBILITY, {"order": order_gid(order)}, principal) for order in (one, fifty)]
+    assert counts[0] == counts[1] <= 6, counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("principal", [CUSTOMER, STAFF], ids=["customer", "staff"])
+def test_a_case_costs_the_same_for_1_and_50_lines(principal):
+    publish_example()
+    one, fifty = case_with(1), case_with(50)
+    counts = [queries(CASE, {"id": case_id}, principal) for case_id in (one, fifty)]
+    assert counts[0] == counts[1] <= 4, counts
