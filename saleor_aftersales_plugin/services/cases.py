@@ -16,7 +16,8 @@ from django.utils import timezone
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, LineRequest
 from ..models import Case, CaseEvent, CaseLine, OrderRecord
-from . import LOCK_CASE_NUMBER, NotFoundError, ServiceError, advisory_xact_lock
+from ..notifications import outbox
+from . import LOCK_CASE_NUMBER, NotFoundError, ServiceError, advisory_xact_lock, sla
 from .orders import get_order
 
 __all__ = [
@@ -133,7 +134,7 @@ def create_case(
             )
             for request in lines
         )
-        CaseEvent.objects.create(
+        created_event = CaseEvent.objects.create(
             case=case,
             type=EVENT_CREATED,
             to_status=status,
@@ -143,6 +144,8 @@ def create_case(
             message=message,
             trace=trace,
         )
+        sla.on_create(case)
+        outbox.enqueue_for_creation(case, created_event)
     return case, True
 
 
@@ -175,8 +178,11 @@ def transition(
             case.resolved_at = None
         if actor_type != CaseEvent.ActorType.CUSTOMER and case.first_responded_at is None:
             case.first_responded_at = now
-        case.save(update_fields=["status", "resolved_at", "first_responded_at", "updated_at"])
-        CaseEvent.objects.create(
+        sla.on_transition(case, previous, now)
+        case.save(
+            update_fields=["status", "resolved_at", "first_responded_at", *sla.SLA_FIELDS, "updated_at"]
+        )
+        status_event = CaseEvent.objects.create(
             case=case,
             type=EVENT_STATUS_CHANGED,
             from_status=previous,
@@ -188,6 +194,7 @@ def transition(
             trace=trace,
             payload=payload or {},
         )
+        outbox.enqueue_for_transition(case, status_event)
     return case
 
 

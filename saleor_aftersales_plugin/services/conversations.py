@@ -7,6 +7,7 @@ from django.db import transaction
 from ..domain import cases as machine
 from ..domain.facts import CaseKind
 from ..models import Case, CaseEvent
+from ..notifications import outbox
 from . import ServiceError
 from .actors import Actor
 from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
@@ -60,6 +61,7 @@ def reply(case_id: str | uuid.UUID, message: str, *, actor: Actor) -> CaseEvent:
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         event = add_event(case.pk, EVENT_REPLY, actor_type=actor.type, actor_id=actor.id, message=message)
+        outbox.enqueue_reply(case, event)
         if not actor.is_customer and case.kind == CaseKind.COMPLAINT and case.status == S.OPEN:
             transition(case.pk, S.RESPONDED, actor_type=actor.type, actor_id=actor.id, message="Replied.")
         return event

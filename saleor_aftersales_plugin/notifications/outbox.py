@@ -1,0 +1,447 @@
+"""The outbox: messages written in the same transaction as the change they report, delivered later by a task.
+
+Enqueueing is idempotent (each row has a ``dedupe_key``) and, after the transaction commits, asks Celery to deliver
+(when a Celery app with a broker, or eager mode, is configured; the periodic ``deliver_outbox`` task catches up
+otherwise).
+
+Delivery guarantee. :func:`deliver_due` takes one due row at a time with ``SELECT ... FOR UPDATE SKIP LOCKED`` and
+keeps that row lock while it renders, sends and marks the row sent, all in one transaction. The lock is the claim:
+concurrent workers skip the row, and if the worker dies the database drops its connection, rolls the transaction
+back and releases the row, which the next run delivers. So no row is lost and no row is marked sent without having
+been sent. A worker that dies after the mail server accepted a message but before the commit leaves that single
+row to be sent again, with the same delivery key (``Message-ID`` / ``delivery_id`` = row id): receivers that
+deduplicate on it (the sandbox's directory backend does; Saleor apps receive ``delivery_id``) see every message
+exactly once; a plain SMTP server may see that one message twice. Failures are retried with exponential backoff
+(``next_attempt_at``, ``attempts``, ``last_error``) and a row gives up as ``failed`` after ``max_attempts``.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..domain import cases as machine
+from ..domain.facts import CaseKind, LineRequest, Resolution
+from ..models import Case, CaseEvent, OrderRecord, OutboxMessage
+from ..rules.document import Policy
+from .events import CUSTOMER, event
+from .formatting import match_language
+from .rendering import render
+from .senders import resolve_recipients, send_email, send_notify
+
+__all__ = [
+    "DeliveryReport",
+    "deliver_due",
+    "enqueue",
+    "enqueue_for_creation",
+    "enqueue_for_transition",
+    "enqueue_policy_reminder",
+    "enqueue_reply",
+    "enqueue_staff",
+]
+
+logger = logging.getLogger(__name__)
+S = machine.CaseStatus
+EMAIL = "email"
+NOTIFY = "notify"
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_RETRY_BASE_SECONDS = 60
+
+
+def _money(amount: Decimal | None, currency: str) -> dict[str, str] | None:
+    return None if amount is None or amount == 0 else {"amount": str(amount), "currency": currency}
+
+
+def _instant(value: datetime | None) -> dict[str, str] | None:
+    return None if value is None else {"instant": value.isoformat()}
+
+
+def shop_time_zone(policy: Policy | None) -> str:
+    return policy.calendar.time_zone if policy else "UTC"
+
+
+def staff_language(policy: Policy | None) -> str:
+    return match_language(policy.defaults.languages[0] if policy and policy.defaults.languages else None)
+
+
+def customer_language(order: OrderRecord, policy: Policy | None) -> str:
+    """The order's language (``language_code`` in the recorded facts, as Saleor orders carry), else the shop's first."""
+    requested = (order.facts or {}).get("language_code") or (order.facts or {}).get("language")
+    return match_language(requested, tuple(policy.defaults.languages) if policy else ())
+
+
+def case_payload(case: Case, policy: Policy | None, *, message: str = "", **extra: Any) -> dict[str, Any]:
+    """The JSON payload a case message is rendered from (formatting happens at delivery, in the message's language)."""
+    order = case.order
+    items = [
+        {
+            "name": line.order_line.product_name or line.order_line.sku,
+            "sku": line.order_line.sku,
+            "quantity": line.quantity,
+            "condition": line.condition,
+        }
+        for line in case.lines.select_related("order_line").order_by("id")
+    ]
+    payload: dict[str, Any] = {
+        "shop_name": (policy.name if policy else "") or case.channel,
+        "case_number": case.number,
+        "case_kind": case.kind,
+        "order_number": order.number or str(order.order_id),
+        "customer_email": case.customer_email,
+        "status": case.status,
+        "message": message,
+        "items": items,
+        "comment": case.comment,
+        "category": case.category,
+        "refund_amount": _money(case.refund_amount, case.currency),
+        "fees_amount": _money(case.fees_amount, case.currency),
+        "first_response_due": _instant(case.first_response_due),
+        "resolution_due": _instant(case.resolution_due),
+        "time_zone": shop_time_zone(policy),
+    }
+    payload.update(extra)
+    return payload
+
+
+def _kick_delivery() -> None:
+    from celery import current_app
+
+    if not (current_app.conf.broker_url or current_app.conf.task_always_eager):
+        return
+    from ..tasks import deliver_outbox
+
+    try:
+        deliver_outbox.delay()
+    except Exception:  # the periodic run delivers what an unreachable broker could not
+        logger.warning(
+            "Could not ask Celery to deliver the outbox now; the periodic run will.", exc_info=True
+        )
+
+
+def _schedule_delivery() -> None:
+    if not any(entry[1] is _kick_delivery for entry in connection.run_on_commit):
+        transaction.on_commit(_kick_delivery)
+
+
+def enqueue(
+    event_name: str,
+    *,
+    channel: str,
+    recipient: str,
+    language: str,
+    payload: Mapping[str, Any],
+    dedupe_key: str,
+    case: Case | None = None,
+) -> bool:
+    """Add one message to the outbox (in the caller's transaction); False when ``dedupe_key`` was enqueued before."""
+    event(event_name)
+    if not recipient:
+        return False
+    created = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                case=case,
+                event=event_name,
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                payload=dict(payload),
+                dedupe_key=dedupe_key[:255],
+                next_attempt_at=timezone.now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    _schedule_delivery()
+    return bool(created and created[0].pk and OutboxMessage.objects.filter(pk=created[0].pk).exists())
+
+
+def staff_recipients(case: Case, policy: Policy | None, tier: int = 1) -> tuple[str, ...]:
+    """Who hears about the case at ``tier`` (1 = the first tier of its escalation path): e-mails and ``group:`` names."""
+    if policy is None:
+        return ()
+    path = (case.decision or {}).get("escalation_path") or "default"
+    tiers = policy.escalation.get(path) or next(iter(policy.escalation.values()), ())
+    return tuple(tiers[tier - 1].notify) if 0 < tier <= len(tiers) else ()
+
+
+def enqueue_staff(
+    case: Case, policy: Policy | None, event_name: str, recipients: Iterable[str], key: str, **extra: Any
+) -> int:
+    payload = case_payload(case, policy, **extra)
+    language = staff_language(policy)
+    return sum(
+        enqueue(
+            event_name,
+            channel=case.channel,
+            recipient=recipient,
+            language=language,
+            payload=payload,
+            dedupe_key=f"{key}:{recipient}",
+            case=case,
+        )
+        for recipient in dict.fromkeys(recipients)
+    )
+
+
+def _enqueue_customer(case: Case, policy: Policy | None, event_name: str, key: str, **extra: Any) -> bool:
+    if event(event_name).audience != CUSTOMER:
+        raise ValueError(f"{event_name} is a staff message.")
+    return enqueue(
+        event_name,
+        channel=case.channel,
+        recipient=case.customer_email,
+        language=customer_language(case.order, policy),
+        payload=case_payload(case, policy, **extra),
+        dedupe_key=key,
+        case=case,
+    )
+
+
+def _policy(case: Case) -> Policy | None:
+    from ..services.sla import case_policy
+
+    return case_policy(case)
+
+
+def enqueue_for_creation(case: Case, created: CaseEvent) -> None:
+    """The customer's acknowledgement and the staff's "new case" message for a case just opened."""
+    policy = _policy(case)
+    customer_event = "complaint_acknowledged" if case.kind == CaseKind.COMPLAINT else "request_received"
+    _enqueue_customer(case, policy, customer_event, f"{customer_event}:{case.pk}", message=created.message)
+    enqueue_staff(case, policy, "staff_new_case", staff_recipients(case, policy), f"staff_new_case:{case.pk}")
+
+
+def _resolution_event(case: Case) -> str | None:
+    if case.kind == CaseKind.COMPLAINT:
+        return "complaint_resolved"
+    return {
+        Resolution.REFUND.value: "refund_issued",
+        Resolution.KEEP_ITEM.value: "refund_issued",
+        Resolution.STORE_CREDIT.value: "store_credit_issued",
+        Resolution.EXCHANGE.value: "exchange_shipped",
+    }.get(case.resolution)
+
+
+def customer_event_for(case: Case, status_event: CaseEvent) -> str | None:
+    """Which customer message (if any) reports the move recorded by ``status_event``."""
+    status = status_event.to_status
+    if status == S.APPROVED:
+        return "approved"
+    if status == S.DECLINED:
+        return "declined"
+    if status == S.RESOLVED:
+        return _resolution_event(case)
+    if case.kind == CaseKind.REPAIR:
+        if status == S.RECEIVED:
+            return "item_received"
+        if status == S.QUOTED:
+            return "repair_quote"
+        if status in (S.DIAGNOSING, S.QUOTE_ACCEPTED, S.QUOTE_DECLINED, S.REPAIRING, S.SHIPPED_BACK):
+            return "repair_status"
+        return None
+    if status == S.RECEIVED:
+        return "item_received"
+    if status == S.INSPECTED:
+        return "inspection_result"
+    return None
+
+
+def enqueue_for_transition(case: Case, status_event: CaseEvent) -> None:
+    """The customer's message for the status change ``status_event`` recorded, if that change has one."""
+    event_name = customer_event_for(case, status_event)
+    if event_name is None:
+        return
+    policy = _policy(case)
+    extra: dict[str, Any] = {"message": status_event.message}
+    if event_name == "approved":
+        extra["return_required"] = case.requested_resolution != Resolution.KEEP_ITEM.value and case.kind != (
+            CaseKind.COMPLAINT
+        )
+        texts = (policy.texts if policy else {}) or {}
+        language = customer_language(case.order, policy)
+        extra["return_instructions"] = (texts.get(language) or {}).get("return_instructions", "")
+    elif event_name == "declined":
+        extra["reason"] = status_event.message
+    elif event_name in ("refund_issued", "store_credit_issued"):
+        payload = status_event.payload or {}
+        amount = payload.get("amount")
+        if event_name == "store_credit_issued":
+            amount = case.store_credit_amount if case.store_credit_amount else amount
+        extra["amount"] = _money(
+            Decimal(str(amount)) if amount is not None else case.refund_amount, case.currency
+        )
+    elif event_name == "repair_quote":
+        extra["quote_amount"] = _money(case.fees_amount, case.currency)
+    _enqueue_customer(case, policy, event_name, f"{event_name}:{case.pk}:{status_event.pk}", **extra)
+
+
+def enqueue_reply(case: Case, reply_event: CaseEvent) -> None:
+    """The customer's copy of a staff (or app) reply; the customer's own replies are not echoed back."""
+    if reply_event.actor_type == CaseEvent.ActorType.CUSTOMER:
+        return
+    _enqueue_customer(
+        case, _policy(case), "reply", f"reply:{case.pk}:{reply_event.pk}", message=reply_event.message
+    )
+
+
+def _last_day(ends_at: str | None, policy: Policy) -> dict[str, str] | None:
+    """A window's exclusive end instant as its last local day (what "until" means to a customer)."""
+    if not ends_at:
+        return None
+    end = datetime.fromisoformat(ends_at) - timedelta(microseconds=1)
+    return {"date": policy.calendar.local_date(end).isoformat()}
+
+
+def enqueue_policy_reminder(order_id: str, *, now: datetime | None = None) -> bool:
+    """After fulfilment: tell the customer the terms that apply to each line of the order and until when.
+
+    Sent once per order (later calls return False). Lines are judged as a change-of-mind return by the order's
+    pinned policy; a line that cannot be returned says so, and the warranty end is given where the policy has one.
+    """
+    from ..services.eligibility import evaluate, policy_for_order
+    from ..services.orders import get_order
+
+    with transaction.atomic():
+        order = get_order(order_id)
+        if not order.customer_email:
+            return False
+        policy, _version = policy_for_order(order)
+        lines = list(order.lines.order_by("id"))
+        requests = [LineRequest(line_id=str(line.line_id), quantity=max(line.quantity, 1)) for line in lines]
+        decision, _ = evaluate(order, CaseKind.RETURN, requests, now=now, explain=False)
+        decided = {line["line_id"]: line for line in decision.to_dict(with_trace=False)["lines"]}
+        items = []
+        for line in lines:
+            data = decided.get(str(line.line_id)) or {}
+            window = data.get("window") or {}
+            warranty = data.get("warranty") or {}
+            items.append(
+                {
+                    "name": line.product_name or line.sku,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "return_until": _last_day(window.get("ends_at"), policy)
+                    if data.get("eligible")
+                    else None,
+                    "warranty_until": _last_day(warranty.get("ends_at"), policy),
+                }
+            )
+        payload = {
+            "shop_name": policy.name or order.channel,
+            "order_number": order.number or str(order.order_id),
+            "customer_email": order.customer_email,
+            "items": items,
+            "policy_name": policy.name,
+            "time_zone": shop_time_zone(policy),
+        }
+        return enqueue(
+            "policy_reminder",
+            channel=order.channel,
+            recipient=order.customer_email,
+            language=customer_language(order, policy),
+            payload=payload,
+            dedupe_key=f"policy_reminder:{order.order_id}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def backoff(attempts: int, base_seconds: int) -> timedelta:
+    """Delay before attempt ``attempts + 1``: base, 2 x base, 4 x base, ... capped at one day."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 86400))
+
+
+def _send(row: OutboxMessage) -> None:
+    rendered = render(
+        row.event,
+        row.language,
+        row.payload,
+        channel=row.channel,
+        time_zone=str(row.payload.get("time_zone") or "UTC"),
+    )
+    if EMAIL not in row.delivered_via:
+        addresses = resolve_recipients(row.channel, row.recipient)
+        if addresses:
+            send_email(row.pk, addresses, rendered)
+        row.delivered_via = [*row.delivered_via, EMAIL]
+    if NOTIFY not in row.delivered_via:
+        send_notify(
+            row.event,
+            row.channel,
+            {
+                **row.payload,
+                "delivery_id": str(row.pk),
+                "case_id": str(row.case_id) if row.case_id else None,
+                "recipient": row.recipient,
+                "language": rendered.language,
+                "subject": rendered.subject,
+                "text": rendered.text,
+                "html": rendered.html,
+            },
+        )
+        row.delivered_via = [*row.delivered_via, NOTIFY]
+
+
+def deliver_due(batch_size: int = 100, *, now: datetime | None = None) -> DeliveryReport:
+    """Deliver up to ``batch_size`` due rows, each in its own transaction under its row lock (see the module doc)."""
+    max_attempts = _setting("AFTERSALES_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    base_seconds = _setting("AFTERSALES_OUTBOX_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS)
+    sent = retried = failed = 0
+    for _ in range(batch_size):
+        with transaction.atomic():
+            moment = now or timezone.now()
+            row = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(status=OutboxMessage.Status.PENDING)
+                .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment))
+                .order_by("next_attempt_at", "created_at")
+                .first()
+            )
+            if row is None:
+                break
+            row.attempts += 1
+            try:
+                with transaction.atomic():
+                    _send(row)
+            except Exception as error:
+                row.last_error = f"{type(error).__name__}: {error}"[:2000]
+                if row.attempts >= max_attempts:
+                    row.status = OutboxMessage.Status.FAILED
+                    failed += 1
+                    logger.error("Outbox message %s failed for good: %s", row.pk, row.last_error)
+                else:
+                    row.next_attempt_at = moment + backoff(row.attempts, base_seconds)
+                    retried += 1
+            else:
+                row.status = OutboxMessage.Status.SENT
+                row.sent_at = timezone.now()
+                row.last_error = ""
+                sent += 1
+            row.save(
+                update_fields=[
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
+                    "sent_at",
+                    "delivered_via",
+                ]
+            )
+    return DeliveryReport(sent, retried, failed)

@@ -1,0 +1,87 @@
+"""Senders: Django's mail backend (Saleor's EMAIL_URL inside Saleor) and a pluggable "notify" hook.
+
+Inside Saleor the adapter points the notify hook at ``manager.notify`` so Saleor apps (NOTIFY_USER webhooks) receive
+every message as an event named ``aftersales_<event>``; it also installs a group resolver that turns
+``group:<name>`` recipients into the e-mail addresses of that staff group. Outside Saleor both default to nothing.
+
+Every message carries its outbox row id as its delivery key: the e-mail's ``Message-ID`` is ``<row id@aftersales>``
+(also in the ``X-Aftersales-Delivery-Id`` header) and the notify payload has ``delivery_id``. A receiver that
+deduplicates on that key sees each message exactly once even if a worker died between sending and recording it.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from .rendering import RenderedMessage
+
+__all__ = [
+    "GROUP_PREFIX",
+    "NotifyHook",
+    "delivery_key",
+    "resolve_recipients",
+    "send_email",
+    "send_notify",
+    "set_group_resolver",
+    "set_notify_hook",
+]
+
+GROUP_PREFIX = "group:"
+NOTIFY_EVENT_PREFIX = "aftersales_"
+
+NotifyHook = Callable[[str, Mapping[str, Any], str], None]
+"""``hook(event_name, payload, channel_slug)``."""
+GroupResolver = Callable[[str, str], list[str]]
+"""``resolver(channel_slug, group_name) -> e-mail addresses``."""
+
+_notify_hook: NotifyHook | None = None
+_group_resolver: GroupResolver | None = None
+
+
+def set_notify_hook(hook: NotifyHook | None) -> None:
+    """Install (or with ``None`` remove) the hook every delivered message is also emitted through."""
+    global _notify_hook
+    _notify_hook = hook
+
+
+def set_group_resolver(resolver: GroupResolver | None) -> None:
+    """Install (or remove) the function that expands ``group:<name>`` recipients into e-mail addresses."""
+    global _group_resolver
+    _group_resolver = resolver
+
+
+def delivery_key(message_id: object) -> str:
+    return f"<{message_id}@aftersales>"
+
+
+def resolve_recipients(channel: str, recipient: str) -> list[str]:
+    """E-mail addresses for one outbox recipient: itself, or the members of ``group:<name>`` (none without resolver)."""
+    if recipient.startswith(GROUP_PREFIX):
+        if _group_resolver is None:
+            return []
+        return sorted(
+            {address for address in _group_resolver(channel, recipient[len(GROUP_PREFIX) :]) if address}
+        )
+    return [recipient] if recipient else []
+
+
+def send_email(message_id: object, addresses: list[str], rendered: RenderedMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=addresses,
+        headers={"Message-ID": delivery_key(message_id), "X-Aftersales-Delivery-Id": str(message_id)},
+    )
+    email.attach_alternative(rendered.html, "text/html")
+    email.send(fail_silently=False)
+
+
+def send_notify(event: str, channel: str, payload: Mapping[str, Any]) -> bool:
+    """Emit through the notify hook; False when none is installed."""
+    if _notify_hook is None:
+        return False
+    _notify_hook(NOTIFY_EVENT_PREFIX + event, payload, channel)
+    return True

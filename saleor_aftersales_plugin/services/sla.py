@@ -1,0 +1,317 @@
+"""Service-level deadlines of cases: computing them, pausing them while the customer has the next move, and the
+escalation sweep.
+
+Targets come from the case's decision (``sla``: ``first_response_hours``, ``resolution_working_days``), which the
+policy's ``sla`` section and ``set_sla`` rules fill; when a decision has none, the policy's target for the case's
+kind applies, and without a usable policy the built-in defaults (24 h first response, 48 h for complaints,
+7 working days to resolve). Deadlines count working time on the shop's :class:`BusinessCalendar` (its time zone,
+working days and hours, public holidays): ``first_response_due`` is ``first_response_hours`` working hours after the
+case opened; ``resolution_due`` is ``resolution_working_days`` working days after it, a working day being the
+shop's opening hours (or a whole business day when it has none).
+
+While the case waits for the customer (``awaiting_return``, ``quoted``) the clock stops: ``sla_paused_at`` is set,
+and on leaving that status both pending deadlines move later by the time spent paused.
+
+The sweep reads only cases past a deadline through the partial indexes ``aftersales_case_first_due`` and
+``aftersales_case_resolve_due`` (on ``first_response_due`` where ``first_responded_at IS NULL`` and on
+``resolution_due`` where ``resolved_at IS NULL``), so its cost grows with the overdue cases, not with all cases.
+A case overdue by H hours (wall-clock, since the earliest missed deadline) is raised to the highest tier of its
+escalation path whose ``after_hours`` <= H; each raise records an ``escalated`` event and notifies that tier.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ..domain import cases as machine
+from ..domain.facts import CaseKind
+from ..models import Case
+from ..rules.calendar import BusinessCalendar
+from ..rules.document import DEFAULT_SLA, EscalationTier, Policy
+from . import ServiceError
+from .actors import SYSTEM_ACTOR
+
+__all__ = [
+    "SLA_FIELDS",
+    "WAITING_STATUSES",
+    "SlaTargets",
+    "SweepReport",
+    "case_policy",
+    "escalation_tiers",
+    "first_response_overdue",
+    "on_create",
+    "on_transition",
+    "resolution_overdue",
+    "sweep",
+    "targets_for",
+]
+
+logger = logging.getLogger(__name__)
+S = machine.CaseStatus
+WAITING_STATUSES = frozenset({str(S.AWAITING_RETURN), str(S.QUOTED)})
+"""Statuses in which the customer has the next move, so the SLA clock stops."""
+SLA_FIELDS = ("first_response_due", "resolution_due", "sla_paused_at")
+DEFAULT_CALENDAR = BusinessCalendar()
+DEFAULT_WARNING_HOURS = Decimal(2)
+FIRST_RESPONSE = "first_response"
+RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargets:
+    first_response_hours: Decimal | None
+    resolution_working_days: Decimal | None
+
+
+def case_policy(case: Case) -> Policy | None:
+    """The policy the case's order is judged by, or None when the channel has no valid published policy."""
+    from .eligibility import policy_for_order
+
+    try:
+        return policy_for_order(case.order)[0]
+    except ServiceError:
+        return None
+    except (KeyError, TypeError, ValueError):
+        logger.warning("The policy of channel %s cannot be read; built-in SLA defaults apply.", case.channel)
+        return None
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def targets_for(case: Case, policy: Policy | None) -> SlaTargets:
+    decided = (case.decision or {}).get("sla") or {}
+    if policy is not None:
+        fallback = policy.sla_for(CaseKind(case.kind))
+        hours, days = fallback.first_response_hours, fallback.resolution_working_days
+    else:
+        defaults = DEFAULT_SLA[case.kind]
+        hours, days = Decimal(defaults["first_response_hours"]), Decimal(defaults["resolution_working_days"])
+    first = _decimal(decided.get("first_response_hours"))
+    resolve = _decimal(decided.get("resolution_working_days"))
+    return SlaTargets(first if first is not None else hours, resolve if resolve is not None else days)
+
+
+def hours_per_working_day(calendar: BusinessCalendar) -> Decimal:
+    if calendar.working_hours is None:
+        return Decimal(24)
+    opening, closing = calendar.working_hours
+    minutes = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
+    return Decimal(minutes) / 60
+
+
+def first_response_deadline(calendar: BusinessCalendar, start: datetime, hours: Decimal) -> datetime:
+    return calendar.add_working_hours(start, hours)
+
+
+def resolution_deadline(calendar: BusinessCalendar, start: datetime, working_days: Decimal) -> datetime:
+    return calendar.add_working_hours(start, working_days * hours_per_working_day(calendar))
+
+
+def on_create(case: Case) -> None:
+    """Set the deadlines of a case just created (saves them)."""
+    policy = case_policy(case)
+    calendar = policy.calendar if policy else DEFAULT_CALENDAR
+    targets = targets_for(case, policy)
+    if targets.first_response_hours is not None and case.first_responded_at is None:
+        case.first_response_due = first_response_deadline(
+            calendar, case.created_at, targets.first_response_hours
+        )
+    if targets.resolution_working_days is not None:
+        case.resolution_due = resolution_deadline(calendar, case.created_at, targets.resolution_working_days)
+    case.save(update_fields=[*SLA_FIELDS, "updated_at"])
+
+
+def on_transition(case: Case, previous_status: str, now: datetime) -> None:
+    """Keep the deadlines true after ``case`` moved from ``previous_status`` (the caller saves :data:`SLA_FIELDS`).
+
+    Entering a waiting status pauses; leaving one resumes, moving pending deadlines by the paused time. A case that
+    stops being open without a first response drops its first-response deadline (nothing is owed any more); a
+    reopened complaint gets a fresh resolution deadline from now.
+    """
+    if not machine.is_open(case.kind, case.status):
+        if case.first_responded_at is None:
+            case.first_response_due = None
+        _resume(case, now)
+        return
+    if case.status in WAITING_STATUSES:
+        if case.sla_paused_at is None:
+            case.sla_paused_at = now
+        return
+    _resume(case, now)
+    reopened = case.kind == CaseKind.COMPLAINT and case.status == S.OPEN and previous_status != S.OPEN
+    if reopened:
+        policy = case_policy(case)
+        days = targets_for(case, policy).resolution_working_days
+        if days is not None:
+            case.resolution_due = resolution_deadline(
+                policy.calendar if policy else DEFAULT_CALENDAR, now, days
+            )
+
+
+def _resume(case: Case, now: datetime) -> None:
+    if case.sla_paused_at is None:
+        return
+    paused_for = max(now - case.sla_paused_at, timedelta(0))
+    if case.first_response_due is not None and case.first_responded_at is None:
+        case.first_response_due += paused_for
+    if case.resolution_due is not None and case.resolved_at is None:
+        case.resolution_due += paused_for
+    case.sla_paused_at = None
+
+
+def first_response_overdue(now: datetime) -> QuerySet[Case]:
+    """Cases past their first-response deadline (a range scan of ``aftersales_case_first_due``)."""
+    return Case.objects.filter(
+        first_responded_at__isnull=True, first_response_due__lte=now, sla_paused_at__isnull=True
+    )
+
+
+def resolution_overdue(now: datetime) -> QuerySet[Case]:
+    """Cases past their resolution deadline (a range scan of ``aftersales_case_resolve_due``)."""
+    return Case.objects.filter(resolved_at__isnull=True, resolution_due__lte=now, sla_paused_at__isnull=True)
+
+
+def escalation_tiers(case: Case, policy: Policy | None) -> tuple[EscalationTier, ...]:
+    if policy is None or not policy.escalation:
+        return ()
+    path = (case.decision or {}).get("escalation_path") or "default"
+    return policy.escalation.get(path) or next(iter(policy.escalation.values()))
+
+
+def _missed_deadline(case: Case, now: datetime) -> tuple[str, datetime] | None:
+    missed = []
+    if case.first_responded_at is None and case.first_response_due and case.first_response_due <= now:
+        missed.append((case.first_response_due, FIRST_RESPONSE))
+    if case.resolved_at is None and case.resolution_due and case.resolution_due <= now:
+        missed.append((case.resolution_due, RESOLUTION))
+    if not missed:
+        return None
+    due, kind = min(missed)
+    return kind, due
+
+
+@dataclass
+class SweepReport:
+    examined: int = 0
+    escalated: int = 0
+    warned: int = 0
+    escalated_cases: list[int] = field(default_factory=list)
+
+
+def _escalate_one(case_id: object, now: datetime, report: SweepReport) -> None:
+    from ..notifications.outbox import enqueue_staff
+    from .cases import add_event
+    from .conversations import EVENT_ESCALATED
+
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(skip_locked=True)
+            .filter(pk=case_id)
+            .select_related("order")
+            .first()
+        )
+        if case is None or case.sla_paused_at is not None or not machine.is_open(case.kind, case.status):
+            return
+        missed = _missed_deadline(case, now)
+        if missed is None:
+            return
+        deadline_kind, due = missed
+        policy = case_policy(case)
+        tiers = escalation_tiers(case, policy)
+        overdue_hours = Decimal((now - due).total_seconds()) / 3600
+        target = sum(1 for tier in tiers if tier.after_hours <= overdue_hours)
+        if target <= case.escalation_tier:
+            return
+        previous = case.escalation_tier
+        tier = tiers[target - 1]
+        case.escalation_tier = target
+        case.save(update_fields=["escalation_tier", "updated_at"])
+        add_event(
+            case.pk,
+            EVENT_ESCALATED,
+            actor_type=SYSTEM_ACTOR.type,
+            actor_id="sla",
+            message=f"Missed the {deadline_kind.replace('_', ' ')} deadline; escalated to {tier.name}.",
+            payload={
+                "from_tier": previous,
+                "to_tier": target,
+                "tier_name": tier.name,
+                "path": (case.decision or {}).get("escalation_path"),
+                "deadline_kind": deadline_kind,
+                "deadline": due.isoformat(),
+            },
+        )
+        enqueue_staff(
+            case,
+            policy,
+            "staff_escalation",
+            tier.notify,
+            f"staff_escalation:{case.pk}:{target}",
+            deadline_kind=deadline_kind,
+            deadline={"instant": due.isoformat()},
+            tier_name=tier.name,
+            tier_number=target,
+        )
+        report.escalated += 1
+        report.escalated_cases.append(case.number)
+
+
+def _warn(cases: Iterable[Case], deadline_kind: str, report: SweepReport) -> None:
+    from ..notifications.outbox import enqueue_staff, staff_recipients
+
+    for case in cases:
+        due = case.first_response_due if deadline_kind == FIRST_RESPONSE else case.resolution_due
+        if due is None or not machine.is_open(case.kind, case.status):
+            continue
+        policy = case_policy(case)
+        report.warned += enqueue_staff(
+            case,
+            policy,
+            "staff_sla_warning",
+            staff_recipients(case, policy),
+            f"staff_sla_warning:{case.pk}:{deadline_kind}:{due.isoformat()}",
+            deadline_kind=deadline_kind,
+            deadline={"instant": due.isoformat()},
+        )
+
+
+def sweep(now: datetime | None = None, *, warning_hours: Decimal = DEFAULT_WARNING_HOURS) -> SweepReport:
+    """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once)."""
+    now = now or timezone.now()
+    report = SweepReport()
+    overdue = set(first_response_overdue(now).values_list("pk", flat=True))
+    overdue |= set(resolution_overdue(now).values_list("pk", flat=True))
+    report.examined = len(overdue)
+    for case_id in sorted(overdue, key=str):
+        _escalate_one(case_id, now, report)
+    soon = now + timedelta(seconds=float(warning_hours * 3600))
+    with transaction.atomic():
+        _warn(
+            Case.objects.filter(
+                first_responded_at__isnull=True,
+                first_response_due__gt=now,
+                first_response_due__lte=soon,
+                sla_paused_at__isnull=True,
+            ).select_related("order"),
+            FIRST_RESPONSE,
+            report,
+        )
+        _warn(
+            Case.objects.filter(
+                resolved_at__isnull=True,
+                resolution_due__gt=now,
+                resolution_due__lte=soon,
+                sla_paused_at__isnull=True,
+            ).select_related("order"),
+            RESOLUTION,
+            report,
+        )
+    return report

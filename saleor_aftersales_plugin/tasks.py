@@ -1,0 +1,83 @@
+"""Celery tasks: outbox delivery, the SLA sweep and the post-purchase policy reminder.
+
+Declared with ``shared_task`` so whichever Celery app is current runs them: Saleor's own app (it autodiscovers this
+module) or the sandbox's (:mod:`saleor_aftersales_plugin.sandbox.celery_app`). Database writes run inside Saleor's
+writer guard when Saleor is installed. :func:`register_periodic_tasks` schedules the sweep and a catch-up delivery
+as django-celery-beat rows, so Saleor's database scheduler runs them without a settings change.
+"""
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from celery import shared_task
+
+from .notifications import outbox
+from .services import sla
+
+DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
+SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
+POLICY_REMINDER = "saleor_aftersales_plugin.send_policy_reminder"
+PERIODIC_TASKS = {
+    "after-sales: SLA sweep": (SLA_SWEEP, 5),
+    "after-sales: deliver outbox": (DELIVER_OUTBOX, 1),
+}
+"""Periodic task name -> (task, every N minutes)."""
+
+
+@contextlib.contextmanager
+def writer() -> Iterator[None]:
+    """Saleor's ``allow_writer()`` when running inside Saleor (its settings refuse writes otherwise); a no-op elsewhere."""
+    try:
+        from saleor.core.db.connection import allow_writer
+    except ImportError:
+        yield
+        return
+    with allow_writer():
+        yield
+
+
+@shared_task(name=DELIVER_OUTBOX, ignore_result=True)
+def deliver_outbox(batch_size: int = 100) -> dict[str, int]:
+    """Deliver due outbox rows; asks for another run while full batches keep coming."""
+    with writer():
+        report = outbox.deliver_due(batch_size)
+    if report.sent + report.retried + report.failed >= batch_size:
+        deliver_outbox.delay(batch_size)
+    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+@shared_task(name=SLA_SWEEP, ignore_result=True)
+def sla_sweep() -> dict[str, Any]:
+    with writer():
+        report = sla.sweep()
+    return {"examined": report.examined, "escalated": report.escalated, "warned": report.warned}
+
+
+@shared_task(name=POLICY_REMINDER, ignore_result=True)
+def send_policy_reminder(order_id: str) -> bool:
+    """Enqueue the post-purchase reminder of the order's terms; call it from the fulfilment hook (once is enough)."""
+    with writer():
+        return outbox.enqueue_policy_reminder(order_id)
+
+
+def register_periodic_tasks() -> list[str]:
+    """Create or update the django-celery-beat rows of :data:`PERIODIC_TASKS`; no-op without django-celery-beat.
+
+    Returns the names of the rows written. Safe to call on every start.
+    """
+    try:
+        from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    except (ImportError, RuntimeError):  # not installed, or installed but not in INSTALLED_APPS
+        return []
+    written = []
+    with writer():
+        for name, (task, minutes) in PERIODIC_TASKS.items():
+            schedule, _ = IntervalSchedule.objects.get_or_create(
+                every=minutes, period=IntervalSchedule.MINUTES
+            )
+            PeriodicTask.objects.update_or_create(
+                name=name, defaults={"task": task, "interval": schedule, "enabled": True}
+            )
+            written.append(name)
+    return written
