@@ -8,7 +8,7 @@ email. Then it keeps serving, with the URLs and tokens printed; ``--once`` exits
 """
 
 import argparse
-import email
+import email.parser
 import email.policy
 import json
 import os
@@ -28,8 +28,10 @@ from typing import Any
 
 CHANNEL = "default-channel"
 DEMO_DATABASE_SUFFIX = "_aftersales_demo"
-CELERY_APP = "saleor_aftersales_plugin.sandbox.celery:app"
-"""The sandbox Celery app (notifications issue); its worker delivers outbox messages through Django's mail backend."""
+CELERY_APP = "saleor_aftersales_plugin.sandbox.celery_app:app"
+"""The sandbox Celery app; its worker delivers outbox messages through Django's mail backend."""
+MAIL_BACKEND = "saleor_aftersales_plugin.notifications.backends.DirectoryEmailBackend"
+"""One ``.eml`` file per delivered message in ``EMAIL_FILE_PATH``."""
 MAIL_TIMEOUT = 45.0
 
 TV_ORDER = "0a5a1e50-0000-4000-8000-000000001001"
@@ -168,6 +170,12 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
         """
         query {
           afterSalesPolicy { name version effectiveFrom languages }
+          afterSalesPolicyForProduct(categoryPath: ["electronics", "tv"], price: "1299.00", condition: OPENED) {
+            window { days anchor dayKind }
+            resolutions
+            fees { code kind amount estimate { amount currency } }
+            summary
+          }
         }
         """,
     )
@@ -301,14 +309,10 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
 
 
 def _read_mail(directory: Path) -> list[EmailMessage]:
-    """Messages written by Django's file-based mail backend (several per file, separated by a line of dashes)."""
-    messages = []
-    for path in sorted(directory.glob("*.log")):
-        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if chunk.strip():
-                message = email.message_from_bytes(chunk.strip() + b"\n", policy=email.policy.default)
-                messages.append(message)  # type: ignore[arg-type]
-    return messages
+    """The messages the worker's mail backend wrote into ``directory`` (one ``.eml`` file each), oldest first."""
+    files = sorted(directory.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+    parser = email.parser.BytesParser(_class=EmailMessage, policy=email.policy.default)
+    return [parser.parsebytes(path.read_bytes()) for path in files]  # type: ignore[misc]
 
 
 def _is_refund_message(message: EmailMessage, recipient: str) -> bool:
@@ -352,7 +356,7 @@ def run_demo(args: argparse.Namespace) -> int:
     shutil.rmtree(mail_dir, ignore_errors=True)
     mail_dir.mkdir(parents=True)
     # Settings read these when Django starts; the worker subprocess inherits them.
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    os.environ["EMAIL_BACKEND"] = MAIL_BACKEND
     os.environ["EMAIL_FILE_PATH"] = str(mail_dir)
 
     _say("After-sales demo: the plugin's GraphQL API in the standalone sandbox host.")

@@ -322,3 +322,12 @@ def test_bad_order_files_name_the_file_and_every_problem(db: Any, tmp_path: Path
         read_order_file(naive)
     with pytest.raises(OrderFileInvalid, match="no such file"):
         import_orders([tmp_path / "missing"])
+
+
+def test_the_policy_page_is_mounted_per_channel(shop: list[OrderRecord], client: Client):
+    for path in (f"/policy/{CHANNEL}/", "/policy/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"].startswith("text/html")
+        assert "Volt Electronics" in response.content.decode()
+    assert client.get("/policy/eu-channel/").status_code == 404

@@ -31,6 +31,9 @@ class SandboxServer(ThreadedWSGIServer):
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) -> SandboxServer:
     """A threaded WSGI server serving the sandbox; ``port`` 0 picks a free port (read ``server.server_port``)."""
+    # The sandbox Celery app becomes the current app, so committed outbox messages wake the worker at once.
+    from . import celery_app  # noqa: F401
+
     if quiet:
         logging.getLogger("django.server").setLevel(logging.WARNING)
     server = SandboxServer((host, port), WSGIRequestHandler, allow_reuse_address=True)

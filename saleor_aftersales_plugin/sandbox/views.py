@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.static import serve
 
 from ..graphql.api import RequestContext, execute
+from ..publishing import policy_page
 from .host import SandboxHost
 from .tokens import TokenInvalid, principal_from_header
 
@@ -76,12 +77,6 @@ def graphql(request: HttpRequest, channel: str | None = None) -> HttpResponse:
 
 def policy(request: HttpRequest, channel: str | None = None) -> HttpResponse:
     """The channel's published policy page (rendered by the publishing package)."""
-    try:
-        from ..publishing import policy_page
-    except ImportError:
-        return HttpResponse(
-            "This build has no policy page.", status=404, content_type="text/plain; charset=utf-8"
-        )
     return policy_page(request, channel or default_channel())
 
 
