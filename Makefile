@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: venv demo test test-fast lint format bench test-saleor docs clean
+.PHONY: venv demo test test-fast lint format bench test-saleor docs clean browser
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it or pass PYTHON312=/path/to/python3.12"; exit 1; }
@@ -21,7 +21,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin demo $(ARGS)
 
-test: $(STAMP)
+# The real-browser test needs Debian's chromium and a CJK font (for readable Chinese screenshots).
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; }
+
+test: $(STAMP) browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(ARGS)

@@ -78,7 +78,7 @@ class ClauseWriter:
         self.ph = phrases
         self.currency = policy.defaults.currency
 
-    def text(self, node: Mapping[str, Any]) -> str:
+    def text(self, node: Mapping[str, Any], *, nested: bool = False) -> str:
         if is_empty(node):
             return ""
         countries = _countries_of(node)
@@ -88,11 +88,12 @@ class ClauseWriter:
             return self._in_shape(same[0], same[1], negated=False)
         for key, macro in (("all", "all_of"), ("any", "any_of")):
             if key in node:
-                parts = [self.text(child) for child in node[key] if not is_empty(child)]
+                parts = [self.text(child, nested=True) for child in node[key] if not is_empty(child)]
                 if len(parts) == 1:
                     return parts[0]
                 joined = self.ph.and_list(parts) if key == "all" else self.ph.or_list(parts)
-                return self.ph.say(macro, parts=parts, joined=joined)
+                text = self.ph.say(macro, parts=parts, joined=joined)
+                return self.ph.say("group", text=text) if nested else text
         return self.leaf(node["name"], node["operator"], node.get("value"))
 
     def _countries(self, negated: bool, codes: Sequence[str]) -> str:

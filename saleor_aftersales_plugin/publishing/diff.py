@@ -1,7 +1,7 @@
 """Plain-language differences between two policy versions, sentence by sentence (sentences carry stable keys)."""
 
 from ..rules.document import Policy
-from .document import Builder, Item
+from .document import Builder
 from .language import Phrases
 
 # Sentences that describe the version itself rather than its terms.
@@ -10,11 +10,9 @@ _IGNORED = ("scope:intro",)
 
 def _sentences(policy: Policy, phrases: Phrases) -> dict[str, str]:
     doc = Builder(policy, phrases).build()
-    return {item.key: _full(item) for item in doc.items() if item.key not in _IGNORED}
-
-
-def _full(item: Item) -> str:
-    return " ".join([item.text, *item.notes])
+    return {
+        item.key: doc.sep.join([item.text, *item.notes]) for item in doc.items() if item.key not in _IGNORED
+    }
 
 
 def policy_diff(old: Policy, new: Policy, language: str) -> list[str]:

@@ -56,6 +56,11 @@ class PolicyText:
     def html_lang(self) -> str:
         return html_lang(self.language)
 
+    @property
+    def sep(self) -> str:
+        """What goes between two sentences: nothing after Chinese full stops, a space elsewhere."""
+        return "" if self.language.startswith("zh") else " "
+
     def items(self) -> Iterator[Item]:
         for section in self.sections:
             yield from section.items()

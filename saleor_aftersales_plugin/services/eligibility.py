@@ -1,10 +1,12 @@
 """Deciding requests: the policy an order is judged by, the facts of a request, and the decision."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from ..rules.decision import CaseDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
 from . import ServiceError
-from .policies import current_policy
+from .policies import current_policy, policy_in_force
 
 _policies: dict[int, Policy] = {}
 
@@ -64,13 +66,52 @@ def evaluate(
     now: datetime | None = None,
     explain: bool = True,
     held: Mapping[str, int] | None = None,
+    customer_favourable: bool | None = None,
 ) -> tuple[CaseDecision, PolicyVersion]:
     """Decide a (possible) request on a recorded order with the policy it is judged by.
 
     ``held`` gives units (by line id) that the case being re-decided holds itself, so they count as available.
+    In customer-favourable mode (``None``: the channel's setting, see :func:`customer_favourable_default`) the
+    version in force at ``now`` decides instead of the pinned one when it is more generous: more eligible lines,
+    then a later window (or warranty) end, then a higher net refund. The decision's ``decided_by_version`` and
+    notes say which version decided.
     """
     now = now or timezone.now()
     policy, version = policy_for_order(order)
+    if customer_favourable is None:
+        customer_favourable = customer_favourable_default(order.channel)
+    pinned = _decide_with(order, kind, requests, now, explain, held, policy, version)
+    if not customer_favourable:
+        return VersionedDecision.of(pinned, version.version), version
+    latest = policy_in_force(order.channel, now)
+    if latest is None or latest.pk == version.pk:
+        return VersionedDecision.of(pinned, version.version, version.version, "customer_favourable"), version
+    other = _decide_with(order, kind, requests, now, explain, held, load_policy(latest), latest)
+    if _generosity(other) > _generosity(pinned):
+        note = (
+            f"Customer-favourable mode: version {latest.version} (current) decided; it is more generous than "
+            f"version {version.version}, pinned when the order was placed."
+        )
+        return VersionedDecision.of(
+            other, version.version, latest.version, "customer_favourable", note
+        ), latest
+    note = (
+        f"Customer-favourable mode: version {version.version} (pinned when the order was placed) decided; "
+        f"the current version {latest.version} is not more generous."
+    )
+    return VersionedDecision.of(pinned, version.version, latest.version, "customer_favourable", note), version
+
+
+def _decide_with(
+    order: OrderRecord,
+    kind: CaseKind,
+    requests: Sequence[LineRequest],
+    now: datetime,
+    explain: bool,
+    held: Mapping[str, int] | None,
+    policy: Policy,
+    version: PolicyVersion,
+) -> CaseDecision:
     order_facts = order.to_facts()
     if held:
         order_facts = replace(
@@ -87,4 +128,63 @@ def evaluate(
         now=now,
         history=customer_history(order, policy.defaults.prior_returns_days, now),
     )
-    return decide(policy, facts, explain=explain, policy_version=version.version), version
+    return decide(policy, facts, explain=explain, policy_version=version.version)
+
+
+def customer_favourable_default(channel: str) -> bool:
+    """The ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting: a bool for every channel, or a list of channel slugs."""
+    value = getattr(settings, "AFTERSALES_CUSTOMER_FAVOURABLE", False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on") or channel in value.split(",")
+    return channel in value
+
+
+def _generosity(decision: CaseDecision) -> tuple[int, datetime, Decimal]:
+    ends = [line.window_ends_at or line.warranty_ends_at for line in decision.lines if line.eligible]
+    return (
+        len(decision.eligible_lines),
+        max((end for end in ends if end is not None), default=datetime.min.replace(tzinfo=UTC)),
+        decision.settlement.net,
+    )
+
+
+@dataclass(frozen=True)
+class VersionedDecision(CaseDecision):
+    """A decision that records which policy version decided it and, in customer-favourable mode, against which."""
+
+    decided_by_version: int | None = None
+    pinned_version: int | None = None
+    compared_with_version: int | None = None
+    mode: str = "pinned"
+
+    @classmethod
+    def of(
+        cls,
+        decision: CaseDecision,
+        pinned: int,
+        compared_with: int | None = None,
+        mode: str = "pinned",
+        note: str = "",
+    ) -> "VersionedDecision":
+        values = {item.name: getattr(decision, item.name) for item in fields(CaseDecision)}
+        if note:
+            values["notes"] = (*decision.notes, note)
+        return cls(
+            **values,
+            decided_by_version=decision.policy_version,
+            pinned_version=pinned,
+            compared_with_version=compared_with,
+            mode=mode,
+        )
+
+    def to_dict(self, *, with_trace: bool = True) -> dict[str, Any]:
+        data = super().to_dict(with_trace=with_trace)
+        data["decided_by_version"] = self.decided_by_version
+        data["version_choice"] = {
+            "mode": self.mode,
+            "pinned_version": self.pinned_version,
+            "compared_with_version": self.compared_with_version,
+        }
+        return data

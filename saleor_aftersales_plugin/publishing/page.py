@@ -1,0 +1,184 @@
+"""The public policy page of a channel: HTML for people, ``?format=json`` for programs.
+
+Query parameters: ``lang`` (one of the policy's languages), ``version`` (default: the version in force),
+``from`` and ``to`` (two versions to compare), ``format=json``. Links are relative, so the page works wherever it is
+mounted (the sandbox's /policy/<channel>/ and the plugin's webhook path).
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from ..models import PolicyVersion
+from ..services.eligibility import customer_favourable_default, load_policy
+from . import build_policy_text, policy_diff
+from .language import Phrases, UnsupportedLanguage, environment, html_lang, resolve_language
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _languages(policy_languages: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for language in policy_languages:
+        try:
+            resolved = resolve_language(language)
+        except UnsupportedLanguage:
+            continue
+        if resolved not in found:
+            found.append(resolved)
+    return found or ["en"]
+
+
+def _choose_language(request: HttpRequest, available: list[str]) -> str:
+    wanted = request.GET.get("lang")
+    candidates = [wanted] if wanted else []
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    candidates += [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
+    for candidate in candidates:
+        try:
+            resolved = resolve_language(candidate)
+        except UnsupportedLanguage:
+            continue
+        if resolved in available:
+            return resolved
+    return available[0]
+
+
+def _version_number(request: HttpRequest, name: str, known: dict[int, PolicyVersion]) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise _BadRequest(f"?{name}={raw!r} is not a version number; use e.g. ?{name}=1.") from None
+    if number not in known:
+        raise _BadRequest(
+            f"?{name}={number}: this channel has no policy version {number}; "
+            f"versions are {', '.join(map(str, sorted(known)))}."
+        )
+    return number
+
+
+def _url(params: dict[str, Any]) -> str:
+    return "?" + urlencode({key: value for key, value in params.items() if value not in (None, "")})
+
+
+def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
+    as_json = request.GET.get("format") == "json"
+    versions = list(PolicyVersion.objects.filter(channel=channel).order_by("version"))
+    if not versions:
+        message = Phrases("en").table("ui")["none"]
+        if as_json:
+            return JsonResponse({"channel": channel, "error": message}, status=404)
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    known = {version.version: version for version in versions}
+    now = timezone.now()
+    in_force = [version for version in versions if version.effective_from <= now]
+    current = in_force[-1] if in_force else versions[0]
+    try:
+        number = _version_number(request, "version", known)
+        diff_from = _version_number(request, "from", known)
+        diff_to = _version_number(request, "to", known)
+    except _BadRequest as error:
+        if as_json:
+            return JsonResponse({"channel": channel, "error": str(error)}, status=400)
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    shown = known[number] if number is not None else current
+    policy = load_policy(shown)
+    languages = _languages(policy.defaults.languages)
+    language = _choose_language(request, languages)
+    phrases = Phrases(language)
+    doc = build_policy_text(
+        policy,
+        language,
+        version=shown.version,
+        effective_from=shown.effective_from,
+        customer_favourable=customer_favourable_default(channel),
+    )
+    diff = None
+    if diff_from is not None or diff_to is not None:
+        diff_from = diff_from if diff_from is not None else max(1, (diff_to or shown.version) - 1)
+        diff_to = diff_to if diff_to is not None else shown.version
+        diff = policy_diff(load_policy(known[diff_from]), load_policy(known[diff_to]), language)
+    base = {"lang": language, "version": number}
+    zone = policy.calendar.zone
+
+    def when(version: PolicyVersion) -> str:
+        return phrases.date(version.effective_from.astimezone(zone).date())
+
+    def status(version: PolicyVersion) -> str:
+        if version.pk == current.pk and version.effective_from <= now:
+            return "current"
+        return "upcoming" if version.effective_from > now else ""
+
+    version_rows = [
+        {
+            "version": version.version,
+            "effective_from": when(version),
+            "effective_from_iso": version.effective_from.isoformat(),
+            "status": status(version),
+            "shown": version.pk == shown.pk,
+            "url": _url({"lang": language, "version": version.version}),
+        }
+        for version in versions
+    ]
+    if as_json:
+        return JsonResponse(
+            {
+                "channel": channel,
+                "shop": policy.name,
+                "language": language,
+                "languages": languages,
+                "version": shown.version,
+                "effective_from": shown.effective_from.isoformat(),
+                "versions": [
+                    {key: row[key] for key in ("version", "effective_from_iso", "status")}
+                    for row in version_rows
+                ],
+                "policy": doc.to_dict(),
+                "text": environment(False).get_template("policy.text.j2").render(doc=doc, level=1).strip()
+                + "\n",
+                "diff": None if diff is None else {"from": diff_from, "to": diff_to, "changes": diff},
+            },
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+    language_links = [
+        {
+            "tag": html_lang(option),
+            "name": Phrases(option).table("ui")["self_name"],
+            "url": _url({**base, "lang": option, "from": diff_from, "to": diff_to}),
+            "current": option == language,
+        }
+        for option in languages
+    ]
+    html = (
+        environment(True)
+        .get_template("page.html.j2")
+        .render(
+            doc=doc,
+            level=1,
+            ui=phrases.table("ui"),
+            shop=policy.name or channel,
+            language=language,
+            languages=language_links,
+            version={
+                "version": shown.version,
+                "effective_from": when(shown),
+                "effective_from_iso": shown.effective_from.isoformat(),
+            },
+            versions=version_rows,
+            diff=diff,
+            diff_from=diff_from
+            if diff is not None
+            else (versions[-2].version if len(versions) > 1 else None),
+            diff_to=diff_to if diff is not None else versions[-1].version,
+            none_changed=phrases.say("diff_none"),
+            json_url=_url({**base, "format": "json"}),
+        )
+    )
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

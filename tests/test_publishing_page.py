@@ -1,0 +1,110 @@
+"""The public policy page on real PostgreSQL: versions, languages, differences and the JSON form."""
+
+import copy
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from saleor_aftersales_plugin.rules.document import load_source
+from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.services.policies import publish_policy
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def electronics() -> dict:
+    return load_source((EXAMPLES / "electronics-shop.yaml").read_text())[0]
+
+
+def publish(channel: str, data: dict, **kwargs):
+    return publish_policy(channel, normalise_policy(data), source="", source_format="yaml", **kwargs)[0]
+
+
+@pytest.fixture
+def two_versions(db):
+    first = publish("volt", electronics())
+    changed = electronics()
+    changed["defaults"]["window"]["days"] = 14
+    second = publish("volt", changed)
+    upcoming = copy.deepcopy(changed)
+    upcoming["defaults"]["warranty_months"] = 36
+    third = publish("volt", upcoming, effective_from=timezone.now() + timedelta(days=30))
+    return first, second, third
+
+
+def test_page_shows_the_version_in_force_with_versions_and_language_links(two_versions):
+    response = Client().get("/policy/volt/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert (
+        "<main" in html
+        and "<header>" in html
+        and "<footer>" in html
+        and '<nav aria-label="Language">' in html
+    )
+    assert 'name="viewport"' in html
+    assert "Version 2 · Effective from" in html
+    assert "within 14 days after delivery" in html and "within 7 days after delivery" not in html
+    assert "(in force)" in html and "(upcoming)" in html
+    assert 'href="?lang=zh_Hans"' in html and 'lang="zh-Hans"' in html
+    assert html.count("<h1") == 1
+
+
+def test_language_switch_and_accept_language(two_versions):
+    html = Client().get("/policy/volt/?lang=zh_Hans").content.decode()
+    assert '<html lang="zh-Hans">' in html and "签收后 14 个自然日内，您可以无理由退货。" in html
+    negotiated = (
+        Client().get("/policy/volt/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5").content.decode()
+    )
+    assert '<html lang="zh-Hans">' in negotiated
+    unknown = Client().get("/policy/volt/?lang=fr").content.decode()
+    assert '<html lang="en">' in unknown
+
+
+def test_diff_between_versions(two_versions):
+    html = Client().get("/policy/volt/?from=1&to=2").content.decode()
+    assert "Changes: Version 1 → 2" in html
+    assert "Changed: You can return items for any reason within 14 days after delivery." in html
+    data = Client().get("/policy/volt/?from=2&to=3&format=json&lang=zh_Hans").json()
+    assert data["diff"] == {
+        "from": 2,
+        "to": 3,
+        "changes": [
+            "变更：签收后 36 个月内，保修范围内的维修免费。（原为：签收后 24 个月内，保修范围内的维修免费。）"
+        ],
+    }
+
+
+def test_json_has_the_same_content(two_versions):
+    data = Client().get("/policy/volt/?format=json&version=1").json()
+    assert data["version"] == 1 and data["language"] == "en" and data["languages"] == ["en", "zh_Hans"]
+    assert [v["version"] for v in data["versions"]] == [1, 2, 3]
+    assert [v["status"] for v in data["versions"]] == ["", "current", "upcoming"]
+    keys = {
+        item["key"]: item["text"]
+        for s in data["policy"]["sections"]
+        for b in s["blocks"]
+        for item in b["items"]
+    }
+    assert keys["window:default"] == "You can return items for any reason within 7 days after delivery."
+    assert "You can return items for any reason within 7 days after delivery." in data["text"]
+    assert data["diff"] is None
+
+
+def test_bad_requests_and_missing_policies_are_explained(db, two_versions):
+    response = Client().get("/policy/volt/?version=9")
+    assert response.status_code == 400
+    assert "no policy version 9; versions are 1, 2, 3" in response.content.decode()
+    assert (
+        Client()
+        .get("/policy/volt/?from=x&format=json")
+        .json()["error"]
+        .startswith("?from='x' is not a version")
+    )
+    missing = Client().get("/policy/nowhere/")
+    assert missing.status_code == 404 and "No policy has been published" in missing.content.decode()
