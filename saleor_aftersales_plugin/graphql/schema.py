@@ -1,11 +1,24 @@
-"""The plugin's GraphQL schema (graphene 2), served per channel; ``schema.graphql`` is its printed form."""
+"""The plugin's GraphQL schema (graphene 2), served per channel; ``schema.graphql`` is its printed form.
+
+Regenerate the committed file after changing the schema: ``python -m saleor_aftersales_plugin.graphql.schema``.
+"""
 
 from pathlib import Path
 
 import graphene
 
-from .mutations import Mutation
-from .query import Query
+if __name__ == "__main__":  # run as a script: load the app without a database
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.contenttypes", "saleor_aftersales_plugin"], USE_TZ=True
+        )
+    django.setup()
+
+from .mutations import Mutation  # noqa: E402
+from .query import Query  # noqa: E402
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
 
@@ -15,3 +28,12 @@ SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 def printed_schema() -> str:
     """The schema in SDL, as committed in ``schema.graphql``."""
     return str(schema).rstrip("\n") + "\n"
+
+
+def write_schema_file(path: Path = SCHEMA_FILE) -> Path:
+    path.write_text(printed_schema(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"Wrote {write_schema_file()}")
