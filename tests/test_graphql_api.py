@@ -587,27 +587,36 @@ def test_no_policy_published(db):
 
 def test_stats_for_a_period(shop):
     create_return(shop)
-    ok(
+    complaint = ok(
         call(COMPLAINT, {"input": {"order": order_gid(shop), "category": "OTHER", "comment": "?"}}, CUSTOMER),
         "complaintCreate",
-    )
-    query = "query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) { channel from to figures } }"
+    )["case"]["id"]
+    mutate("caseEscalate", "id: $id, reason: $reason", {"id": complaint, "reason": "Unhappy"})
+    query = """query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) {
+        channel from to cases byKind { kind count } byStatus { status count }
+        firstResponse { measured withinTarget } escalations { total byTier { tier count } } figures } }"""
     now = timezone.now()
     start, end = now - timedelta(days=1), now + timedelta(days=1)
     stats = ok(call(query, {"from": start.isoformat(), "to": end.isoformat()}), "afterSalesStats")
-    assert stats["channel"] == CHANNEL and stats["from"] == start.isoformat()
+    assert (stats["channel"], stats["from"], stats["to"]) == (CHANNEL, start.isoformat(), end.isoformat())
+    assert stats["cases"] == 2
+    assert stats["byKind"] == [{"kind": "COMPLAINT", "count": 1}, {"kind": "RETURN", "count": 1}]
+    assert stats["byStatus"] == [{"status": "OPEN", "count": 1}, {"status": "REQUESTED", "count": 1}]
+    assert stats["figures"]["counts"]["by_kind_and_status"] == {
+        "complaint": {"open": 1},
+        "return": {"requested": 1},
+    }
     case_stats = optional_function("saleor_aftersales_plugin.services.stats", "case_stats")
     if case_stats is None:
-        assert stats["figures"]["total"] == 2
-        assert stats["figures"]["by_kind"] == {"complaint": 1, "return": 1}
-        assert stats["figures"]["by_kind_and_status"] == {
-            "complaint": {"open": 1},
-            "return": {"requested": 1},
-        }
+        assert stats["escalations"] is None and stats["firstResponse"] is None
     else:
-        assert stats["figures"] == json.loads(
-            json.dumps(case_stats(CHANNEL, start, end), cls=DjangoJSONEncoder)
-        )
+        expected = json.loads(json.dumps(case_stats(CHANNEL, start, end), cls=DjangoJSONEncoder))
+        assert {key: stats["figures"][key] for key in expected} == expected
+        assert stats["escalations"]["total"] == expected["escalations"]["total"] == 1
+    past = ok(call(query, {"to": (now - timedelta(days=2)).isoformat()}), "afterSalesStats")
+    assert past["cases"] == 0 and past["byKind"] == []
+    backwards = call(query, {"from": end.isoformat(), "to": start.isoformat()})
+    assert backwards["errors"][0]["extensions"] == {"code": "INVALID", "field": "to"}
     refused = call(query, {}, CUSTOMER)
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 

@@ -1,6 +1,7 @@
 """Queries: the published policy, the terms for a product, eligibility, cases, and KPIs."""
 
 import importlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to_cursor
 
@@ -38,6 +40,7 @@ from .types import (
 )
 
 MAX_PAGE = 100
+DEFAULT_STATS_DAYS = 30
 
 
 def optional_function(module: str, name: str) -> Any:
@@ -452,8 +455,11 @@ class Query(graphene.ObjectType):
     )
     after_sales_stats = graphene.Field(
         graphene.NonNull(AfterSalesStats),
-        start=graphene.DateTime(name="from", description="Start of the period (inclusive)."),
-        end=graphene.DateTime(name="to", description="End of the period (exclusive)."),
+        start=graphene.DateTime(
+            name="from",
+            description=f"Start of the period (inclusive); {DEFAULT_STATS_DAYS} days before `to` by default.",
+        ),
+        end=graphene.DateTime(name="to", description="End of the period (exclusive); now by default."),
         description="KPIs of the channel for a period: staff and apps with MANAGE_ORDERS.",
     )
 
@@ -577,12 +583,26 @@ class Query(graphene.ObjectType):
     ) -> dict[str, Any]:
         context: RequestContext = info.context
         require_manager(context)
-        if start is not None and end is not None and end <= start:
+        end = end or timezone.now()
+        start = start or end - timedelta(days=DEFAULT_STATS_DAYS)
+        if end <= start:
             raise ServiceError("`to` must be after `from`.", field="to")
+        counts = case_counts(context.channel, start, end)
+        figures: dict[str, Any] = {"counts": counts}
         stats = optional_function("saleor_aftersales_plugin.services.stats", "case_stats")
-        figures = (
-            stats(context.channel, start, end)
-            if stats is not None
-            else case_counts(context.channel, start, end)
-        )
-        return {"channel": context.channel, "start": start, "end": end, "figures": figures}
+        if stats is not None:
+            figures.update(stats(context.channel, start, end))
+        return {
+            "channel": context.channel,
+            "start": start,
+            "end": end,
+            "cases": counts["total"],
+            "by_kind": [{"kind": kind, "count": count} for kind, count in counts["by_kind"].items()],
+            "by_status": [
+                {"status": status, "count": count} for status, count in counts["by_status"].items()
+            ],
+            "first_response": figures.get("first_response"),
+            "resolution": figures.get("resolution"),
+            "escalations": figures.get("escalations"),
+            "figures": json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
+        }

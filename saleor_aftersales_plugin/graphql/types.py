@@ -555,11 +555,65 @@ class PolicyForProduct(graphene.ObjectType):
         description = "The terms for one product, e.g. for product and checkout pages."
 
 
+class KindCount(graphene.ObjectType):
+    kind = AfterSalesCaseKind(required=True, description="Case kind.")
+    count = graphene.Int(required=True, description="Cases of this kind opened in the period.")
+
+    class Meta:
+        description = "Cases of one kind."
+
+
+class StatusCount(graphene.ObjectType):
+    status = AfterSalesCaseStatus(required=True, description="Current status.")
+    count = graphene.Int(required=True, description="Cases opened in the period that are now in this status.")
+
+    class Meta:
+        description = "Cases in one status."
+
+
+class SlaFigures(graphene.ObjectType):
+    measured = graphene.Int(required=True, description="Cases measured: done, or past their deadline.")
+    within_target = graphene.Int(required=True, description="Cases done no later than their deadline.")
+    share_within_target = graphene.Float(
+        description="within_target / measured (0..1); null when none measured."
+    )
+    median_hours = graphene.Float(description="Median hours from opening; null when none is done.")
+    p90_hours = graphene.Float(description="90th percentile of hours from opening; null when none is done.")
+
+    class Meta:
+        description = "How cases met one service-level target."
+
+
+class EscalationTierCount(graphene.ObjectType):
+    tier = graphene.Int(required=True, description="Tier reached.")
+    name = graphene.String(required=True, description="Name of the tier, e.g. supervisor.")
+    count = graphene.Int(required=True, description="Escalations to this tier in the period.")
+
+    class Meta:
+        description = "Escalations to one tier."
+
+
+class EscalationFigures(graphene.ObjectType):
+    total = graphene.Int(required=True, description="Escalations in the period.")
+    by_tier = graphene.List(graphene.NonNull(EscalationTierCount), required=True, description="Per tier.")
+
+    class Meta:
+        description = "Escalations in a period."
+
+
 class AfterSalesStats(graphene.ObjectType):
     channel = graphene.String(required=True, description="Channel slug.")
-    start = graphene.DateTime(name="from", description="Start of the period (inclusive).")
-    end = graphene.DateTime(name="to", description="End of the period (exclusive).")
-    figures = JSON(required=True, description="The KPIs of the period.")
+    start = graphene.DateTime(name="from", required=True, description="Start of the period (inclusive).")
+    end = graphene.DateTime(name="to", required=True, description="End of the period (exclusive).")
+    cases = graphene.Int(required=True, description="Cases opened in the period.")
+    by_kind = graphene.List(graphene.NonNull(KindCount), required=True, description="Cases per kind.")
+    by_status = graphene.List(
+        graphene.NonNull(StatusCount), required=True, description="Cases per current status."
+    )
+    first_response = graphene.Field(SlaFigures, description="First responses against their target.")
+    resolution = graphene.Field(SlaFigures, description="Resolutions against their target.")
+    escalations = graphene.Field(EscalationFigures, description="Escalations.")
+    figures = JSON(required=True, description="Every KPI of the period as JSON, including those above.")
 
     class Meta:
         description = "After-sales KPIs for a period."
