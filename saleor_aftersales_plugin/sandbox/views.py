@@ -132,9 +132,9 @@ def _graphiql_page(request: HttpRequest, channel: str) -> str:
   const token = new URLSearchParams(window.location.search).get("token");
   const headers = token ? JSON.stringify({{Authorization: "Bearer " + token}}, null, 2) : undefined;
   const fetcher = GraphiQL.createFetcher({{url: config.url}});
-  const defaultQuery = "# The after-sales API of channel " + config.channel + ".\\n" +
-    "# Open the docs (top left) to browse every query and mutation.\\n\\n" +
-    "query {{\\n  afterSalesPolicy {{\\n    version\\n  }}\\n}}\\n";
+  const defaultQuery = "# Channel: " + config.channel + "\\n" +
+    "# Docs: the book icon, top left\\n\\n" +
+    "query {{\\n  afterSalesPolicy {{\\n    name\\n    version\\n    effectiveFrom\\n  }}\\n}}\\n";
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {{fetcher, defaultQuery, headers, shouldPersistHeaders: false}})
   );
