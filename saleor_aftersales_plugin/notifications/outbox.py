@@ -316,13 +316,18 @@ def enqueue_policy_reminder(order_id: str, *, now: datetime | None = None) -> bo
         policy, _version = policy_for_order(order)
         lines = list(order.lines.order_by("id"))
         requests = [LineRequest(line_id=str(line.line_id), quantity=max(line.quantity, 1)) for line in lines]
-        decision, _ = evaluate(order, CaseKind.RETURN, requests, now=now, explain=False)
-        decided = {line["line_id"]: line for line in decision.to_dict(with_trace=False)["lines"]}
+        decided, warranties = (
+            {line["line_id"]: line for line in decision.to_dict(with_trace=False)["lines"]}
+            for decision in (
+                evaluate(order, kind, requests, now=now, explain=False)[0]
+                for kind in (CaseKind.RETURN, CaseKind.REPAIR)
+            )
+        )
         items = []
         for line in lines:
             data = decided.get(str(line.line_id)) or {}
             window = data.get("window") or {}
-            warranty = data.get("warranty") or {}
+            warranty = (warranties.get(str(line.line_id)) or {}).get("warranty") or {}
             items.append(
                 {
                     "name": line.product_name or line.sku,

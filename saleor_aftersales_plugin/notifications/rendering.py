@@ -20,6 +20,7 @@ import yaml
 from jinja2 import (
     ChoiceLoader,
     DictLoader,
+    Environment,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -87,11 +88,25 @@ def set_overrides_provider(provider: Callable[[str], Mapping[str, str]] | None) 
     _overrides_provider = provider or _default_overrides
 
 
+class _OverridesLoader(DictLoader):
+    """Overrides by name; each reports its name as its file name, so errors point at the template and its line."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, _filename, uptodate = super().get_source(environment, template)
+        return source, template, uptodate
+
+
+def _blank_none(value: Any) -> Any:
+    """Unknown optional values (None) print as nothing rather than "None"."""
+    return "" if value is None else value
+
+
 def _environment(overrides: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(
-        loader=ChoiceLoader([DictLoader(dict(overrides)), FileSystemLoader(str(TEMPLATES_DIR))]),
+        loader=ChoiceLoader([_OverridesLoader(dict(overrides)), FileSystemLoader(str(TEMPLATES_DIR))]),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
+        finalize=_blank_none,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -125,10 +140,9 @@ def render(
     language = match_language(language)
     if overrides is None:
         overrides = _overrides_provider(channel) if channel else {}
-    environment = _environment_for(overrides)
-    context = render_context(
-        {name: None for name in variables_of(event)} | dict(payload), language, time_zone
-    )
+    environment = _environment_for(parse_overrides(overrides))
+    missing: dict[str, Any] = {name: [] if name == "items" else None for name in variables_of(event)}
+    context = render_context(missing | dict(payload), language, time_zone)
     parts = {
         part: environment.get_template(template_name(language, event, part)).render(context) for part in PARTS
     }
@@ -140,8 +154,32 @@ def render(
     )
 
 
+_PART_ALIASES = {"subject": "subject", "txt": "txt", "text": "txt", "body": "txt", "html": "html"}
+
+
+def _flatten(value: Mapping[str, Any]) -> dict[str, Any]:
+    """``{event: {language: {part: source}}}`` (parts: subject, text/txt/body, html) as flat template names."""
+    flat: dict[str, Any] = {}
+    for event_name, languages in value.items():
+        if not isinstance(languages, Mapping):
+            flat[str(event_name)] = languages
+            continue
+        for language, parts in languages.items():
+            if not isinstance(parts, Mapping):
+                flat[f"{language}/{event_name}"] = parts
+                continue
+            for part, source in parts.items():
+                flat[f"{language}/{event_name}.{_PART_ALIASES.get(str(part), part)}"] = source
+    return flat
+
+
 def parse_overrides(value: Mapping[str, Any] | str | None) -> Mapping[str, Any]:
-    """Overrides as a mapping: accepts the mapping itself or its JSON / YAML text (as the plugin configuration holds)."""
+    """Overrides as flat template names -> source.
+
+    Accepts the flat mapping (``{"en/approved.subject": ...}``), the nested form
+    (``{"approved": {"en": {"subject": ..., "text": ..., "html": ...}}}``) or either as JSON / YAML text, as the
+    plugin configuration holds it.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return {}
     if isinstance(value, str):
@@ -150,6 +188,8 @@ def parse_overrides(value: Mapping[str, Any] | str | None) -> Mapping[str, Any]:
         except yaml.YAMLError as error:
             raise OverridesError([f"Template overrides are not valid JSON or YAML: {error}."]) from None
         value = data if data is not None else {}
+    if isinstance(value, Mapping) and any(isinstance(item, Mapping) for item in value.values()):
+        value = _flatten(value)
     if not isinstance(value, Mapping):
         raise OverridesError(
             [
@@ -176,7 +216,7 @@ def _check_template(
     try:
         tree = environment.parse(source, name=name)
     except TemplateSyntaxError as error:
-        return [f"{name}, line {error.lineno}: syntax error: {error.message}."]
+        return [f"{name}, line {error.lineno}: syntax error: {(error.message or '').rstrip('.')}."]
     allowed = variables_of(event) if event else frozenset(COMMON_VARIABLES)
     from jinja2 import meta
 
@@ -254,5 +294,7 @@ def validate_overrides(value: Mapping[str, Any] | str | None) -> list[str]:
                     if line is None and layout in checked:
                         failing, line = layout, _line_of_error(layout, traceback)
                     where = f", line {line}" if line else ""
-                    errors.append(f"{failing}{where}: {error.message or error} (when rendering {name}).")
+                    errors.append(
+                        f"{failing}{where}: {error.message or error} (when rendering {name} with sample values)."
+                    )
     return list(dict.fromkeys(errors))

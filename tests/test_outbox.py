@@ -1,0 +1,241 @@
+"""The outbox on real PostgreSQL: rows written with the state change, delivered in-process, retried with backoff."""
+
+from datetime import timedelta
+from decimal import Decimal
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import transaction
+from django.utils import timezone
+from notification_fixtures import CHANNEL, publish_example, record_tv_order
+
+from saleor_aftersales_plugin.domain.facts import LineRequest
+from saleor_aftersales_plugin.models import OutboxMessage
+from saleor_aftersales_plugin.notifications import outbox, set_notify_hook
+from saleor_aftersales_plugin.notifications.outbox import deliver_due, enqueue_policy_reminder
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
+from saleor_aftersales_plugin.services import conversations, repairs, returns
+from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.services.cases import transition
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
+STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
+
+
+class FlakyBackend(EmailBackend):
+    """Django's in-memory mail backend that refuses messages to addresses starting with "down"."""
+
+    def send_messages(self, messages):
+        if any(address.startswith("down") for message in messages for address in message.to):
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def notified():
+    calls = []
+    set_notify_hook(lambda event, payload, channel: calls.append((event, channel, payload)))
+    yield calls
+    set_notify_hook(None)
+
+
+def _rows(**filters):
+    return list(OutboxMessage.objects.filter(**filters).order_by("created_at", "event"))
+
+
+def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them(notified):
+    publish_example()
+    order = record_tv_order()
+    tv = order.lines.get(sku="TV-55")
+    case, _ = returns.request_return(
+        order.order_id,
+        [LineRequest(str(tv.line_id), 1, reason="no_reason", resolution="refund")],
+        actor=CUSTOMER_ACTOR,
+    )
+    assert {(row.event, row.recipient) for row in _rows(case=case)} == {
+        ("request_received", "ada@example.com"),
+        ("staff_new_case", "support@volt.example"),  # first tier of the policy's default escalation path
+    }
+    returns.approve(case.pk, actor=STAFF_ACTOR, message="Thanks for letting us know.")
+    returns.mark_received(case.pk, actor=STAFF_ACTOR)
+    returns.inspect(case.pk, {str(tv.line_id): "opened"}, actor=STAFF_ACTOR)
+    returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=SandboxHost())
+    events = [row.event for row in _rows(case=case, recipient="ada@example.com")]
+    assert events == ["request_received", "approved", "item_received", "inspection_result", "refund_issued"]
+
+    report = deliver_due()
+    assert (report.sent, report.retried, report.failed) == (6, 0, 0)
+    assert all(row.status == "sent" and row.delivered_via == ["email", "notify"] for row in _rows(case=case))
+    by_subject = {message.subject: message for message in mail.outbox}
+    refund = by_subject["Your refund of €424.15 is on its way"]  # 499.00 less the 15 % restocking fee
+    assert refund.to == ["ada@example.com"] and refund.extra_headers["Message-ID"].endswith("@aftersales>")
+    assert "€424.15" in refund.alternatives[0][0] and refund.alternatives[0][1] == "text/html"
+    approved = by_subject[f"Your return request #{case.number} is approved"]
+    assert "How to send the items back" in approved.body and "Thanks for letting us know." in approved.body
+    assert f"New return case #{case.number} (order 1001)" in by_subject
+    assert [event for event, _, _ in notified][:2] == [
+        "aftersales_request_received",
+        "aftersales_staff_new_case",
+    ]
+    assert all(channel == CHANNEL and payload["delivery_id"] for _, channel, payload in notified)
+    assert deliver_due().sent == 0  # nothing twice
+
+
+def test_messages_go_out_in_the_customers_language():
+    publish_example()
+    order = record_tv_order(language="zh-Hans")
+    case, _ = conversations.open_complaint(
+        order.order_id, category="logistics", comment="包裹破损", actor=CUSTOMER_ACTOR
+    )
+    conversations.reply(case.pk, "非常抱歉，我们会为您补发。", actor=STAFF_ACTOR)
+    conversations.reply(case.pk, "谢谢", actor=CUSTOMER_ACTOR)  # not echoed back to the customer
+    conversations.resolve_complaint(case.pk, actor=STAFF_ACTOR, message="已为您补发新商品。")
+    assert [row.event for row in _rows(case=case, recipient="ada@example.com")] == [
+        "complaint_acknowledged",
+        "reply",
+        "complaint_resolved",
+    ]
+    deliver_due()
+    subjects = [message.subject for message in mail.outbox if message.to == ["ada@example.com"]]
+    assert subjects == [
+        f"我们已收到您的投诉（售后单 {case.number}）",
+        f"售后单 {case.number} 有新回复",
+        f"您的投诉已处理完毕（售后单 {case.number}）",
+    ]
+    # Staff read the shop's first language (English for this policy).
+    staff = [message for message in mail.outbox if message.to != ["ada@example.com"]]
+    assert staff and staff[0].subject.startswith("New complaint case")
+
+
+def test_nothing_is_enqueued_when_the_change_rolls_back():
+    publish_example()
+    order = record_tv_order()
+    cable = order.lines.get(sku="HDMI-2")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        returns.request_return(order.order_id, [LineRequest(str(cable.line_id), 1)], actor=CUSTOMER_ACTOR)
+        assert OutboxMessage.objects.exists()
+        raise RuntimeError("the request fails later in the same transaction")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_repair_quote_and_status_messages():
+    publish_example(defaults={**_defaults(), "warranty_months": 0})
+    order = record_tv_order()
+    tv = order.lines.get(sku="TV-55")
+    case, _ = repairs.request_repair(
+        order.order_id,
+        LineRequest(str(tv.line_id), 1, reason="defective"),
+        actor=CUSTOMER_ACTOR,
+        photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
+    )
+    transition(case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
+    repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
+    repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
+    repairs.create_quote(case.pk, Decimal("89"), actor=STAFF_ACTOR)
+    events = [row.event for row in _rows(case=case, recipient="ada@example.com")]
+    assert events == ["request_received", "approved", "item_received", "repair_status", "repair_quote"]
+    deliver_due()
+    assert f"Repair quote for case #{case.number}: €89.00" in [message.subject for message in mail.outbox]
+
+
+def _defaults():
+    from notification_fixtures import EXAMPLES
+
+    from saleor_aftersales_plugin.rules.document import load_source
+
+    data, _ = load_source((EXAMPLES / "electronics-shop.yaml").read_text())
+    return data["defaults"]
+
+
+def test_policy_reminder_lists_the_terms_and_dates_once_per_order():
+    publish_example()
+    order = record_tv_order()
+    assert enqueue_policy_reminder(str(order.order_id))
+    assert not enqueue_policy_reminder(str(order.order_id))
+    deliver_due()
+    (message,) = mail.outbox
+    assert message.subject == "Your order 1001: returns and warranty"
+    delivered = order.delivered_at.astimezone(timezone.get_default_timezone())
+    assert "- OLED TV: returns until " in message.body and "; warranty until " in message.body
+    last_day = (order.delivered_at + timedelta(days=7)).date()
+    assert f"{last_day:%B} {last_day.day}, {last_day.year}" in message.body, (delivered, message.body)
+
+
+def test_failures_back_off_exponentially_then_give_up(settings):
+    settings.EMAIL_BACKEND = "test_outbox.FlakyBackend"
+    settings.AFTERSALES_OUTBOX_MAX_ATTEMPTS = 3
+    payload = {"case_number": 1, "message": "Hello", "order_number": "1"}
+    with transaction.atomic():
+        outbox.enqueue(
+            "reply",
+            channel=CHANNEL,
+            recipient="down@example.com",
+            language="en",
+            payload=payload,
+            dedupe_key="a",
+        )
+        outbox.enqueue(
+            "reply",
+            channel=CHANNEL,
+            recipient="up@example.com",
+            language="en",
+            payload=payload,
+            dedupe_key="b",
+        )
+    now = timezone.now()
+    report = deliver_due(now=now)
+    assert (report.sent, report.retried) == (1, 1)
+    row = OutboxMessage.objects.get(recipient="down@example.com")
+    assert (
+        row.status == "pending" and row.attempts == 1 and row.next_attempt_at == now + timedelta(seconds=60)
+    )
+    assert row.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert deliver_due(now=now + timedelta(seconds=59)).retried == 0  # not due yet
+    deliver_due(now=now + timedelta(seconds=60))
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.next_attempt_at == now + timedelta(seconds=60 + 120)
+    assert deliver_due(now=now + timedelta(seconds=180)).failed == 1
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 3
+    assert len(mail.outbox) == 1
+
+
+def test_a_retry_after_a_failing_notify_hook_does_not_send_the_email_again():
+    calls = []
+
+    def hook(event, payload, channel):
+        calls.append(event)
+        if len(calls) == 1:
+            raise ConnectionError("webhook queue unavailable")
+
+    set_notify_hook(hook)
+    try:
+        outbox.enqueue(
+            "reply", channel=CHANNEL, recipient="ada@example.com", language="en", payload={}, dedupe_key="x"
+        )
+        now = timezone.now()
+        assert deliver_due(now=now).retried == 1
+        assert len(mail.outbox) == 1
+        assert OutboxMessage.objects.get().delivered_via == ["email"]
+        assert deliver_due(now=now + timedelta(minutes=1)).sent == 1
+        assert len(mail.outbox) == 1 and calls == ["aftersales_reply", "aftersales_reply"]
+    finally:
+        set_notify_hook(None)
+
+
+def test_enqueueing_is_idempotent_per_key():
+    assert outbox.enqueue(
+        "reply", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="k"
+    )
+    assert not outbox.enqueue(
+        "reply", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="k"
+    )
+    assert OutboxMessage.objects.count() == 1
+    with pytest.raises(ValueError, match="Unknown message event 'nope'"):
+        outbox.enqueue(
+            "nope", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="n"
+        )
