@@ -669,3 +669,44 @@ def test_malformed_requests_answer_400_with_a_clear_message(db, body, message):
     status, response = execute(body, RequestContext(CHANNEL, GUEST, SandboxHost()))
     assert status == 400
     assert message in response["errors"][0]["message"]
+
+
+def test_an_order_the_plugin_has_not_seen_is_recorded_on_first_use(db):
+    publish_example()
+    placed_earlier = OrderFacts(
+        order_id=str(uuid.uuid4()),
+        channel=CHANNEL,
+        currency="EUR",
+        created_at=timezone.now() - timedelta(days=3),
+        lines=(tv_line(),),
+        total=Decimal("1497.00"),
+        customer_id=CUSTOMER.id,
+        customer_email=EMAIL,
+    )
+    host_orders = {placed_earlier.order_id: placed_earlier}
+    asked: list[str] = []
+
+    def load_order(order_id: str) -> bool:
+        asked.append(order_id)
+        if order_id not in host_orders:
+            return False
+        orders.record_order(host_orders[order_id])
+        return True
+
+    context = RequestContext(CHANNEL, CUSTOMER, SandboxHost(), load_order=load_order)
+    query = "query($order: ID!) { returnEligibility(order: $order) { eligible lines { quantity } } }"
+    status, answer = execute(
+        {"query": query, "variables": {"order": gid("Order", placed_earlier.order_id)}}, context
+    )
+    assert status == 200 and answer["data"]["returnEligibility"]["lines"] == [{"quantity": 3}], answer
+    status, answer = execute(
+        {"query": query, "variables": {"order": gid("Order", placed_earlier.order_id)}}, context
+    )
+    assert answer["data"]["returnEligibility"]["eligible"] and len(asked) == 1
+    unknown = str(uuid.uuid4())
+    status, answer = execute({"query": query, "variables": {"order": unknown}}, context)
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND" and asked[-1] == unknown
+    # Someone else's order, even one the host knows, is not found and the host is not asked again.
+    other = RequestContext(CHANNEL, OTHER_CUSTOMER, SandboxHost(), load_order=load_order)
+    status, answer = execute({"query": query, "variables": {"order": placed_earlier.order_id}}, other)
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND" and len(asked) == 2

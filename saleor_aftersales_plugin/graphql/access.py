@@ -6,11 +6,12 @@ order or case answer NOT_FOUND for anything the caller does not own, exactly as 
 
 import base64
 import binascii
+import uuid
 
 from graphene import Node
 
 from ..models import Case, OrderRecord
-from ..services import ServiceError
+from ..services import NotFoundError, ServiceError
 from ..services.queries import Viewer, find_case, find_order
 from .api import MANAGE_ORDERS, RequestContext
 
@@ -75,10 +76,28 @@ def order_id(order: OrderRecord) -> str:
 def order_for(
     context: RequestContext, global_id: str, email: str | None, field: str = "order"
 ) -> OrderRecord:
-    raw_id = decode_id(global_id, "Order", field)
-    if context.load_order is not None:
-        context.load_order(raw_id)
-    return find_order(context.channel, raw_id, viewer(context, email))
+    """The order if the caller may see it; the host is asked to record an order the plugin has not seen yet."""
+    order_id = decode_id(global_id, "Order", field)
+    who = viewer(context, email)
+    try:
+        return find_order(context.channel, order_id, who)
+    except NotFoundError:
+        key = _uuid_or_none(order_id)
+        if (
+            context.load_order is None
+            or key is None
+            or OrderRecord.objects.filter(order_id=key).exists()
+            or not context.load_order(str(key))
+        ):
+            raise
+    return find_order(context.channel, order_id, who)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def case_for(

@@ -53,8 +53,9 @@ class RequestContext:
     principal: Principal
     host: HostPort
     """Where money actions go: the sandbox host, or the Saleor adapter inside Saleor."""
-    load_order: Callable[[str], object] | None = None
-    """Records a host order not yet known to the plugin (placed before it was installed); given the order's UUID."""
+    load_order: Callable[[str], bool] | None = None
+    """Records an order the plugin has not seen yet (e.g. placed before it was installed), given its id; returns
+    False when the host has no such order. None where every order is recorded up front (the sandbox)."""
 
 
 def actor_for(principal: Principal) -> Actor:
