@@ -710,3 +710,32 @@ def test_an_order_the_plugin_has_not_seen_is_recorded_on_first_use(db):
     other = RequestContext(CHANNEL, OTHER_CUSTOMER, SandboxHost(), load_order=load_order)
     status, answer = execute({"query": query, "variables": {"order": placed_earlier.order_id}}, other)
     assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND" and len(asked) == 2
+
+
+def test_line_ids_may_be_global_ids_or_uuids_and_bad_ones_are_named(shop):
+    tv = str(shop.lines.order_by("id")[0].line_id)
+    query = """query($order: ID!, $lines: [LineQuantityInput!]) {
+        returnEligibility(order: $order, lines: $lines) { lines { lineId quantity } } }"""
+    answer = ok(
+        call(query, {"order": str(shop.order_id), "lines": [{"lineId": tv.upper(), "quantity": 2}]}),
+        "returnEligibility",
+    )
+    assert answer["lines"] == [{"lineId": gid("OrderLine", tv), "quantity": 2}]
+    nonsense = call(query, {"order": order_gid(shop), "lines": [{"lineId": "nonsense", "quantity": 1}]})
+    assert nonsense["errors"][0]["extensions"] == {"code": "INVALID", "field": "lines.0.lineId"}
+    foreign = record()
+    elsewhere = call(
+        query, {"order": order_gid(shop), "lines": [{"lineId": line_gid(foreign, 0), "quantity": 1}]}
+    )
+    assert elsewhere["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "lines.0.lineId"}
+    zero = call(query, {"order": order_gid(shop), "lines": [{"lineId": tv, "quantity": 0}]})
+    assert zero["errors"][0]["extensions"] == {"code": "INVALID", "field": "lines.0.quantity"}
+    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    mutate("caseApprove", "id: $id", {"id": case_id})
+    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
+    inspected = mutate(
+        "returnRequestInspect",
+        "id: $id, lines: $lines",
+        {"id": case_id, "lines": [{"lineId": tv.upper(), "condition": "USED"}]},
+    )
+    assert inspected["errors"] == [] and inspected["case"]["lines"][0]["condition"] == "USED"

@@ -69,6 +69,19 @@ def decode_id(global_id: str, expected: str, field: str) -> str:
     return value
 
 
+def decode_uuid(global_id: str, expected: str, field: str) -> str:
+    """Like :func:`decode_id`, for objects identified by a UUID: its canonical text, or an INVALID error."""
+    raw = decode_id(global_id, expected, field)
+    key = _uuid_or_none(raw)
+    if key is None:
+        raise ServiceError(
+            f"{global_id!r} is not a {expected} id: give its global id or its UUID.",
+            code="invalid",
+            field=field,
+        )
+    return str(key)
+
+
 def order_id(order: OrderRecord) -> str:
     return Node.to_global_id("Order", str(order.order_id))
 

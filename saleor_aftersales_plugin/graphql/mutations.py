@@ -22,7 +22,7 @@ from ..rules.validation import validate_policy
 from ..services import ServiceError, conversations, repairs, returns
 from ..services.cases import transition
 from ..services.queries import find_case
-from .access import case_for, is_manager, order_for, require_manager, viewer
+from .access import case_for, decode_uuid, is_manager, order_for, require_manager, viewer
 from .api import RequestContext, actor_for
 from .query import LineQuantityInput, line_requests
 from .types import (
@@ -294,12 +294,10 @@ class ReturnRequestInspect(CaseMutation):
     def perform(
         cls, context: RequestContext, id: str, lines: Sequence[Mapping[str, Any]], message: str = ""
     ) -> Case:
-        from .access import decode_id
-
         case = _managed_case(context, id)
         conditions = {}
         for index, line in enumerate(lines):
-            conditions[decode_id(line["line_id"], "OrderLine", f"lines.{index}.lineId")] = line["condition"]
+            conditions[decode_uuid(line["line_id"], "OrderLine", f"lines.{index}.lineId")] = line["condition"]
         return returns.inspect(case.pk, conditions, actor=actor_for(context.principal), message=message or "")
 
 

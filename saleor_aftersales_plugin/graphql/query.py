@@ -2,7 +2,6 @@
 
 import importlib
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,7 +22,7 @@ from ..services import ServiceError
 from ..services.eligibility import evaluate, load_policy, policy_for_order
 from ..services.policies import current_policy
 from ..services.queries import CaseFilter, Viewer, case_counts, customer_cases, list_cases, requests_for_order
-from .access import case_for, decode_id, is_manager, order_for, order_id, require_manager
+from .access import case_for, decode_id, decode_uuid, is_manager, order_for, order_id, require_manager
 from .api import RequestContext
 from .types import (
     AfterSalesCase,
@@ -201,11 +200,7 @@ def line_requests(
     known = {str(line.line_id) for line in order.lines.all()}
     requests = []
     for index, line in enumerate(lines):
-        raw = decode_id(line["line_id"], "OrderLine", f"lines.{index}.lineId")
-        try:
-            line_id = str(uuid.UUID(raw))
-        except ValueError:
-            line_id = raw
+        line_id = decode_uuid(line["line_id"], "OrderLine", f"lines.{index}.lineId")
         if line_id not in known:
             raise ServiceError(
                 f"Order {order.number or order.order_id} has no line {line['line_id']}.",
