@@ -359,6 +359,8 @@ def run_demo(args: argparse.Namespace) -> int:
     os.environ["EMAIL_BACKEND"] = MAIL_BACKEND
     os.environ["EMAIL_FILE_PATH"] = str(mail_dir)
 
+    # SIGTERM (e.g. from a process manager) ends the demo like Ctrl-C: the worker is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     _say("After-sales demo: the plugin's GraphQL API in the standalone sandbox host.")
     _say("No Saleor is needed, and no money moves: the sandbox records refunds instead of paying them.")
     _say(f"State directory: {state}")
@@ -428,6 +430,7 @@ def run_demo(args: argparse.Namespace) -> int:
             server.shutdown()
             server.server_close()
         stop_worker(worker)
+        embedded.stop_embedded_broker()
 
 
 def _serve_until_interrupted(base_url: str, tokens: dict[str, str]) -> None:

