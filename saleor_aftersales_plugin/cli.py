@@ -5,8 +5,10 @@ Exit status: 0 success, 1 the policy or case is invalid, 2 a file cannot be read
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,42 @@ def _policy_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31."
+        ) from None
+
+
+def _policy_simulate(args: argparse.Namespace) -> int:
+    text = _read(args.file, "policy")
+    # The simulation reads recorded orders and cases: the sandbox's database, as the tests and the demo use it.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_aftersales_plugin.sandbox.settings")
+    import django
+
+    django.setup()
+    from .services import ServiceError
+    from .services.simulation import SimulationInvalid, simulate
+
+    try:
+        report = simulate(args.channel, text, args.start, args.end)
+    except SimulationInvalid as invalid:
+        for error in invalid.errors:
+            print(f"{error.path}: [{error.code}] {error.message}")
+        print(f"{args.file}: {len(invalid.errors)} error(s).", file=sys.stderr)
+        return EXIT_INVALID
+    except ServiceError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.format_text())
+    return EXIT_OK
+
+
 def _docs(args: argparse.Namespace) -> int:
     from .rules.reference import render_reference
 
@@ -123,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--json", action="store_true", help="print the decision as JSON")
     explain.set_defaults(handler=_policy_explain)
+
+    simulate = policy_commands.add_parser(
+        "simulate", help="decide a period's recorded orders and cases with a draft and the current version"
+    )
+    simulate.add_argument("file", metavar="FILE", help="draft policy document, JSON or YAML")
+    simulate.add_argument("--channel", required=True, help="channel slug whose current version is compared")
+    simulate.add_argument("--from", dest="start", required=True, type=_date, metavar="DATE", help="first day")
+    simulate.add_argument(
+        "--to", dest="end", required=True, type=_date, metavar="DATE", help="last day (included)"
+    )
+    simulate.add_argument("--json", action="store_true", help="print the report as JSON")
+    simulate.set_defaults(handler=_policy_simulate)
 
     docs = commands.add_parser("docs", help="print the policy language reference (docs/policy.md)")
     docs.set_defaults(handler=_docs)
