@@ -331,3 +331,13 @@ def test_the_policy_page_is_mounted_per_channel(shop: list[OrderRecord], client:
         assert response["Content-Type"].startswith("text/html")
         assert "Volt Electronics" in response.content.decode()
     assert client.get("/policy/eu-channel/").status_code == 404
+
+
+def test_an_order_the_service_refuses_imports_nothing(db: Any, tmp_path: Path):
+    data = json.loads((EXAMPLE_ORDERS / "1002-anna-headphones.json").read_text())
+    data["order"]["order_id"] = "order-1002"
+    refused = tmp_path / "refused.json"
+    refused.write_text(json.dumps(data))
+    with pytest.raises(OrderFileInvalid, match=r"refused\.json: order_id must be a UUID"):
+        import_orders([EXAMPLE_ORDERS / "1001-anna-tv.json", refused])
+    assert not OrderRecord.objects.exists()

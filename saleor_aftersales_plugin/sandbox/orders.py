@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..domain.facts import OrderFacts
@@ -20,6 +21,7 @@ from ..domain.facts_json import FactsInvalid, order_facts_from_dict
 from ..models import OrderRecord, PolicyVersion
 from ..rules.document import load_source
 from ..rules.validation import normalise_policy
+from ..services import ServiceError
 from ..services.orders import record_order
 from ..services.policies import publish_policy
 
@@ -112,11 +114,19 @@ def order_files(paths: Iterable[str | Path]) -> list[Path]:
 def import_orders(paths: Iterable[str | Path], now: datetime | None = None) -> list[OrderRecord]:
     """Record every order in ``paths`` (files or directories); importing again updates the same orders.
 
-    Every file is read and checked before anything is recorded, so a bad file imports nothing.
+    All or nothing: a bad file (unreadable, invalid, or refused by the recording service) imports no order.
     """
     now = now or timezone.now()
-    orders = [read_order_file(path, now) for path in order_files(paths)]
-    return [record_order(order) for order in orders]
+    files = order_files(paths)
+    orders = [read_order_file(path, now) for path in files]
+    records = []
+    with transaction.atomic():
+        for path, order in zip(files, orders, strict=True):
+            try:
+                records.append(record_order(order))
+            except ServiceError as error:
+                raise OrderFileInvalid(f"{path}: {error.message}") from None
+    return records
 
 
 def publish_policy_file(
