@@ -43,6 +43,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/rules.py
 	$(PY) bench/api.py
+	$(PY) bench/sla.py
 
 docs: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin docs > docs/policy.md

@@ -206,6 +206,32 @@ class SweepReport:
     escalated_cases: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Escalation:
+    target: int
+    tier: EscalationTier
+    deadline_kind: str
+    due: datetime
+    policy: Policy | None
+
+
+def _escalation_due(case: Case, now: datetime) -> _Escalation | None:
+    """The tier ``case`` should be raised to now, or None when it is not overdue or already there."""
+    if case.sla_paused_at is not None or not machine.is_open(case.kind, case.status):
+        return None
+    missed = _missed_deadline(case, now)
+    if missed is None:
+        return None
+    deadline_kind, due = missed
+    policy = case_policy(case)
+    tiers = escalation_tiers(case, policy)
+    overdue_hours = Decimal((now - due).total_seconds()) / 3600
+    target = sum(1 for tier in tiers if tier.after_hours <= overdue_hours)
+    if target <= case.escalation_tier:
+        return None
+    return _Escalation(target, tiers[target - 1], deadline_kind, due, policy)
+
+
 def _escalate_one(case_id: object, now: datetime, report: SweepReport) -> None:
     from ..notifications.outbox import enqueue_staff
     from .cases import add_event
@@ -213,52 +239,43 @@ def _escalate_one(case_id: object, now: datetime, report: SweepReport) -> None:
 
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update(skip_locked=True)
+            Case.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=case_id)
-            .select_related("order")
+            .select_related("order__policy_version")
             .first()
         )
-        if case is None or case.sla_paused_at is not None or not machine.is_open(case.kind, case.status):
-            return
-        missed = _missed_deadline(case, now)
-        if missed is None:
-            return
-        deadline_kind, due = missed
-        policy = case_policy(case)
-        tiers = escalation_tiers(case, policy)
-        overdue_hours = Decimal((now - due).total_seconds()) / 3600
-        target = sum(1 for tier in tiers if tier.after_hours <= overdue_hours)
-        if target <= case.escalation_tier:
+        escalation = None if case is None else _escalation_due(case, now)
+        if case is None or escalation is None:
             return
         previous = case.escalation_tier
-        tier = tiers[target - 1]
-        case.escalation_tier = target
+        tier = escalation.tier
+        case.escalation_tier = escalation.target
         case.save(update_fields=["escalation_tier", "updated_at"])
         add_event(
             case.pk,
             EVENT_ESCALATED,
             actor_type=SYSTEM_ACTOR.type,
             actor_id="sla",
-            message=f"Missed the {deadline_kind.replace('_', ' ')} deadline; escalated to {tier.name}.",
+            message=f"Missed the {escalation.deadline_kind.replace('_', ' ')} deadline; escalated to {tier.name}.",
             payload={
                 "from_tier": previous,
-                "to_tier": target,
+                "to_tier": escalation.target,
                 "tier_name": tier.name,
                 "path": (case.decision or {}).get("escalation_path"),
-                "deadline_kind": deadline_kind,
-                "deadline": due.isoformat(),
+                "deadline_kind": escalation.deadline_kind,
+                "deadline": escalation.due.isoformat(),
             },
         )
         enqueue_staff(
             case,
-            policy,
+            escalation.policy,
             "staff_escalation",
             tier.notify,
-            f"staff_escalation:{case.pk}:{target}",
-            deadline_kind=deadline_kind,
-            deadline={"instant": due.isoformat()},
+            f"staff_escalation:{case.pk}:{escalation.target}",
+            deadline_kind=escalation.deadline_kind,
+            deadline={"instant": escalation.due.isoformat()},
             tier_name=tier.name,
-            tier_number=target,
+            tier_number=escalation.target,
         )
         report.escalated += 1
         report.escalated_cases.append(case.number)
@@ -287,11 +304,14 @@ def sweep(now: datetime | None = None, *, warning_hours: Decimal = DEFAULT_WARNI
     """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once)."""
     now = now or timezone.now()
     report = SweepReport()
-    overdue = set(first_response_overdue(now).values_list("pk", flat=True))
-    overdue |= set(resolution_overdue(now).values_list("pk", flat=True))
+    overdue: dict[object, Case] = {}
+    for queryset in (first_response_overdue(now), resolution_overdue(now)):
+        overdue.update((case.pk, case) for case in queryset.select_related("order__policy_version"))
     report.examined = len(overdue)
-    for case_id in sorted(overdue, key=str):
-        _escalate_one(case_id, now, report)
+    # Decided on the rows read; each raise is decided again under the case's lock before it is written.
+    for case_id, case in sorted(overdue.items(), key=lambda item: item[1].created_at):
+        if _escalation_due(case, now) is not None:
+            _escalate_one(case_id, now, report)
     soon = now + timedelta(seconds=float(warning_hours * 3600))
     with transaction.atomic():
         _warn(
