@@ -45,6 +45,29 @@ bench: $(STAMP)
 	$(PY) bench/api.py
 	$(PY) bench/sla.py
 
+# Saleor tier: runs tests/saleor inside an existing Saleor environment (never in CI).
+#   SALEOR_SRC     Saleor source tree (its root conftest's fixtures are imported from there)
+#   SALEOR_PYTHON  Python of Saleor's virtualenv
+#   SALEOR_ENV     optional shell file exporting DATABASE_URL etc. for that Saleor
+#   SALEOR_PYTEST_ARGS  defaults to --reuse-db; pass --create-db once after this plugin's migrations change
+SALEOR_SRC ?= $(abspath ../saleor-src)
+SALEOR_PYTHON ?= $(SALEOR_SRC)/.venv/bin/python
+SALEOR_ENV ?= $(wildcard $(SALEOR_SRC)/../saleor-env.sh)
+SALEOR_PYTEST_ARGS ?= --reuse-db
+SALEOR_PIP_INSTALL ?= $(shell if $(SALEOR_PYTHON) -m pip --version >/dev/null 2>&1; then echo "$(SALEOR_PYTHON) -m pip install"; \
+	else for u in uv $(dir $(SALEOR_PYTHON))uv /work/.uvtool/bin/uv $(HOME)/.local/bin/uv; do \
+	command -v "$$u" >/dev/null 2>&1 && { echo "$$u pip install --python $(SALEOR_PYTHON)"; break; }; done; fi)
+
+test-saleor:
+	@test -f "$(SALEOR_SRC)/saleor/settings.py" || { echo "SALEOR_SRC=$(SALEOR_SRC) is not a Saleor source tree"; exit 1; }
+	@test -x "$(SALEOR_PYTHON)" || { echo "SALEOR_PYTHON=$(SALEOR_PYTHON) not found"; exit 1; }
+	@test -n "$(SALEOR_PIP_INSTALL)" || { echo "Neither pip nor uv is available for $(SALEOR_PYTHON)"; exit 1; }
+	$(SALEOR_PIP_INSTALL) --quiet --no-deps -e .
+	@missing=$$($(SALEOR_PYTHON) -c 'import importlib.util as u; m={"business_rules":"business-rules>=1.1.1,<2","holidays":"holidays>=0.60","babel":"babel>=2.14","yaml":"PyYAML>=6.0","jinja2":"jinja2>=3.1,<4","six":"six>=1.16"}; print(" ".join(repr(r) for n, r in m.items() if u.find_spec(n) is None))'); \
+	if [ -n "$$missing" ]; then echo "installing into Saleor's env: $$missing"; eval $(SALEOR_PIP_INSTALL) --quiet --no-deps $$missing; fi
+	$(if $(SALEOR_ENV),. $(SALEOR_ENV) && ,)PYTHONPATH=$(SALEOR_SRC) $(SALEOR_PYTHON) -m pytest -c tests/saleor/pytest.ini \
+		--rootdir=$(CURDIR) tests/saleor -n 0 --ds=saleor.tests.settings $(SALEOR_PYTEST_ARGS) $(ARGS)
+
 docs: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin docs > docs/policy.md
 

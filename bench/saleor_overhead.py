@@ -1,0 +1,191 @@
+"""Cost of the plugin on Saleor's hot paths: checkoutComplete and orderFulfill, plugin active vs inactive.
+
+Runs inside a Saleor environment (Saleor's source root on sys.path, its Python, its test database), because it uses
+Saleor's own GraphQL API through its test client and fixtures; ``make test-saleor`` installs the plugin there first:
+
+    make test-saleor ARGS=--co   # once: installs the plugin into Saleor's env
+    . /path/to/saleor-env.sh
+    PYTHONPATH=$SALEOR_SRC $SALEOR_PYTHON bench/saleor_overhead.py [--rounds 30] [--create-db]
+
+Each round places one order in each mode (alternating, so drift hits both alike) and times only the two mutations.
+Prints the median per mode and ``ratio active/inactive: X``; the goal is <= 1.05.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROUNDS = int(os.environ.get("AFTERSALES_BENCH_ROUNDS", "30"))
+WARM_UP = 3
+
+CHECKOUT_CREATE = """
+mutation ($input: CheckoutCreateInput!) {
+  checkoutCreate(input: $input) { checkout { id shippingMethods { id } } errors { field message } }
+}
+"""
+DELIVERY = """
+mutation ($id: ID!, $method: ID!) {
+  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $method) { errors { field message } }
+}
+"""
+COMPLETE = """
+mutation ($id: ID!) { checkoutComplete(id: $id) { order { id lines { id quantity } } errors { field message } } }
+"""
+MARK_AS_PAID = "mutation ($id: ID!) { orderMarkAsPaid(id: $id) { errors { field message } } }"
+FULFILL = """
+mutation ($order: ID!, $input: OrderFulfillInput!) {
+  orderFulfill(order: $order, input: $input) { order { status } errors { field message } }
+}
+"""
+ADDRESS = {
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "streetAddress1": "1 Main Street",
+    "city": "New York",
+    "postalCode": "10001",
+    "countryArea": "NY",
+    "country": "US",
+    "phone": "+12125550100",
+}
+
+
+def _ok(client: Any, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
+    content = json.loads(client.post_graphql(query, variables).content)
+    assert "errors" not in content, content["errors"]
+    payload = content["data"][name]
+    assert not payload["errors"], payload["errors"]
+    return payload
+
+
+def _place_and_fulfil(api: Any, staff: Any, variant_id: str, warehouse_id: str) -> tuple[float, float]:
+    created = _ok(
+        api,
+        CHECKOUT_CREATE,
+        {
+            "input": {
+                "channel": "main",
+                "email": "bench@example.com",
+                "lines": [{"variantId": variant_id, "quantity": 1}],
+                "shippingAddress": ADDRESS,
+                "billingAddress": ADDRESS,
+            }
+        },
+        "checkoutCreate",
+    )["checkout"]
+    _ok(
+        api,
+        DELIVERY,
+        {"id": created["id"], "method": created["shippingMethods"][0]["id"]},
+        "checkoutDeliveryMethodUpdate",
+    )
+    started = time.perf_counter()
+    order = _ok(api, COMPLETE, {"id": created["id"]}, "checkoutComplete")["order"]
+    checkout_seconds = time.perf_counter() - started
+    _ok(staff, MARK_AS_PAID, {"id": order["id"]}, "orderMarkAsPaid")
+    lines = [
+        {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"], "warehouse": warehouse_id}]}
+        for line in order["lines"]
+    ]
+    started = time.perf_counter()
+    _ok(
+        staff,
+        FULFILL,
+        {"order": order["id"], "input": {"lines": lines, "notifyCustomer": False}},
+        "orderFulfill",
+    )
+    return checkout_seconds, time.perf_counter() - started
+
+
+@pytest.mark.django_db
+def test_overhead(
+    settings: Any,
+    api_client: Any,
+    staff_api_client: Any,
+    permission_manage_orders: Any,
+    channel_USD: Any,
+    product: Any,
+    shipping_method: Any,
+    warehouse: Any,
+) -> None:
+    import graphene
+    from saleor.plugins.models import PluginConfiguration
+    from saleor.warehouse.models import Stock
+
+    from saleor_aftersales_plugin.plugin import PLUGIN_ID
+
+    settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
+    staff_api_client.user.user_permissions.add(permission_manage_orders)
+    channel_USD.allow_unpaid_orders = True
+    channel_USD.save(update_fields=["allow_unpaid_orders"])
+    variant = product.variants.get()
+    Stock.objects.filter(product_variant=variant).update(quantity=100000)
+    config = PluginConfiguration.objects.create(
+        identifier=PLUGIN_ID, channel=channel_USD, active=True, configuration=[]
+    )
+    variant_id = graphene.Node.to_global_id("ProductVariant", variant.pk)
+    warehouse_id = graphene.Node.to_global_id("Warehouse", warehouse.pk)
+
+    timings: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for index in range(WARM_UP + ROUNDS):
+        for active in (True, False) if index % 2 else (False, True):
+            config.active = active
+            config.save(update_fields=["active"])
+            measured = _place_and_fulfil(api_client, staff_api_client, variant_id, warehouse_id)
+            if index >= WARM_UP:
+                timings[active].append(measured)
+
+    from saleor_aftersales_plugin.models import OrderRecord
+
+    assert OrderRecord.objects.count() >= ROUNDS, "the active plugin recorded no orders: nothing was measured"
+
+    def median(active: bool, which: int) -> float:
+        return statistics.median(t[which] for t in timings[active])
+
+    lines = []
+    for which, name in ((0, "checkoutComplete"), (1, "orderFulfill")):
+        lines.append(
+            f"{name:17} active {median(True, which) * 1000:8.1f} ms   inactive {median(False, which) * 1000:8.1f} ms"
+        )
+    total_active = statistics.median(sum(t) for t in timings[True])
+    total_inactive = statistics.median(sum(t) for t in timings[False])
+    lines.append(f"rounds: {ROUNDS} per mode (medians)")
+    lines.append(f"ratio active/inactive: {total_active / total_inactive:.3f}")
+    print("\n" + "\n".join(lines), file=sys.__stdout__, flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="orders placed per mode")
+    parser.add_argument("--create-db", action="store_true", help="rebuild Saleor's test database first")
+    args = parser.parse_args()
+    os.environ["AFTERSALES_BENCH_ROUNDS"] = str(args.rounds)
+    here = Path(__file__).resolve()
+    conftest = here.parent.parent / "tests" / "saleor"
+    sys.path.insert(0, str(conftest))
+    return pytest.main(
+        [
+            str(here),
+            "-c",
+            str(conftest / "pytest.ini"),
+            "--rootdir",
+            str(here.parent),
+            "-p",
+            "conftest",
+            "-n",
+            "0",
+            "-q",
+            "--ds=saleor.tests.settings",
+            "--create-db" if args.create_db else "--reuse-db",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,502 @@
+"""The Saleor plugin: per-channel configuration, hooks that record order facts, and the HTTP endpoint.
+
+Hooks only translate Saleor objects into facts (see :mod:`.saleor_adapter`) and call services; they never raise
+into Saleor. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
+
+A valid policy is published as a new version in ``pre_save_plugin_configuration``: Saleor calls it right after
+``validate_plugin_configuration`` accepted the save, and the configuration row it receives names the channel.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
+from saleor.plugins.error_codes import PluginErrorCode
+
+from . import saleor_adapter as adapter
+from .rules.document import SourceError, load_source
+from .rules.validation import validate_policy
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_POLICY", "AfterSalesPlugin"]
+
+PLUGIN_ID = "saleor.aftersales"
+
+DEFAULT_POLICY = """\
+# Returns and warranty for this channel. Currency and country come from the channel unless you set them under
+# defaults (currency: EUR, country: DE); time_zone is UTC unless you set one (e.g. time_zone: Europe/Berlin).
+schema_version: 1
+name: "Returns and warranty"
+defaults:
+  languages: [en]
+  eligible: true
+  window: {days: 7, anchor: delivery, day_kind: calendar}
+  resolutions: [refund, store_credit, exchange]
+  review: required
+  warranty_months: 24
+  store_credit_bonus: 0
+  prior_returns_days: 90
+rules:
+  - id: defects-30-days
+    description: "Defective items: 30 days from delivery, no fees; refund, exchange or repair."
+    priority: 100
+    conditions:
+      all:
+        - {name: reason, operator: equal_to, value: defective}
+    actions:
+      - {name: allow, params: {reason: defect_claim}}
+      - {name: set_window, params: {days: 30}}
+      - {name: waive_fee, params: {code: "*"}}
+      - {name: set_resolutions, params: {resolutions: [refund, exchange, repair]}}
+  - id: gift-cards
+    description: "Gift cards cannot be returned."
+    priority: 90
+    conditions:
+      all:
+        - {name: is_gift_card, operator: is_true}
+    actions:
+      - {name: deny, params: {reason: gift_card}}
+texts:
+  en:
+    defect_claim: "Faulty items can be returned within 30 days of delivery, free of charge."
+    gift_card: "Gift cards cannot be returned."
+    window_expired: "The 7-day return period for this item has ended."
+"""
+
+# Names are camelCase because Saleor camelCases the field of a validation error: the Dashboard can then match it.
+CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
+    "policy": {
+        "type": ConfigurationTypeField.MULTILINE,
+        "label": "After-sales policy (YAML or JSON)",
+        "help_text": (
+            "The rules customers' requests are decided by: return windows, fees, which items can be returned, "
+            "repairs and warranty. Every save that changes it publishes a new version; orders keep the version "
+            "in force when they were placed. Leave out currency and country to use the channel's."
+        ),
+    },
+    "languages": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Languages",
+        "help_text": "Languages customers are answered in, comma-separated, first is the default (e.g. en, de, zh_Hans).",
+    },
+    "staffNotificationEmails": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Staff notification addresses",
+        "help_text": "Comma-separated email addresses told about new requests and escalations.",
+    },
+    "senderName": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Sender name",
+        "help_text": "The name customers see on after-sales emails, e.g. 'Volt Customer Care'.",
+    },
+    "senderAddress": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Sender address",
+        "help_text": "The email address after-sales emails come from; empty uses the shop's default sender.",
+    },
+    "escalationContacts": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Escalation contacts",
+        "help_text": (
+            "Comma-separated addresses or group:<name> entries that the policy's escalation tiers can notify "
+            "besides those named in the policy."
+        ),
+    },
+    "customerFavourable": {
+        "type": ConfigurationTypeField.BOOLEAN,
+        "label": "Customer-favourable mode",
+        "help_text": "When on, staff are asked to settle borderline cases in the customer's favour.",
+    },
+    "templateOverrides": {
+        "type": ConfigurationTypeField.MULTILINE,
+        "label": "Email template overrides (JSON)",
+        "help_text": (
+            'Optional JSON object replacing email texts per event and language, e.g. {"case_approved": '
+            '{"en": {"subject": "...", "body": "..."}}}; empty keeps the built-in texts.'
+        ),
+    },
+}
+
+DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
+    {"name": "policy", "value": DEFAULT_POLICY},
+    {"name": "languages", "value": "en"},
+    {"name": "staffNotificationEmails", "value": ""},
+    {"name": "senderName", "value": ""},
+    {"name": "senderAddress", "value": ""},
+    {"name": "escalationContacts", "value": ""},
+    {"name": "customerFavourable", "value": False},
+    {"name": "templateOverrides", "value": ""},
+]
+
+
+class ConfigurationErrors(Exception):
+    def __init__(self, by_field: dict[str, ValidationError]) -> None:
+        super().__init__(by_field)
+        self.by_field = by_field
+
+
+def config_value(configuration: list[dict[str, Any]], name: str) -> Any:
+    for item in configuration or ():
+        if item.get("name") == name:
+            return item.get("value")
+    return next(item["value"] for item in DEFAULT_CONFIGURATION if item["name"] == name)
+
+
+def complete_policy(data: dict[str, Any], channel: Any) -> dict[str, Any]:
+    """Fill the currency, country and time zone the merchant left out from the channel (time zone: UTC)."""
+    defaults = data.get("defaults")
+    if not isinstance(defaults, dict):
+        return data
+    filled = dict(defaults)
+    if channel is not None:
+        filled.setdefault("currency", channel.currency_code)
+        if channel.default_country:
+            filled.setdefault("country", channel.default_country.code)
+    filled.setdefault("time_zone", "UTC")
+    return {**data, "defaults": filled}
+
+
+def read_policy(source: Any, channel: Any) -> tuple[dict[str, Any], str]:
+    """The policy text of the configuration as data, completed from the channel; every error on the field."""
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigurationErrors(
+            {"policy": ValidationError("Enter a policy; the default one is a good start.")}
+        )
+    try:
+        data, source_format = load_source(source)
+    except SourceError as error:
+        where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
+        raise ConfigurationErrors({"policy": ValidationError(f"{error}{where}")}) from None
+    errors = validate_policy(complete_policy(data, channel) if isinstance(data, dict) else data)
+    if errors:
+        lines = [f"{error.path}: {error.message}" for error in errors]
+        raise ConfigurationErrors(
+            {"policy": ValidationError(f"The policy has {len(errors)} error(s):\n" + "\n".join(lines))}
+        )
+    return data, source_format
+
+
+def _list(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def validate_settings(values: dict[str, Any]) -> None:
+    """Check every setting besides the policy; all problems at once, each on its field."""
+    from babel.core import Locale, UnknownLocaleError
+
+    email = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    errors: dict[str, list[str]] = {}
+    for code in _list(values.get("languages")):
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            errors.setdefault("languages", []).append(
+                f"{code!r} is not a language code; use codes such as en, de, fr or zh_Hans."
+            )
+    for name in ("staffNotificationEmails", "escalationContacts"):
+        for entry in _list(values.get(name)):
+            if not email.match(entry) and not (name == "escalationContacts" and entry.startswith("group:")):
+                errors.setdefault(name, []).append(f"{entry!r} is not an email address (name@example.com).")
+    sender = str(values.get("senderAddress") or "").strip()
+    if sender and not email.match(sender):
+        errors.setdefault("senderAddress", []).append(
+            f"{sender!r} is not an email address (shop@example.com)."
+        )
+    overrides = str(values.get("templateOverrides") or "").strip()
+    if overrides:
+        problems = _template_override_problems(overrides)
+        if problems:
+            errors["templateOverrides"] = problems
+    if errors:
+        raise ConfigurationErrors({field: ValidationError(messages) for field, messages in errors.items()})
+
+
+def _template_override_problems(text: str) -> list[str]:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return [f"Template overrides must be JSON: {error}."]
+    if not isinstance(data, dict):
+        return ['Template overrides must be a JSON object such as {"case_approved": {"en": {...}}}.']
+    try:
+        from .notifications import validate_overrides
+    except ImportError:
+        return []
+    return [str(problem) for problem in validate_overrides(data) or ()]
+
+
+def _json(status: int, message: str, code: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+
+
+_CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Authorization, Authorization-Bearer",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class AfterSalesPlugin(BasePlugin):
+    PLUGIN_ID = PLUGIN_ID
+    PLUGIN_NAME = "After-sales"
+    PLUGIN_DESCRIPTION = (
+        "Returns, exchanges, repairs, warranty claims and complaints, decided by the channel's published "
+        "after-sales policy; refunds, return fulfilments, gift cards and replacement orders go through Saleor."
+    )
+    CONFIGURATION_PER_CHANNEL = True
+    DEFAULT_ACTIVE = False
+    CONFIG_STRUCTURE = CONFIG_STRUCTURE
+    DEFAULT_CONFIGURATION = DEFAULT_CONFIGURATION
+
+    # --- configuration
+
+    @classmethod
+    def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
+        errors: dict[str, ValidationError] = {}
+        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        try:
+            read_policy(values.get("policy"), plugin_configuration.channel)
+        except ConfigurationErrors as error:
+            errors.update(error.by_field)
+        try:
+            validate_settings(values)
+        except ConfigurationErrors as error:
+            errors.update(error.by_field)
+        if errors:
+            raise ValidationError(
+                {
+                    field: ValidationError(message, code=PluginErrorCode.INVALID.value)
+                    for field, message in ((f, "\n".join(e.messages)) for f, e in errors.items())
+                }
+            )
+
+    @classmethod
+    def pre_save_plugin_configuration(cls, plugin_configuration: Any) -> None:
+        channel = plugin_configuration.channel
+        if channel is None:
+            return
+        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        try:
+            _publish(channel, values.get("policy"), created_by="dashboard")
+        except ConfigurationErrors as error:
+            raise ValidationError(
+                {
+                    field: ValidationError("\n".join(e.messages), code=PluginErrorCode.INVALID.value)
+                    for field, e in error.by_field.items()
+                }
+            ) from None
+
+        _register_periodic_tasks()
+
+    def _setting(self, name: str) -> Any:
+        return config_value(self.configuration, name)
+
+    def _ensure_policy(self) -> None:
+        """Publish the configured policy if the channel has none yet (a configuration never saved through the API)."""
+        from .services.policies import current_policy
+
+        if self.channel is None or current_policy(self.channel.slug) is not None:
+            return
+        _publish(self.channel, self._setting("policy"), created_by="plugin")
+
+    # --- hooks: record facts, never raise into Saleor
+
+    def _safely(self, hook: str, order: Any, work: Callable[[], Any]) -> None:
+        try:
+            with transaction.atomic():
+                work()
+        except Exception:
+            logger.exception(
+                "After-sales: the %s hook failed for order %s; Saleor's flow continues, the order will be "
+                "recorded again on its next event or on first use.",
+                hook,
+                getattr(order, "pk", order),
+            )
+
+    def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        def work() -> None:
+            self._ensure_policy()
+            adapter.record(order)
+
+        self._safely("order_created", order, work)
+        return previous_value
+
+    def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self._safely("order_confirmed", order, lambda: adapter.record(order))
+        return previous_value
+
+    def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self._safely("order_paid", order, lambda: adapter.record(order, paid_at=timezone.now()))
+        return previous_value
+
+    def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self._safely("order_fully_paid", order, lambda: adapter.record(order, paid_at=timezone.now()))
+        return previous_value
+
+    def _fulfilment(self, hook: str, fulfillment: Any) -> None:
+        """The order's facts carry each line's first fulfilment time, so recording the order is all it takes."""
+        from saleor.order import FulfillmentStatus
+
+        if fulfillment.status == FulfillmentStatus.FULFILLED:
+            self._safely(hook, fulfillment.order_id, lambda: adapter.record(fulfillment.order))
+
+    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._fulfilment("fulfillment_created", fulfillment)
+        return previous_value
+
+    def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._fulfilment("fulfillment_approved", fulfillment)
+        return previous_value
+
+    def order_fulfilled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        # fulfillment_created/approved already recorded the fulfilment; only an order unknown so far needs work.
+        self._safely("order_fulfilled", order, lambda: adapter.ensure_order_recorded(str(order.pk)))
+        return previous_value
+
+    def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        def work() -> None:
+            adapter.record(order, cancelled_at=timezone.now())
+            _close_open_cases(order.pk, "The order was cancelled in Saleor.")
+
+        self._safely("order_cancelled", order, work)
+        return previous_value
+
+    def _refunded(self, hook: str, order: Any) -> None:
+        def work() -> None:
+            adapter.ensure_order_recorded(str(order.pk))
+            adapter.sync_outside_refunds(order)
+
+        self._safely(hook, order, work)
+
+    def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self._refunded("order_refunded", order)
+        return previous_value
+
+    def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self._refunded("order_fully_refunded", order)
+        return previous_value
+
+    # --- HTTP
+
+    def webhook(self, request: Any, path: str, previous_value: Any) -> HttpResponse:
+        if not self.active or self.channel is None:
+            return _json(404, "The after-sales service is not enabled in this channel.", "NOT_FOUND")
+        prefix = f"/plugins/channel/{self.channel.slug}/"
+        if not request.path.startswith(prefix):
+            return _json(
+                404,
+                f"Use the channel's endpoint: /plugins/channel/<channel-slug>/{PLUGIN_ID}/graphql/.",
+                "NOT_FOUND",
+            )
+        route = (path or "").strip("/")
+        if route == "graphql":
+            return self._graphql(request)
+        if route == "policy" or route.startswith("policy/"):
+            return self._policy_page(request, route)
+        return _json(404, f"Unknown path {route!r}; use graphql/ or policy/.", "NOT_FOUND")
+
+    def _graphql(self, request: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=200)
+            for name, value in _CORS_HEADERS.items():
+                response[name] = value
+            return response
+        if request.method != "POST":
+            response = _json(405, "Send GraphQL requests as POST with a JSON body.", "METHOD_NOT_ALLOWED")
+            response["Allow"] = "POST, OPTIONS"
+            return response
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as error:
+            return _json(400, f"The request body is not valid JSON: {error}.", "BAD_REQUEST")
+        try:
+            caller = adapter.identify(request)
+        except adapter.AuthenticationFailed as error:
+            return _json(401, str(error), "UNAUTHENTICATED")
+        from .graphql.api import RequestContext, execute
+
+        self._ensure_policy_safely()
+        context = RequestContext(
+            channel=self.channel.slug,
+            principal=caller.principal,
+            host=adapter.SaleorHost(user=caller.user, app=caller.app),
+            load_order=adapter.ensure_order_recorded,
+        )
+        status, data = execute(body, context)
+        return JsonResponse(data, status=status, encoder=DjangoJSONEncoder)
+
+    def _ensure_policy_safely(self) -> None:
+        try:
+            with transaction.atomic():
+                self._ensure_policy()
+        except Exception:
+            logger.exception("After-sales: could not publish the configured policy of %s", self.channel)
+
+    def _policy_page(self, request: Any, route: str) -> HttpResponse:
+        try:
+            from .publishing.views import policy_page
+        except ImportError:
+            return _json(404, "The public policy page is not available in this version.", "NOT_FOUND")
+        self._ensure_policy_safely()
+        return policy_page(request, self.channel.slug, languages=self._setting("languages"))
+
+
+def _publish(channel: Any, source: Any, *, created_by: str) -> None:
+    from .rules.validation import normalise_policy
+    from .services import ServiceError
+    from .services.policies import publish_policy
+
+    data, source_format = read_policy(source, channel)
+    try:
+        publish_policy(
+            channel.slug,
+            normalise_policy(complete_policy(data, channel)),
+            str(source),
+            source_format,
+            created_by,
+        )
+    except ServiceError as error:
+        raise ConfigurationErrors({"policy": ValidationError(error.message)}) from None
+
+
+def _register_periodic_tasks() -> None:
+    """Register the SLA sweeps and reminders with Saleor's beat (database scheduler) once the plugin is configured."""
+    try:
+        from .tasks import register_periodic_tasks
+    except ImportError:
+        return
+    try:
+        register_periodic_tasks()
+    except Exception:
+        logger.exception("After-sales: could not register the periodic tasks with Celery beat")
+
+
+def _close_open_cases(order_id: Any, reason: str) -> None:
+    from .domain import cases as machine
+    from .models import Case
+    from .services import returns
+    from .services.actors import SYSTEM_ACTOR
+    from .services.cases import transition
+
+    for case in Case.objects.filter(order__order_id=order_id).exclude(status__in=machine.NOT_OPEN):
+        if machine.customer_may_cancel(case.kind, case.status):
+            returns.cancel(case.pk, actor=SYSTEM_ACTOR, reason=reason)
+        elif machine.CaseStatus.CLOSED in machine.allowed_next(case.kind, case.status):
+            transition(
+                case.pk,
+                machine.CaseStatus.CLOSED,
+                actor_type=SYSTEM_ACTOR.type,
+                actor_id=SYSTEM_ACTOR.id,
+                message=reason,
+            )
+        else:
+            logger.info("After-sales: case %s stays %s after the order was cancelled", case.pk, case.status)

@@ -1,0 +1,438 @@
+"""The plugin inside a real Saleor: configuration through pluginUpdate, hooks, the endpoint and Saleor's money actions.
+
+Everything goes through Saleor's GraphQL API (its test ApiClient) and the plugin's endpoint
+``/plugins/channel/<slug>/saleor.aftersales/graphql/``; Saleor's own tables are then checked.
+"""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import graphene
+import pytest
+from django.db import connection
+from saleor.channel import MarkAsPaidStrategy
+from saleor.giftcard.models import GiftCard
+from saleor.order import FulfillmentStatus, OrderStatus
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_aftersales_plugin.models import Case, OrderRecord, PolicyVersion
+from saleor_aftersales_plugin.plugin import DEFAULT_POLICY, PLUGIN_ID
+
+pytestmark = pytest.mark.django_db
+
+PLUGIN_UPDATE = """
+mutation ($id: ID!, $channel: ID, $active: Boolean, $configuration: [ConfigurationItemInput!]) {
+  pluginUpdate(id: $id, channelId: $channel, input: {active: $active, configuration: $configuration}) {
+    plugin { channelConfigurations { active channel { slug } configuration { name value } } }
+    errors { field message code }
+  }
+}
+"""
+DRAFT_ORDER_COMPLETE = """
+mutation ($id: ID!) { draftOrderComplete(id: $id) { order { id status } errors { field code message } } }
+"""
+MARK_AS_PAID = """
+mutation ($id: ID!) { orderMarkAsPaid(id: $id) { order { id chargeStatus } errors { field code message } } }
+"""
+ORDER_FULFILL = """
+mutation ($order: ID!, $input: OrderFulfillInput!) {
+  orderFulfill(order: $order, input: $input) { order { id status } errors { field code message } }
+}
+"""
+RETURN_REQUEST = """
+mutation ($input: ReturnRequestCreateInput!) {
+  returnRequestCreate(input: $input) { case { id status refund { amount currency } } errors { field code message } }
+}
+"""
+CASE_FIELDS = "case { id status failureMessage refund { amount } storeCredit { amount currency } } errors { field code message }"
+APPROVE = f"mutation ($id: ID!) {{ caseApprove(id: $id) {{ {CASE_FIELDS} }} }}"
+RECEIVE = f"mutation ($id: ID!) {{ returnRequestMarkReceived(id: $id) {{ {CASE_FIELDS} }} }}"
+INSPECT = f"""mutation ($id: ID!, $lines: [LineConditionInput!]!) {{
+  returnRequestInspect(id: $id, lines: $lines) {{ {CASE_FIELDS} }} }}"""
+RESOLVE = f"""mutation ($id: ID!, $resolution: AfterSalesResolution) {{
+  caseResolve(id: $id, resolution: $resolution) {{ {CASE_FIELDS} }} }}"""
+
+BAD_POLICY = """
+schema_version: 1
+defaults:
+  window: {days: -3, anchor: delivery}
+  resolutions: [refund, teleport]
+rules:
+  - id: x
+    conditions: {all: [{name: no_such_variable, operator: equal_to, value: 1}]}
+    actions: [{name: allow}]
+"""
+
+
+def _endpoint(channel_slug: str) -> str:
+    return f"/plugins/channel/{channel_slug}/{PLUGIN_ID}/graphql/"
+
+
+def _call(client: Any, channel_slug: str, query: str, variables: dict[str, Any], **headers: str) -> Any:
+    """POST to the plugin's endpoint as ``client`` (its JWT or app token), running on-commit hooks like Saleor's API."""
+    saleor_path = client.api_path
+    client.api_path = _endpoint(channel_slug)
+    try:
+        return client.post_graphql(query, variables, **headers)
+    finally:
+        client.api_path = saleor_path
+
+
+def _data(response: Any, name: str) -> dict[str, Any]:
+    assert response.status_code == 200, response.content
+    content = response.json()
+    assert "errors" not in content, content["errors"]
+    payload = content["data"][name]
+    if isinstance(payload, dict) and "errors" in payload:
+        assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def _saleor(client: Any, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
+    content = json.loads(client.post_graphql(query, variables).content)
+    assert "errors" not in content, content.get("errors")
+    payload = content["data"][name]
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def _enable(
+    staff_api_client: Any, channel: Any, permission_manage_plugins: Any, **values: Any
+) -> dict[str, Any]:
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    configuration = [{"name": name, "value": value} for name, value in values.items()]
+    content = json.loads(
+        staff_api_client.post_graphql(
+            PLUGIN_UPDATE,
+            {
+                "id": PLUGIN_ID,
+                "channel": graphene.Node.to_global_id("Channel", channel.pk),
+                "active": True,
+                "configuration": configuration or None,
+            },
+        ).content
+    )
+    assert "errors" not in content, content.get("errors")
+    return content["data"]["pluginUpdate"]
+
+
+def test_plugin_tables_are_migrated_with_saleor() -> None:
+    tables = connection.introspection.table_names()
+    assert "saleor_aftersales_plugin_case" in tables
+    assert "order_order" in tables
+
+
+def test_plugin_update_rejects_a_bad_policy_with_every_error_on_the_field(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    result = _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=BAD_POLICY)
+
+    (error,) = result["errors"]
+    assert error["field"] == "policy"
+    assert error["code"] == "INVALID"
+    message = error["message"]
+    assert "$.defaults.window.days" in message
+    assert "$.defaults.resolutions[1]" in message
+    assert "no_such_variable" in message
+    assert PolicyVersion.objects.filter(channel=channel_USD.slug).count() == 0
+
+
+def test_plugin_update_publishes_a_valid_policy_once_and_fills_the_channel_currency(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    result = _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=DEFAULT_POLICY)
+    assert result["errors"] == []
+    (configuration,) = result["plugin"]["channelConfigurations"]
+    assert configuration["active"] is True
+    versions = PolicyVersion.objects.filter(channel=channel_USD.slug)
+    assert [v.version for v in versions] == [1]
+    assert versions[0].document["defaults"]["currency"] == channel_USD.currency_code
+    assert versions[0].created_by == "dashboard"
+
+    again = _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=DEFAULT_POLICY)
+    assert again["errors"] == []
+    assert PolicyVersion.objects.filter(channel=channel_USD.slug).count() == 1
+
+    changed = DEFAULT_POLICY.replace("days: 7,", "days: 14,")
+    _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=changed)
+    assert sorted(
+        PolicyVersion.objects.filter(channel=channel_USD.slug).values_list("version", flat=True)
+    ) == [1, 2]
+
+
+def test_plugin_update_rejects_bad_settings_on_their_fields(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    result = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        staffNotificationEmails="care@shop.example, not-an-address",
+        templateOverrides="{not json",
+    )
+    fields = {error["field"]: error["message"] for error in result["errors"]}
+    assert set(fields) == {"staffNotificationEmails", "templateOverrides"}
+    assert "not-an-address" in fields["staffNotificationEmails"]
+
+
+def test_endpoint_is_404_where_the_plugin_is_inactive(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    channel_PLN: Any,
+    permission_manage_plugins: Any,
+) -> None:
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    PluginConfiguration.objects.create(
+        identifier=PLUGIN_ID, channel=channel_PLN, active=False, configuration=[]
+    )
+
+    inactive = _call(staff_api_client, channel_PLN.slug, "{ __typename }", {})
+    active = _call(staff_api_client, channel_USD.slug, "{ __typename }", {})
+
+    assert inactive.status_code == 404
+    assert active.status_code == 200
+    assert active.json()["data"] == {"__typename": "Query"}
+
+
+def test_tampered_token_gets_a_json_401(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    api_client: Any,
+) -> None:
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    header, payload, signature = staff_api_client.token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
+
+    response = _call(
+        api_client, channel_USD.slug, "{ __typename }", {}, HTTP_AUTHORIZATION=f"Bearer {tampered}"
+    )
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- an order's life: placed, paid and fulfilled in Saleor, returned through the plugin
+
+
+def _place_paid_fulfilled_order(staff_api_client: Any, order: Any, warehouse: Any) -> Any:
+    order_id = graphene.Node.to_global_id("Order", order.pk)
+    completed = _saleor(staff_api_client, DRAFT_ORDER_COMPLETE, {"id": order_id}, "draftOrderComplete")
+    assert completed["order"]["status"] == "UNFULFILLED"
+    _saleor(staff_api_client, MARK_AS_PAID, {"id": order_id}, "orderMarkAsPaid")
+    lines = [
+        {
+            "orderLineId": graphene.Node.to_global_id("OrderLine", line.pk),
+            "stocks": [
+                {
+                    "quantity": line.quantity,
+                    "warehouse": graphene.Node.to_global_id("Warehouse", warehouse.pk),
+                }
+            ],
+        }
+        for line in order.lines.all()
+    ]
+    fulfilled = _saleor(
+        staff_api_client,
+        ORDER_FULFILL,
+        {"order": order_id, "input": {"lines": lines, "notifyCustomer": False}},
+        "orderFulfill",
+    )
+    assert fulfilled["order"]["status"] == "FULFILLED"
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def staff_with_orders(
+    staff_api_client: Any, permission_group_manage_orders: Any, permission_manage_plugins: Any
+) -> Any:
+    """Staff with MANAGE_ORDERS through a group that sees every channel (as the Dashboard sets it up)."""
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    return staff_api_client
+
+
+def _return_and_resolve(
+    channel_slug: str,
+    requester: Any,
+    staff: Any,
+    order: Any,
+    resolution: str,
+    email: str | None = None,
+) -> dict[str, Any]:
+    line = order.lines.order_by("created_at").first()
+    request: dict[str, Any] = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "changed_mind",
+    }
+    if email:
+        request["email"] = email
+    created = _data(_call(requester, channel_slug, RETURN_REQUEST, {"input": request}), "returnRequestCreate")
+    case_id = created["case"]["id"]
+    assert created["case"]["status"] == "REQUESTED"
+
+    assert _data(_call(staff, channel_slug, APPROVE, {"id": case_id}), "caseApprove")["case"]["status"] == (
+        "AWAITING_RETURN"
+    )
+    assert (
+        _data(_call(staff, channel_slug, RECEIVE, {"id": case_id}), "returnRequestMarkReceived")["case"][
+            "status"
+        ]
+        == "RECEIVED"
+    )
+    inspected = _data(
+        _call(
+            staff,
+            channel_slug,
+            INSPECT,
+            {
+                "id": case_id,
+                "lines": [
+                    {"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "condition": "UNOPENED"}
+                ],
+            },
+        ),
+        "returnRequestInspect",
+    )
+    assert inspected["case"]["status"] == "INSPECTED"
+    response = _call(staff, channel_slug, RESOLVE, {"id": case_id, "resolution": resolution})
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["caseResolve"]
+
+
+def test_customer_return_refunded_to_the_legacy_payment(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    assert draft_order.user_id == user_api_client.user.pk
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    record = OrderRecord.objects.get(order_id=order.pk)
+    assert record.policy_version is not None and record.paid_at is not None
+    assert all(line.fulfilled_at is not None for line in record.lines.all())
+
+    result = _return_and_resolve(channel_USD.slug, user_api_client, staff_with_orders, order, "REFUND")
+
+    assert result["errors"] == []
+    assert result["case"]["status"] == "RESOLVED"
+    refund = Decimal(result["case"]["refund"]["amount"])
+    line = order.lines.order_by("created_at").first()
+    assert refund == line.unit_price_gross_amount
+    returned = order.fulfillments.get(status=FulfillmentStatus.REFUNDED_AND_RETURNED)
+    assert [(fl.order_line_id, fl.quantity) for fl in returned.lines.all()] == [(line.pk, 1)]
+    assert returned.total_refund_amount == refund
+    payment = order.payments.get()
+    assert payment.captured_amount == order.total_gross_amount - refund
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_RETURNED
+
+
+def test_transactions_refund_without_payment_app_fails_visibly_then_store_credit_with_bonus(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    channel_USD.order_mark_as_paid_strategy = MarkAsPaidStrategy.TRANSACTION_FLOW
+    channel_USD.save(update_fields=["order_mark_as_paid_strategy"])
+    policy = DEFAULT_POLICY.replace("store_credit_bonus: 0", "store_credit_bonus: 10")
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins, policy=policy)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    assert order.payment_transactions.count() == 1
+
+    failed = _return_and_resolve(channel_USD.slug, user_api_client, staff_with_orders, order, "REFUND")
+
+    assert failed["errors"] == []
+    assert failed["case"]["status"] == "RESOLUTION_FAILED"
+    assert "payment app" in failed["case"]["failureMessage"]
+    granted = order.granted_refunds.get()
+    assert granted.status == "failure"
+    assert list(granted.lines.values_list("quantity", flat=True)) == [1]
+    assert order.fulfillments.filter(status=FulfillmentStatus.RETURNED).count() == 1
+
+    case_id = failed["case"]["id"]
+    credited = _data(
+        _call(staff_with_orders, channel_USD.slug, RESOLVE, {"id": case_id, "resolution": "STORE_CREDIT"}),
+        "caseResolve",
+    )
+    assert credited["case"]["status"] == "RESOLVED"
+    refund = Decimal(credited["case"]["refund"]["amount"])
+    card = GiftCard.objects.get()
+    assert card.currency == order.currency
+    assert card.initial_balance_amount == (refund * Decimal("1.10")).quantize(Decimal("0.01"))
+    assert card.created_by_email == order.user_email
+    # The return fulfilment was created once, even though resolve ran twice.
+    assert order.fulfillments.filter(status=FulfillmentStatus.RETURNED).count() == 1
+    assert order.granted_refunds.count() == 1
+
+
+def test_guest_returns_with_the_order_email_and_cancelled_orders_close_cases(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    draft_order.user = None
+    draft_order.user_email = "guest@example.com"
+    draft_order.save(update_fields=["user", "user_email"])
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    line = order.lines.order_by("created_at").first()
+    request = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "changed_mind",
+    }
+
+    wrong = _call(
+        api_client, channel_USD.slug, RETURN_REQUEST, {"input": {**request, "email": "other@example.com"}}
+    )
+    right = _call(
+        api_client, channel_USD.slug, RETURN_REQUEST, {"input": {**request, "email": "guest@example.com"}}
+    )
+
+    assert wrong.json()["data"]["returnRequestCreate"]["errors"][0]["code"] == "NOT_FOUND"
+    case = _data(right, "returnRequestCreate")["case"]
+    assert case["status"] == "REQUESTED"
+    assert Case.objects.get().customer_id is None
+
+
+def test_order_placed_before_install_is_recorded_on_first_use(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    fulfilled_order: Any,
+) -> None:
+    assert not OrderRecord.objects.filter(order_id=fulfilled_order.pk).exists()
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    line = fulfilled_order.lines.order_by("created_at").first()
+    request = {
+        "order": graphene.Node.to_global_id("Order", fulfilled_order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "defective",
+    }
+
+    response = _call(user_api_client, channel_USD.slug, RETURN_REQUEST, {"input": request})
+
+    assert response.status_code == 200
+    record = OrderRecord.objects.get(order_id=fulfilled_order.pk)
+    assert record.lines.count() == fulfilled_order.lines.count()
+    assert record.customer_id == graphene.Node.to_global_id("User", user_api_client.user.pk)
