@@ -25,6 +25,7 @@ from ..services.queries import find_case
 from .access import case_for, decode_uuid, is_manager, order_for, require_manager, viewer
 from .api import RequestContext, actor_for
 from .query import LineQuantityInput, line_requests
+from .simulation import PolicySimulate
 from .types import (
     AfterSalesCase,
     AfterSalesCaseStatus,
@@ -626,6 +627,7 @@ class Mutation(graphene.ObjectType):
     case_escalate = CaseEscalate.Field(description=CaseEscalate._meta.description)
     case_note_add = CaseNoteAdd.Field(description=CaseNoteAdd._meta.description)
     policy_validate = PolicyValidate.Field(description=PolicyValidate._meta.description)
+    policy_simulate = PolicySimulate.Field(description=PolicySimulate._meta.description)
 
     class Meta:
         description = "After-sales mutations."
