@@ -111,7 +111,7 @@ def test_customer_favourable_mode_keeps_the_pinned_version_when_the_current_is_s
     assert "the current version 3 is not more generous" in decision.notes[-1]
 
 
-def test_the_setting_turns_the_mode_on_for_request_return(order_pinned_to_v1, settings):
+def test_the_setting_turns_the_mode_on_for_request_return(order_pinned_to_v1, settings, monkeypatch):
     facts, requests = order_pinned_to_v1
     actor = Actor(CUSTOMER, "c1")
     settings.AFTERSALES_CUSTOMER_FAVOURABLE = False
@@ -121,6 +121,9 @@ def test_the_setting_turns_the_mode_on_for_request_return(order_pinned_to_v1, se
     assert not customer_favourable_default(CHANNEL)
     settings.AFTERSALES_CUSTOMER_FAVOURABLE = [CHANNEL]
     assert customer_favourable_default(CHANNEL)
+    del settings.AFTERSALES_CUSTOMER_FAVOURABLE
+    monkeypatch.setenv("AFTERSALES_CUSTOMER_FAVOURABLE", "eu, volt")
+    assert customer_favourable_default(CHANNEL) and not customer_favourable_default("us")
     case, created = returns.request_return(facts.order_id, requests, actor=actor)
     assert created and case.decision["decided_by_version"] == 2
     assert case.decision["version_choice"]["pinned_version"] == 1

@@ -1,5 +1,6 @@
 """Deciding requests: the policy an order is judged by, the facts of a request, and the decision."""
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -132,12 +133,17 @@ def _decide_with(
 
 
 def customer_favourable_default(channel: str) -> bool:
-    """The ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting: a bool for every channel, or a list of channel slugs."""
-    value = getattr(settings, "AFTERSALES_CUSTOMER_FAVOURABLE", False)
+    """The ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting (else the environment variable of that name): a bool for
+    every channel, or channel slugs (a list, or comma-separated text such as ``"volt,eu"``)."""
+    value = getattr(settings, "AFTERSALES_CUSTOMER_FAVOURABLE", None)
+    if value is None:
+        value = os.environ.get("AFTERSALES_CUSTOMER_FAVOURABLE", "")
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on") or channel in value.split(",")
+        return value.strip().lower() in ("1", "true", "yes", "on") or channel in [
+            slug.strip() for slug in value.split(",")
+        ]
     return channel in value
 
 
