@@ -89,6 +89,10 @@ def test_electronics_text_states_the_rules_in_english():
         in text
     )
     assert "Repairs under warranty are free for 24 months after delivery." in text
+    assert (
+        "Working days are Monday to Friday, except public holidays in Germany (Berlin) and on December 24, 2026 "
+        "and December 31, 2026; working hours are 09:00–17:00 (Europe/Berlin)." in text
+    )
     assert "you get 5% extra: a refund of €200.00 becomes €210.00 of store credit" in text
 
 
@@ -101,11 +105,13 @@ def test_electronics_text_states_the_rules_in_chinese():
     assert "示例：一件 €200.00 的商品，重新上架费为 €30.00，您将收到 €170.00 退款。" in text
     assert "签收后 24 个月内，保修范围内的维修免费。" in text
     assert "维修与保修：48 小时内首次答复，10 个工作日内处理完毕。" in text
+    assert "工作日为周一至周五，德国（Berlin）法定节假日除外" in text
 
 
 def test_cross_border_text_describes_country_windows_and_the_return_label():
     english = render_policy_text(policy_of(CROSS_BORDER), "en")
     assert "If the order is delivered to China: 7 days after delivery." in english
+    assert "If the order is delivered to the United States: 30 days after delivery." in english
     assert (
         "If the order is delivered to Japan, South Korea, or Singapore: 10 business days after delivery."
         in english

@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import holidays
+
 from ..domain.facts import CaseKind
 from ..domain.money import currency_precision, quantize
 from ..rules.actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, WindowSetting, to_decimal
@@ -459,7 +461,10 @@ class Builder:
                 )
             )
         calendar = policy.calendar
-        days = [ph.word("weekdays", WEEKDAYS[index]) for index in sorted(calendar.working_days)]
+        indexes = sorted(calendar.working_days)
+        days = [ph.word("weekdays", WEEKDAYS[index]) for index in indexes]
+        if len(indexes) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
+            days = [ph.say("day_range", first=days[0], last=days[-1])]
         hours = ""
         if calendar.working_hours:
             hours = f"{calendar.working_hours[0]:%H:%M}–{calendar.working_hours[1]:%H:%M}"
@@ -474,7 +479,7 @@ class Builder:
                     hours=hours,
                     zone=policy.defaults.time_zone,
                     country=region,
-                    subdivision=calendar.subdivision or "",
+                    subdivision=_subdivision_name(calendar.country, calendar.subdivision),
                     extra=extra,
                 ),
             )
@@ -510,6 +515,14 @@ class Builder:
             )
         items.append(Item("warranty:after", ph.say("warranty_after")))
         return self.section("warranty", Block("p", items))
+
+
+def _subdivision_name(country: str | None, subdivision: str | None) -> str:
+    """'BE' of Germany -> 'Berlin' (the holidays package's own name), else the code as given."""
+    if not country or not subdivision:
+        return ""
+    aliases = getattr(holidays.country_holidays(country), "subdivisions_aliases", None) or {}
+    return next((name for name, code in aliases.items() if code == subdivision), subdivision)
 
 
 def _number(ph: Phrases, value: Decimal | None) -> str:

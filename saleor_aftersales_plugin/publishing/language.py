@@ -124,7 +124,9 @@ class Phrases:
         return format_date(day, format="long", locale=self.locale)
 
     def country(self, code: str) -> str:
-        return Locale.parse(self.locale).territories.get(code.upper(), code.upper())
+        """The country's name in this language (the template's ``country_names`` first, for articles)."""
+        code = code.upper()
+        return self.table("country_names").get(code) or Locale.parse(self.locale).territories.get(code, code)
 
     def and_list(self, items: Iterable[str]) -> str:
         items = [item for item in items if item]
