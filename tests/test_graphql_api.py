@@ -131,6 +131,7 @@ def call(
         {"query": query, "variables": variables or {}}, RequestContext(channel, principal, SandboxHost())
     )
     assert status == 200, response
+    json.dumps(response)  # JSON-ready as returned, no custom encoder needed
     return response
 
 

@@ -272,6 +272,12 @@ OPERATIONS = [
         "mutation($policy: String!) { policyValidate(policy: $policy) { valid errors { code } } }",
         lambda o, e: {"policy": EXAMPLE_POLICY.read_text()},
     ),
+    Operation(
+        "policySimulate",
+        MANAGER,
+        "mutation($draft: String!) { policySimulate(draft: $draft) { report { draftName } errors { code } } }",
+        lambda o, e: {"draft": EXAMPLE_POLICY.read_text()},
+    ),
 ]
 
 
