@@ -84,8 +84,21 @@ def start_worker(log_path: Path) -> subprocess.Popen[bytes] | None:
         "--without-heartbeat",
     ]
     log = log_path.open("wb")
-    # A new session, so Ctrl-C in the terminal reaches the demo, which then stops the worker cleanly.
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # A new session, so Ctrl-C in the terminal reaches the demo, which then stops the worker cleanly; and on Linux
+    # the worker is told to stop when the demo dies without cleaning up (killed).
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_stop_with_parent
+    )
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent dies (PR_SET_PDEATHSIG); elsewhere a no-op."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
