@@ -43,6 +43,7 @@ BEN = ("user-ben", "ben@example.com")
 STAFF = ("staff-1", "staff@volt.example")
 
 WIDTH = 100
+JSON_WIDTH = 120
 
 
 class DemoFailed(Exception):
@@ -140,7 +141,7 @@ class Client:
             status, answer = error.code, json.loads(error.read() or b"{}")
         notice = answer.pop("extensions", {}).get("sandbox")
         _say(f"→ {status}")
-        _say(textwrap.indent(compact_json(answer, width=WIDTH - 2), "  "))
+        _say(textwrap.indent(compact_json(answer, width=JSON_WIDTH), "  "))
         if status != 200 or answer.get("errors"):
             raise DemoFailed(f"The call as {who} failed with HTTP {status}: {answer.get('errors')}")
         self.notice = notice
@@ -300,7 +301,7 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
         "returnRequestInspect",
     )
 
-    _heading("7. Refund: staff resolve the case; the host records the refund")
+    _heading("7. Refund: staff resolve the case; the sandbox host records the refund (see the audit trail)")
     case = _payload(
         client.call(
             "staff",
@@ -308,7 +309,7 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
             f"""
             mutation Refund($id: ID!) {{
               caseResolve(id: $id, resolution: REFUND) {{
-                case {{ {CASE_FIELDS} resolution {MONEY_FIELDS} }}
+                case {{ {CASE_FIELDS} resolution {MONEY_FIELDS} events {{ type actorType message }} }}
                 errors {{ field code message }}
               }}
             }}

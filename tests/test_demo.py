@@ -56,6 +56,10 @@ def test_demo_walks_a_return_to_the_refund_email_and_exits(fresh_state: Path):
     assert output.count('"refund": {"amount": "1104.15", "currency": "EUR"}') == 2
     assert '"code": "final_sale"' in output
     assert "no money moves" in output
+    assert (
+        '{"type": "refund_issued", "actorType": "system", "message": "sandbox host: recorded only, no money moved"}'
+        in (output)
+    )
     # The notification was rendered and delivered by the worker, then read back from its mail directory.
     notification = output.split("The customer's notification", 1)[1]
     assert re.search(r"^To: +anna@example\.com$", notification, re.M)
