@@ -396,10 +396,11 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         embedded.broker_url()
 
-        from .sandbox.server import make_server, migrate, setup_django
+        from .sandbox.server import make_server, migrate, setup_django, use_sandbox_celery
 
         setup_django()
         migrate()
+        use_sandbox_celery()
         _say("  • Database migrated (fresh demo database)")
         worker = start_worker(state / "demo-worker.log")
         if worker is not None:

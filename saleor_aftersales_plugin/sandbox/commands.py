@@ -14,10 +14,11 @@ EXAMPLE_ORDERS = EXAMPLES / "orders"
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import make_server, migrate, serve_forever, setup_django
+    from .server import make_server, migrate, serve_forever, setup_django, use_sandbox_celery
 
     setup_django()
     migrate()
+    use_sandbox_celery()
     if args.policy:
         _publish(args.channel, args.policy)
     server = make_server(args.host, args.port, quiet=args.quiet)

@@ -33,11 +33,14 @@ class SandboxServer(ThreadedWSGIServer):
     """Django's default of 10 would drop connections when many clients connect at once (bench/api.py)."""
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) -> SandboxServer:
-    """A threaded WSGI server serving the sandbox; ``port`` 0 picks a free port (read ``server.server_port``)."""
-    # The sandbox Celery app becomes the current app, so committed outbox messages wake the worker at once.
+def use_sandbox_celery() -> None:
+    """Make the sandbox Celery app the current one (starting the embedded broker if none is configured), so that
+    committed outbox messages wake a worker at once instead of waiting for the periodic delivery."""
     from . import celery_app  # noqa: F401
 
+
+def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) -> SandboxServer:
+    """A threaded WSGI server serving the sandbox; ``port`` 0 picks a free port (read ``server.server_port``)."""
     if quiet:
         logging.getLogger("django.server").setLevel(logging.WARNING)
     server = SandboxServer((host, port), WSGIRequestHandler, allow_reuse_address=True)
