@@ -83,7 +83,7 @@ def _wait_for(condition, timeout: float, what: str, log: Path) -> None:
     )
 
 
-def test_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path):
+def test_killed_worker_loses_nothing_and_concurrent_workers_send_nothing_twice(tmp_path):
     mail_dir, log = tmp_path / "mail", tmp_path / "worker.log"
     mail_dir.mkdir()
     with transaction.atomic():
@@ -113,12 +113,15 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path):
     sent_when_killed = _sent()
     assert 8 <= sent_when_killed < BATCH, "the worker must die mid-batch"
 
-    second = Worker(queue, mail_dir, log)
+    # Two workers take over at once: SKIP LOCKED shares the remaining rows between them.
+    successors = [Worker(queue, mail_dir, log), Worker(queue, mail_dir, log)]
     try:
-        sender.send_task(DELIVER_OUTBOX, kwargs={"batch_size": 100}, queue=queue)
-        _wait_for(lambda: _sent() == BATCH, 60, "the second worker to deliver the rest", log)
+        for _ in successors:
+            sender.send_task(DELIVER_OUTBOX, kwargs={"batch_size": 100}, queue=queue)
+        _wait_for(lambda: _sent() == BATCH, 60, "the new workers to deliver the rest", log)
     finally:
-        second.stop()
+        for worker in successors:
+            worker.stop()
 
     rows = list(OutboxMessage.objects.all())
     assert {row.status for row in rows} == {"sent"}
