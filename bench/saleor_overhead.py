@@ -108,7 +108,7 @@ def test_overhead(
     settings: Any,
     api_client: Any,
     staff_api_client: Any,
-    permission_manage_orders: Any,
+    permission_group_manage_orders: Any,
     channel_USD: Any,
     product: Any,
     shipping_method: Any,
@@ -121,7 +121,7 @@ def test_overhead(
     from saleor_aftersales_plugin.plugin import PLUGIN_ID
 
     settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
-    staff_api_client.user.user_permissions.add(permission_manage_orders)
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
     channel_USD.allow_unpaid_orders = True
     channel_USD.save(update_fields=["allow_unpaid_orders"])
     variant = product.variants.get()
@@ -169,6 +169,11 @@ def main() -> int:
     here = Path(__file__).resolve()
     conftest = here.parent.parent / "tests" / "saleor"
     sys.path.insert(0, str(conftest))
+    # The tier's conftest imports Saleor's fixtures (models) as a -p plugin, before pytest-django would set up Django.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor.tests.settings")
+    import django
+
+    django.setup()
     return pytest.main(
         [
             str(here),
@@ -181,6 +186,7 @@ def main() -> int:
             "-n",
             "0",
             "-q",
+            "-s",
             "--ds=saleor.tests.settings",
             "--create-db" if args.create_db else "--reuse-db",
         ]

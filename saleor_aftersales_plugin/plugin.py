@@ -10,7 +10,6 @@ A valid policy is published as a new version in ``pre_save_plugin_configuration`
 import json
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -301,88 +300,80 @@ class AfterSalesPlugin(BasePlugin):
         return config_value(self.configuration, name)
 
     def _ensure_policy(self) -> None:
-        """Publish the configured policy if the channel has none yet (a configuration never saved through the API)."""
-        from .services.policies import current_policy
+        """Publish the configured policy if the channel has none yet (a configuration never saved through the API).
 
-        if self.channel is None or current_policy(self.channel.slug) is not None:
+        Saleor builds the plugin per request, so this costs at most one indexed query per request.
+        """
+        from .models import PolicyVersion
+
+        if self.channel is None or getattr(self, "_policy_checked", False):
             return
-        _publish(self.channel, self._setting("policy"), created_by="plugin")
+        if not PolicyVersion.objects.filter(channel=self.channel.slug).exists():
+            _publish(self.channel, self._setting("policy"), created_by="plugin")
+        self._policy_checked = True
 
-    # --- hooks: record facts, never raise into Saleor
+    # --- hooks: enqueue the recording, never raise into Saleor
 
-    def _safely(self, hook: str, order: Any, work: Callable[[], Any]) -> None:
+    def _record_later(self, event: str, order_id: Any) -> None:
+        """Hand the event to the record_saleor_order task: with a broker the hook costs one publish."""
+        self._ensure_policy_safely()
         try:
-            with transaction.atomic():
-                work()
+            from .tasks import record_saleor_order
+
+            record_saleor_order.delay(str(order_id), event, timezone.now().isoformat())
         except Exception:
             logger.exception(
-                "After-sales: the %s hook failed for order %s; Saleor's flow continues, the order will be "
-                "recorded again on its next event or on first use.",
-                hook,
-                getattr(order, "pk", order),
+                "After-sales: recording %s of order %s failed; Saleor's flow continues and the order is recorded "
+                "again on its next event or when the API is first asked about it.",
+                event,
+                order_id,
             )
 
     def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        def work() -> None:
-            self._ensure_policy()
-            adapter.record(order)
-
-        self._safely("order_created", order, work)
+        self._record_later("created", order.pk)
         return previous_value
 
     def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._safely("order_confirmed", order, lambda: adapter.record(order))
+        self._record_later("confirmed", order.pk)
         return previous_value
 
     def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._safely("order_paid", order, lambda: adapter.record(order, paid_at=timezone.now()))
+        self._record_later("paid", order.pk)
         return previous_value
 
     def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._safely("order_fully_paid", order, lambda: adapter.record(order, paid_at=timezone.now()))
+        self._record_later("paid", order.pk)
         return previous_value
 
-    def _fulfilment(self, hook: str, fulfillment: Any) -> None:
-        """The order's facts carry each line's first fulfilment time, so recording the order is all it takes."""
+    def _fulfilment(self, fulfillment: Any) -> None:
         from saleor.order import FulfillmentStatus
 
+        # A fulfilment waiting for approval has not left the warehouse yet; fulfillment_approved follows.
         if fulfillment.status == FulfillmentStatus.FULFILLED:
-            self._safely(hook, fulfillment.order_id, lambda: adapter.record(fulfillment.order))
+            self._record_later("fulfilled", fulfillment.order_id)
 
     def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        self._fulfilment("fulfillment_created", fulfillment)
+        self._fulfilment(fulfillment)
         return previous_value
 
     def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        self._fulfilment("fulfillment_approved", fulfillment)
+        self._fulfilment(fulfillment)
         return previous_value
 
     def order_fulfilled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        # fulfillment_created/approved already recorded the fulfilment; only an order unknown so far needs work.
-        self._safely("order_fulfilled", order, lambda: adapter.ensure_order_recorded(str(order.pk)))
+        # fulfillment_created/approved, which Saleor fires first, already recorded the fulfilment.
         return previous_value
 
     def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        def work() -> None:
-            adapter.record(order, cancelled_at=timezone.now())
-            _close_open_cases(order.pk, "The order was cancelled in Saleor.")
-
-        self._safely("order_cancelled", order, work)
+        self._record_later("cancelled", order.pk)
         return previous_value
 
-    def _refunded(self, hook: str, order: Any) -> None:
-        def work() -> None:
-            adapter.ensure_order_recorded(str(order.pk))
-            adapter.sync_outside_refunds(order)
-
-        self._safely(hook, order, work)
-
     def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._refunded("order_refunded", order)
+        self._record_later("refunded", order.pk)
         return previous_value
 
     def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._refunded("order_fully_refunded", order)
+        self._record_later("refunded", order.pk)
         return previous_value
 
     # --- HTTP
@@ -442,12 +433,14 @@ class AfterSalesPlugin(BasePlugin):
             logger.exception("After-sales: could not publish the configured policy of %s", self.channel)
 
     def _policy_page(self, request: Any, route: str) -> HttpResponse:
-        try:
-            from .publishing.views import policy_page
-        except ImportError:
-            return _json(404, "The public policy page is not available in this version.", "NOT_FOUND")
+        from .publishing.page import policy_page
+
+        if request.method not in ("GET", "HEAD"):
+            response = _json(405, "The policy page is read with GET.", "METHOD_NOT_ALLOWED")
+            response["Allow"] = "GET, HEAD"
+            return response
         self._ensure_policy_safely()
-        return policy_page(request, self.channel.slug, languages=self._setting("languages"))
+        return policy_page(request, self.channel.slug)
 
 
 def _publish(channel: Any, source: Any, *, created_by: str) -> None:
@@ -478,25 +471,3 @@ def _register_periodic_tasks() -> None:
         register_periodic_tasks()
     except Exception:
         logger.exception("After-sales: could not register the periodic tasks with Celery beat")
-
-
-def _close_open_cases(order_id: Any, reason: str) -> None:
-    from .domain import cases as machine
-    from .models import Case
-    from .services import returns
-    from .services.actors import SYSTEM_ACTOR
-    from .services.cases import transition
-
-    for case in Case.objects.filter(order__order_id=order_id).exclude(status__in=machine.NOT_OPEN):
-        if machine.customer_may_cancel(case.kind, case.status):
-            returns.cancel(case.pk, actor=SYSTEM_ACTOR, reason=reason)
-        elif machine.CaseStatus.CLOSED in machine.allowed_next(case.kind, case.status):
-            transition(
-                case.pk,
-                machine.CaseStatus.CLOSED,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id=SYSTEM_ACTOR.id,
-                message=reason,
-            )
-        else:
-            logger.info("After-sales: case %s stays %s after the order was cancelled", case.pk, case.status)

@@ -248,6 +248,70 @@ def sync_outside_refunds(order: Any) -> Decimal:
     return new
 
 
+# --- order events (run by the record_saleor_order task, off Saleor's request path)
+
+ORDER_EVENTS = ("created", "confirmed", "paid", "fulfilled", "cancelled", "refunded")
+
+
+def apply_order_event(order_id: str, event: str, at: str) -> bool:
+    """Bring the plugin's record of a Saleor order up to date after ``event``; False when Saleor has no such order.
+
+    Facts are read from Saleor now (not from the event), so a late or replayed event records the current state;
+    each line's fulfilment time comes from Saleor's fulfilments. The policy version pinned is the one in force when
+    the order was placed, whenever this runs.
+    """
+    if event not in ORDER_EVENTS:
+        raise ValueError(f"Unknown order event {event!r}; known: {', '.join(ORDER_EVENTS)}.")
+    instant = datetime.fromisoformat(at)
+    with transaction.atomic():
+        order = _order_queryset().filter(pk=order_id).first()
+        if order is None:
+            return False
+        facts = order_facts(order)
+        if event == "refunded":
+            try:
+                order_service.get_order(order.pk)
+            except ServiceError:
+                order_service.record_order(facts)
+            sync_outside_refunds(order)
+            return True
+        order_service.record_order(
+            facts,
+            paid_at=instant if event == "paid" else None,
+            cancelled_at=instant if event == "cancelled" else None,
+        )
+        if event == "cancelled":
+            close_open_cases(order.pk, "The order was cancelled in Saleor.")
+    if event == "fulfilled":
+        from .tasks import send_policy_reminder
+
+        send_policy_reminder.delay(str(order.pk))
+    return True
+
+
+def close_open_cases(order_id: Any, reason: str) -> None:
+    """Withdraw or close every open case of a cancelled order (cases past receipt stay for staff to finish)."""
+    from .domain import cases as machine
+    from .models import Case
+    from .services import returns
+    from .services.actors import SYSTEM_ACTOR
+    from .services.cases import transition
+
+    for case in Case.objects.filter(order__order_id=order_id).exclude(status__in=machine.NOT_OPEN):
+        if machine.customer_may_cancel(case.kind, case.status):
+            returns.cancel(case.pk, actor=SYSTEM_ACTOR, reason=reason)
+        elif machine.CaseStatus.CLOSED in machine.allowed_next(case.kind, case.status):
+            transition(
+                case.pk,
+                machine.CaseStatus.CLOSED,
+                actor_type=SYSTEM_ACTOR.type,
+                actor_id=SYSTEM_ACTOR.id,
+                message=reason,
+            )
+        else:
+            logger.info("After-sales: case %s stays %s after its order was cancelled", case.pk, case.status)
+
+
 # --- the host port
 
 

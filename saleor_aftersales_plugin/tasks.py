@@ -18,6 +18,7 @@ from .services import sla
 DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
 SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
 POLICY_REMINDER = "saleor_aftersales_plugin.send_policy_reminder"
+RECORD_SALEOR_ORDER = "saleor_aftersales_plugin.record_saleor_order"
 PERIODIC_TASKS = {
     "after-sales: SLA sweep": (SLA_SWEEP, 5),
     "after-sales: deliver outbox": (DELIVER_OUTBOX, 1),
@@ -59,6 +60,15 @@ def send_policy_reminder(order_id: str) -> bool:
     """Enqueue the post-purchase reminder of the order's terms; call it from the fulfilment hook (once is enough)."""
     with writer():
         return outbox.enqueue_policy_reminder(order_id)
+
+
+@shared_task(name=RECORD_SALEOR_ORDER, ignore_result=True)
+def record_saleor_order(order_id: str, event: str, at: str) -> None:
+    """Record a Saleor order event off Saleor's request path (enqueued by the plugin's hooks; Saleor only)."""
+    from .saleor_adapter import apply_order_event
+
+    with writer():
+        apply_order_event(order_id, event, at)
 
 
 def register_periodic_tasks() -> list[str]:

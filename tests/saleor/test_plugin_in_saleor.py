@@ -50,6 +50,17 @@ APPROVE = f"mutation ($id: ID!) {{ caseApprove(id: $id) {{ {CASE_FIELDS} }} }}"
 RECEIVE = f"mutation ($id: ID!) {{ returnRequestMarkReceived(id: $id) {{ {CASE_FIELDS} }} }}"
 INSPECT = f"""mutation ($id: ID!, $lines: [LineConditionInput!]!) {{
   returnRequestInspect(id: $id, lines: $lines) {{ {CASE_FIELDS} }} }}"""
+FULFILMENT_CANCEL = """
+mutation ($id: ID!, $warehouse: ID) {
+  orderFulfillmentCancel(id: $id, input: {warehouseId: $warehouse}) { errors { field code message } }
+}
+"""
+ORDER_CANCEL = (
+    "mutation ($id: ID!) { orderCancel(id: $id) { order { status } errors { field code message } } }"
+)
+ORDER_REFUND = """
+mutation ($id: ID!, $amount: PositiveDecimal!) { orderRefund(id: $id, amount: $amount) { errors { field code message } } }
+"""
 RESOLVE = f"""mutation ($id: ID!, $resolution: AfterSalesResolution) {{
   caseResolve(id: $id, resolution: $resolution) {{ {CASE_FIELDS} }} }}"""
 
@@ -379,7 +390,7 @@ def test_transactions_refund_without_payment_app_fails_visibly_then_store_credit
     assert order.granted_refunds.count() == 1
 
 
-def test_guest_returns_with_the_order_email_and_cancelled_orders_close_cases(
+def test_guest_returns_with_the_order_email(
     aftersales_enabled: Any,
     staff_with_orders: Any,
     api_client: Any,
@@ -436,3 +447,141 @@ def test_order_placed_before_install_is_recorded_on_first_use(
     record = OrderRecord.objects.get(order_id=fulfilled_order.pk)
     assert record.lines.count() == fulfilled_order.lines.count()
     assert record.customer_id == graphene.Node.to_global_id("User", user_api_client.user.pk)
+
+
+def _request_return(channel_slug: str, client: Any, order: Any, resolution: str | None = None) -> str:
+    line = order.lines.order_by("created_at").first()
+    request: dict[str, Any] = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "changed_mind",
+    }
+    if resolution:
+        request["desiredResolution"] = resolution
+    return _data(_call(client, channel_slug, RETURN_REQUEST, {"input": request}), "returnRequestCreate")[
+        "case"
+    ]["id"]
+
+
+def test_cancelling_the_order_in_saleor_cancels_its_open_cases(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    _request_return(channel_USD.slug, user_api_client, order)
+    for fulfillment in order.fulfillments.all():
+        _saleor(
+            staff_with_orders,
+            FULFILMENT_CANCEL,
+            {
+                "id": graphene.Node.to_global_id("Fulfillment", fulfillment.pk),
+                "warehouse": graphene.Node.to_global_id("Warehouse", warehouse.pk),
+            },
+            "orderFulfillmentCancel",
+        )
+
+    _saleor(
+        staff_with_orders, ORDER_CANCEL, {"id": graphene.Node.to_global_id("Order", order.pk)}, "orderCancel"
+    )
+
+    case = Case.objects.get()
+    assert case.status == "cancelled"
+    assert case.events.order_by("-at").first().message == "The order was cancelled in Saleor."
+    assert OrderRecord.objects.get(order_id=order.pk).cancelled_at is not None
+
+
+def test_refunds_made_in_saleor_reduce_what_stays_refundable(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+
+    _saleor(
+        staff_with_orders,
+        ORDER_REFUND,
+        {"id": graphene.Node.to_global_id("Order", order.pk), "amount": "5.00"},
+        "orderRefund",
+    )
+
+    record = OrderRecord.objects.get(order_id=order.pk)
+    refunded = sorted(line.refunded_amount for line in record.lines.all())
+    assert sum(refunded) == Decimal("5.00")
+    # A replayed event records nothing more.
+    from saleor_aftersales_plugin.saleor_adapter import sync_outside_refunds
+
+    assert sync_outside_refunds(order) == 0
+
+
+def test_exchange_creates_a_replacement_draft_order_once(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    line = order.lines.order_by("created_at").first()
+    case_id = _request_return(channel_USD.slug, user_api_client, order, "EXCHANGE")
+    slug = channel_USD.slug
+    _data(_call(staff_with_orders, slug, APPROVE, {"id": case_id}), "caseApprove")
+    _data(_call(staff_with_orders, slug, RECEIVE, {"id": case_id}), "returnRequestMarkReceived")
+    _data(
+        _call(
+            staff_with_orders,
+            slug,
+            INSPECT,
+            {
+                "id": case_id,
+                "lines": [
+                    {"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "condition": "UNOPENED"}
+                ],
+            },
+        ),
+        "returnRequestInspect",
+    )
+
+    resolved = _data(
+        _call(staff_with_orders, slug, RESOLVE, {"id": case_id, "resolution": "EXCHANGE"}), "caseResolve"
+    )
+
+    assert resolved["case"]["status"] == "RESOLVED"
+    replacement = order.__class__.objects.get(original=order)
+    assert replacement.status == OrderStatus.DRAFT
+    assert [(item.variant_id, item.quantity) for item in replacement.lines.all()] == [(line.variant_id, 1)]
+    assert order.fulfillments.filter(status=FulfillmentStatus.RETURNED).count() == 1
+    assert order.events.filter(type="order_replacement_created").count() == 1
+
+
+def test_policy_page_is_public_per_channel(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+) -> None:
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    path = f"/plugins/channel/{channel_USD.slug}/{PLUGIN_ID}/policy/"
+
+    page = api_client.get(path)
+    document = api_client.get(path, {"format": "json"})
+    legacy = api_client.get(f"/plugins/{PLUGIN_ID}/policy/")
+
+    assert page.status_code == 200
+    assert "30" in page.content.decode()
+    assert document.status_code == 200
+    assert document.json()
+    assert legacy.status_code == 404
