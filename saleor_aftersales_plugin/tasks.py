@@ -7,13 +7,16 @@ as django-celery-beat rows, so Saleor's database scheduler runs them without a s
 """
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from celery import shared_task
 
 from .notifications import outbox
-from .services import sla
+from .services import ServiceError, sla
+
+logger = logging.getLogger(__name__)
 
 DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
 SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
@@ -59,7 +62,13 @@ def sla_sweep() -> dict[str, Any]:
 def send_policy_reminder(order_id: str) -> bool:
     """Enqueue the post-purchase reminder of the order's terms; call it from the fulfilment hook (once is enough)."""
     with writer():
-        return outbox.enqueue_policy_reminder(order_id)
+        try:
+            return outbox.enqueue_policy_reminder(order_id)
+        except (
+            ServiceError
+        ) as error:  # no policy or unknown order: nothing to remind of, and no point retrying
+            logger.warning("No policy reminder for order %s: %s", order_id, error.message)
+            return False
 
 
 @shared_task(name=RECORD_SALEOR_ORDER, ignore_result=True)

@@ -123,7 +123,7 @@ def test_nothing_is_enqueued_when_the_change_rolls_back():
 
 
 def test_repair_quote_and_status_messages():
-    publish_example(defaults={**_defaults(), "warranty_months": 0})
+    publish_example(defaults={**_example()["defaults"], "warranty_months": 0})
     order = record_tv_order()
     tv = order.lines.get(sku="TV-55")
     case, _ = repairs.request_repair(
@@ -142,13 +142,13 @@ def test_repair_quote_and_status_messages():
     assert f"Repair quote for case #{case.number}: €89.00" in [message.subject for message in mail.outbox]
 
 
-def _defaults():
+def _example() -> dict:
     from notification_fixtures import EXAMPLES
 
     from saleor_aftersales_plugin.rules.document import load_source
 
     data, _ = load_source((EXAMPLES / "electronics-shop.yaml").read_text())
-    return data["defaults"]
+    return data
 
 
 def test_policy_reminder_lists_the_terms_and_dates_once_per_order():
@@ -239,3 +239,30 @@ def test_enqueueing_is_idempotent_per_key():
         outbox.enqueue(
             "nope", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="n"
         )
+
+
+def test_reminder_task_is_quiet_for_orders_it_cannot_judge():
+    from saleor_aftersales_plugin.tasks import send_policy_reminder
+
+    order = record_tv_order(channel="no-policy-yet")
+    assert send_policy_reminder.apply(args=[str(order.order_id)]).get() is False
+    assert not OutboxMessage.objects.exists()
+
+
+def test_approval_carries_the_shops_return_instructions():
+    data = _example()
+    data["texts"]["en"]["return_instructions"] = "Drop the parcel at any DHL shop with the QR code we sent."
+    from saleor_aftersales_plugin.rules.validation import normalise_policy
+    from saleor_aftersales_plugin.services.policies import publish_policy
+
+    publish_policy(CHANNEL, normalise_policy(data), "{}", "json")
+    order = record_tv_order()
+    tv = order.lines.get(sku="TV-55")
+    case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
+    returns.approve(case.pk, actor=STAFF_ACTOR)
+    deliver_due()
+    approved = next(m for m in mail.outbox if m.subject.endswith("is approved"))
+    assert (
+        "How to send the items back:\nDrop the parcel at any DHL shop with the QR code we sent."
+        in approved.body
+    )
