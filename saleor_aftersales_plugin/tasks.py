@@ -41,9 +41,23 @@ def writer() -> Iterator[None]:
         yield
 
 
+def install_host_hooks() -> None:
+    """Let the Saleor adapter install its senders (notify hook, group resolver, overrides) in this process.
+
+    The adapter defines ``install_notification_hooks()``; outside Saleor (or before it does) this does nothing.
+    Called before each delivery run, so Celery worker processes get the hooks too; installing is idempotent.
+    """
+    try:
+        from .saleor_adapter import install_notification_hooks
+    except ImportError:
+        return
+    install_notification_hooks()
+
+
 @shared_task(name=DELIVER_OUTBOX, ignore_result=True)
 def deliver_outbox(batch_size: int = 100) -> dict[str, int]:
     """Deliver due outbox rows; asks for another run while full batches keep coming."""
+    install_host_hooks()
     with writer():
         report = outbox.deliver_due(batch_size)
     if report.sent + report.retried + report.failed >= batch_size:
