@@ -19,14 +19,16 @@ from ..rules.engine import decide
 from . import ServiceError
 from .policies import current_policy, policy_in_force
 
-_policies: dict[int, Policy] = {}
+_policies: dict[tuple[int, str], Policy] = {}
 
 
 def load_policy(version: PolicyVersion) -> Policy:
     """The typed policy of a stored version; versions are immutable, so each is built once per process."""
-    policy = _policies.get(version.pk)
+    # Keyed by row and content, so a row id reused by another database (tests) never returns a stale policy.
+    key = (version.pk, version.content_hash)
+    policy = _policies.get(key)
     if policy is None:
-        policy = _policies[version.pk] = Policy.from_dict(version.document)
+        policy = _policies[key] = Policy.from_dict(version.document)
     return policy
 
 
