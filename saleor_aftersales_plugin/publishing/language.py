@@ -5,6 +5,7 @@ for the language (money, percentages, dates, country names, lists) through babel
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -69,7 +70,7 @@ def html_lang(language: str) -> str:
 @lru_cache(maxsize=2)
 def environment(html: bool) -> SandboxedEnvironment:
     """Sandboxed, so merchants may override templates; HTML output autoescapes everything it did not build."""
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(default=html, default_for_string=html) if html else False,
         undefined=StrictUndefined,
@@ -77,6 +78,13 @@ def environment(html: bool) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["display_width"] = display_width
+    return env
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (e.g. Chinese) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in str(text))
 
 
 class Phrases:
