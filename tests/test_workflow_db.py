@@ -297,3 +297,19 @@ def test_complaints_are_answered_escalated_and_reopened(policy):
     conversations.resolve_complaint(case.pk, actor=STAFF_ACTOR, message="Replacement delivered.")
     assert conversations.reopen(case.pk, actor=CUSTOMER_ACTOR, message="Still broken").status == "open"
     assert _statuses(case) == ["responded", "resolved", "open"]
+
+
+def test_customer_messages_follow_the_order_language_and_staff_get_the_shop_language(policy):
+    from dataclasses import replace
+
+    from saleor_aftersales_plugin.models import OutboxMessage
+
+    facts = replace(_order(), language_code="zh-hans")
+    record_order(facts)
+    case, _ = returns.request_return(
+        facts.order_id, [LineRequest(facts.lines[0].line_id, 1, reason="no_reason")], actor=CUSTOMER_ACTOR
+    )
+    to_customer = OutboxMessage.objects.filter(case=case, recipient="ada@example.com")
+    assert to_customer.exists() and {m.language for m in to_customer} == {"zh_Hans"}
+    to_staff = OutboxMessage.objects.filter(case=case).exclude(recipient="ada@example.com")
+    assert {m.language for m in to_staff} <= {"en"}

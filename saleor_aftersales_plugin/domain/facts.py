@@ -84,6 +84,8 @@ class OrderFacts:
     customer_id: str | None = None
     """None for a guest checkout."""
     shipping_country: str = ""
+    language_code: str = ""
+    """The customer's language for messages (Saleor's order.language_code), e.g. 'en' or 'zh-hans'."""
     fulfilled_at: datetime | None = None
     delivered_at: datetime | None = None
     policy_version: int | None = None

@@ -255,6 +255,7 @@ _ORDER_KEYS = (
     "customer_email",
     "customer_id",
     "shipping_country",
+    "language_code",
     "fulfilled_at",
     "delivered_at",
     "policy_version",
@@ -345,6 +346,7 @@ def _order(errors: list[tuple[str, str]], path: str, data: Any) -> OrderFacts | 
     customer_email = r.text("customer_email")
     customer_id = r.text("customer_id", nullable=True)
     shipping_country = r.text("shipping_country")
+    language_code = r.text("language_code")
     fulfilled_at = r.instant("fulfilled_at")
     delivered_at = r.instant("delivered_at")
     raw_version = r.get("policy_version", False)
@@ -372,6 +374,7 @@ def _order(errors: list[tuple[str, str]], path: str, data: Any) -> OrderFacts | 
         customer_email=customer_email,
         customer_id=customer_id,
         shipping_country=shipping_country.upper(),
+        language_code=language_code,
         fulfilled_at=fulfilled_at,
         delivered_at=delivered_at,
         policy_version=policy_version,
@@ -460,6 +463,7 @@ def case_facts_to_dict(facts: CaseFacts) -> dict[str, Any]:
             "customer_email": order.customer_email,
             "customer_id": order.customer_id,
             "shipping_country": order.shipping_country,
+            "language_code": order.language_code,
             "fulfilled_at": _instant(order.fulfilled_at),
             "delivered_at": _instant(order.delivered_at),
             "policy_version": order.policy_version,

@@ -20,6 +20,7 @@ MIDDLEWARE: list[str] = []
 DATABASES = {"default": dj_database_url.parse(database_url(), conn_max_age=0)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "saleor_aftersales_plugin.sandbox.urls"
+STATIC_URL = "/static/"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
 # The demo points the worker's file-based mail backend at a directory of its state dir to show delivered messages.
