@@ -26,7 +26,7 @@ from saleor.core.utils.promo_code import generate_promo_code
 from saleor.giftcard import events as gift_card_events
 from saleor.giftcard.models import GiftCard
 from saleor.giftcard.utils import calculate_expiry_date
-from saleor.order import FulfillmentLineData, FulfillmentStatus
+from saleor.order import FulfillmentLineData, FulfillmentStatus, OrderGrantedRefundStatus
 from saleor.order import models as order_models
 from saleor.order.actions import (
     create_fulfillments_for_returned_products,
@@ -274,6 +274,7 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
             except ServiceError:
                 order_service.record_order(facts)
             sync_outside_refunds(order)
+            note_refund_outcomes(order)
             return True
         order_service.record_order(
             facts,
@@ -287,6 +288,54 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
 
         send_policy_reminder.delay(str(order.pk))
     return True
+
+
+EVENT_REFUND_COMPLETED = "refund_completed"
+EVENT_REFUND_REFUSED = "refund_refused"
+
+
+def note_refund_outcomes(order: Any) -> None:
+    """Record on each case whether its pending refund request (Transactions flow) succeeded or was refused.
+
+    A refused refund is written on the case for staff with Saleor's reason; the granted refund stays on the order.
+    """
+    from .models import CaseEvent
+    from .services.actors import SYSTEM_ACTOR
+    from .services.cases import add_event
+
+    pending = CaseEvent.objects.filter(
+        case__order__order_id=order.pk, type="refund_issued", payload__pending=True
+    ).select_related("case")
+    for event in pending:
+        reference = (event.payload or {}).get("reference")
+        if (
+            not reference
+            or event.case.events.filter(
+                type__in=[EVENT_REFUND_COMPLETED, EVENT_REFUND_REFUSED], payload__reference=reference
+            ).exists()
+        ):
+            continue
+        granted = order.granted_refunds.filter(pk=reference).first() if str(reference).isdigit() else None
+        if granted is None or granted.status not in (
+            OrderGrantedRefundStatus.SUCCESS,
+            OrderGrantedRefundStatus.FAILURE,
+        ):
+            continue
+        succeeded = granted.status == OrderGrantedRefundStatus.SUCCESS
+        last = granted.transaction_events.order_by("created_at").last()
+        add_event(
+            event.case_id,
+            EVENT_REFUND_COMPLETED if succeeded else EVENT_REFUND_REFUSED,
+            actor_type=SYSTEM_ACTOR.type,
+            actor_id="saleor",
+            message=(
+                f"The payment app refunded {granted.amount_value} {granted.currency}."
+                if succeeded
+                else f"The payment app refused the refund: {last.message if last else 'no reason given'}. "
+                "Refund the customer another way, e.g. from the order in the Dashboard."
+            ),
+            payload={"reference": reference},
+        )
 
 
 def close_open_cases(order_id: Any, reason: str) -> None:
@@ -447,14 +496,15 @@ class SaleorHost:
     ) -> HostResult:
         tag = f"[{CASE_TAG}:{case_id}]"
         granted = order.granted_refunds.filter(reason__contains=tag).first()
-        if (
-            granted is not None
-            and granted.transaction_events.filter(
-                type__in=[TransactionEventType.REFUND_REQUEST, TransactionEventType.REFUND_SUCCESS]
-            ).exists()
+        # A failed request may be retried with the same granted refund; a pending or successful one is not repeated.
+        if granted is not None and granted.status in (
+            OrderGrantedRefundStatus.PENDING,
+            OrderGrantedRefundStatus.SUCCESS,
         ):
             return HostResult(
-                str(granted.pk), pending=granted.status != "success", message="Refund already requested."
+                str(granted.pk),
+                pending=granted.status != OrderGrantedRefundStatus.SUCCESS,
+                message="The refund was already requested.",
             )
         if amount > transaction_item.charged_value:
             raise HostError(
@@ -505,9 +555,7 @@ class SaleorHost:
                 granted_refund=granted,
             )
         except PaymentError as error:
-            request_event.type = TransactionEventType.REFUND_FAILURE
-            request_event.message = str(error)[:512]
-            request_event.save(update_fields=["type", "message"])
+            # Saleor has already recorded the failure as a transaction event of the granted refund.
             calculate_order_granted_refund_status(granted)
             raise HostError(
                 f"Saleor could not request the refund from the payment app: {error}. The granted refund stays "

@@ -5,7 +5,9 @@ Everything goes through Saleor's GraphQL API (its test ApiClient) and the plugin
 """
 
 import json
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import graphene
@@ -585,3 +587,96 @@ def test_policy_page_is_public_per_channel(
     assert document.status_code == 200
     assert document.json()
     assert legacy.status_code == 404
+
+
+def test_app_tokens_need_manage_orders(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    app_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    permission_manage_orders: Any,
+) -> None:
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    query = "{ afterSalesCases { totalCount } }"
+
+    refused = _call(app_api_client, channel_USD.slug, query, {})
+    app_api_client.app.permissions.add(permission_manage_orders)
+    allowed = _call(app_api_client, channel_USD.slug, query, {})
+
+    assert refused.status_code == 200
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert allowed.json() == {"data": {"afterSalesCases": {"totalCount": 0}}}
+
+
+class _PaymentApp(BaseHTTPRequestHandler):
+    """A payment app's refund webhook: answers every refund request with REFUND_SUCCESS for the requested amount."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        amount = payload["action"]["value"]
+        body = json.dumps(
+            {"pspReference": "psp-refund-1", "result": "REFUND_SUCCESS", "amount": amount}
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def payment_app_url() -> Any:
+    server = HTTPServer(("127.0.0.1", 0), _PaymentApp)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/refund"
+    server.shutdown()
+
+
+def test_transactions_refund_requested_from_the_payment_app_completes_through_order_refunded(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+    app: Any,
+    permission_manage_payments: Any,
+    payment_app_url: str,
+) -> None:
+    from saleor.webhook.event_types import WebhookEventSyncType
+    from saleor.webhook.models import Webhook
+
+    aftersales_enabled.PLUGINS = [*aftersales_enabled.PLUGINS, "saleor.plugins.webhook.plugin.WebhookPlugin"]
+    app.permissions.add(permission_manage_payments)
+    channel_USD.order_mark_as_paid_strategy = MarkAsPaidStrategy.TRANSACTION_FLOW
+    channel_USD.save(update_fields=["order_mark_as_paid_strategy"])
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    payment = order.payment_transactions.get()
+    payment.app = app
+    payment.app_identifier = app.identifier
+    payment.save(update_fields=["app", "app_identifier"])
+    webhook = Webhook.objects.create(name="refunds", app=app, target_url=payment_app_url)
+    webhook.events.create(event_type=WebhookEventSyncType.TRANSACTION_REFUND_REQUESTED)
+
+    result = _return_and_resolve(channel_USD.slug, user_api_client, staff_with_orders, order, "REFUND")
+
+    assert result["errors"] == []
+    assert result["case"]["status"] == "RESOLVED", result["case"]["failureMessage"]
+    refund = Decimal(result["case"]["refund"]["amount"])
+    granted = order.granted_refunds.get()
+    assert granted.status == "success"
+    assert granted.amount_value == refund
+    payment.refresh_from_db()
+    assert payment.refunded_value == refund
+    case = Case.objects.get()
+    completed = case.events.get(type="refund_completed")
+    assert completed.payload["reference"] == str(granted.pk)
+    record = OrderRecord.objects.get(order_id=order.pk)
+    assert sum(line.refunded_amount for line in record.lines.all()) == refund
