@@ -1,7 +1,7 @@
 """The Saleor plugin: per-channel configuration, hooks that record order facts, and the HTTP endpoint.
 
-Hooks only translate Saleor objects into facts (see :mod:`.saleor_adapter`) and call services; they never raise
-into Saleor. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
+Hooks only enqueue the ``record_saleor_order`` task, which translates the Saleor order into facts (see
+:mod:`.saleor_adapter`) and calls the services off Saleor's request path; hooks never raise into Saleor. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
 
 A valid policy is published as a new version in ``pre_save_plugin_configuration``: Saleor calls it right after
 ``validate_plugin_configuration`` accepted the save, and the configuration row it receives names the channel.
@@ -271,12 +271,7 @@ class AfterSalesPlugin(BasePlugin):
         except ConfigurationErrors as error:
             errors.update(error.by_field)
         if errors:
-            raise ValidationError(
-                {
-                    field: ValidationError(message, code=PluginErrorCode.INVALID.value)
-                    for field, message in ((f, "\n".join(e.messages)) for f, e in errors.items())
-                }
-            )
+            raise _dashboard_errors(errors)
 
     @classmethod
     def pre_save_plugin_configuration(cls, plugin_configuration: Any) -> None:
@@ -287,12 +282,7 @@ class AfterSalesPlugin(BasePlugin):
         try:
             _publish(channel, values.get("policy"), created_by="dashboard")
         except ConfigurationErrors as error:
-            raise ValidationError(
-                {
-                    field: ValidationError("\n".join(e.messages), code=PluginErrorCode.INVALID.value)
-                    for field, e in error.by_field.items()
-                }
-            ) from None
+            raise _dashboard_errors(error.by_field) from None
 
         _register_periodic_tasks()
 
@@ -441,6 +431,16 @@ class AfterSalesPlugin(BasePlugin):
             return response
         self._ensure_policy_safely()
         return policy_page(request, self.channel.slug)
+
+
+def _dashboard_errors(by_field: dict[str, ValidationError]) -> ValidationError:
+    """One message per field (all its problems, one per line) with the code the Dashboard shows on the field."""
+    return ValidationError(
+        {
+            field: ValidationError("\n".join(error.messages), code=PluginErrorCode.INVALID.value)
+            for field, error in by_field.items()
+        }
+    )
 
 
 def _publish(channel: Any, source: Any, *, created_by: str) -> None:

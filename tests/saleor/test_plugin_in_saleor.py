@@ -6,6 +6,7 @@ Everything goes through Saleor's GraphQL API (its test ApiClient) and the plugin
 
 import json
 import threading
+from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -680,3 +681,55 @@ def test_transactions_refund_requested_from_the_payment_app_completes_through_or
     assert completed.payload["reference"] == str(granted.pk)
     record = OrderRecord.objects.get(order_id=order.pk)
     assert sum(line.refunded_amount for line in record.lines.all()) == refund
+
+
+def test_expired_and_revoked_tokens_get_a_json_401(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    user_api_client: Any,
+    api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+) -> None:
+    from saleor.core.jwt import JWT_ACCESS_TYPE, jwt_encode, jwt_user_payload
+
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    user = user_api_client.user
+    expired = jwt_encode(jwt_user_payload(user, JWT_ACCESS_TYPE, timedelta(seconds=-60)))
+    revoked = user_api_client.token or ""
+    if not revoked:
+        user_api_client.ensure_access_token()
+        revoked = user_api_client.token
+    user.jwt_token_key = "rotated"
+    user.save(update_fields=["jwt_token_key"])
+
+    for token in (expired, revoked):
+        response = _call(
+            api_client, channel_USD.slug, "{ __typename }", {}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 401, token
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_staff_limited_to_other_channels_cannot_work_this_channels_cases(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    channel_PLN: Any,
+    permission_manage_plugins: Any,
+    permission_manage_orders: Any,
+) -> None:
+    from saleor.account.models import Group
+
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    group = Group.objects.create(name="PLN orders", restricted_access_to_channels=True)
+    group.permissions.add(permission_manage_orders)
+    group.channels.add(channel_PLN)
+    group.user_set.add(staff_api_client.user)
+
+    response = _call(staff_api_client, channel_USD.slug, "{ afterSalesCases { totalCount } }", {})
+
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "PERMISSION_DENIED"
+    assert channel_PLN.slug in error["message"]
