@@ -14,10 +14,10 @@ from fractions import Fraction
 from functools import lru_cache
 from math import floor
 
-from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
 from .facts import OrderLineFacts
+from .locales import parse_locale
 
 __all__ = [
     "Money",
@@ -142,21 +142,10 @@ class Money:
 
     def format(self, locale: str = "en") -> str:
         """The amount for people, e.g. ``"€1,234.50"`` in ``en``, ``"¥199.00"`` for CNY in ``zh_Hans_CN``."""
-        return format_currency(self.amount, self.currency, locale=_parse_locale(locale))
+        return format_currency(self.amount, self.currency, locale=parse_locale(locale))
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
-
-
-def _parse_locale(locale: str) -> Locale:
-    try:
-        if not isinstance(locale, str) or not locale.strip():
-            raise ValueError(locale)
-        return Locale.parse(locale.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError) as error:
-        raise ValueError(
-            f"Unknown locale {locale!r}: use a CLDR locale identifier such as 'en', 'de_DE' or 'zh_Hans_CN'."
-        ) from error
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:

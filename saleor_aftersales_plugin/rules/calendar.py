@@ -16,8 +16,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime
+
+from ..domain.locales import parse_locale
 
 __all__ = ["Anchor", "BusinessCalendar", "DayKind", "resolve_anchor"]
 
@@ -89,17 +90,6 @@ def _validate_country(country: str, subdivision: str | None) -> None:
             f"Unknown subdivision {subdivision!r} of {country}: use one of {', '.join(supported[country])}, "
             "or none for nationwide holidays only."
         )
-
-
-def _parse_locale(locale: str) -> Locale:
-    try:
-        if not isinstance(locale, str) or not locale.strip():
-            raise ValueError(locale)
-        return Locale.parse(locale.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError) as error:
-        raise ValueError(
-            f"Unknown locale {locale!r}: use a CLDR locale identifier such as 'en', 'de_DE' or 'zh_Hans'."
-        ) from error
 
 
 @dataclass(frozen=True)
@@ -283,7 +273,7 @@ class BusinessCalendar:
     def format_instant(self, instant: datetime, locale: str = "en") -> str:
         """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name."""
         aware = _require_aware(instant, "instant")
-        return format_datetime(aware, "full", tzinfo=self.zone, locale=_parse_locale(locale))
+        return format_datetime(aware, "full", tzinfo=self.zone, locale=parse_locale(locale))
 
 
 def resolve_anchor(
