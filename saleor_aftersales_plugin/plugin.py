@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_POLICY", "AfterSalesPlugin"]
 
-PLUGIN_ID = "saleor.aftersales"
+PLUGIN_ID = adapter.PLUGIN_ID
+
+# Saleor imports this module in its web and Celery processes (its Celery app discovers plugin packages), so both
+# deliver messages through Saleor's notify pipeline, its staff groups and the channel's template overrides.
+adapter.install_notification_hooks()
 
 DEFAULT_POLICY = """\
 # Returns and warranty for this channel. Currency and country come from the channel unless you set them under
@@ -119,8 +123,9 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
         "help_text": (
-            'Optional JSON object replacing email texts per event and language, e.g. {"case_approved": '
-            '{"en": {"subject": "...", "body": "..."}}}; empty keeps the built-in texts.'
+            'Optional JSON object replacing email templates by "<language>/<event>.<part>" (part: subject, txt '
+            'or html), e.g. {"en/approved.subject": "Return {{ case_number }} approved"}; empty keeps the built-in '
+            "texts. Every template is test-rendered when you save."
         ),
     },
 }

@@ -8,6 +8,7 @@
 * :func:`identify` resolves the caller of the plugin's endpoint from a Saleor JWT or an app token.
 """
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,8 @@ from .services import ServiceError
 from .services import orders as order_service
 
 logger = logging.getLogger(__name__)
+
+PLUGIN_ID = "saleor.aftersales"
 
 CASE_TAG = "aftersales_case"
 """Metadata key on Saleor objects (return fulfilments, gift cards) naming the case that created them."""
@@ -734,3 +737,63 @@ def identify(request: Any) -> Caller:
         raise AuthenticationFailed("The token is neither a valid Saleor user token nor an active app token.")
     permissions = frozenset({MANAGE_ORDERS}) if app.has_perm(OrderPermissions.MANAGE_ORDERS) else frozenset()
     return Caller(Principal("app", graphene.Node.to_global_id("App", app.pk), "", permissions), app=app)
+
+
+# --- notifications inside Saleor: apps hear every message, staff groups and template overrides come from Saleor
+
+
+def channel_configuration(channel_slug: str) -> dict[str, Any]:
+    """The plugin's saved configuration of a channel as ``{name: value}`` (empty when never saved)."""
+    from saleor.plugins.models import PluginConfiguration
+
+    row = (
+        PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__slug=channel_slug)
+        .only("configuration")
+        .first()
+    )
+    return {item["name"]: item.get("value") for item in (row.configuration if row else [])}
+
+
+def template_overrides(channel_slug: str) -> dict[str, str]:
+    """The channel's email template overrides (validated when saved); none when unset or unreadable."""
+    text = str(channel_configuration(channel_slug).get("templateOverrides") or "").strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        logger.error(
+            "After-sales: template overrides of channel %s are not JSON; using the built-in ones",
+            channel_slug,
+        )
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def staff_group_emails(channel_slug: str, group_name: str) -> list[str]:
+    """E-mail addresses of the active staff in Saleor's permission group ``group_name`` who can see the channel."""
+    from saleor.account.models import Group
+
+    group = Group.objects.filter(name=group_name).first()
+    if group is None:
+        logger.warning("After-sales: no staff group named %r (channel %s)", group_name, channel_slug)
+        return []
+    if group.restricted_access_to_channels and not group.channels.filter(slug=channel_slug).exists():
+        return []
+    return sorted(group.user_set.filter(is_active=True, is_staff=True).values_list("email", flat=True))
+
+
+def notify_saleor_apps(event: str, payload: Any, channel_slug: str) -> None:
+    """Hand a delivered message to Saleor's notify pipeline (apps with NOTIFY_USER webhooks receive it)."""
+    from saleor.plugins.manager import get_plugins_manager
+
+    manager = get_plugins_manager(allow_replica=False)
+    manager.notify(event, payload_func=lambda: dict(payload), channel_slug=channel_slug)
+
+
+def install_notification_hooks() -> None:
+    from .notifications import set_group_resolver, set_notify_hook, set_overrides_provider
+
+    set_notify_hook(notify_saleor_apps)
+    set_group_resolver(staff_group_emails)
+    set_overrides_provider(template_overrides)

@@ -733,3 +733,29 @@ def test_staff_limited_to_other_channels_cannot_work_this_channels_cases(
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "PERMISSION_DENIED"
     assert channel_PLN.slug in error["message"]
+
+
+def test_template_overrides_are_checked_on_save_and_used_for_the_channel(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+) -> None:
+    from saleor_aftersales_plugin.saleor_adapter import template_overrides
+
+    bad = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        templateOverrides=json.dumps({"en/no_such_event.subject": "x"}),
+    )
+    assert [e["field"] for e in bad["errors"]] == ["templateOverrides"]
+    assert "no_such_event" in bad["errors"][0]["message"]
+
+    overrides = {"en/approved.subject": "Return {{ case_number }} approved"}
+    good = _enable(
+        staff_api_client, channel_USD, permission_manage_plugins, templateOverrides=json.dumps(overrides)
+    )
+
+    assert good["errors"] == []
+    assert template_overrides(channel_USD.slug) == overrides
