@@ -117,7 +117,11 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
     "customerFavourable": {
         "type": ConfigurationTypeField.BOOLEAN,
         "label": "Customer-favourable mode",
-        "help_text": "When on, staff are asked to settle borderline cases in the customer's favour.",
+        "help_text": (
+            "When on, every order is judged by the more generous of the policy in force when it was placed and "
+            "the current one (the same as customer_favourable: true in the policy's defaults; the published "
+            "policy says so)."
+        ),
     },
     "templateOverrides": {
         "type": ConfigurationTypeField.MULTILINE,
@@ -155,12 +159,17 @@ def config_value(configuration: list[dict[str, Any]], name: str) -> Any:
     return next(item["value"] for item in DEFAULT_CONFIGURATION if item["name"] == name)
 
 
-def complete_policy(data: dict[str, Any], channel: Any) -> dict[str, Any]:
-    """Fill the currency, country and time zone the merchant left out from the channel (time zone: UTC)."""
+def complete_policy(
+    data: dict[str, Any], channel: Any, *, customer_favourable: Any = False
+) -> dict[str, Any]:
+    """Fill the currency, country and time zone the merchant left out from the channel (time zone: UTC); the
+    Dashboard's customer-favourable switch turns that mode on in the published policy."""
     defaults = data.get("defaults")
     if not isinstance(defaults, dict):
         return data
     filled = dict(defaults)
+    if _switched_on(customer_favourable):
+        filled["customer_favourable"] = True
     if channel is not None:
         filled.setdefault("currency", channel.currency_code)
         if channel.default_country:
@@ -285,7 +294,12 @@ class AfterSalesPlugin(BasePlugin):
             return
         values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
         try:
-            _publish(channel, values.get("policy"), created_by="dashboard")
+            _publish(
+                channel,
+                values.get("policy"),
+                created_by="dashboard",
+                customer_favourable=values.get("customerFavourable"),
+            )
         except ConfigurationErrors as error:
             raise _dashboard_errors(error.by_field) from None
 
@@ -304,7 +318,12 @@ class AfterSalesPlugin(BasePlugin):
         if self.channel is None or getattr(self, "_policy_checked", False):
             return
         if not PolicyVersion.objects.filter(channel=self.channel.slug).exists():
-            _publish(self.channel, self._setting("policy"), created_by="plugin")
+            _publish(
+                self.channel,
+                self._setting("policy"),
+                created_by="plugin",
+                customer_favourable=self._setting("customerFavourable"),
+            )
         self._policy_checked = True
 
     # --- hooks: enqueue the recording, never raise into Saleor
@@ -448,7 +467,12 @@ def _dashboard_errors(by_field: dict[str, ValidationError]) -> ValidationError:
     )
 
 
-def _publish(channel: Any, source: Any, *, created_by: str) -> None:
+def _switched_on(value: Any) -> bool:
+    """Saleor stores Boolean configuration values as booleans or as the text 'true'/'false'."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _publish(channel: Any, source: Any, *, created_by: str, customer_favourable: Any = False) -> None:
     from .rules.validation import normalise_policy
     from .services import ServiceError
     from .services.policies import publish_policy
@@ -457,7 +481,7 @@ def _publish(channel: Any, source: Any, *, created_by: str) -> None:
     try:
         publish_policy(
             channel.slug,
-            normalise_policy(complete_policy(data, channel)),
+            normalise_policy(complete_policy(data, channel, customer_favourable=customer_favourable)),
             str(source),
             source_format,
             created_by,

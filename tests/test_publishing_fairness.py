@@ -127,3 +127,14 @@ def test_the_setting_turns_the_mode_on_for_request_return(order_pinned_to_v1, se
     case, created = returns.request_return(facts.order_id, requests, actor=actor)
     assert created and case.decision["decided_by_version"] == 2
     assert case.decision["version_choice"]["pinned_version"] == 1
+
+
+def test_the_current_policy_can_turn_the_mode_on_itself(order_pinned_to_v1):
+    facts, requests = order_pinned_to_v1
+    assert not evaluate(get_order(facts.order_id), CaseKind.RETURN, requests)[0].eligible
+    generous = with_window(30)
+    generous["defaults"]["customer_favourable"] = True
+    publish_policy(CHANNEL, generous, "", "yaml")
+    decision, version = evaluate(get_order(facts.order_id), CaseKind.RETURN, requests)
+    assert decision.eligible and version.version == 3
+    assert decision.to_dict()["version_choice"]["pinned_version"] == 1

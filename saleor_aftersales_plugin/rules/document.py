@@ -110,6 +110,8 @@ class Defaults:
     warranty_months: int = 12
     store_credit_bonus: Decimal = Decimal(0)
     prior_returns_days: int = 90
+    customer_favourable: bool = False
+    """Judge each order by the more generous of the version pinned at purchase and the current one."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class Policy:
             warranty_months=int(raw_defaults.get("warranty_months", 12)),
             store_credit_bonus=to_decimal(raw_defaults.get("store_credit_bonus", 0)),
             prior_returns_days=int(raw_defaults.get("prior_returns_days", 90)),
+            customer_favourable=bool(raw_defaults.get("customer_favourable", False)),
         )
         raw_calendar = data.get("calendar") or {}
         holidays_country = raw_calendar.get("holidays_country", defaults.country) or None

@@ -147,6 +147,13 @@ def _structure() -> list[str]:
             f"`{defaults['prior_returns_days']}`",
             "Look-back period of the prior_returns_* variables, 1..3650 days.",
         ),
+        (
+            "defaults.customer_favourable",
+            "boolean",
+            f"`{_flow(defaults['customer_favourable'])}`",
+            "`true`: each order is judged by the more generous of the version in force when it was placed and the "
+            "current one (the trace names the deciding version); `false`: by the version in force when it was placed.",
+        ),
         ("calendar", "mapping", "see below", "The shop's business calendar."),
         (
             "calendar.working_days",

@@ -587,6 +587,7 @@ class _Validator:
             "prior_returns_days": lambda p, v: self.number(
                 p, v, minimum=1, maximum=3650, integer=True, example=90
             ),
+            "customer_favourable": self.boolean,
         }
         self.mapping(
             path,

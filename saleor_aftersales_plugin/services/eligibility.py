@@ -135,8 +135,12 @@ def _decide_with(
 
 
 def customer_favourable_default(channel: str) -> bool:
-    """The ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting (else the environment variable of that name): a bool for
+    """On when the channel's current policy says ``customer_favourable: true`` (the Dashboard switch publishes it),
+    or by the ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting (else the environment variable of that name): a bool for
     every channel, or channel slugs (a list, or comma-separated text such as ``"volt,eu"``)."""
+    current = current_policy(channel)
+    if current is not None and load_policy(current).defaults.customer_favourable:
+        return True
     value = getattr(settings, "AFTERSALES_CUSTOMER_FAVOURABLE", None)
     if value is None:
         value = os.environ.get("AFTERSALES_CUSTOMER_FAVOURABLE", "")

@@ -174,6 +174,11 @@ def test_plugin_update_publishes_a_valid_policy_once_and_fills_the_channel_curre
         PolicyVersion.objects.filter(channel=channel_USD.slug).values_list("version", flat=True)
     ) == [1, 2]
 
+    # The Dashboard's customer-favourable switch is part of the published policy: a new version says so.
+    _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=changed, customerFavourable=True)
+    latest = PolicyVersion.objects.filter(channel=channel_USD.slug).order_by("-version").first()
+    assert latest.version == 3 and latest.document["defaults"]["customer_favourable"] is True
+
 
 def test_plugin_update_rejects_bad_settings_on_their_fields(
     aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
