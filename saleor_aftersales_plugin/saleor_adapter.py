@@ -791,9 +791,35 @@ def notify_saleor_apps(event: str, payload: Any, channel_slug: str) -> None:
     manager.notify(event, payload_func=lambda: dict(payload), channel_slug=channel_slug)
 
 
+def channel_contacts(channel_slug: str) -> Any:
+    """Sender, staff addresses and escalation contacts from the channel's plugin configuration."""
+    from .notifications import ChannelContacts
+
+    values = channel_configuration(channel_slug)
+
+    def entries(name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in str(values.get(name) or "").split(",") if part.strip())
+
+    name, address = (
+        str(values.get("senderName") or "").strip(),
+        str(values.get("senderAddress") or "").strip(),
+    )
+    return ChannelContacts(
+        sender=(f"{name} <{address}>" if name else address) if address else "",
+        staff=entries("staffNotificationEmails"),
+        escalation=entries("escalationContacts"),
+    )
+
+
 def install_notification_hooks() -> None:
-    from .notifications import set_group_resolver, set_notify_hook, set_overrides_provider
+    from .notifications import (
+        set_contacts_provider,
+        set_group_resolver,
+        set_notify_hook,
+        set_overrides_provider,
+    )
 
     set_notify_hook(notify_saleor_apps)
     set_group_resolver(staff_group_emails)
     set_overrides_provider(template_overrides)
+    set_contacts_provider(channel_contacts)

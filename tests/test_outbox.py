@@ -266,3 +266,35 @@ def test_approval_carries_the_shops_return_instructions():
         "How to send the items back:\nDrop the parcel at any DHL shop with the QR code we sent."
         in approved.body
     )
+
+
+def test_the_channels_sender_and_extra_staff_contacts_are_used():
+    from saleor_aftersales_plugin.notifications import ChannelContacts, set_contacts_provider
+    from saleor_aftersales_plugin.services.eligibility import policy_for_order
+
+    contacts = {
+        CHANNEL: ChannelContacts(
+            "Volt Support <care@volt.example>", ("desk@volt.example",), ("boss@volt.example",)
+        )
+    }
+    set_contacts_provider(lambda channel: contacts.get(channel, ChannelContacts()))
+    try:
+        publish_example()
+        order = record_tv_order()
+        tv = order.lines.get(sku="TV-55")
+        case, _ = returns.request_return(
+            order.order_id, [LineRequest(str(tv.line_id), 1, reason="no_reason")], actor=CUSTOMER_ACTOR
+        )
+        staff = {row.recipient for row in _rows(case=case, event="staff_new_case")}
+        assert staff == {"support@volt.example", "desk@volt.example"}
+        policy, _ = policy_for_order(case.order)
+        assert outbox.staff_recipients(case, policy, tier=2)[-2:] == (
+            "desk@volt.example",
+            "boss@volt.example",
+        )
+        deliver_due()
+        assert mail.outbox and {message.from_email for message in mail.outbox} == {
+            "Volt Support <care@volt.example>"
+        }
+    finally:
+        set_contacts_provider(None)

@@ -34,7 +34,7 @@ from ..rules.document import Policy
 from .events import CUSTOMER, event
 from .formatting import match_language
 from .rendering import render
-from .senders import resolve_recipients, send_email, send_notify
+from .senders import channel_contacts, resolve_recipients, send_email, send_notify
 
 __all__ = [
     "DeliveryReport",
@@ -169,7 +169,9 @@ def staff_recipients(case: Case, policy: Policy | None, tier: int = 1) -> tuple[
         return ()
     path = (case.decision or {}).get("escalation_path") or "default"
     tiers = policy.escalation.get(path) or next(iter(policy.escalation.values()), ())
-    return tuple(tiers[tier - 1].notify) if 0 < tier <= len(tiers) else ()
+    named = tuple(tiers[tier - 1].notify) if 0 < tier <= len(tiers) else ()
+    contacts = channel_contacts(case.channel)
+    return (*named, *contacts.staff, *(contacts.escalation if tier > 1 else ()))
 
 
 def enqueue_staff(
@@ -384,7 +386,7 @@ def _send(row: OutboxMessage) -> None:
     if EMAIL not in row.delivered_via:
         addresses = resolve_recipients(row.channel, row.recipient)
         if addresses:
-            send_email(row.pk, addresses, rendered)
+            send_email(row.pk, addresses, rendered, sender=channel_contacts(row.channel).sender)
         row.delivered_via = [*row.delivered_via, EMAIL]
     if NOTIFY not in row.delivered_via:
         send_notify(

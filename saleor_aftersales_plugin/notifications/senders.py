@@ -10,6 +10,7 @@ deduplicates on that key sees each message exactly once even if a worker died be
 """
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -67,11 +68,38 @@ def resolve_recipients(channel: str, recipient: str) -> list[str]:
     return [recipient] if recipient else []
 
 
-def send_email(message_id: object, addresses: list[str], rendered: RenderedMessage) -> None:
+@dataclass(frozen=True, slots=True)
+class ChannelContacts:
+    """Who a channel's messages come from and which extra staff hear about cases (the shop's configuration)."""
+
+    sender: str = ""
+    """From address, e.g. 'Volt Support <support@volt.example>'; empty: Django's DEFAULT_FROM_EMAIL."""
+    staff: tuple[str, ...] = ()
+    """Extra recipients of staff messages (new case, SLA warnings), besides the escalation path's first tier."""
+    escalation: tuple[str, ...] = ()
+    """Extra recipients of escalations, besides the tier's own."""
+
+
+_contacts_provider: Callable[[str], ChannelContacts] | None = None
+
+
+def set_contacts_provider(provider: Callable[[str], ChannelContacts] | None) -> None:
+    """Install where a channel's contacts come from (the Saleor adapter reads the plugin's configuration)."""
+    global _contacts_provider
+    _contacts_provider = provider
+
+
+def channel_contacts(channel: str) -> ChannelContacts:
+    return _contacts_provider(channel) if _contacts_provider is not None else ChannelContacts()
+
+
+def send_email(
+    message_id: object, addresses: list[str], rendered: RenderedMessage, *, sender: str = ""
+) -> None:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender or settings.DEFAULT_FROM_EMAIL,
         to=addresses,
         headers={"Message-ID": delivery_key(message_id), "X-Aftersales-Delivery-Id": str(message_id)},
     )

@@ -764,3 +764,27 @@ def test_template_overrides_are_checked_on_save_and_used_for_the_channel(
 
     assert good["errors"] == []
     assert template_overrides(channel_USD.slug) == overrides
+
+
+def test_sender_and_staff_contacts_come_from_the_channels_configuration(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+) -> None:
+    from saleor_aftersales_plugin.saleor_adapter import channel_contacts
+
+    result = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        senderName="Main Store Care",
+        senderAddress="care@store.example",
+        staffNotificationEmails="desk@store.example, lead@store.example",
+        escalationContacts="boss@store.example",
+    )
+    assert result["errors"] == []
+    contacts = channel_contacts(channel_USD.slug)
+    assert contacts.sender == "Main Store Care <care@store.example>"
+    assert contacts.staff == ("desk@store.example", "lead@store.example")
+    assert contacts.escalation == ("boss@store.example",)
