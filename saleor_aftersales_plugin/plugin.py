@@ -36,11 +36,11 @@ adapter.install_notification_hooks()
 
 DEFAULT_POLICY = """\
 # Returns and warranty for this channel. Currency and country come from the channel unless you set them under
-# defaults (currency: EUR, country: DE); time_zone is UTC unless you set one (e.g. time_zone: Europe/Berlin).
+# defaults (currency: EUR, country: DE); time_zone is UTC unless you set one (e.g. time_zone: Europe/Berlin);
+# languages come from the Languages setting unless you list them here.
 schema_version: 1
 name: "Returns and warranty"
 defaults:
-  languages: [en]
   eligible: true
   window: {days: 7, anchor: delivery, day_kind: calendar}
   resolutions: [refund, store_credit, exchange]
@@ -89,7 +89,10 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
     "languages": {
         "type": ConfigurationTypeField.STRING,
         "label": "Languages",
-        "help_text": "Languages customers are answered in, comma-separated, first is the default (e.g. en, de, zh_Hans).",
+        "help_text": (
+            "Languages customers are answered in, comma-separated, first is the default (e.g. en, de, zh_Hans); "
+            "used when the policy does not list its own languages."
+        ),
     },
     "staffNotificationEmails": {
         "type": ConfigurationTypeField.STRING,
@@ -160,14 +163,16 @@ def config_value(configuration: list[dict[str, Any]], name: str) -> Any:
 
 
 def complete_policy(
-    data: dict[str, Any], channel: Any, *, customer_favourable: Any = False
+    data: dict[str, Any], channel: Any, *, customer_favourable: Any = False, languages: Any = None
 ) -> dict[str, Any]:
-    """Fill the currency, country and time zone the merchant left out from the channel (time zone: UTC); the
-    Dashboard's customer-favourable switch turns that mode on in the published policy."""
+    """Fill the currency, country and time zone the merchant left out from the channel (time zone: UTC) and the
+    languages from the Languages setting; the Dashboard's customer-favourable switch turns that mode on."""
     defaults = data.get("defaults")
     if not isinstance(defaults, dict):
         return data
     filled = dict(defaults)
+    if _list(languages):
+        filled.setdefault("languages", _list(languages))
     if _switched_on(customer_favourable):
         filled["customer_favourable"] = True
     if channel is not None:
@@ -178,8 +183,11 @@ def complete_policy(
     return {**data, "defaults": filled}
 
 
-def read_policy(source: Any, channel: Any) -> tuple[dict[str, Any], str]:
-    """The policy text of the configuration as data, completed from the channel; every error on the field."""
+def read_policy(
+    source: Any, channel: Any, *, customer_favourable: Any = False, languages: Any = None
+) -> tuple[dict[str, Any], str]:
+    """The policy text of the configuration as data, completed from the channel and the other settings (exactly
+    what will be published); every error on the field."""
     if not isinstance(source, str) or not source.strip():
         raise ConfigurationErrors(
             {"policy": ValidationError("Enter a policy; the default one is a good start.")}
@@ -189,7 +197,9 @@ def read_policy(source: Any, channel: Any) -> tuple[dict[str, Any], str]:
     except SourceError as error:
         where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
         raise ConfigurationErrors({"policy": ValidationError(f"{error}{where}")}) from None
-    errors = validate_policy(complete_policy(data, channel) if isinstance(data, dict) else data)
+    if isinstance(data, dict):
+        data = complete_policy(data, channel, customer_favourable=customer_favourable, languages=languages)
+    errors = validate_policy(data)
     if errors:
         lines = [f"{error.path}: {error.message}" for error in errors]
         raise ConfigurationErrors(
@@ -277,7 +287,12 @@ class AfterSalesPlugin(BasePlugin):
         errors: dict[str, ValidationError] = {}
         values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
         try:
-            read_policy(values.get("policy"), plugin_configuration.channel)
+            read_policy(
+                values.get("policy"),
+                plugin_configuration.channel,
+                customer_favourable=values.get("customerFavourable"),
+                languages=values.get("languages"),
+            )
         except ConfigurationErrors as error:
             errors.update(error.by_field)
         try:
@@ -299,6 +314,7 @@ class AfterSalesPlugin(BasePlugin):
                 values.get("policy"),
                 created_by="dashboard",
                 customer_favourable=values.get("customerFavourable"),
+                languages=values.get("languages"),
             )
         except ConfigurationErrors as error:
             raise _dashboard_errors(error.by_field) from None
@@ -323,6 +339,7 @@ class AfterSalesPlugin(BasePlugin):
                 self._setting("policy"),
                 created_by="plugin",
                 customer_favourable=self._setting("customerFavourable"),
+                languages=self._setting("languages"),
             )
         self._policy_checked = True
 
@@ -472,16 +489,20 @@ def _switched_on(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _publish(channel: Any, source: Any, *, created_by: str, customer_favourable: Any = False) -> None:
+def _publish(
+    channel: Any, source: Any, *, created_by: str, customer_favourable: Any = False, languages: Any = None
+) -> None:
     from .rules.validation import normalise_policy
     from .services import ServiceError
     from .services.policies import publish_policy
 
-    data, source_format = read_policy(source, channel)
+    data, source_format = read_policy(
+        source, channel, customer_favourable=customer_favourable, languages=languages
+    )
     try:
         publish_policy(
             channel.slug,
-            normalise_policy(complete_policy(data, channel, customer_favourable=customer_favourable)),
+            normalise_policy(data),
             str(source),
             source_format,
             created_by,

@@ -21,6 +21,7 @@ from saleor.plugins.models import PluginConfiguration
 
 from saleor_aftersales_plugin.models import Case, OrderRecord, PolicyVersion
 from saleor_aftersales_plugin.plugin import DEFAULT_POLICY, PLUGIN_ID
+from saleor_aftersales_plugin.rules.document import load_source
 
 pytestmark = pytest.mark.django_db
 
@@ -788,3 +789,31 @@ def test_sender_and_staff_contacts_come_from_the_channels_configuration(
     assert contacts.sender == "Main Store Care <care@store.example>"
     assert contacts.staff == ("desk@store.example", "lead@store.example")
     assert contacts.escalation == ("boss@store.example",)
+
+
+def test_the_languages_setting_fills_a_policy_that_lists_none(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    # The default policy has English texts only: adding Chinese asks for its texts, on the policy field.
+    missing = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        policy=DEFAULT_POLICY,
+        languages="zh_Hans, en",
+    )
+    assert [e["field"] for e in missing["errors"]] == ["policy"]
+    assert "zh_Hans" in missing["errors"][0]["message"]
+
+    data, _ = load_source(DEFAULT_POLICY)
+    data["texts"]["zh_Hans"] = {code: "请联系客服了解详情。" for code in data["texts"]["en"]}
+    result = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        policy=json.dumps(data),
+        languages="zh_Hans, en",
+    )
+    assert result["errors"] == []
+    latest = PolicyVersion.objects.filter(channel=channel_USD.slug).order_by("-version").first()
+    assert latest.document["defaults"]["languages"] == ["zh_Hans", "en"]
