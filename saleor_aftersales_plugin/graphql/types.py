@@ -613,10 +613,26 @@ class AfterSalesStats(graphene.ObjectType):
     first_response = graphene.Field(SlaFigures, description="First responses against their target.")
     resolution = graphene.Field(SlaFigures, description="Resolutions against their target.")
     escalations = graphene.Field(EscalationFigures, description="Escalations.")
-    figures = JSON(required=True, description="Every KPI of the period as JSON, including those above.")
+    figures = JSON(
+        required=True,
+        description=(
+            "Every KPI of the period as JSON, including those above: counts, first_response, resolution, "
+            "escalations, reasons (per kind), return_rates (per product and category), money (refunds, store "
+            "credit and fees per currency) and sla."
+        ),
+    )
+    csv = graphene.String(
+        required=True, description="The same KPIs as CSV (section,group,key,value), for spreadsheets."
+    )
 
     class Meta:
         description = "After-sales KPIs for a period."
+
+    @staticmethod
+    def resolve_csv(root: dict[str, Any], info: Any) -> str:
+        from ..services.reporting import kpis_csv
+
+        return kpis_csv(root["channel"], root["start"], root["end"])
 
 
 class PolicyValidationError(graphene.ObjectType):
