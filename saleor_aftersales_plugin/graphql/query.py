@@ -1,6 +1,5 @@
 """Queries: the published policy, the terms for a product, eligibility, cases, and KPIs."""
 
-import importlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from ..models import OrderRecord
+from ..publishing import product_summary, render_policy_text
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import ENGINE_REASONS, decide
@@ -40,14 +40,6 @@ from .types import (
 
 MAX_PAGE = 100
 DEFAULT_STATS_DAYS = 30
-
-
-def optional_function(module: str, name: str) -> Any:
-    """``module.name`` if another part of the plugin provides it, else None (the field then answers null)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _language(policy: Policy, language: str | None) -> str:
@@ -102,11 +94,8 @@ class PolicyView:
         return self.version_row.document
 
     def text(self, info: Any, language: str | None = None) -> str | None:
-        render = optional_function("saleor_aftersales_plugin.publishing", "render_policy_text")
-        if render is None:
-            return None
         try:
-            return render(
+            return render_policy_text(
                 self.policy,
                 _language(self.policy, language),
                 version=self.version,
@@ -352,12 +341,10 @@ def product_terms(
         "policy_version": policy_version,
         "summary": None,
     }
-    summarise = optional_function("saleor_aftersales_plugin.publishing", "product_summary")
-    if summarise is not None:
-        try:
-            terms["summary"] = summarise(policy, product, _language(policy, language), unit_price=price)
-        except ValueError as error:
-            raise ServiceError(str(error), field="language") from None
+    try:
+        terms["summary"] = product_summary(policy, product, _language(policy, language), unit_price=price)
+    except ValueError as error:
+        raise ServiceError(str(error), field="language") from None
     return terms
 
 

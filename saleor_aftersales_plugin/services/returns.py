@@ -117,6 +117,7 @@ def request_return(
                 code="photos_required",
                 field="photoUrls",
             )
+        data = decision.to_dict()
         case, created = create_case(
             order.order_id,
             kind,
@@ -127,13 +128,13 @@ def request_return(
             comment=comment,
             requested_resolution=requests[0].resolution if requests else "",
             photo_urls=photo_urls,
-            decision=decision.to_dict(),
+            decision=data,
             idempotency_key=idempotency_key,
-            trace=decision.to_dict()["lines"],
+            trace=data["lines"],
         )
         if not created:
             return case, False
-        _store_money(case, decision)
+        _store_money(case, decision, data)
         for request in requests:
             OrderLineRecord.objects.filter(order=order, line_id=request.line_id).update(
                 quantity_returned=F("quantity_returned") + request.quantity
@@ -145,10 +146,10 @@ def request_return(
     return get_case(case.pk), True
 
 
-def _store_money(case: Case, decision: CaseDecision) -> None:
-    """Keep the decision's money figures on the case and its lines (the estimate shown to the customer)."""
+def _store_money(case: Case, decision: CaseDecision, data: dict[str, Any]) -> None:
+    """Keep the decision (``data``: its to_dict()) and its money figures on the case and its lines."""
     settlement = decision.settlement
-    case.decision = decision.to_dict()
+    case.decision = data
     case.refund_amount = settlement.net
     case.fees_amount = settlement.fees_total
     case.store_credit_amount = decision.store_credit_amount
@@ -157,13 +158,13 @@ def _store_money(case: Case, decision: CaseDecision) -> None:
     for charge in settlement.charges:
         if charge.line_id:
             fees_by_line[charge.line_id] = fees_by_line.get(charge.line_id, Decimal(0)) + charge.amount
-    lines = {line.line_id: line for line in decision.lines}
+    line_data = {line["line_id"]: line for line in data["lines"]}
     for case_line in case.lines.select_related("order_line"):
         line_id = str(case_line.order_line.line_id)
         case_line.refund_amount = settlement.net_by_line.get(line_id, Decimal(0))
         case_line.fee_amount = fees_by_line.get(line_id, Decimal(0))
-        if line_id in lines:
-            case_line.decision = decision.to_dict()["lines"][list(lines).index(line_id)]
+        if line_id in line_data:
+            case_line.decision = line_data[line_id]
         case_line.save(update_fields=["refund_amount", "fee_amount", "decision"])
 
 
@@ -253,14 +254,14 @@ def inspect(
         for line_id, case_line in case_lines.items():
             case_line.condition = conditions[line_id]
             case_line.save(update_fields=["condition"])
-        decision = _redecide(case)
+        data = _redecide(case)
         case = transition(
             case.pk,
             S.INSPECTED,
             actor_type=actor.type,
             actor_id=actor.id,
             message=message,
-            trace=decision.to_dict()["lines"],
+            trace=data["lines"],
             payload={"conditions": dict(conditions)},
         )
         return case
@@ -279,8 +280,9 @@ def _line_requests(case: Case) -> list[LineRequest]:
     ]
 
 
-def _redecide(case: Case) -> CaseDecision:
-    """Decide the case again as of its request time; its own held units do not count as already returned."""
+def _redecide(case: Case) -> dict[str, Any]:
+    """Decide the case again as of its request time (its own held units do not count as already returned), store
+    the new decision and return it as data."""
     requests = _line_requests(case)
     decision, _ = evaluate(
         case.order,
@@ -289,16 +291,17 @@ def _redecide(case: Case) -> CaseDecision:
         now=case.created_at,
         held={request.line_id: request.quantity for request in requests},
     )
-    _store_money(case, decision)
+    data = decision.to_dict()
+    _store_money(case, decision, data)
     add_event(
         case.pk,
         EVENT_DECISION_UPDATED,
         actor_type=SYSTEM_ACTOR.type,
         actor_id=SYSTEM_ACTOR.id,
         message="Decision updated after inspection.",
-        trace=decision.to_dict()["lines"],
+        trace=data["lines"],
     )
-    return decision
+    return data
 
 
 def resolve(
