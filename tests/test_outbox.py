@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 from smtplib import SMTPServerDisconnected
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -159,9 +160,10 @@ def test_policy_reminder_lists_the_terms_and_dates_once_per_order():
     deliver_due()
     (message,) = mail.outbox
     assert message.subject == "Your order 1001: returns and warranty"
-    delivered = order.delivered_at.astimezone(timezone.get_default_timezone())
     assert "- OLED TV: returns until " in message.body and "; warranty until " in message.body
-    last_day = (order.delivered_at + timedelta(days=7)).date()
+    # The window counts days in the shop's time zone (the example policy's Europe/Berlin), not in UTC.
+    delivered = order.delivered_at.astimezone(ZoneInfo("Europe/Berlin"))
+    last_day = (delivered + timedelta(days=7)).date()
     assert f"{last_day:%B} {last_day.day}, {last_day.year}" in message.body, (delivered, message.body)
 
 
