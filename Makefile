@@ -70,6 +70,8 @@ test-saleor:
 
 docs: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin docs > docs/policy.md
+	$(PY) -m saleor_aftersales_plugin docs --json-schema > docs/policy.schema.json
+	cp docs/policy.schema.json saleor_aftersales_plugin/rules/policy.schema.json
 
 clean:
 	rm -rf $(VENV) .pgdata build *.egg-info

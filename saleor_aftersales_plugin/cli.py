@@ -130,8 +130,9 @@ def _policy_simulate(args: argparse.Namespace) -> int:
 
 def _docs(args: argparse.Namespace) -> int:
     from .rules.reference import render_reference
+    from .rules.schema import policy_json_schema
 
-    sys.stdout.write(render_reference())
+    sys.stdout.write(policy_json_schema() if args.json_schema else render_reference())
     return EXIT_OK
 
 
@@ -175,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_policy_simulate)
 
     docs = commands.add_parser("docs", help="print the policy language reference (docs/policy.md)")
+    docs.add_argument(
+        "--json-schema",
+        action="store_true",
+        help="print the policy's JSON Schema instead (docs/policy.schema.json)",
+    )
     docs.set_defaults(handler=_docs)
     demo = commands.add_parser("demo", help="walk through the plugin in the standalone sandbox")
     demo.add_argument("--once", action="store_true", help="run the walkthrough and exit instead of serving")

@@ -89,6 +89,10 @@ def leaf_conditions(draw: st.DrawFn) -> dict[str, Any]:
         value = "^" + draw(st.sampled_from([p for p in pool if p] or ["x"]))[:2]
     elif operator in ("starts_with", "ends_with", "contains"):
         value = draw(st.sampled_from(pool))[:3]
+    elif VARIABLES[name].options:  # listed values: validation refuses a value the variable never takes
+        value = draw(st.sampled_from(VARIABLES[name].options))
+        if operator == "equal_to_case_insensitive" and draw(st.booleans()):
+            value = value.upper()
     else:
         value = draw(st.sampled_from(pool))
     return {"name": name, "operator": operator, "value": value}

@@ -252,6 +252,25 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "unknown_fee",
     ),
     (
+        "control character in a text",
+        lambda d: d["texts"]["en"].update(final_sale="Final\x00sale"),
+        "$.texts.en.final_sale",
+        "invalid_text",
+    ),
+    (
+        "unpaired surrogate in a name",
+        lambda d: d.update(name="Shop \ud800"),
+        "$.name",
+        "invalid_text",
+    ),
+    ("name too long", lambda d: d.update(name="x" * 101), "$.name", "too_long"),
+    (
+        "listed-value variable with an unknown value",
+        lambda d: leaf0(d).update(value="change_of_mind"),
+        f"{LEAF}.value",
+        "invalid_choice",
+    ),
+    (
         "reason without text",
         lambda d: action0(d).update(name="deny", params={"reason": "hygiene"}),
         f"{ACT}.params.reason",

@@ -12,14 +12,13 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from business_rules.actions import BaseActions, rule_action
-from business_rules.fields import FIELD_NUMERIC, FIELD_SELECT, FIELD_SELECT_MULTIPLE, FIELD_TEXT
 
 from ..domain.facts import Resolution
 from .calendar import Anchor, DayKind
 from .fees import FeeCap, FeeKind, FeeScope, FeeSpec
+from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types
 
-RETURN_SHIPPING_FEE = "return_shipping"
-ALL_FEES = "*"
+__all__ = ["ACTIONS", "ALL_FEES", "RETURN_SHIPPING_FEE", "ActionSpec", "PolicyActions", "to_decimal"]
 
 
 class SettingSink(Protocol):
@@ -29,33 +28,18 @@ class SettingSink(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ParamSpec:
-    name: str
-    field_type: str
-    description: str
-    required: bool = True
-    options: tuple[str, ...] = ()
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    integer: bool = False
-    default: Any = None
-
-
-@dataclass(frozen=True, slots=True)
 class ActionSpec:
     name: str
     label: str
     description: str
-    params: tuple[ParamSpec, ...]
     apply: Callable[[SettingSink, Mapping[str, Any]], None]
     setting: str
     """The setting this action writes ('fee:<code>' settings are keyed by the fee code)."""
 
-    def param(self, name: str) -> ParamSpec | None:
-        for param in self.params:
-            if param.name == name:
-                return param
-        return None
+    @property
+    def params(self) -> dict[str, str]:
+        """Parameter name -> business-rules field type, read from the action's parameter model in :mod:`.schema`."""
+        return action_param_types(self.name)
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -176,7 +160,7 @@ def _auto_approve(sink: SettingSink, params: Mapping[str, Any]) -> None:
 
 
 def _require_photos(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    sink.write("photos_required", int(to_decimal(params.get("count", 1))))
+    sink.write("photos_required", int(to_decimal(params.get("count") or 1)))
 
 
 def _set_warranty(sink: SettingSink, params: Mapping[str, Any]) -> None:
@@ -195,62 +179,19 @@ def _set_escalation_path(sink: SettingSink, params: Mapping[str, Any]) -> None:
     sink.write("escalation_path", params["path"])
 
 
-_REASON = ParamSpec(
-    "reason",
-    FIELD_TEXT,
-    "Customer-facing reason code, e.g. 'final_sale'; its text comes from the policy's texts.",
-)
-_PERCENT = {"minimum": _ZERO, "maximum": _HUNDRED}
-
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in [
         ActionSpec(
-            "allow",
-            "Allow",
-            "The line may be returned (still subject to the window).",
-            (ParamSpec("reason", FIELD_TEXT, "Optional reason code shown to the customer.", required=False),),
-            _allow,
-            "eligibility",
+            "allow", "Allow", "The line may be returned (still subject to the window).", _allow, "eligibility"
         ),
         ActionSpec(
-            "deny",
-            "Deny",
-            "The line may not be returned, for the given reason.",
-            (_REASON,),
-            _deny,
-            "eligibility",
+            "deny", "Deny", "The line may not be returned, for the given reason.", _deny, "eligibility"
         ),
         ActionSpec(
             "set_window",
             "Set return window",
             "How long after the anchor event a request may be made.",
-            (
-                ParamSpec(
-                    "days",
-                    FIELD_NUMERIC,
-                    "Length of the window.",
-                    minimum=_ZERO,
-                    maximum=Decimal(3650),
-                    integer=True,
-                ),
-                ParamSpec(
-                    "anchor",
-                    FIELD_SELECT,
-                    "What the window counts from; an unknown delivery falls back to fulfilment, then to the order.",
-                    required=False,
-                    options=tuple(a.value for a in Anchor),
-                    default=Anchor.DELIVERY.value,
-                ),
-                ParamSpec(
-                    "day_kind",
-                    FIELD_SELECT,
-                    "Calendar days, or business days of the shop's calendar.",
-                    required=False,
-                    options=tuple(k.value for k in DayKind),
-                    default=DayKind.CALENDAR.value,
-                ),
-            ),
             _set_window,
             "window",
         ),
@@ -258,33 +199,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "add_fee",
             "Add a fee",
             "Deduct a fee from the refund: a percentage of the refundable amount or a fixed amount, per line or per case.",
-            (
-                ParamSpec(
-                    "code", FIELD_TEXT, "Name of the fee, e.g. 'restocking'; waive_fee and texts refer to it."
-                ),
-                ParamSpec("kind", FIELD_SELECT, "percent or fixed.", options=tuple(k.value for k in FeeKind)),
-                ParamSpec(
-                    "amount",
-                    FIELD_NUMERIC,
-                    "Percentage (15 = 15 %) or amount in the order currency.",
-                    minimum=_ZERO,
-                ),
-                ParamSpec(
-                    "scope",
-                    FIELD_SELECT,
-                    "Charged on each line or once per case.",
-                    required=False,
-                    options=tuple(s.value for s in FeeScope),
-                    default=FeeScope.LINE.value,
-                ),
-                ParamSpec(
-                    "cap",
-                    FIELD_NUMERIC,
-                    "Upper bound of this fee, in the order currency.",
-                    required=False,
-                    minimum=_ZERO,
-                ),
-            ),
             _add_fee,
             "fee",
         ),
@@ -292,7 +206,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "charge_return_shipping",
             "Charge return shipping",
             "Deduct the cost of the return label once per case (fee code 'return_shipping').",
-            (ParamSpec("amount", FIELD_NUMERIC, "Amount in the order currency.", minimum=_ZERO),),
             _charge_return_shipping,
             "fee",
         ),
@@ -300,7 +213,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "waive_fee",
             "Waive a fee",
             "Remove a fee set by lower-ranked rules; code '*' waives every fee.",
-            (ParamSpec("code", FIELD_TEXT, "The fee's code, or '*' for all fees."),),
             _waive_fee,
             "fee",
         ),
@@ -308,18 +220,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "cap_fees",
             "Cap the fees",
             "Upper bound for all fees of a case: an amount, a percentage of the refundable amount, or both (lower wins).",
-            (
-                ParamSpec(
-                    "amount", FIELD_NUMERIC, "Cap in the order currency.", required=False, minimum=_ZERO
-                ),
-                ParamSpec(
-                    "percent",
-                    FIELD_NUMERIC,
-                    "Cap as a percentage of the refundable amount.",
-                    required=False,
-                    **_PERCENT,
-                ),
-            ),
             _cap_fees,
             "fee_cap",
         ),
@@ -327,11 +227,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "set_resolutions",
             "Set allowed resolutions",
             "What the customer may choose: " + ", ".join(_RESOLUTIONS) + ".",
-            (
-                ParamSpec(
-                    "resolutions", FIELD_SELECT_MULTIPLE, "One or more resolutions.", options=_RESOLUTIONS
-                ),
-            ),
             _set_resolutions,
             "resolutions",
         ),
@@ -339,23 +234,16 @@ ACTIONS: dict[str, ActionSpec] = {
             "set_store_credit_bonus",
             "Store credit bonus",
             "Extra store credit, as a percentage of the refund, for customers who choose store credit.",
-            (ParamSpec("percent", FIELD_NUMERIC, "Bonus percentage, e.g. 10.", **_PERCENT),),
             _set_store_credit_bonus,
             "store_credit_bonus",
         ),
         ActionSpec(
-            "require_review",
-            "Require review",
-            "Staff must approve the request.",
-            (),
-            _require_review,
-            "review",
+            "require_review", "Require review", "Staff must approve the request.", _require_review, "review"
         ),
         ActionSpec(
             "auto_approve",
             "Approve automatically",
             "Eligible requests are approved at once.",
-            (),
             _auto_approve,
             "review",
         ),
@@ -363,18 +251,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "require_photos",
             "Require photos",
             "The customer must attach photos of the item.",
-            (
-                ParamSpec(
-                    "count",
-                    FIELD_NUMERIC,
-                    "Minimum number of photos.",
-                    required=False,
-                    minimum=Decimal(1),
-                    maximum=Decimal(20),
-                    integer=True,
-                    default=1,
-                ),
-            ),
             _require_photos,
             "photos_required",
         ),
@@ -382,16 +258,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "set_warranty",
             "Set warranty",
             "Months after delivery during which repairs are free.",
-            (
-                ParamSpec(
-                    "months",
-                    FIELD_NUMERIC,
-                    "Warranty length in months.",
-                    minimum=_ZERO,
-                    maximum=Decimal(240),
-                    integer=True,
-                ),
-            ),
             _set_warranty,
             "warranty_months",
         ),
@@ -399,22 +265,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "set_sla",
             "Set service targets",
             "Promised first response (hours) and resolution (working days) for matching cases.",
-            (
-                ParamSpec(
-                    "first_response_hours",
-                    FIELD_NUMERIC,
-                    "Hours to the first response.",
-                    required=False,
-                    minimum=_ZERO,
-                ),
-                ParamSpec(
-                    "resolution_working_days",
-                    FIELD_NUMERIC,
-                    "Working days to a resolution.",
-                    required=False,
-                    minimum=_ZERO,
-                ),
-            ),
             _set_sla,
             "sla",
         ),
@@ -422,7 +272,6 @@ ACTIONS: dict[str, ActionSpec] = {
             "set_escalation_path",
             "Set escalation path",
             "Which of the policy's escalation paths handles matching cases.",
-            (ParamSpec("path", FIELD_TEXT, "Name of a path in the policy's 'escalation' section."),),
             _set_escalation_path,
             "escalation_path",
         ),
@@ -434,8 +283,8 @@ def _action_method(spec: ActionSpec) -> Callable[..., None]:
     # business-rules checks declared parameter names against the function's own argument names, so each action
     # method is generated with the real parameter list instead of **kwargs.
     namespace: dict[str, Any] = {"_apply": spec.apply}
-    args = ", ".join(f"{p.name}=None" for p in spec.params)
-    call_params = ", ".join(f"{p.name!r}: {p.name}" for p in spec.params)
+    args = ", ".join(f"{name}=None" for name in spec.params)
+    call_params = ", ".join(f"{name!r}: {name}" for name in spec.params)
     source = (
         f"def {spec.name}(self{', ' if args else ''}{args}):\n"
         f"    _apply(self.sink, {{k: v for k, v in {{{call_params}}}.items() if v is not None}})\n"
@@ -443,9 +292,7 @@ def _action_method(spec: ActionSpec) -> Callable[..., None]:
     exec(compile(source, f"<action {spec.name}>", "exec"), namespace)
     generated = namespace[spec.name]
     generated.__doc__ = spec.description
-    return rule_action(label=spec.label, params={p.name: p.field_type for p in spec.params} or None)(
-        generated
-    )
+    return rule_action(label=spec.label, params=dict(spec.params) or None)(generated)
 
 
 class PolicyActions(BaseActions):

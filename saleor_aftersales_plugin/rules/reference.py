@@ -5,19 +5,19 @@ operators and actions come from business-rules' ``export_rule_data`` over the ge
 descriptions; defaults and limits from :mod:`.document`; error codes from :mod:`.validation`.
 """
 
-import dataclasses
 import json
 from decimal import Decimal
 from typing import Any
 
 from business_rules.fields import FIELD_NO_INPUT
 from business_rules.utils import export_rule_data
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from ..domain.facts import CaseKind, Resolution
-from . import document
+from ..domain.facts import CaseKind
+from . import document, schema, source
 from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, PolicyActions
-from .calendar import Anchor, DayKind
-from .validation import ACTION_CONSTRAINTS, ERROR_CODES
+from .validation import ERROR_CODES
 from .variables import VARIABLES, PolicyVariables
 
 __all__ = ["render_reference"]
@@ -67,152 +67,85 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _defaults() -> dict[str, Any]:
-    """Defaults of the optional keys of ``defaults``, read from the Defaults dataclass."""
-    values: dict[str, Any] = {}
-    for item in dataclasses.fields(document.Defaults):
-        if item.default is dataclasses.MISSING:
+def _default_text(info: FieldInfo) -> str:
+    if info.is_required():
+        return "**required**"
+    if info.default_factory is not None:
+        value = info.default_factory()  # type: ignore[call-arg]
+    else:
+        value = info.default
+    if value is schema.MISSING:
+        return "see meaning"
+    if value is None:
+        return "none"
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return f"`{_flow(value)}`"
+
+
+def _nested_model(info: FieldInfo) -> type[BaseModel] | None:
+    annotation = info.annotation
+    for candidate in (annotation, *(getattr(annotation, "__args__", ()) or ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+_DESCRIBED_ELSEWHERE = {"rules", "sla", "escalation", "texts", "conditions", "actions"}
+
+
+def _model_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str, str, str]]:
+    rows: list[tuple[str, str, str, str, str]] = []
+    for name, info in model.model_fields.items():
+        key = f"{prefix}{info.alias or name}"
+        nested = _nested_model(info)
+        if nested is not None and name not in _DESCRIBED_ELSEWHERE:
+            rows.append((key, "mapping", _default_text(info), "", info.description or ""))
+            rows += _model_rows(nested, key + ".")
             continue
-        values[item.name] = item.default
-    window = values["window"]
-    values["window"] = {"days": window.days, "anchor": window.anchor.value, "day_kind": window.day_kind.value}
-    values["review"] = "required" if values["review"] else "auto"
-    values["languages"] = list(values["languages"])
-    values["resolutions"] = list(values["resolutions"])
-    return values
+        doc = schema.field_doc(info)
+        type_name = "mapping" if name in ("sla", "escalation", "texts") else doc.type_name
+        if name == "rules":
+            type_name = "list"
+        rows.append(
+            (
+                key,
+                type_name,
+                _default_text(info),
+                doc.range if name not in _DESCRIBED_ELSEWHERE else "",
+                info.description or "",
+            )
+        )
+    return rows
 
 
 def _structure() -> list[str]:
-    defaults = _defaults()
-    resolutions = ", ".join(r.value for r in Resolution)
-    rows: list[tuple[str, str, str, str]] = [
-        ("schema_version", "number", "**required**", f"Must be `{document.SCHEMA_VERSION}`."),
-        ("name", "text", '`""`', "The shop's name, shown on the published policy."),
-        ("defaults", "mapping", "**required**", "What applies when no rule decides a setting."),
-        ("defaults.currency", "text", "**required**", "ISO 4217 currency code, e.g. `EUR`, `CNY`."),
-        ("defaults.country", "text", "**required**", "ISO 3166 alpha-2 country code of the shop, e.g. `DE`."),
-        (
-            "defaults.time_zone",
-            "text",
-            "**required**",
-            "IANA time zone; days are counted on this local calendar.",
-        ),
-        (
-            "defaults.languages",
-            "list of text",
-            f"`{_flow(defaults['languages'])}`",
-            "Locale identifiers (babel), e.g. `en`, `zh_Hans`; texts must cover each of them.",
-        ),
-        (
-            "defaults.eligible",
-            "true/false",
-            f"`{_flow(defaults['eligible'])}`",
-            "Whether lines may be returned.",
-        ),
-        (
-            "defaults.window",
-            "mapping",
-            f"`{_flow(defaults['window'])}`",
-            f"Return window: days 0..3650; anchor {', '.join(a.value for a in Anchor)}; "
-            f"day_kind {', '.join(k.value for k in DayKind)}.",
-        ),
-        (
-            "defaults.resolutions",
-            "list",
-            f"`{_flow(defaults['resolutions'])}`",
-            f"What customers may choose, a non-empty subset of: {resolutions}.",
-        ),
-        ("defaults.review", "choice", f"`{defaults['review']}`", "`required` (staff approve) or `auto`."),
-        (
-            "defaults.photos_required",
-            "number",
-            f"`{defaults['photos_required']}`",
-            "Photos to attach, 0..20.",
-        ),
-        (
-            "defaults.warranty_months",
-            "number",
-            f"`{defaults['warranty_months']}`",
-            "Warranty length, 0..240.",
-        ),
-        (
-            "defaults.store_credit_bonus",
-            "number",
-            f"`{defaults['store_credit_bonus']}`",
-            "Extra store credit in percent of the refund, 0..100.",
-        ),
-        (
-            "defaults.prior_returns_days",
-            "number",
-            f"`{defaults['prior_returns_days']}`",
-            "Look-back period of the prior_returns_* variables, 1..3650 days.",
-        ),
-        (
-            "defaults.customer_favourable",
-            "boolean",
-            f"`{_flow(defaults['customer_favourable'])}`",
-            "`true`: each order is judged by the more generous of the version in force when it was placed and the "
-            "current one (the trace names the deciding version); `false`: by the version in force when it was placed.",
-        ),
-        ("calendar", "mapping", "see below", "The shop's business calendar."),
-        (
-            "calendar.working_days",
-            "list",
-            f"`{_flow(list(document.WEEKDAYS[:5]))}`",
-            f"Non-empty, no duplicates, from: {', '.join(document.WEEKDAYS)}.",
-        ),
-        (
-            "calendar.holidays_country",
-            "text or null",
-            "defaults.country",
-            "Country whose public holidays are closing days (`holidays` package); `null` for none.",
-        ),
-        (
-            "calendar.subdivision",
-            "text",
-            "none",
-            "A state or province the `holidays` package knows, e.g. `BE`.",
-        ),
-        (
-            "calendar.extra_holidays",
-            "list of dates",
-            "`[]`",
-            'The shop\'s own closing days, e.g. `["2026-12-24"]`.',
-        ),
-        (
-            "calendar.working_hours",
-            "mapping",
-            "none (whole days)",
-            'Opening hours for SLA deadlines, e.g. `{start: "09:00", end: "17:00"}` (quote the times in YAML).',
-        ),
-        ("rules", "list", "`[]`", f"The rules, at most {document.MAX_RULES}; see [Rules](#rules)."),
-        (
-            "sla",
-            "mapping",
-            "see below",
-            f"Service targets per case kind ({', '.join(k.value for k in CaseKind)}): "
-            "first_response_hours and resolution_working_days, non-negative numbers.",
-        ),
-        (
-            "escalation",
-            "mapping",
-            "`{}`",
-            "Path name -> ordered tiers `{name, after_hours, notify}`; after_hours (default 0) never decreases "
-            "along a path; notify lists email addresses or `group:<name>`.",
-        ),
-        (
-            "texts",
-            "mapping",
-            "`{}`",
-            "Language -> reason code -> customer-facing text. When present, every reason code used by allow "
-            "and deny needs a text in every language of defaults.languages.",
-        ),
+    lines = ["| Key | Type | Default | Range / options | Meaning |", "|---|---|---|---|---|"]
+    lines += [
+        f"| `{key}` | {kind} | {default} | {_cell(range_)} | {_cell(text)} |"
+        for key, kind, default, range_, text in _model_rows(schema.PolicyDocument, "")
     ]
-    lines = ["| Key | Type | Default | Meaning |", "|---|---|---|---|"]
-    lines += [f"| `{key}` | {kind} | {default} | {_cell(text)} |" for key, kind, default, text in rows]
-    lines += ["", "Default service targets (`sla`), per case kind:", ""]
+    lines += [
+        "",
+        "Service targets (`sla`), per case kind (" + ", ".join(k.value for k in CaseKind) + "):",
+        "",
+    ]
+    lines += ["| Key | Type | Range | Meaning |", "|---|---|---|---|"]
+    for name, info in schema.SlaTargets.model_fields.items():
+        doc = schema.field_doc(info)
+        lines.append(
+            f"| `sla.<kind>.{name}` | {doc.type_name} | {_cell(doc.range)} | {_cell(info.description or '')} |"
+        )
+    lines += ["", "Escalation tiers (`escalation.<path>[i]`):", ""]
+    lines += ["| Key | Type | Default | Range | Meaning |", "|---|---|---|---|---|"]
+    for name, info in schema.Tier.model_fields.items():
+        doc = schema.field_doc(info)
+        lines.append(
+            f"| `{name}` | {doc.type_name} | {_default_text(info)} | {_cell(doc.range)} | {_cell(info.description or '')} |"
+        )
+    lines += ["", "Default service targets, per case kind:", ""]
     lines += ["| Case kind | first_response_hours | resolution_working_days |", "|---|---|---|"]
-    for kind, targets in document.DEFAULT_SLA.items():
+    for kind, targets in schema.DEFAULT_SLA.items():
         lines.append(f"| {kind} | {targets['first_response_hours']} | {targets['resolution_working_days']} |")
     return lines
 
@@ -298,20 +231,11 @@ def _operators(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _range(minimum: Decimal | None, maximum: Decimal | None) -> str:
-    if minimum is not None and maximum is not None:
-        return f"{minimum}..{maximum}"
-    if minimum is not None:
-        return f"≥ {minimum}"
-    if maximum is not None:
-        return f"≤ {maximum}"
-    return ""
-
-
 def _actions(data: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for item in sorted(data["actions"], key=lambda a: a["name"]):
         spec = ACTIONS[item["name"]]
+        model = schema.ACTION_PARAMS[spec.name]
         setting = "fee:<code>" if spec.setting == "fee" else spec.setting
         lines += [
             f"### `{spec.name}` — {spec.label}",
@@ -319,9 +243,9 @@ def _actions(data: dict[str, Any]) -> list[str]:
             f"{spec.description} Writes the `{setting}` setting.",
             "",
         ]
-        if spec.name in ACTION_CONSTRAINTS:
-            lines += [ACTION_CONSTRAINTS[spec.name], ""]
-        if not spec.params:
+        if spec.name in schema.ACTION_CONSTRAINTS:
+            lines += [schema.ACTION_CONSTRAINTS[spec.name], ""]
+        if not model.model_fields:
             lines += ["No parameters.", "", f"```yaml\n- {{name: {spec.name}}}\n```", ""]
             continue
         lines += [
@@ -329,20 +253,17 @@ def _actions(data: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|---|",
         ]
         example: dict[str, Any] = {}
-        for param in spec.params:
-            kind = param.field_type + (" (whole)" if param.integer else "")
-            options = ", ".join(f"`{o}`" for o in param.options) or _range(param.minimum, param.maximum)
-            default = "" if param.default is None else f"`{param.default}`"
-            required = "yes" if param.required else "no"
+        for name, info in model.model_fields.items():
+            doc = schema.field_doc(info)
+            required = "yes" if info.is_required() else "no"
+            default = "" if info.is_required() or info.default is None else f"`{_flow(info.default)}`"
             lines.append(
-                f"| `{param.name}` | {kind} | {required} | {options} | {default} | {_cell(param.description)} |"
+                f"| `{name}` | {doc.type_name} | {required} | {_cell(doc.range)} | {default} | "
+                f"{_cell(info.description or '')} |"
             )
-            if param.required:
-                example[param.name] = _param_example(spec.name, param.name, param.options)
-        if spec.name == "cap_fees":
-            example["percent"] = 20
-        if spec.name == "set_sla":
-            example["first_response_hours"] = 24
+            if info.is_required():
+                example[name] = _param_example(spec.name, name)
+        example.update(_EXTRA_EXAMPLES.get(spec.name, {}))
         lines += ["", f"```yaml\n- {_flow({'name': spec.name, 'params': example})}\n```", ""]
     return lines
 
@@ -351,21 +272,23 @@ _PARAM_EXAMPLES: dict[tuple[str, str], Any] = {
     ("deny", "reason"): "final_sale",
     ("set_window", "days"): 30,
     ("add_fee", "code"): "restocking",
+    ("add_fee", "kind"): "percent",
     ("add_fee", "amount"): 15,
     ("charge_return_shipping", "amount"): Decimal("4.95"),
     ("waive_fee", "code"): "restocking",
     ("set_store_credit_bonus", "percent"): 10,
     ("set_warranty", "months"): 24,
     ("set_escalation_path", "path"): "default",
+    ("set_resolutions", "resolutions"): ["refund", "store_credit"],
+}
+_EXTRA_EXAMPLES: dict[str, dict[str, Any]] = {
+    "cap_fees": {"percent": 20},
+    "set_sla": {"first_response_hours": 24},
 }
 
 
-def _param_example(action: str, param: str, options: tuple[str, ...]) -> Any:
-    if (action, param) in _PARAM_EXAMPLES:
-        return _PARAM_EXAMPLES[(action, param)]
-    if action == "set_resolutions":
-        return list(options[:2])
-    return options[0] if options else "x"
+def _param_example(action: str, param: str) -> Any:
+    return _PARAM_EXAMPLES.get((action, param), "x")
 
 
 def _limits() -> list[str]:
@@ -377,6 +300,15 @@ def _limits() -> list[str]:
         f"| Conditions (leaves) per rule | {document.MAX_CONDITIONS_PER_RULE} |",
         f"| Actions per rule | {document.MAX_ACTIONS_PER_RULE} |",
         f"| Policy source size | {document.MAX_SOURCE_BYTES // 1024} KiB |",
+        f"| Nesting of lists and mappings in the text | {source.MAX_NESTING} levels |",
+        f"| YAML aliases (`*name`) | {source.MAX_ALIASES}, expanding to at most {source.MAX_EXPANDED_NODES:,} values |",
+        f"| Names, codes, list items | {schema.MAX_NAME_LENGTH} characters |",
+        f"| Texts and descriptions | {schema.MAX_TEXT_LENGTH} characters |",
+        f"| Decimal places of a number | {schema.MAX_DECIMAL_PLACES} |",
+        f"| Numbers in conditions | -{schema.MAX_CONDITION_NUMBER:,}..{schema.MAX_CONDITION_NUMBER:,} |",
+        "",
+        "Keys appear once per mapping (JSON and YAML alike); texts hold no control characters (other than tab and "
+        "line breaks) and no unpaired surrogates; numbers are finite.",
     ]
 
 

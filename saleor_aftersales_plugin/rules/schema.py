@@ -1,0 +1,1528 @@
+"""The policy document, defined once: pydantic models from which validation, defaults, docs and the JSON Schema derive.
+
+Every value has a type that validates it with a stable error code and a message written for merchants (with a
+"did you mean" where a name is close); every number has a documented range; every text is bounded and free of control
+characters and unpaired surrogates. Cross-references (texts for reasons, fees to waive, escalation paths, holiday
+subdivisions) are checked against a :class:`SchemaContext` gathered from the raw document before validation, so all
+errors come out in one pass. :mod:`.validation` turns pydantic's errors into :class:`~.validation.PolicyError` s in
+document order; :mod:`.reference` renders docs/policy.md and :func:`policy_json_schema` the published JSON Schema
+from these same models.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal, Union
+from zoneinfo import available_timezones
+
+import holidays
+from babel.core import Locale, UnknownLocaleError
+from babel.numbers import is_currency
+from business_rules.fields import (
+    FIELD_NO_INPUT,
+    FIELD_NUMERIC,
+    FIELD_SELECT,
+    FIELD_SELECT_MULTIPLE,
+    FIELD_TEXT,
+)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ..domain.facts import CaseKind, Resolution
+from .calendar import Anchor, DayKind
+from .fees import FeeKind, FeeScope
+from .variables import VARIABLES
+from .wording import full_list, given, names, show, suggest, yaml_hint
+
+SCHEMA_VERSION = 1
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RETURN_SHIPPING_FEE = "return_shipping"
+ALL_FEES = "*"
+
+# Limits that keep evaluation, publishing and the editor fast; validation reports breaches with the limit.
+MAX_RULES = 500
+MAX_CONDITION_DEPTH = 8
+MAX_CONDITIONS_PER_RULE = 100
+MAX_ACTIONS_PER_RULE = 20
+MAX_NAME_LENGTH = 100
+MAX_TEXT_LENGTH = 2_000
+MAX_LIST_ITEMS = 200
+MAX_DECIMAL_PLACES = 4
+MAX_CONDITION_NUMBER = Decimal(10) ** 12
+MAX_HOURS = Decimal(8_760)
+"""A year: the bound of every duration in hours."""
+MAX_MONEY = Decimal(10) ** 9
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+
+
+# --- errors
+
+
+def fail(code: str, message: str, at: tuple[Any, ...] = ()) -> PydanticCustomError:
+    """A validation error with a stable code; ``{where}`` in the message becomes the value's place, ``at`` extends
+    the error's location below the value being validated."""
+    return PydanticCustomError(code, "{message}", {"message": message, "at": at})
+
+
+# --- the context cross-references need, gathered from whatever parts of the raw document are well formed
+
+
+@dataclass
+class SchemaContext:
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    texts: Mapping[Any, Any] | None = None
+    escalation_paths: list[str] = field(default_factory=list)
+    fee_codes: list[str] = field(default_factory=list)
+    holiday_country: str | None = None
+    calendar_names_holiday_country: bool = False
+    rule_ids: dict[str, int] = field(default_factory=dict)
+    rule_ids_seen: set[str] = field(default_factory=set)
+    reasons_checked: set[str] = field(default_factory=set)
+    models: dict[int, type["StrictModel"]] = field(default_factory=dict)
+    """id() of each raw mapping -> the model that read it (to suggest keys for an unknown one)."""
+
+
+def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
+    context = SchemaContext()
+    defaults = data.get("defaults")
+    if isinstance(defaults, Mapping):
+        languages = defaults.get("languages")
+        if isinstance(languages, list) and languages:
+            context.languages = [lang for lang in languages if isinstance(lang, str)]
+    texts = data.get("texts")
+    if isinstance(texts, Mapping):
+        context.texts = texts
+    escalation = data.get("escalation")
+    if isinstance(escalation, Mapping):
+        context.escalation_paths = [name for name in escalation if isinstance(name, str)]
+    calendar = data.get("calendar")
+    if isinstance(calendar, Mapping) and "holidays_country" in calendar:
+        context.calendar_names_holiday_country = True
+        country = calendar.get("holidays_country")
+    else:
+        country = defaults.get("country") if isinstance(defaults, Mapping) else None
+    context.holiday_country = country.upper() if isinstance(country, str) else None
+    codes = {RETURN_SHIPPING_FEE: None}
+    rules = data.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+        if not isinstance(rule, Mapping):
+            continue
+        rule_id = rule.get("id")
+        if isinstance(rule_id, str):
+            context.rule_ids.setdefault(rule_id, index)
+        actions = rule.get("actions")
+        for action in actions if isinstance(actions, list) else ():
+            if isinstance(action, Mapping) and action.get("name") == "add_fee":
+                params = action.get("params")
+                code = params.get("code") if isinstance(params, Mapping) else None
+                if isinstance(code, str) and code.strip():
+                    codes[code] = None
+    context.fee_codes = list(codes)
+    return context
+
+
+def _context(info: ValidationInfo) -> SchemaContext:
+    context = info.context
+    return context if isinstance(context, SchemaContext) else SchemaContext()
+
+
+# --- documentation metadata attached to types
+
+
+@dataclass(frozen=True)
+class Doc:
+    """How docs/policy.md names a type and states its range."""
+
+    type_name: str
+    range: str = ""
+
+
+# --- numbers
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+    return number
+
+
+def _bounds(minimum: Decimal | None, maximum: Decimal | None, unit: str = "") -> str:
+    if minimum is not None and maximum is not None:
+        return f"between {minimum} and {maximum}{unit}"
+    if minimum is not None:
+        return f"at least {minimum}{unit}"
+    return f"at most {maximum}{unit}"
+
+
+def canonical_number(number: Decimal) -> int | Decimal:
+    """Whole numbers as int, others as normalized Decimal (YAML floats and JSON decimals alike)."""
+    if number == number.to_integral_value():
+        return int(number)
+    return number.normalize()
+
+
+def check_number(
+    value: Any,
+    *,
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+    integer: bool,
+    example: Any,
+    unit: str = "",
+    places: int = MAX_DECIMAL_PLACES,
+) -> int | Decimal:
+    number = _as_decimal(value)
+    if number is None:
+        raise fail("wrong_type", f"{given(value)} but {{where}} needs a number, e.g. {example}.")
+    if not number.is_finite():
+        raise fail("wrong_type", f"{show(value)} is not a finite number; {{where}} needs a number.")
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise fail(
+            "out_of_range", f"{{where}} is {show(value)}{unit}; it must be {_bounds(minimum, maximum, unit)}."
+        )
+    if integer and number != number.to_integral_value():
+        raise fail(
+            "wrong_type",
+            f"{show(value)} is not a whole number; {{where}} needs a whole number, e.g. {example}.",
+        )
+    if not integer and -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]
+        raise fail("out_of_range", f"{show(value)} has more than {places} decimal places; round it.")
+    return canonical_number(number)
+
+
+def Number(  # noqa: N802 - a type factory, used like a type
+    minimum: int | Decimal | None = 0,
+    maximum: int | Decimal | None = None,
+    *,
+    integer: bool = False,
+    example: Any = None,
+    unit: str = "",
+) -> Any:
+    low = None if minimum is None else Decimal(minimum)
+    high = None if maximum is None else Decimal(maximum)
+    if example is None:
+        example = minimum if minimum is not None and minimum > 0 else 7 if integer else 15
+
+    def validate(value: Any) -> int | Decimal:
+        return check_number(value, minimum=low, maximum=high, integer=integer, example=example, unit=unit)
+
+    schema: dict[str, Any] = {"type": "integer" if integer else "number"}
+    if low is not None:
+        schema["minimum"] = canonical_number(low)
+    if high is not None:
+        schema["maximum"] = canonical_number(high)
+    range_text = f"{canonical_number(low) if low is not None else '…'}..{canonical_number(high) if high is not None else '…'}"
+    return Annotated[
+        int | Decimal,
+        PlainValidator(validate),
+        WithJsonSchema(schema),
+        Doc("whole number" if integer else "number", range_text + unit),
+    ]
+
+
+# --- texts
+
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_characters(value: str) -> None:
+    bad = _FORBIDDEN_CHARACTERS.search(value)
+    if bad is not None:
+        char = bad.group()
+        what = "an unpaired surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        raise fail(
+            "invalid_text",
+            f"{{where}} holds {what} (U+{ord(char):04X}) at position {bad.start()}; remove it.",
+        )
+
+
+def check_text(
+    value: Any, *, example: str = "", allow_empty: bool = False, max_length: int = MAX_NAME_LENGTH
+) -> str:
+    if not isinstance(value, str):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs text"
+            + (f", e.g. '{example}'" if example else "")
+            + "."
+            + yaml_hint(value),
+        )
+    if len(value) > max_length:
+        raise fail(
+            "too_long", f"{{where}} is {len(value)} characters long; at most {max_length} are allowed."
+        )
+    check_characters(value)
+    if not allow_empty and not value.strip():
+        raise fail(
+            "required", "{where} is empty; write " + (f"e.g. '{example}'." if example else "some text.")
+        )
+    return value
+
+
+def Text(  # noqa: N802
+    *, example: str = "", allow_empty: bool = False, max_length: int = MAX_NAME_LENGTH
+) -> Any:
+    def validate(value: Any) -> str:
+        return check_text(value, example=example, allow_empty=allow_empty, max_length=max_length)
+
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
+    if not allow_empty:
+        schema["minLength"] = 1
+    return Annotated[
+        str, PlainValidator(validate), WithJsonSchema(schema), Doc("text", f"at most {max_length} characters")
+    ]
+
+
+def check_choice(value: Any, options: list[str], *, what: str = "{where}") -> str:
+    if not isinstance(value, str):
+        raise fail(
+            "wrong_type", f"{given(value)} but {what} needs one of: {names(options)}." + yaml_hint(value)
+        )
+    if value not in options:
+        raise fail(
+            "invalid_choice",
+            f"{show(value)} is not a valid {what}." + suggest(value, options) + full_list(value, options),
+        )
+    return value
+
+
+def Choice(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
+    listed = list(options)
+
+    def validate(value: Any) -> str:
+        return check_choice(value, listed)
+
+    return Annotated[
+        str,
+        PlainValidator(validate),
+        WithJsonSchema({"type": "string", "enum": listed}),
+        Doc("choice", ", ".join(f"`{o}`" for o in listed)),
+    ]
+
+
+def check_choices(value: Any, options: list[str], *, what: str = "{where}") -> list[str]:
+    if not isinstance(value, list):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {what} needs a list of one or more of: {names(options)}, e.g. [{options[0]}].",
+        )
+    if not value:
+        raise fail("required", f"{what} is empty; list one or more of: {names(options)}.")
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise fail(
+                "wrong_type",
+                f"{given(item)} but {what} needs one of: {names(options)}." + yaml_hint(item),
+                (index,),
+            )
+        if item not in options:
+            raise fail(
+                "invalid_choice",
+                f"{show(item)} is not a valid {what}." + suggest(item, options) + full_list(item, options),
+                (index,),
+            )
+        if item in seen:
+            raise fail("duplicate_value", f"'{item}' appears twice in {what}; remove one.", (index,))
+        seen.add(item)
+    return value
+
+
+def Choices(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
+    listed = list(options)
+
+    def validate(value: Any) -> list[str]:
+        return check_choices(value, listed)
+
+    return Annotated[
+        list[str],
+        PlainValidator(validate),
+        WithJsonSchema(
+            {"type": "array", "items": {"type": "string", "enum": listed}, "minItems": 1, "uniqueItems": True}
+        ),
+        Doc("list", "a non-empty subset of " + ", ".join(f"`{o}`" for o in listed)),
+    ]
+
+
+def check_text_list(value: Any, *, what: str = "{where}", example: str = "x") -> list[str]:
+    if not isinstance(value, list):
+        raise fail("wrong_type", f"{given(value)} but {what} needs a list of text, e.g. ['{example}'].")
+    if not value:
+        raise fail("required", f"{what} is empty; give at least one value, e.g. ['{example}'].")
+    if len(value) > MAX_LIST_ITEMS:
+        raise fail("too_many", f"{what} has {len(value)} items; at most {MAX_LIST_ITEMS} are allowed.")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise fail(
+                "wrong_type", f"{given(item)} but each item of {what} needs text." + yaml_hint(item), (index,)
+            )
+        if len(item) > MAX_NAME_LENGTH:
+            raise fail(
+                "too_long",
+                f"An item of {what} is {len(item)} characters long; at most {MAX_NAME_LENGTH}.",
+                (index,),
+            )
+        try:
+            check_characters(item)
+        except PydanticCustomError as exc:
+            raise fail(exc.type, str(exc).replace("{where}", f"each item of {what}"), (index,)) from None
+    return value
+
+
+def check_boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise fail("wrong_type", f"{given(value)} but {{where}} needs true or false.")
+    return value
+
+
+Boolean = Annotated[
+    bool, PlainValidator(check_boolean), WithJsonSchema({"type": "boolean"}), Doc("true/false")
+]
+
+
+# --- reference data
+
+# babel knows these territory codes, but they are not countries a shop can be in.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    territories = Locale("en").territories
+    return frozenset(code for code in territories if len(code) == 2 and code.isalpha()) - _NOT_COUNTRIES
+
+
+@lru_cache(maxsize=1)
+def holiday_countries() -> dict[str, list[str]]:
+    return dict(holidays.list_supported_countries())
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_locale(value: str) -> bool:
+    try:
+        Locale.parse(value.strip().replace("-", "_"))
+        return bool(value.strip())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+
+
+def _currency(value: Any) -> str:
+    check_text(value, example="EUR", max_length=3 + 10)
+    if not is_currency(value.strip().upper()) or value != value.strip():
+        raise fail(
+            "unknown_currency",
+            f"{show(value)} is not an ISO 4217 currency code; use a code such as 'EUR', 'USD' or 'CNY'.",
+        )
+    return value.upper()
+
+
+def _country(value: Any, info: ValidationInfo) -> str:
+    check_text(value, example="DE", max_length=10)
+    if value.upper() not in countries():
+        raise fail(
+            "unknown_country",
+            f"{show(value)} is not an ISO 3166 alpha-2 country code; use a code such as 'DE', 'CN' or 'US'."
+            + suggest(value.upper(), sorted(countries()), what="countries"),
+        )
+    if not _context(info).calendar_names_holiday_country and value.upper() not in holiday_countries():
+        raise fail(
+            "unknown_country",
+            f"The holidays package has no public holidays for '{value.upper()}', and the business calendar uses "
+            "defaults.country unless calendar.holidays_country says otherwise: set calendar.holidays_country to a "
+            "supported country, or to null for no public holidays.",
+        )
+    return value.upper()
+
+
+def _time_zone(value: Any) -> str:
+    check_text(value, example="Europe/Berlin")
+    if value not in time_zones():
+        raise fail(
+            "unknown_time_zone",
+            f"{show(value)} is not an IANA time zone name such as 'Europe/Berlin', 'Asia/Shanghai' or 'UTC'."
+            + suggest(value, sorted(time_zones()), what="time zones"),
+        )
+    return value
+
+
+def _languages(value: Any) -> list[str]:
+    check_text_list(value, example="en")
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if not is_locale(item):
+            raise fail(
+                "unknown_language",
+                f"{show(item)} is not a locale identifier; use one such as 'en', 'de', 'zh_Hans' or 'pt_BR'.",
+                (index,),
+            )
+        if item in seen:
+            raise fail(
+                "duplicate_value", f"'{item}' appears twice in defaults.languages; remove one.", (index,)
+            )
+        seen.add(item)
+    return value
+
+
+def _holidays_country(value: Any) -> str | None:
+    if value is None:
+        return None
+    check_text(value, example="DE", max_length=10)
+    supported = holiday_countries()
+    if value.upper() not in supported:
+        raise fail(
+            "unknown_country",
+            f"The holidays package has no public holidays for {show(value)}; use an ISO 3166 alpha-2 code it "
+            "supports, such as 'DE', 'CN' or 'US', or null for no public holidays."
+            + suggest(value.upper(), sorted(supported), what="countries"),
+        )
+    return value.upper()
+
+
+def _subdivision(value: Any, info: ValidationInfo) -> str | None:
+    if value is None:
+        return None
+    check_text(value, example="BE", max_length=20)
+    country = _context(info).holiday_country
+    if country is None:
+        raise fail(
+            "unknown_subdivision",
+            "A subdivision needs a holiday country, but calendar.holidays_country is null: set holidays_country or "
+            "remove subdivision.",
+        )
+    subdivisions = holiday_countries().get(country)
+    if subdivisions is None:
+        return value  # the country itself is reported
+    if value not in subdivisions:
+        message = f"{show(value)} is not a subdivision of {country} that the holidays package knows."
+        if subdivisions:
+            message += suggest(value, subdivisions, what="subdivisions")
+            if len(subdivisions) > 12:
+                message += f" They are: {names(subdivisions)}."
+        else:
+            message += f" {country} has no subdivisions there: remove subdivision."
+        raise fail("unknown_subdivision", message)
+    return value
+
+
+def _extra_holidays(value: Any) -> list[date]:
+    if not isinstance(value, list):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but calendar.extra_holidays needs a list of dates, e.g. ['2026-12-24'].",
+        )
+    if len(value) > 1_000:
+        raise fail("too_many", f"calendar.extra_holidays has {len(value)} dates; at most 1000 are allowed.")
+    days: list[date] = []
+    for index, item in enumerate(value):
+        if isinstance(item, datetime) or not isinstance(item, str | date):
+            raise fail(
+                "invalid_date",
+                f"{given(item)} but each extra holiday must be a date written YYYY-MM-DD, e.g. '2026-12-24'.",
+                (index,),
+            )
+        if isinstance(item, str):
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", item):
+                    raise ValueError(item)
+                item = date.fromisoformat(item)
+            except ValueError:
+                raise fail(
+                    "invalid_date",
+                    f"{show(item)} is not a date; write it YYYY-MM-DD, e.g. '2026-12-24'.",
+                    (index,),
+                ) from None
+        if not 1900 <= item.year <= 2200:
+            raise fail("out_of_range", f"{item.isoformat()} is not between 1900 and 2200.", (index,))
+        days.append(item)
+    return days
+
+
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 17:00 as the sexagesimal number 1020.
+        hint = (
+            f" YAML reads an unquoted {value // 60:02d}:{value % 60:02d} as the number {value}: write it in quotes."
+            if 0 <= value < 1440
+            else ""
+        )
+        raise fail("invalid_time", f'{given(value)} but {{where}} needs a time "HH:MM".{hint}')
+    if not isinstance(value, str):
+        raise fail("invalid_time", f'{given(value)} but {{where}} needs a time "HH:MM", e.g. "09:00".')
+    try:
+        if not _TIME.match(value):
+            raise ValueError(value)
+        return time.fromisoformat(value)
+    except ValueError:
+        raise fail("invalid_time", f'{show(value)} is not a time; write it "HH:MM", e.g. "09:00".') from None
+
+
+TimeOfDay = Annotated[
+    time,
+    PlainValidator(_time_of_day),
+    WithJsonSchema({"type": "string", "pattern": "^\\d{2}:\\d{2}$"}),
+    Doc("time", '"HH:MM"'),
+]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GROUP = re.compile(r"^group:[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _recipients(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but notify needs a list of email addresses or 'group:<name>' entries.",
+        )
+    if len(value) > 50:
+        raise fail("too_many", f"notify has {len(value)} recipients; at most 50 are allowed.")
+    for index, item in enumerate(value):
+        try:
+            check_text(item, example="support@shop.example", max_length=254)
+        except PydanticCustomError as exc:
+            raise fail(exc.type, str(exc).replace("{where}", "each notify entry"), (index,)) from None
+        if not (_EMAIL.match(item) or _GROUP.match(item)):
+            raise fail(
+                "invalid_recipient",
+                f"{show(item)} is neither an email address nor 'group:<name>'; write e.g. 'support@shop.example' or "
+                "'group:supervisors'.",
+                (index,),
+            )
+    return value
+
+
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _rule_id(value: Any, info: ValidationInfo) -> str:
+    check_text(value, example="final-sale")
+    if not _RULE_ID.match(value):
+        slug = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")[:63] or "my-rule"
+        raise fail(
+            "invalid_id",
+            f"Rule id {show(value)} may use only lower-case letters, digits, '-' and '_', start with a letter or "
+            f"digit and be at most 63 characters long, e.g. '{slug}'.",
+        )
+    context = _context(info)
+    if value in context.rule_ids_seen:
+        raise fail(
+            "duplicate_id",
+            f"Rule id '{value}' is already used by rules[{context.rule_ids.get(value, 0)}]; every rule needs its "
+            "own id.",
+        )
+    context.rule_ids_seen.add(value)
+    return value
+
+
+# --- models
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors; each raw mapping is remembered so an unknown key can get a suggestion."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    doc_example: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping):
+            _context(info).models[id(data)] = cls
+        return data
+
+
+class Window(StrictModel):
+    doc_example: ClassVar[str] = "{days: 14, anchor: delivery, day_kind: calendar}"
+    days: Number(0, 3650, integer=True, example=14) = Field(7, description="Length of the window.")
+    anchor: Choice([a.value for a in Anchor]) = Field(
+        Anchor.DELIVERY.value,
+        description="What the window counts from; an unknown delivery falls back to fulfilment, then to the order.",
+    )
+    day_kind: Choice([k.value for k in DayKind]) = Field(
+        DayKind.CALENDAR.value, description="Calendar days, or business days of the shop's calendar."
+    )
+
+
+DEFAULT_RESOLUTIONS = [Resolution.REFUND.value, Resolution.STORE_CREDIT.value, Resolution.EXCHANGE.value]
+
+
+class Defaults(StrictModel):
+    doc_example: ClassVar[str] = "{currency: EUR, country: DE, time_zone: Europe/Berlin}"
+    currency: Annotated[
+        str,
+        PlainValidator(_currency),
+        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$"}),
+        Doc("text"),
+    ] = Field(description="ISO 4217 currency code, e.g. `EUR`, `CNY`.")
+    country: Annotated[
+        str,
+        PlainValidator(_country),
+        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$"}),
+        Doc("text"),
+    ] = Field(description="ISO 3166 alpha-2 country code of the shop, e.g. `DE`.")
+    time_zone: Annotated[str, PlainValidator(_time_zone), WithJsonSchema({"type": "string"}), Doc("text")] = (
+        Field(description="IANA time zone; days are counted on this local calendar.")
+    )
+    languages: Annotated[
+        list[str],
+        PlainValidator(_languages),
+        WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 1}),
+        Doc("list of text"),
+    ] = Field(
+        default_factory=lambda: ["en"],
+        description="Locale identifiers (babel), e.g. `en`, `zh_Hans`; texts must cover each of them.",
+    )
+    eligible: Boolean = Field(True, description="Whether lines may be returned.")
+    window: Window = Field(default_factory=Window, description="The return window.")
+    resolutions: Choices([r.value for r in Resolution]) = Field(
+        default_factory=lambda: list(DEFAULT_RESOLUTIONS), description="What customers may choose."
+    )
+    review: Choice(["required", "auto"]) = Field(
+        "required", description="`required` (staff approve) or `auto`."
+    )
+    photos_required: Number(0, 20, integer=True, example=1) = Field(0, description="Photos to attach.")
+    warranty_months: Number(0, 240, integer=True, example=24) = Field(
+        12, description="Warranty length in months."
+    )
+    store_credit_bonus: Number(0, 100, example=10, unit=" %") = Field(
+        0, description="Extra store credit in percent of the refund."
+    )
+    prior_returns_days: Number(1, 3650, integer=True, example=90) = Field(
+        90, description="Look-back period of the prior_returns_* variables, in days."
+    )
+    customer_favourable: Boolean = Field(
+        False,
+        description="`true`: each order is judged by the more generous of the version in force when it was placed "
+        "and the current one (the trace names the deciding version); `false`: by the version in force when it was "
+        "placed.",
+    )
+
+
+class WorkingHours(StrictModel):
+    doc_example: ClassVar[str] = '{start: "09:00", end: "17:00"}'
+    start: TimeOfDay = Field(description="Opening time.")
+    end: TimeOfDay = Field(description="Closing time, after start.")
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> "WorkingHours":
+        if self.start >= self.end:
+            raise fail(
+                "out_of_range",
+                f"working_hours end {self.end:%H:%M} is not after start {self.start:%H:%M}; the shop must open "
+                "before it closes on the same day.",
+                ("end",),
+            )
+        return self
+
+
+class Calendar(StrictModel):
+    doc_example: ClassVar[str] = "{working_days: [mon, tue, wed, thu, fri]}"
+    working_days: Choices(WEEKDAYS) = Field(
+        default_factory=lambda: list(WEEKDAYS[:5]), description="The shop's working days."
+    )
+    holidays_country: Annotated[
+        str | None,
+        PlainValidator(_holidays_country),
+        WithJsonSchema({"type": ["string", "null"]}),
+        Doc("text or null"),
+    ] = Field(
+        MISSING,
+        description="Country whose public holidays are closing days (`holidays` package); `null` for none. "
+        "Default: defaults.country.",
+    )
+    subdivision: Annotated[
+        str | None, PlainValidator(_subdivision), WithJsonSchema({"type": ["string", "null"]}), Doc("text")
+    ] = Field(None, description="A state or province the `holidays` package knows, e.g. `BE`.")
+    extra_holidays: Annotated[
+        list[date],
+        PlainValidator(_extra_holidays),
+        WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
+        Doc("list of dates", "1900..2200, at most 1000"),
+    ] = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
+    working_hours: WorkingHours | None = Field(
+        None,
+        description='Opening hours for SLA deadlines, e.g. `{start: "09:00", end: "17:00"}` (quote the times in '
+        "YAML); none: whole days.",
+    )
+
+
+# --- conditions
+
+ConditionValue = Any
+
+
+def _operators() -> dict[str, dict[str, str]]:
+    """Variable type name -> operator name -> input type, as business-rules defines them."""
+    types = {spec.field_type for spec in VARIABLES.values()}
+    return {t.name: {op["name"]: op["input_type"] for op in t.get_all_operators()} for t in types}
+
+
+OPERATORS: dict[str, dict[str, str]] = _operators()
+TYPE_NAMES = {
+    "numeric": "a number",
+    "string": "text",
+    "boolean": "true/false",
+    "select": "a choice",
+    "select_multiple": "a list of text",
+}
+
+
+def example_value(name: str, input_type: str) -> str:
+    spec = VARIABLES.get(name)
+    example = spec.example if spec is not None else None
+    if input_type == FIELD_NUMERIC:
+        return str(example if isinstance(example, int | Decimal) else 7)
+    if input_type == FIELD_SELECT_MULTIPLE:
+        first = example[0] if isinstance(example, list) and example else "x"
+        return f"['{first}']"
+    return f"'{example}'" if isinstance(example, str) else "'x'"
+
+
+def _variable_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("wrong_type", f"{given(value)} but a condition's name needs a variable name.")
+    if value not in VARIABLES:
+        raise fail(
+            "unknown_variable",
+            f"Unknown variable {show(value)}." + suggest(value, sorted(VARIABLES), what="variables"),
+        )
+    return value
+
+
+class Leaf(StrictModel):
+    doc_example: ClassVar[str] = "{name: days_since_delivery, operator: less_than_or_equal_to, value: 14}"
+    name: Annotated[
+        str, PlainValidator(_variable_name), WithJsonSchema({"type": "string", "enum": sorted(VARIABLES)})
+    ] = Field(description="A variable.")
+    operator: Annotated[str, WithJsonSchema({"type": "string"})] = Field(
+        description="An operator of its type."
+    )
+    value: Annotated[ConditionValue, WithJsonSchema({})] = Field(MISSING, validate_default=True)
+
+    @field_validator("operator", mode="plain")
+    @classmethod
+    def _operator(cls, value: Any, info: ValidationInfo) -> str:
+        if not isinstance(value, str):
+            raise fail("wrong_type", f"{given(value)} but a condition's operator needs an operator name.")
+        variable = info.data.get("name")
+        if variable is None:
+            every = sorted({op for ops in OPERATORS.values() for op in ops})
+            if value not in every:
+                raise fail("unknown_operator", f"Unknown operator {show(value)}." + suggest(value, every))
+            return value
+        type_name = VARIABLES[variable].type_name
+        valid = sorted(OPERATORS[type_name])
+        if value in valid:
+            return value
+        other_types = [t for t, ops in OPERATORS.items() if value in ops]
+        if other_types:
+            message = (
+                f"'{value}' is an operator for {TYPE_NAMES.get(other_types[0], other_types[0])}, but {variable} is "
+                f"{TYPE_NAMES.get(type_name, type_name)}: use one of {names(valid)}."
+            )
+        else:
+            message = f"Unknown operator {show(value)} for {variable}." + suggest(value, valid)
+            if "Did you mean" in message:
+                message += f" {variable} takes: {names(valid)}."
+        raise fail("unknown_operator", message)
+
+    @field_validator("value", mode="plain")
+    @classmethod
+    def _value(cls, value: Any, info: ValidationInfo) -> Any:
+        name, operator = info.data.get("name"), info.data.get("operator")
+        if name is None or operator is None:
+            return None if value is MISSING else value  # the name or operator is reported
+        spec = VARIABLES[name]
+        input_type = OPERATORS[spec.type_name][operator]
+        where = f"{name} {operator}"
+        if value is MISSING:
+            if input_type != FIELD_NO_INPUT:
+                raise fail("required", f"{where} needs a value, e.g. {example_value(name, input_type)}.")
+            return None
+        if input_type == FIELD_NO_INPUT:
+            if value is not None:
+                raise fail(
+                    "unexpected_value",
+                    f"{where} takes no value, but {given(value)}: remove value"
+                    + (
+                        " (use is_false to test for false)."
+                        if operator == "is_true" and value is False
+                        else "."
+                    ),
+                )
+            return None
+        example = example_value(name, input_type)
+        if input_type == FIELD_NUMERIC:
+            return check_number(
+                value,
+                minimum=-MAX_CONDITION_NUMBER,
+                maximum=MAX_CONDITION_NUMBER,
+                integer=False,
+                example=example,
+            )
+        if input_type == FIELD_SELECT_MULTIPLE:
+            return check_text_list(value, what=where, example=example.strip("[]'"))
+        text = check_text(value, example=example.strip("'"), allow_empty=True, max_length=MAX_NAME_LENGTH * 2)
+        if input_type == FIELD_TEXT and operator == "matches_regex":
+            try:
+                re.compile(text)
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise fail(
+                    "invalid_regex", f"{show(text)} is not a valid regular expression: {exc}."
+                ) from None
+        if spec.options and operator in ("equal_to", "equal_to_case_insensitive"):
+            options = list(spec.options)
+            folded = text.lower() if operator == "equal_to_case_insensitive" else text
+            known = [o.lower() for o in options] if operator == "equal_to_case_insensitive" else options
+            if folded not in known:
+                raise fail(
+                    "invalid_choice",
+                    f"{show(text)} is not a value of {name}, so this condition never matches."
+                    + suggest(text, options)
+                    + full_list(text, options),
+                )
+        return text
+
+
+class AllOf(StrictModel):
+    all: list["Condition"] = Field(min_length=1, description="Every condition must hold.")
+
+
+class AnyOf(StrictModel):
+    any: list["Condition"] = Field(min_length=1, description="At least one condition must hold.")
+
+
+def _condition_tag(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return None
+    for key in value:
+        if key in ("all", "any"):
+            return key
+    return "leaf"
+
+
+Condition = Annotated[
+    Union[Annotated[AllOf, Tag("all")], Annotated[AnyOf, Tag("any")], Annotated[Leaf, Tag("leaf")]],  # noqa: UP007
+    Discriminator(_condition_tag),
+]
+
+
+def _condition_tree_shape(value: Any) -> Any:
+    """Depth and size of a condition tree, measured without recursion before anything descends into it."""
+    if isinstance(value, Mapping) and not ("all" in value or "any" in value):
+        raise fail(
+            "wrong_type",
+            "conditions must start with 'all' or 'any', e.g. {all: [{name: reason, operator: equal_to, value: "
+            "defective}]}.",
+        )
+    leaves = 0
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(value, 1, ())]
+    while stack:
+        node, depth, at = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        group = _condition_tag(node)
+        if group == "leaf":
+            leaves += 1
+            continue
+        if depth > MAX_CONDITION_DEPTH:
+            raise fail(
+                "too_deep",
+                f"Conditions are nested more than {MAX_CONDITION_DEPTH} levels deep: flatten them or split the "
+                "rule.",
+                at,
+            )
+        children = node.get(group)
+        if isinstance(children, list):
+            for index in range(len(children) - 1, -1, -1):
+                stack.append((children[index], depth + 1, (*at, group, index)))
+    if leaves > MAX_CONDITIONS_PER_RULE:
+        raise fail(
+            "too_many",
+            f"This rule has {leaves} conditions; at most {MAX_CONDITIONS_PER_RULE} are allowed: split it into "
+            "several rules.",
+        )
+    return value
+
+
+# --- actions
+
+
+def _params_before(data: Any) -> Any:
+    """``params: null`` is no parameters; a parameter written as null is not given."""
+    if data is None:
+        return {}
+    return data
+
+
+class Params(StrictModel):
+    """Base of each action's parameters; a null parameter counts as not given."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping):
+            _context(info).models[id(data)] = cls
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+def _reason_text(value: Any, info: ValidationInfo) -> str:
+    check_text(value, example="final_sale")
+    context = _context(info)
+    if context.texts is not None and value not in context.reasons_checked:
+        context.reasons_checked.add(value)
+        for language in context.languages:
+            by_code = context.texts.get(language)
+            if not isinstance(by_code, Mapping) or value not in by_code:
+                raise fail(
+                    "missing_text",
+                    f"Reason '{value}' has no text in {language}: add texts.{language}.{value} with the sentence "
+                    "customers see.",
+                )
+    return value
+
+
+ReasonCode = Annotated[str, PlainValidator(_reason_text), WithJsonSchema({"type": "string"}), Doc("text")]
+
+
+class AllowParams(Params):
+    reason: ReasonCode | None = Field(None, description="Optional reason code shown to the customer.")
+
+
+class DenyParams(Params):
+    reason: ReasonCode = Field(
+        description="Customer-facing reason code, e.g. 'final_sale'; its text comes from the policy's texts."
+    )
+
+
+class SetWindowParams(Params):
+    days: Number(0, 3650, integer=True) = Field(description="Length of the window.")
+    anchor: Choice([a.value for a in Anchor]) = Field(
+        Anchor.DELIVERY.value,
+        description="What the window counts from; an unknown delivery falls back to fulfilment, then to the order.",
+    )
+    day_kind: Choice([k.value for k in DayKind]) = Field(
+        DayKind.CALENDAR.value, description="Calendar days, or business days of the shop's calendar."
+    )
+
+
+def _fee_code(value: Any) -> str:
+    check_text(value, example="restocking", max_length=63)
+    if value == ALL_FEES:
+        raise fail(
+            "invalid_choice", "'*' is reserved for waive_fee (all fees); name the fee, e.g. 'restocking'."
+        )
+    return value
+
+
+class AddFeeParams(Params):
+    code: Annotated[str, PlainValidator(_fee_code), WithJsonSchema({"type": "string"}), Doc("text")] = Field(
+        description="Name of the fee, e.g. 'restocking'; waive_fee and texts refer to it."
+    )
+    kind: Choice([k.value for k in FeeKind]) = Field(description="percent or fixed.")
+    amount: Number(0, MAX_MONEY) = Field(
+        description="Percentage (15 = 15 %) or amount in the order currency."
+    )
+    scope: Choice([s.value for s in FeeScope]) = Field(
+        FeeScope.LINE.value, description="Charged on each line or once per case."
+    )
+    cap: Number(0, MAX_MONEY) | None = Field(
+        None, description="Upper bound of this fee, in the order currency."
+    )
+
+    @model_validator(mode="after")
+    def _percent_at_most_100(self) -> "AddFeeParams":
+        if self.kind == FeeKind.PERCENT.value and self.amount > 100:
+            raise fail(
+                "out_of_range",
+                f"add_fee.amount is {self.amount} %, but a percent fee must be between 0 and 100 %.",
+                ("amount",),
+            )
+        return self
+
+
+class ChargeReturnShippingParams(Params):
+    amount: Number(0, MAX_MONEY, example=4.95) = Field(description="Amount in the order currency.")
+
+
+def _waived_fee(value: Any, info: ValidationInfo) -> str:
+    check_text(value, example="restocking", max_length=63)
+    codes = _context(info).fee_codes
+    if value != ALL_FEES and value not in codes:
+        raise fail(
+            "unknown_fee",
+            f"No rule adds a fee '{value}', so there is nothing to waive."
+            + suggest(value, codes)
+            + " Use '*' to waive every fee.",
+        )
+    return value
+
+
+class WaiveFeeParams(Params):
+    code: Annotated[str, PlainValidator(_waived_fee), WithJsonSchema({"type": "string"}), Doc("text")] = (
+        Field(description="The fee's code, or '*' for all fees.")
+    )
+
+
+class CapFeesParams(Params):
+    amount: Number(0, MAX_MONEY) | None = Field(None, description="Cap in the order currency.")
+    percent: Number(0, 100, unit=" %") | None = Field(
+        None, description="Cap as a percentage of the refundable amount."
+    )
+
+    @model_validator(mode="after")
+    def _one_given(self) -> "CapFeesParams":
+        if self.amount is None and self.percent is None:
+            raise fail("required", "cap_fees needs amount or percent (or both).")
+        return self
+
+
+class SetResolutionsParams(Params):
+    resolutions: Choices([r.value for r in Resolution]) = Field(description="One or more resolutions.")
+
+
+class SetStoreCreditBonusParams(Params):
+    percent: Number(0, 100, example=10) = Field(description="Bonus percentage, e.g. 10.")
+
+
+class NoParams(Params):
+    pass
+
+
+class RequirePhotosParams(Params):
+    count: Number(1, 20, integer=True) = Field(1, description="Minimum number of photos.")
+
+
+class SetWarrantyParams(Params):
+    months: Number(0, 240, integer=True, example=24) = Field(description="Warranty length in months.")
+
+
+class SetSlaParams(Params):
+    first_response_hours: Number(0, MAX_HOURS, example=24) | None = Field(
+        None, description="Hours to the first response."
+    )
+    resolution_working_days: Number(0, 3650, example=7) | None = Field(
+        None, description="Working days to a resolution."
+    )
+
+    @model_validator(mode="after")
+    def _one_given(self) -> "SetSlaParams":
+        if self.first_response_hours is None and self.resolution_working_days is None:
+            raise fail("required", "set_sla needs first_response_hours or resolution_working_days (or both).")
+        return self
+
+
+def _escalation_path_name(value: Any, info: ValidationInfo) -> str:
+    check_text(value, example="default")
+    paths = _context(info).escalation_paths
+    if value not in paths:
+        if paths:
+            hint = suggest(value, paths)
+            if "Did you mean" in hint:
+                hint += f" The policy defines: {names(paths)}."
+            message = f"There is no escalation path '{value}'." + hint
+        else:
+            message = (
+                f"There is no escalation path '{value}': this policy has no escalation section. Add one, "
+                f"e.g. escalation: {{{value}: [{{name: agent, after_hours: 0, notify: [...]}}]}}."
+            )
+        raise fail("unknown_escalation_path", message)
+    return value
+
+
+class SetEscalationPathParams(Params):
+    path: Annotated[
+        str, PlainValidator(_escalation_path_name), WithJsonSchema({"type": "string"}), Doc("text")
+    ] = Field(description="Name of a path in the policy's 'escalation' section.")
+
+
+ACTION_PARAMS: dict[str, type[Params]] = {
+    "allow": AllowParams,
+    "deny": DenyParams,
+    "set_window": SetWindowParams,
+    "add_fee": AddFeeParams,
+    "charge_return_shipping": ChargeReturnShippingParams,
+    "waive_fee": WaiveFeeParams,
+    "cap_fees": CapFeesParams,
+    "set_resolutions": SetResolutionsParams,
+    "set_store_credit_bonus": SetStoreCreditBonusParams,
+    "require_review": NoParams,
+    "auto_approve": NoParams,
+    "require_photos": RequirePhotosParams,
+    "set_warranty": SetWarrantyParams,
+    "set_sla": SetSlaParams,
+    "set_escalation_path": SetEscalationPathParams,
+}
+
+_FIELD_TYPES = {
+    "number": FIELD_NUMERIC,
+    "whole number": FIELD_NUMERIC,
+    "choice": FIELD_SELECT,
+    "list": FIELD_SELECT_MULTIPLE,
+}
+
+
+def field_doc(info: Any) -> Doc:
+    """The :class:`Doc` of a model field (unwrapping ``X | None``)."""
+    for item in info.metadata:
+        if isinstance(item, Doc):
+            return item
+    for arg in getattr(info.annotation, "__args__", ()) or ():
+        for item in getattr(arg, "__metadata__", ()):
+            if isinstance(item, Doc):
+                return item
+    return Doc("text")
+
+
+def action_param_types(action: str) -> dict[str, str]:
+    """Parameter name -> business-rules field type of an action, from its parameter model."""
+    model = ACTION_PARAMS[action]
+    return {
+        name: _FIELD_TYPES.get(field_doc(info).type_name, FIELD_TEXT)
+        for name, info in model.model_fields.items()
+    }
+
+
+# Checks beyond each parameter's own type and range, per action (documented in docs/policy.md).
+ACTION_CONSTRAINTS: dict[str, str] = {
+    "allow": "When the policy has texts, the reason needs a text in every language of defaults.languages.",
+    "deny": "When the policy has texts, the reason needs a text in every language of defaults.languages.",
+    "add_fee": "A percent fee's amount is at most 100; the code '*' is reserved for waive_fee.",
+    "waive_fee": "The code is '*' (every fee) or the code of a fee that some rule adds (or 'return_shipping').",
+    "cap_fees": "Give amount, percent or both.",
+    "set_sla": "Give first_response_hours, resolution_working_days or both.",
+    "set_escalation_path": "The path must be defined in the policy's escalation section.",
+}
+
+
+def _action_model(action: str, params: type[Params]) -> type[StrictModel]:
+    class_name = "".join(part.title() for part in action.split("_")) + "Action"
+    return type(
+        class_name,
+        (StrictModel,),
+        {
+            "__annotations__": {"name": Literal[action], "params": params},  # type: ignore[valid-type]
+            "params": Field(default_factory=dict, validate_default=True),
+            "_params_none": field_validator("params", mode="before")(
+                classmethod(lambda cls, v: _params_before(v))
+            ),
+            "__module__": __name__,
+        },
+    )
+
+
+ACTION_MODELS: dict[str, type[StrictModel]] = {
+    name: _action_model(name, model) for name, model in ACTION_PARAMS.items()
+}
+
+
+def _action_tag(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        if isinstance(name, str):
+            return name
+    return None
+
+
+Action = Annotated[
+    Union[tuple(Annotated[model, Tag(name)] for name, model in ACTION_MODELS.items())],  # type: ignore[misc]  # noqa: UP007
+    Discriminator(_action_tag),
+]
+
+
+class RuleModel(StrictModel):
+    doc_example: ClassVar[str] = "{id: final-sale, conditions: {all: [...]}, actions: [...]}"
+    id: Annotated[
+        str,
+        PlainValidator(_rule_id),
+        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
+        Doc("text"),
+    ] = Field(description="Unique id: lower-case letters, digits, '-' and '_'.")
+    description: Text(allow_empty=True, max_length=MAX_TEXT_LENGTH) = Field(
+        "", description="What the rule is for."
+    )
+    priority: Number(-1000, 1000, integer=True, example=10) = Field(0, description="Higher wins.")
+    conditions: Condition = Field(description="{all: [...]} or {any: [...]}, nested.")
+    actions: list[Action] = Field(
+        min_length=1, max_length=MAX_ACTIONS_PER_RULE, description="What the rule does."
+    )
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _shape(cls, value: Any) -> Any:
+        return _condition_tree_shape(value)
+
+
+class SlaTargets(StrictModel):
+    doc_example: ClassVar[str] = "{first_response_hours: 24, resolution_working_days: 7}"
+    first_response_hours: Number(0, MAX_HOURS, example=24) = Field(
+        MISSING, description="Hours to the first response."
+    )
+    resolution_working_days: Number(0, 3650, example=7) = Field(
+        MISSING, description="Working days to a resolution."
+    )
+
+
+DEFAULT_SLA: dict[str, dict[str, int]] = {
+    CaseKind.RETURN.value: {"first_response_hours": 24, "resolution_working_days": 7},
+    CaseKind.EXCHANGE.value: {"first_response_hours": 24, "resolution_working_days": 7},
+    CaseKind.REPAIR.value: {"first_response_hours": 24, "resolution_working_days": 7},
+    CaseKind.COMPLAINT.value: {"first_response_hours": 48, "resolution_working_days": 7},
+}
+
+
+class Sla(StrictModel):
+    doc_example: ClassVar[str] = "{complaint: {first_response_hours: 48}}"
+    return_: SlaTargets | None = Field(None, alias="return")
+    exchange: SlaTargets | None = None
+    repair: SlaTargets | None = None
+    complaint: SlaTargets | None = None
+
+
+class Tier(StrictModel):
+    doc_example: ClassVar[str] = "{name: supervisor, after_hours: 24, notify: ['group:supervisors']}"
+    name: Text(example="supervisor") = Field(description="The tier's name.")
+    after_hours: Number(0, MAX_HOURS, example=24) = Field(
+        0, description="Hours after which this tier is reached."
+    )
+    notify: Annotated[
+        list[str],
+        PlainValidator(_recipients),
+        WithJsonSchema({"type": "array", "items": {"type": "string"}}),
+        Doc("list of text"),
+    ] = Field(default_factory=list, description="Email addresses or `group:<name>`.")
+
+
+def _tiers_in_order(tiers: list[Tier]) -> list[Tier]:
+    previous: Decimal | None = None
+    seen: set[str] = set()
+    for index, tier in enumerate(tiers):
+        if tier.name in seen:
+            raise fail("duplicate_value", f"Tier '{tier.name}' appears twice in {{where}}.", (index, "name"))
+        seen.add(tier.name)
+        after = Decimal(tier.after_hours)
+        if previous is not None and after < previous:
+            raise fail(
+                "out_of_order",
+                f"after_hours {after} comes after a tier at {previous} hours; tiers are listed in the order they are "
+                "reached, so after_hours never decreases along a path.",
+                (index, "after_hours"),
+            )
+        previous = after
+    return tiers
+
+
+def _path_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise fail("wrong_type", f"An escalation path's name must be text, but {given(value)}.")
+    if len(value) > MAX_NAME_LENGTH:
+        raise fail("too_long", f"An escalation path's name is longer than {MAX_NAME_LENGTH} characters.")
+    check_characters(value)
+    return value
+
+
+def _language_key(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise fail("unknown_language", f"A language must be text, but {given(value)}.")
+    languages = _context(info).languages
+    if value not in languages:
+        raise fail(
+            "unknown_language",
+            f"texts has '{show(value)[1:-1]}', but defaults.languages is [{names(languages)}]: add "
+            f"'{show(value)[1:-1]}' there or remove these texts." + suggest(value, languages),
+        )
+    return value
+
+
+def _code_key(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("wrong_type", f"A reason code must be text, but {given(value)}.")
+    if len(value) > 63:
+        raise fail("too_long", f"Reason code {show(value)} is longer than 63 characters.")
+    check_characters(value)
+    return value
+
+
+LanguageKey = Annotated[str, PlainValidator(_language_key), WithJsonSchema({"type": "string"})]
+CodeKey = Annotated[str, PlainValidator(_code_key), WithJsonSchema({"type": "string"})]
+CustomerText = Annotated[
+    str,
+    PlainValidator(
+        lambda value: check_text(
+            value, example="Final-sale items cannot be returned.", max_length=MAX_TEXT_LENGTH
+        )
+    ),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}),
+]
+PathName = Annotated[str, PlainValidator(_path_name), WithJsonSchema({"type": "string"})]
+
+
+def _texts_before(value: Any) -> Any:
+    if value is not None and not isinstance(value, Mapping):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but texts needs a mapping of languages to texts, "
+            "e.g. {en: {final_sale: 'Final-sale items cannot be returned.'}}.",
+        )
+    return value
+
+
+def _escalation_before(value: Any) -> Any:
+    if value is not None and not isinstance(value, Mapping):
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but escalation needs a mapping of path names to tiers, "
+            "e.g. {default: [{name: agent, after_hours: 0, notify: [support@shop.example]}]}.",
+        )
+    return value
+
+
+def _schema_version(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        raise fail("wrong_type", f"{given(value)} but schema_version needs the number {SCHEMA_VERSION}.")
+    if value != SCHEMA_VERSION:
+        raise fail(
+            "unsupported_version",
+            f"schema_version {show(value)} is not supported; this plugin reads schema_version {SCHEMA_VERSION}.",
+        )
+    return SCHEMA_VERSION
+
+
+class PolicyDocument(StrictModel):
+    """The whole policy document."""
+
+    doc_example: ClassVar[str] = (
+        "{schema_version: 1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}"
+    )
+    schema_version: Annotated[
+        int, PlainValidator(_schema_version), WithJsonSchema({"const": SCHEMA_VERSION}), Doc("number")
+    ] = Field(description=f"Must be `{SCHEMA_VERSION}`.")
+    name: Text(example="My shop", allow_empty=True) = Field(
+        "", description="The shop's name, shown on the published policy."
+    )
+    defaults: Defaults = Field(description="What applies when no rule decides a setting.")
+    calendar: Calendar | None = Field(None, description="The shop's business calendar.")
+    rules: Annotated[list[RuleModel], Field(max_length=MAX_RULES)] | None = Field(
+        None, description=f"The rules, at most {MAX_RULES}; see [Rules](#rules)."
+    )
+    sla: Sla | None = Field(None, description="Service targets per case kind.")
+    escalation: dict[PathName, Annotated[list[Tier], Field(max_length=20)]] | None = Field(
+        None,
+        description="Path name -> ordered tiers `{name, after_hours, notify}`; after_hours never decreases along a "
+        "path.",
+    )
+    texts: dict[LanguageKey, dict[CodeKey, CustomerText]] | None = Field(
+        None,
+        description="Language -> reason code -> customer-facing text. When present, every reason code used by allow "
+        "and deny needs a text in every language of defaults.languages.",
+    )
+
+    @field_validator("texts", mode="before")
+    @classmethod
+    def _texts_shape(cls, value: Any) -> Any:
+        return _texts_before(value)
+
+    @field_validator("escalation", mode="before")
+    @classmethod
+    def _escalation_shape(cls, value: Any) -> Any:
+        value = _escalation_before(value)
+        if isinstance(value, Mapping):
+            for name, tiers in value.items():
+                if isinstance(tiers, list) and not tiers:
+                    raise fail(
+                        "required",
+                        f"Escalation path '{show(name)[1:-1]}' is empty; give it at least one tier.",
+                        (name,),
+                    )
+        return value
+
+    @field_validator("escalation", mode="after")
+    @classmethod
+    def _escalation_order(cls, value: Any) -> Any:
+        for name, tiers in (value or {}).items():
+            try:
+                _tiers_in_order(tiers)
+            except PydanticCustomError as exc:
+                context = exc.context or {}
+                raise fail(
+                    exc.type,
+                    str(exc).replace("{where}", f"escalation path '{name}'"),
+                    (name, *context.get("at", ())),
+                ) from None
+        return value
+
+
+__all__ = [
+    "ACTION_CONSTRAINTS",
+    "ACTION_MODELS",
+    "ACTION_PARAMS",
+    "ALL_FEES",
+    "DEFAULT_RESOLUTIONS",
+    "DEFAULT_SLA",
+    "MAX_ACTIONS_PER_RULE",
+    "MAX_CONDITIONS_PER_RULE",
+    "MAX_CONDITION_DEPTH",
+    "MAX_RULES",
+    "MISSING",
+    "RETURN_SHIPPING_FEE",
+    "SCHEMA_VERSION",
+    "WEEKDAYS",
+    "Doc",
+    "PolicyDocument",
+    "SchemaContext",
+    "gather_context",
+]
+
+
+SCHEMA_ID = (
+    "https://github.com/saleor-aftersales-plugin/saleor-aftersales-plugin/blob/main/docs/policy.schema.json"
+)
+
+
+def policy_json_schema() -> str:
+    """The published JSON Schema of the policy document (docs/policy.schema.json and the package's copy).
+
+    Editors use it for completion and checks; the plugin's own validation (ranges, cross-references, suggestions)
+    is stricter than what JSON Schema can say.
+    """
+    import json
+    import warnings
+
+    from pydantic.json_schema import PydanticJsonSchemaWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
+        document = PolicyDocument.model_json_schema(by_alias=True, mode="validation")
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Saleor after-sales policy",
+        **document,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
