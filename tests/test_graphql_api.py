@@ -557,6 +557,15 @@ def test_policy_and_product_terms(shop):
         and policy["languages"] == ["en", "zh_Hans"]
     )
     assert policy["document"]["defaults"]["currency"] == "EUR"
+    # The text a storefront shows: the policy itself, not a Python object's repr.
+    text = policy["text"]
+    assert text.startswith("Volt Electronics: Returns, repairs and complaints policy\n")
+    assert "You can return items for any reason within 7 days after delivery." in text
+    assert "bound method" not in text and "<" not in text
+    chinese = ok(
+        call('{ afterSalesPolicy { text(language: "zh_Hans") } }', principal=GUEST), "afterSalesPolicy"
+    )
+    assert chinese["text"].startswith("Volt Electronics：退换货、维修与投诉政策\n")
     query = """query($attributes: [AttributeInput!], $condition: ItemCondition, $price: Decimal) {
       afterSalesPolicyForProduct(categoryPath: ["electronics", "tv"], attributes: $attributes, condition: $condition,
                                  price: $price, language: "en") {

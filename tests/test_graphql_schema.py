@@ -3,6 +3,7 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql.type.definition import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
@@ -69,6 +70,118 @@ def test_docs_have_storefront_and_staff_examples():
     assert roles.count("customer") >= 3 and roles.count("guest") >= 3 and roles.count("staff") >= 6
 
 
+def _operation(query: str) -> str:
+    return re.match(r"\s*(?:query|mutation)\s+(\w+)", query)[1]
+
+
+def _euros(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+# What a reader of each documented example looks at, by operation name: every example must have its check.
+EXPECTED: dict[str, Any] = {
+    "Policy": lambda p: (
+        p["version"] == 1
+        and p["languages"] == ["en", "zh_Hans"]
+        and p["text"].startswith("Volt Electronics: Returns, repairs and complaints policy\n")
+        and "You can return items for any reason within 7 days after delivery." in p["text"]
+    ),
+    "ProductTerms": lambda p: (
+        p["eligible"]
+        and p["window"] == {"days": 7, "anchor": "delivery", "dayKind": "calendar"}
+        and [(f["code"], f["amount"], f["estimate"]) for f in p["fees"]]
+        == [("restocking", "15", _euros("74.85"))]
+        and p["warrantyMonths"] == 24
+        and p["summary"].startswith("Change of mind: returns within 7 days after delivery")
+    ),
+    "Eligibility": lambda p: (
+        p["eligible"]
+        and p["refundEstimate"] == _euros("499.00")
+        and p["storeCreditEstimate"] == _euros("523.95")
+        and p["allowedResolutions"] == ["REFUND", "STORE_CREDIT", "EXCHANGE"]
+        and [(line["eligible"], line["fees"], line["refundEstimate"]) for line in p["lines"]]
+        == [(True, [], _euros("499.00"))]
+        and p["lines"][0]["windowEndsAt"].endswith("T23:00:00+00:00")
+    ),
+    "RequestReturn": lambda p: (
+        p["errors"] == []
+        and p["case"]["status"] == "REQUESTED"
+        and p["case"]["refund"] == _euros("499.00")
+        and [(line["quantity"], line["eligible"]) for line in p["case"]["lines"]] == [(1, True)]
+    ),
+    "MyCase": lambda p: (
+        (p["kind"], p["status"]) == ("RETURN", "REQUESTED")
+        and p["refund"] == _euros("499.00")
+        and p["fees"] == _euros("0.00")
+        and p["deadlines"]["firstResponseDue"]
+        and [event["type"] for event in p["events"]] == ["created"]
+    ),
+    "MyCases": lambda p: (
+        p["totalCount"] == 1
+        and [(e["node"]["kind"], e["node"]["status"]) for e in p["edges"]] == [("RETURN", "REQUESTED")]
+    ),
+    "GuestEligibility": lambda p: p["eligible"] and [line["eligible"] for line in p["lines"]] == [True, True],
+    "Complain": lambda p: (
+        p["errors"] == [] and (p["case"]["status"], p["case"]["category"]) == ("OPEN", "LOGISTICS")
+    ),
+    "GuestReply": lambda p: (
+        p["errors"] == []
+        and p["case"]["events"][-1]
+        == {"type": "reply", "message": "Photos of the box are attached to my email."}
+    ),
+    "Queue": lambda p: (
+        p["totalCount"] == 1
+        and [(e["node"]["kind"], e["node"]["status"], e["node"]["assignee"]) for e in p["edges"]]
+        == [("RETURN", "REQUESTED", "")]
+    ),
+    "Approve": lambda p: p["errors"] == [] and p["case"]["status"] == "AWAITING_RETURN",
+    "Note": lambda p: p["errors"] == [],
+    "Assign": lambda p: p["errors"] == [] and p["case"]["assignee"] == "eve@volt.example",
+    "Received": lambda p: p["errors"] == [] and p["case"]["status"] == "RECEIVED",
+    "Inspect": lambda p: (
+        p["errors"] == []
+        and p["case"]["status"] == "INSPECTED"
+        and p["case"]["fees"] == _euros("74.85")
+        and p["case"]["refund"] == _euros("424.15")
+        and p["case"]["lines"]
+        == [{"condition": "OPENED", "fee": {"amount": "74.85"}, "refund": {"amount": "424.15"}}]
+    ),
+    "Refund": lambda p: (
+        p["errors"] == []
+        and (p["case"]["status"], p["case"]["resolution"]) == ("RESOLVED", "REFUND")
+        and p["case"]["refund"] == _euros("424.15")
+        and any(
+            e["type"] == "refund_issued" and e["payload"]["amount"] == "424.15" for e in p["case"]["events"]
+        )
+    ),
+    "Escalate": lambda p: p["errors"] == [] and p["case"]["escalationTier"] == 1,
+    "Answer": lambda p: p["errors"] == [] and p["case"]["status"] == "RESPONDED",
+    "Stats": lambda p: (
+        p["cases"] == 2
+        and sorted((k["kind"], k["count"]) for k in p["byKind"]) == [("COMPLAINT", 1), ("RETURN", 1)]
+        and p["escalations"]["total"] == 1
+        and p["figures"]["money"]["EUR"]["refunds"] == "424.15"
+    ),
+    "Validate": lambda p: (
+        p["valid"] is False
+        and p["policyErrors"]
+        == [
+            {
+                "path": "$.rules[0].actions[0].params.amount",
+                "code": "out_of_range",
+                "message": "add_fee.amount is 150 %, but a percent fee must be between 0 and 100 %.",
+            }
+        ]
+    ),
+}
+
+
+def test_every_documented_example_has_a_check_of_what_its_reader_reads():
+    names = [_operation(query) for _, query, _ in examples()]
+    assert len(names) == len(set(names)), "give every documented example its own operation name"
+    assert set(names) == set(EXPECTED), set(names) ^ set(EXPECTED)
+
+
 @pytest.mark.django_db
 def test_documented_examples_run_as_written():
     publish_example()
@@ -83,6 +196,7 @@ def test_documented_examples_run_as_written():
         assert payload is not None, query
         if isinstance(payload, dict) and "errors" in payload:
             assert payload["errors"] == [], (query, payload)
+        assert EXPECTED[_operation(query)](payload), (query, payload)
         if "saves" in options:
             values[options["saves"]] = payload["case"]["id"]
     assert {"case", "complaint"} <= set(values)

@@ -108,3 +108,25 @@ def test_bad_requests_and_missing_policies_are_explained(db, two_versions):
     )
     missing = Client().get("/policy/nowhere/")
     assert missing.status_code == 404 and "No policy has been published" in missing.content.decode()
+
+
+def test_effective_date_is_the_shops_local_date_in_header_body_text_and_graphql(db):
+    """Published at 23:30 UTC on 31 March: already 1 April in Berlin (UTC+2), the shop's date everywhere."""
+    from datetime import UTC, datetime
+
+    from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+    from saleor_aftersales_plugin.sandbox.host import SandboxHost
+
+    publish("berlin", electronics(), effective_from=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
+    html = Client().get("/policy/berlin/").content.decode()
+    assert 'Effective from <time datetime="2026-03-31T23:30:00+00:00">April 1, 2026</time>' in html
+    assert "It is version 1, in force since April 1, 2026." in html
+    assert "March 31" not in html
+    page_json = Client().get("/policy/berlin/?format=json").json()
+    assert "in force since April 1, 2026." in page_json["text"]
+    chinese = Client().get("/policy/berlin/?lang=zh_Hans").content.decode()
+    assert "自 2026年4月1日起生效" in chinese and "2026年3月31日" not in chinese
+    context = RequestContext("berlin", Principal("anonymous"), SandboxHost())
+    status, data = execute({"query": '{ afterSalesPolicy { effectiveFrom text(language: "en") } }'}, context)
+    policy = data["data"]["afterSalesPolicy"]
+    assert status == 200 and "in force since April 1, 2026." in policy["text"]

@@ -93,7 +93,8 @@ class PolicyView:
     def document(self) -> dict[str, Any]:
         return self.version_row.document
 
-    def text(self, info: Any, language: str | None = None) -> str | None:
+    def text_in(self, language: str | None = None) -> str:
+        """The policy as plain text in ``language`` (the policy's first language when it has no such language)."""
         try:
             return render_policy_text(
                 self.policy,

@@ -525,11 +525,15 @@ class AfterSalesPolicy(graphene.ObjectType):
     document = JSON(required=True, description="The structured policy document.")
     text = graphene.String(
         language=graphene.String(description="Language, e.g. `en`; defaults to the policy's first language."),
-        description="The policy as readable text; null when no renderer is installed.",
+        description="The policy as readable plain text, in the requested language.",
     )
 
     class Meta:
         description = "The published after-sales policy of the channel."
+
+    @staticmethod
+    def resolve_text(view: Any, info: Any, language: str | None = None) -> str:
+        return view.text_in(language)
 
 
 class PolicyForProduct(graphene.ObjectType):

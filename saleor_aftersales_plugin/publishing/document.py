@@ -198,7 +198,10 @@ class Builder:
 
     def scope(self) -> Section:
         ph = self.ph
-        effective = ph.date(self.effective_from.date()) if self.effective_from else ""
+        # The shop's local date, as the page header and every other place shows it (never the UTC date).
+        effective = (
+            ph.date(self.policy.calendar.local_date(self.effective_from)) if self.effective_from else ""
+        )
         items = [
             Item(
                 "scope:intro",
