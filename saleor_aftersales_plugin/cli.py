@@ -92,6 +92,44 @@ def _policy_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _policy_preview(args: argparse.Namespace) -> int:
+    """The customer-facing text of a policy file, as the policy page and the API would publish it."""
+    from .publishing import render_policy_text, resolve_language
+    from .publishing.language import SUPPORTED, UnsupportedLanguage
+
+    policy = _load_policy(args.file)
+    if policy is None:
+        return EXIT_INVALID
+    wanted = args.language or (policy.defaults.languages or ("en",))[0]
+    try:
+        language = resolve_language(wanted)
+    except UnsupportedLanguage:
+        print(
+            f"error: the policy text cannot be written in {wanted!r}; use --language with one of "
+            f"{', '.join(SUPPORTED)}.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    listed = {_resolved_or_none(code) for code in policy.defaults.languages}
+    if language not in listed:
+        print(
+            f"note: {language} is not among the policy's languages ({', '.join(policy.defaults.languages)}); "
+            "customers are not offered this text until defaults.languages lists it.",
+            file=sys.stderr,
+        )
+    sys.stdout.write(render_policy_text(policy, language, fmt=args.format))
+    return EXIT_OK
+
+
+def _resolved_or_none(code: str) -> str | None:
+    from .publishing.language import UnsupportedLanguage, resolve_language
+
+    try:
+        return resolve_language(code)
+    except UnsupportedLanguage:
+        return None
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -162,6 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--json", action="store_true", help="print the decision as JSON")
     explain.set_defaults(handler=_policy_explain)
+
+    preview = policy_commands.add_parser(
+        "preview", help="print the customer-facing policy text a policy file publishes"
+    )
+    preview.add_argument("file", metavar="FILE", help="policy document, JSON or YAML")
+    preview.add_argument(
+        "--language",
+        metavar="L",
+        help="language of the text, e.g. en or zh_Hans (default: the policy's first language)",
+    )
+    preview.add_argument(
+        "--format", choices=("text", "html", "markdown"), default="text", help="output format (default: text)"
+    )
+    preview.set_defaults(handler=_policy_preview)
 
     simulate = policy_commands.add_parser(
         "simulate", help="decide a period's recorded orders and cases with a draft and the current version"

@@ -218,3 +218,59 @@ def test_case_errors_carry_json_paths():
         "$.lines[0].quantity",
     ]
     assert "Did you mean 'condition'?" in str(raised.value)
+
+
+def test_preview_prints_the_published_text_in_each_format_and_language():
+    text = run("policy", "preview", str(EXAMPLES / "electronics-shop.yaml"))
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith(
+        "Volt Electronics: Returns, repairs and complaints policy\n========================================================\n"
+    )
+    assert "You can return items for any reason within 7 days after delivery." in text.stdout
+    html = run(
+        "policy",
+        "preview",
+        str(EXAMPLES / "electronics-shop.yaml"),
+        "--language",
+        "zh_Hans",
+        "--format",
+        "html",
+    )
+    assert html.returncode == 0 and html.stderr == ""
+    assert html.stdout.startswith('<article class="policy" lang="zh-Hans"')
+    assert '<h1 id="policy-title">Volt Electronics：退换货、维修与投诉政策</h1>' in html.stdout
+    markdown = run("policy", "preview", str(EXAMPLES / "cross-border-shop.yaml"), "--format", "markdown")
+    assert markdown.returncode == 0
+    assert markdown.stdout.startswith("# 丝路优选 Silk Road Select：退换货、维修与投诉政策\n")
+    assert "\n## 退货期限\n" in markdown.stdout
+
+
+def test_preview_refuses_bad_input_without_a_traceback(tmp_path):
+    unsupported = run("policy", "preview", str(EXAMPLES / "electronics-shop.yaml"), "--language", "fr")
+    assert unsupported.returncode == 2 and unsupported.stdout == ""
+    assert (
+        unsupported.stderr
+        == "error: the policy text cannot be written in 'fr'; use --language with one of en, zh_Hans.\n"
+    )
+    wrong_format = run("policy", "preview", str(EXAMPLES / "electronics-shop.yaml"), "--format", "pdf")
+    assert wrong_format.returncode == 2 and "invalid choice: 'pdf'" in wrong_format.stderr
+    missing = run("policy", "preview", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("schema_version: 1\ndefaults: {currency: EUR, country: XX, time_zone: Europe/Berlin}\n")
+    invalid = run("policy", "preview", str(broken))
+    assert invalid.returncode == 1
+    assert invalid.stdout.startswith("$.defaults.country: [unknown_country]")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    unreadable = run("policy", "preview", str(binary))
+    assert unreadable.returncode == 2 and "is not UTF-8 text" in unreadable.stderr
+    for result in (unsupported, wrong_format, missing, invalid, unreadable):
+        assert "Traceback" not in result.stderr
+    english_only = tmp_path / "en.yaml"
+    english_only.write_text(
+        "schema_version: 1\ndefaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}\n"
+    )
+    note = run("policy", "preview", str(english_only), "--language", "zh_Hans")
+    assert note.returncode == 0 and note.stdout.startswith("退换货、维修与投诉政策")
+    assert note.stderr.startswith("note: zh_Hans is not among the policy's languages (en)")
