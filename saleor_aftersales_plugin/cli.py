@@ -1,6 +1,7 @@
 """Command line: ``python -m saleor_aftersales_plugin`` (or ``saleor-aftersales``).
 
-Exit status: 0 success, 1 the policy or case is invalid, 2 a file cannot be read or the command line is wrong.
+Exit status: 0 success, 1 the policy or case is invalid (or, with ``check --strict``, has warnings), 2 a file
+cannot be read or the command line is wrong.
 """
 
 import argparse
@@ -54,11 +55,22 @@ def _load_policy(path: str) -> Any:
 
 
 def _policy_check(args: argparse.Namespace) -> int:
+    from .rules.statutory import shortfalls
+
     policy = _load_policy(args.file)
     if policy is None:
         return EXIT_INVALID
+    warnings = shortfalls(policy)
+    for warning in warnings:
+        print(warning)
     count = len(policy.rules)
-    print(f"OK: {policy.name or Path(args.file).name} — {count} rule{'s' if count != 1 else ''}")
+    summary = f"{policy.name or Path(args.file).name} — {count} rule{'s' if count != 1 else ''}"
+    if warnings:
+        summary += f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    if warnings and args.strict:
+        print(f"{args.file}: refused by --strict: {summary}.", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"OK: {summary}")
     return EXIT_OK
 
 
@@ -192,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
     check = policy_commands.add_parser("check", help="validate a policy (JSON or YAML) and list every error")
     check.add_argument("file", metavar="FILE", help="policy document, JSON or YAML")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="also refuse (exit 1) a policy with warnings, e.g. less than a statutory minimum",
+    )
     check.set_defaults(handler=_policy_check)
     explain = policy_commands.add_parser("explain", help="decide a case with a policy and show why")
     explain.add_argument("file", metavar="FILE", help="policy document, JSON or YAML")

@@ -21,8 +21,16 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
 from . import saleor_adapter as adapter
+from .config import (
+    STATUTORY_MINIMUMS,
+    SettingInvalid,
+    StatutoryMode,
+    parse_statutory_mode,
+    refusal_message,
+    statutory_refusal,
+)
 from .rules.document import SourceError, load_source
-from .rules.validation import validate_policy
+from .rules.validation import parse_policy, validate_policy
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +134,15 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "policy says so)."
         ),
     },
+    STATUTORY_MINIMUMS: {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Statutory minimums",
+        "help_text": (
+            "What a save does when the policy offers less than the law's minimum no-reason withdrawal period in "
+            "a country it serves (EU/EEA and UK 14 days, mainland China 7 days): 'warn' (default) publishes it "
+            "and `policy check` warns; 'refuse' refuses the save and names every shortfall."
+        ),
+    },
     "templateOverrides": {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
@@ -145,6 +162,7 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "senderAddress", "value": ""},
     {"name": "escalationContacts", "value": ""},
     {"name": "customerFavourable", "value": False},
+    {"name": STATUTORY_MINIMUMS, "value": StatutoryMode.WARN.value},
     {"name": "templateOverrides", "value": ""},
 ]
 
@@ -286,8 +304,13 @@ class AfterSalesPlugin(BasePlugin):
     def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
         errors: dict[str, ValidationError] = {}
         values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        mode = StatutoryMode.WARN
         try:
-            read_policy(
+            mode = parse_statutory_mode(values.get(STATUTORY_MINIMUMS))
+        except SettingInvalid as error:
+            errors[STATUTORY_MINIMUMS] = ValidationError(str(error))
+        try:
+            data, _format = read_policy(
                 values.get("policy"),
                 plugin_configuration.channel,
                 customer_favourable=values.get("customerFavourable"),
@@ -295,6 +318,10 @@ class AfterSalesPlugin(BasePlugin):
             )
         except ConfigurationErrors as error:
             errors.update(error.by_field)
+        else:
+            refused = statutory_refusal(parse_policy(data), mode)
+            if refused:
+                errors["policy"] = ValidationError(refusal_message(refused))
         try:
             validate_settings(values)
         except ConfigurationErrors as error:

@@ -28,9 +28,29 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_ok():
+    result = run("policy", "check", str(EXAMPLES / "cross-border-shop.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "OK: 丝路优选 Silk Road Select — 8 rules"
+    strict = run("policy", "check", "--strict", str(EXAMPLES / "cross-border-shop.yaml"))
+    assert strict.returncode == 0 and strict.stdout == result.stdout
+
+
+def test_check_warns_below_a_statutory_minimum_and_strict_refuses():
     result = run("policy", "check", str(EXAMPLES / "electronics-shop.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "OK: Volt Electronics — 6 rules"
+    warning, summary = result.stdout.splitlines()
+    assert warning.startswith(
+        "$.defaults.window: [below_statutory_minimum] warning: For orders delivered to DE, a return without a "
+        "reason gets 7 calendar days from delivery, but the law gives consumers 14 days"
+    )
+    assert "[source: Directive 2011/83/EU on consumer rights, Article 9" in warning
+    assert summary == "OK: Volt Electronics — 6 rules, 1 warning"
+    strict = run("policy", "check", "--strict", str(EXAMPLES / "electronics-shop.yaml"))
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines() == [warning]
+    assert strict.stderr.strip().endswith(
+        "electronics-shop.yaml: refused by --strict: Volt Electronics — 6 rules, 1 warning."
+    )
 
 
 def test_check_lists_every_error_with_its_path(tmp_path):

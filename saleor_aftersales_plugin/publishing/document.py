@@ -19,6 +19,7 @@ from ..rules.actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, WindowSettin
 from ..rules.calendar import Anchor, DayKind
 from ..rules.document import WEEKDAYS, Policy, Rule
 from ..rules.fees import FeeKind, FeeScope, FeeSpec, settle
+from ..rules.statutory import served_regimes
 from .clauses import ClauseWriter, is_empty
 from .language import Phrases, html_lang
 
@@ -184,6 +185,7 @@ class Builder:
         sections = [
             self.scope(),
             self.returns(),
+            self.statutory(),
             self.exclusions(),
             self.resolutions_section(),
             self.fees(),
@@ -242,6 +244,30 @@ class Builder:
             )
             blocks.append(Block("ul", cases))
         return self.section("returns", *blocks)
+
+    def statutory(self) -> Section:
+        """The law's no-reason withdrawal right in each region the policy serves, with its source and exclusions."""
+        ph = self.ph
+        items = []
+        for regime, countries in served_regimes(self.policy):
+            region = regime.name_for(countries, ph.language) or ph.or_list(
+                ph.country(code) for code in countries
+            )
+            goods = [item.text.get(ph.language) or item.text["en"] for item in regime.exceptions]
+            items.append(
+                Item(
+                    f"statutory:{regime.code}",
+                    ph.say(
+                        "statutory_right",
+                        region=region,
+                        days=regime.days,
+                        starts=regime.starts,
+                        source=regime.source_in(ph.language),
+                    ),
+                    [ph.say("statutory_exclusions", goods=goods, joined=ph.and_list(goods))] if goods else [],
+                )
+            )
+        return self.section("statutory", Block("ul", items))
 
     def exclusions(self) -> Section:
         ph = self.ph

@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 from ..domain.facts import CaseKind
 from . import document, schema, source
 from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, PolicyActions
+from .statutory import reference_markdown as statutory_reference
 from .validation import ERROR_CODES
 from .variables import VARIABLES, PolicyVariables
 
@@ -347,6 +348,7 @@ def render_reference() -> str:
         "- [Operators](#operators)",
         "- [Actions](#actions)",
         "- [Limits](#limits)",
+        "- [Statutory minimums](#statutory-minimums)",
         "- [Error codes](#error-codes)",
         "",
         "## Document structure",
@@ -377,6 +379,10 @@ def render_reference() -> str:
         "## Limits",
         "",
         *_limits(),
+        "",
+        "## Statutory minimums",
+        "",
+        *statutory_reference(),
         "",
         "## Error codes",
         "",

@@ -196,6 +196,42 @@ def test_plugin_update_rejects_bad_settings_on_their_fields(
     assert "not-an-address" in fields["staffNotificationEmails"]
 
 
+def test_statutory_minimums_setting_refuses_a_policy_below_the_law_and_names_the_source(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    german = DEFAULT_POLICY.replace("  eligible: true\n", "  eligible: true\n  country: DE\n")
+    refused = _enable(
+        staff_api_client, channel_USD, permission_manage_plugins, policy=german, statutoryMinimums="refuse"
+    )
+    (error,) = refused["errors"]
+    assert error["field"] == "policy" and error["code"] == "INVALID"
+    assert error["message"].startswith(
+        "The channel refuses policies below the statutory minimums (statutoryMinimums: refuse); 1 problem(s):\n"
+        "$.defaults.window: [below_statutory_minimum] For orders delivered to DE, a return without a reason gets "
+        "7 calendar days from delivery"
+    )
+    assert "Directive 2011/83/EU on consumer rights, Article 9" in error["message"]
+    assert PolicyVersion.objects.filter(channel=channel_USD.slug).count() == 0
+
+    typo = _enable(
+        staff_api_client, channel_USD, permission_manage_plugins, policy=german, statutoryMinimums="refuse!"
+    )
+    assert [(e["field"], e["code"]) for e in typo["errors"]] == [("statutoryMinimums", "INVALID")]
+    assert "write 'warn' (publish and warn) or 'refuse'" in typo["errors"][0]["message"]
+
+    warned = _enable(
+        staff_api_client, channel_USD, permission_manage_plugins, policy=german, statutoryMinimums="warn"
+    )
+    assert warned["errors"] == []
+    assert PolicyVersion.objects.get(channel=channel_USD.slug).document["defaults"]["country"] == "DE"
+    fourteen = german.replace("days: 7,", "days: 14,")
+    accepted = _enable(
+        staff_api_client, channel_USD, permission_manage_plugins, policy=fourteen, statutoryMinimums="refuse"
+    )
+    assert accepted["errors"] == []
+    assert PolicyVersion.objects.filter(channel=channel_USD.slug).count() == 2
+
+
 def test_endpoint_is_404_where_the_plugin_is_inactive(
     aftersales_enabled: Any,
     staff_api_client: Any,
