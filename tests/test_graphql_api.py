@@ -7,7 +7,7 @@ import copy
 import functools
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -750,3 +750,40 @@ def test_line_ids_may_be_global_ids_or_uuids_and_bad_ones_are_named(shop):
         {"id": case_id, "lines": [{"lineId": tv.upper(), "condition": "USED"}]},
     )
     assert inspected["errors"] == [] and inspected["case"]["lines"][0]["condition"] == "USED"
+
+
+def test_window_end_is_an_instant_a_shop_local_minute_and_a_sentence_in_the_customers_language(db):
+    """A New York shop: the window ends at the local midnight after day 7, read as 23:59 New York time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    source, document, source_format = _example_document()
+    new_york = copy.deepcopy(document)
+    new_york["defaults"].update(currency="USD", country="US", time_zone="America/New_York")
+    new_york["calendar"]["holidays_country"] = "US"
+    new_york["calendar"].pop("subdivision")
+    policies.publish_policy("ny", new_york, source, source_format)
+    delivered = datetime(2026, 11, 10, 3, 30, tzinfo=UTC)  # still 9 November in New York
+    order = record((tv_line(delivered_at=delivered, fulfilled_at=delivered),), channel="ny", currency="USD")
+    query = """query($order: ID!, $language: String) { returnEligibility(order: $order, language: $language) {
+        lines { windowEndsAt windowEndsAtLocal { date time timeZone } windowEndsText } } }"""
+    english = ok(
+        call(query, {"order": order_gid(order), "language": "en"}, CUSTOMER, "ny"), "returnEligibility"
+    )
+    (line,) = english["lines"]
+    assert line["windowEndsAt"] == "2026-11-17T05:00:00+00:00"  # midnight ending 16 November, New York (EST)
+    assert datetime.fromisoformat(line["windowEndsAt"]).astimezone(ZoneInfo("America/New_York")).hour == 0
+    assert line["windowEndsAtLocal"] == {
+        "date": "2026-11-16",
+        "time": "23:59",
+        "timeZone": "America/New_York",
+    }
+    assert line["windowEndsText"] == "until November 16, 2026, 23:59 New York time"
+    chinese = ok(
+        call(query, {"order": order_gid(order), "language": "zh-CN"}, CUSTOMER, "ny"), "returnEligibility"
+    )
+    assert chinese["lines"][0]["windowEndsText"] == "纽约时间 2026年11月16日 23:59 前"
+    unsupported = ok(
+        call(query, {"order": order_gid(order), "language": "fr"}, CUSTOMER, "ny"), "returnEligibility"
+    )
+    assert unsupported["lines"][0]["windowEndsText"] == "until November 16, 2026, 23:59 New York time"

@@ -2,8 +2,10 @@
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from graphql.type.definition import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
@@ -78,10 +80,26 @@ def _euros(amount: str) -> dict[str, str]:
     return {"amount": amount, "currency": "EUR"}
 
 
+def _window_end_read_three_ways(line: dict[str, Any]) -> bool:
+    """The instant, the shop-local last minute (Berlin) and the sentence name the same moment."""
+    end = datetime.fromisoformat(line["windowEndsAt"])
+    last = (end - timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Berlin"))
+    day = last.date()
+    return (
+        line["windowEndsAtLocal"] == {"date": day.isoformat(), "time": "23:59", "timeZone": "Europe/Berlin"}
+        and line["windowEndsText"] == f"until {day:%B} {day.day}, {day.year}, 23:59 Berlin time"
+    )
+
+
+def _shop_date(instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+
+
 # What a reader of each documented example looks at, by operation name: every example must have its check.
 EXPECTED: dict[str, Any] = {
     "Policy": lambda p: (
         p["version"] == 1
+        and p["effectiveDate"] == _shop_date(p["effectiveFrom"])
         and p["languages"] == ["en", "zh_Hans"]
         and p["text"].startswith("Volt Electronics: Returns, repairs and complaints policy\n")
         and "You can return items for any reason within 7 days after delivery." in p["text"]
@@ -101,7 +119,7 @@ EXPECTED: dict[str, Any] = {
         and p["allowedResolutions"] == ["REFUND", "STORE_CREDIT", "EXCHANGE"]
         and [(line["eligible"], line["fees"], line["refundEstimate"]) for line in p["lines"]]
         == [(True, [], _euros("499.00"))]
-        and p["lines"][0]["windowEndsAt"].endswith("T23:00:00+00:00")
+        and _window_end_read_three_ways(p["lines"][0])
     ),
     "RequestReturn": lambda p: (
         p["errors"] == []

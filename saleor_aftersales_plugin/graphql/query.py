@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from ..models import OrderRecord
 from ..publishing import product_summary, render_policy_text
+from ..publishing.language import Phrases, UnsupportedLanguage, last_local_minute, resolve_language
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import ENGINE_REASONS, decide
@@ -58,6 +59,16 @@ def reason_text(policy: Policy, code: str, language: str | None) -> str:
     return (default or {}).get(code) or code.replace("_", " ").capitalize() + "."
 
 
+def _phrases(policy: Policy, language: str | None) -> Phrases:
+    """The published text's phrases in the requested language, else the policy's, else English."""
+    for candidate in (language, _language(policy, language)):
+        try:
+            return Phrases(resolve_language(candidate or ""))
+        except UnsupportedLanguage:
+            continue
+    return Phrases("en")
+
+
 def _reasons(policy: Policy, codes: Sequence[str], language: str | None) -> list[dict[str, str]]:
     return [{"code": code, "text": reason_text(policy, code, language)} for code in codes]
 
@@ -80,6 +91,10 @@ class PolicyView:
     @property
     def effective_from(self) -> datetime:
         return self.version_row.effective_from
+
+    @property
+    def effective_date(self) -> date:
+        return self.policy.calendar.local_date(self.version_row.effective_from)
 
     @property
     def name(self) -> str:
@@ -232,13 +247,24 @@ def eligibility_answer(
                 }
             )
 
+    phrases = _phrases(policy, language)
+
     def line(item: LineDecision) -> dict[str, Any]:
+        local = (
+            last_local_minute(item.window_ends_at, policy.defaults.time_zone)
+            if item.window_ends_at is not None
+            else None
+        )
         return {
             "line_id": _line_gid(item.line_id),
             "quantity": item.quantity,
             "eligible": item.eligible,
             "reasons": _reasons(policy, item.reasons, language),
             "window_ends_at": item.window_ends_at,
+            "window_ends_at_local": None
+            if local is None
+            else {"date": local.date, "time": f"{local.time:%H:%M}", "time_zone": local.time_zone},
+            "window_ends_text": None if local is None else phrases.until(local),
             "fees": fees_by_line.get(item.line_id, []),
             "refund_estimate": money(settlement.net_by_line.get(item.line_id, Decimal(0)), currency),
             "allowed_resolutions": list(item.resolutions),

@@ -149,6 +149,17 @@ class FeeTerm(graphene.ObjectType):
         description = "A fee the policy would charge."
 
 
+class ShopLocalTime(graphene.ObjectType):
+    date = graphene.Date(required=True, description="The day on the shop's calendar, e.g. `2026-11-17`.")
+    time = graphene.String(required=True, description="The time on the shop's clock, `HH:MM`, e.g. `23:59`.")
+    time_zone = graphene.String(
+        required=True, description="The shop's IANA time zone, e.g. `America/New_York`."
+    )
+
+    class Meta:
+        description = "A moment as the shop's wall clock shows it, with the zone it is read in."
+
+
 class LineEligibility(graphene.ObjectType):
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id).")
     quantity = graphene.Int(required=True, description="Units asked about.")
@@ -156,7 +167,18 @@ class LineEligibility(graphene.ObjectType):
     reasons = graphene.List(
         graphene.NonNull(Reason), required=True, description="Why not (or the policy's reason to allow)."
     )
-    window_ends_at = graphene.DateTime(description="When the return window of this line ends.")
+    window_ends_at = graphene.DateTime(
+        description="When the return window of this line ends: the first instant a request is no longer accepted."
+    )
+    window_ends_at_local = graphene.Field(
+        ShopLocalTime,
+        description="The last minute a request is accepted, on the shop's clock (e.g. 2026-11-17 23:59 "
+        "America/New_York); null without a window.",
+    )
+    window_ends_text = graphene.String(
+        description="The same in words in the requested language, e.g. 'until November 17, 2026, 23:59 New York "
+        "time'; null without a window."
+    )
     fees = graphene.List(graphene.NonNull(Fee), required=True, description="Fees charged on this line.")
     refund_estimate = graphene.Field(Money, description="Refund for this line after fees.")
     allowed_resolutions = graphene.List(
@@ -518,6 +540,11 @@ class AfterSalesPolicy(graphene.ObjectType):
     channel = graphene.String(required=True, description="Channel slug.")
     version = graphene.Int(required=True, description="Published version number.")
     effective_from = graphene.DateTime(required=True, description="When this version took effect.")
+    effective_date = graphene.Date(
+        required=True,
+        description="The day this version took effect on the shop's calendar (its time zone), as the published "
+        "text and the policy page state it.",
+    )
     name = graphene.String(description="Name of the policy.")
     languages = graphene.List(
         graphene.NonNull(graphene.String), required=True, description="Policy languages."

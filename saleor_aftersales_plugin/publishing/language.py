@@ -7,14 +7,16 @@ for the language (money, percentages, dates, country names, lists) through babel
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
@@ -131,6 +133,11 @@ class Phrases:
     def date(self, day: date) -> str:
         return format_date(day, format="long", locale=self.locale)
 
+    def until(self, moment: "LocalMoment") -> str:
+        """'until November 17, 2026, 23:59 New York time' for the last local minute of a period."""
+        place = get_timezone_location(moment.time_zone, locale=self.locale, return_city=True)
+        return self.say("until", date=self.date(moment.date), time=f"{moment.time:%H:%M}", place=place)
+
     def country(self, code: str) -> str:
         """The country's name in this language (the template's ``country_names`` first, for articles)."""
         code = code.upper()
@@ -143,6 +150,22 @@ class Phrases:
     def or_list(self, items: Iterable[str]) -> str:
         items = [item for item in items if item]
         return format_list(items, style="or", locale=self.locale) if items else ""
+
+
+@dataclass(frozen=True)
+class LocalMoment:
+    """The last minute of a period on the shop's wall clock: the day, the time (23:59 for a period that ends at
+    midnight) and the IANA zone, for people who read 'until 17 November, 23:59'."""
+
+    date: date
+    time: time
+    time_zone: str
+
+
+def last_local_minute(end: datetime, time_zone: str) -> LocalMoment:
+    """The shop-local last minute of a period whose exclusive end is the instant ``end``."""
+    local = (end - timedelta(minutes=1)).astimezone(ZoneInfo(time_zone))
+    return LocalMoment(local.date(), local.time().replace(second=0, microsecond=0), time_zone)
 
 
 def humanise(slug: str) -> str:
