@@ -19,8 +19,9 @@ from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import ENGINE_REASONS, decide
 from ..rules.fees import FeeKind
+from ..rules.zero_refund import REASON_ZERO_REFUND, ZERO_REFUND_TEXT
 from ..services import ServiceError
-from ..services.eligibility import evaluate, load_policy, policy_for_order
+from ..services.eligibility import ZeroRefundDecision, evaluate, load_policy, policy_for_order
 from ..services.policies import current_policy
 from ..services.queries import CaseFilter, Viewer, case_counts, customer_cases, list_cases, requests_for_order
 from .access import case_for, decode_id, decode_uuid, is_manager, order_for, order_id, require_manager
@@ -55,6 +56,8 @@ def reason_text(policy: Policy, code: str, language: str | None) -> str:
         return texts[code]
     if code in ENGINE_REASONS:
         return ENGINE_REASONS[code]
+    if code == REASON_ZERO_REFUND:
+        return ZERO_REFUND_TEXT
     default = policy.texts.get(policy.defaults.languages[0]) if policy.defaults.languages else None
     return (default or {}).get(code) or code.replace("_", " ").capitalize() + "."
 
@@ -248,6 +251,22 @@ def eligibility_answer(
             )
 
     phrases = _phrases(policy, language)
+    zeroed = (
+        {item.line_id: item for item in decision.zero_refunds}
+        if isinstance(decision, ZeroRefundDecision)
+        else {}
+    )
+
+    def reasons(item: LineDecision) -> list[dict[str, str]]:
+        found = _reasons(policy, item.reasons, language)
+        if item.line_id in zeroed:
+            zero = zeroed[item.line_id]
+            text = phrases.zero_refund(zero.before_fees, zero.fees, currency, zero.outcome.value)
+            found = [
+                {**reason, "text": text} if reason["code"] == REASON_ZERO_REFUND else reason
+                for reason in found
+            ]
+        return found
 
     def line(item: LineDecision) -> dict[str, Any]:
         local = (
@@ -259,7 +278,7 @@ def eligibility_answer(
             "line_id": _line_gid(item.line_id),
             "quantity": item.quantity,
             "eligible": item.eligible,
-            "reasons": _reasons(policy, item.reasons, language),
+            "reasons": reasons(item),
             "window_ends_at": item.window_ends_at,
             "window_ends_at_local": None
             if local is None

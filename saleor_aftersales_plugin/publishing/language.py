@@ -138,6 +138,22 @@ class Phrases:
         place = get_timezone_location(moment.time_zone, locale=self.locale, return_city=True)
         return self.say("until", date=self.date(moment.date), time=f"{moment.time:%H:%M}", place=place)
 
+    def zero_refund(
+        self, before_fees: Decimal, fees: Iterable[tuple[str, Decimal]], currency: str, outcome: str
+    ) -> str:
+        """Why a line would refund nothing: what it would refund before fees, and each fee's amount."""
+        charged = [
+            self.say("fee_amount", name=self.word("fee_names", code), amount=self.money(amount, currency))
+            for code, amount in fees
+        ]
+        return self.say(
+            "zero_refund",
+            fees=self.and_list(charged),
+            paid=self.money(before_fees, currency),
+            zero=self.money(Decimal(0), currency),
+            outcome=outcome,
+        )
+
     def country(self, code: str) -> str:
         """The country's name in this language (the template's ``country_names`` first, for articles)."""
         code = code.upper()

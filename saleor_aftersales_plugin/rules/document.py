@@ -27,6 +27,7 @@ from .schema import (
     gather_context,
 )
 from .source import MAX_SOURCE_BYTES, SourceError, load_source
+from .zero_refund import DEFAULT_ZERO_REFUND
 
 __all__ = [
     "DEFAULT_ESCALATION_PATH",
@@ -91,6 +92,8 @@ class Defaults:
     prior_returns_days: int = 90
     customer_favourable: bool = False
     """Judge each order by the more generous of the version pinned at purchase and the current one."""
+    zero_refund: str = DEFAULT_ZERO_REFUND
+    """What a return line whose refund would be 0.00 after fees gets: see rules/zero_refund.py."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class Policy:
             store_credit_bonus=to_decimal(raw_defaults.store_credit_bonus),
             prior_returns_days=int(raw_defaults.prior_returns_days),
             customer_favourable=raw_defaults.customer_favourable,
+            zero_refund=raw_defaults.zero_refund,
         )
         raw_calendar = document.calendar or type(document).model_fields["calendar"].annotation.__args__[0]()
         holidays_country = (

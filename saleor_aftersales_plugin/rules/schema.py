@@ -47,6 +47,7 @@ from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
 from .variables import VARIABLES
 from .wording import full_list, given, names, show, suggest, yaml_hint
+from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
 SCHEMA_VERSION = 1
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -720,6 +721,12 @@ class Defaults(StrictModel):
         description="`true`: each order is judged by the more generous of the version in force when it was placed "
         "and the current one (the trace names the deciding version); `false`: by the version in force when it was "
         "placed.",
+    )
+    zero_refund: Choice(list(ZERO_REFUND_CHOICES)) = Field(
+        DEFAULT_ZERO_REFUND,
+        description="A return line whose refund would be 0.00 after fees (asking for money back): `review` (the "
+        "customer is told why, with the fees, and staff review it: never approved automatically), `refuse` (not "
+        "eligible; the rest of the case is decided without it) or `allow` (eligible, the customer is told why).",
     )
 
 

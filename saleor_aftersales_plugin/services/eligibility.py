@@ -16,6 +16,7 @@ from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
+from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
 from .policies import current_policy, policy_in_force
 
@@ -131,7 +132,32 @@ def _decide_with(
         now=now,
         history=customer_history(order, policy.defaults.prior_returns_days, now),
     )
-    return decide(policy, facts, explain=explain, policy_version=version.version)
+
+    def redecide(case: CaseFacts) -> CaseDecision:
+        return decide(policy, case, explain=explain, policy_version=version.version)
+
+    decision, zero_refunds = apply_zero_refund(policy.defaults.zero_refund, facts, redecide(facts), redecide)
+    return ZeroRefundDecision.of(decision, zero_refunds) if zero_refunds else decision
+
+
+@dataclass(frozen=True)
+class ZeroRefundDecision(CaseDecision):
+    """A decision with lines whose refund would be 0.00 after fees, and each one's fee breakdown."""
+
+    zero_refunds: tuple[ZeroRefund, ...] = ()
+
+    @classmethod
+    def of(cls, decision: CaseDecision, zero_refunds: tuple[ZeroRefund, ...]) -> "ZeroRefundDecision":
+        return cls(**_fields_of(decision), zero_refunds=zero_refunds)
+
+    def to_dict(self, *, with_trace: bool = True) -> dict[str, Any]:
+        data = super().to_dict(with_trace=with_trace)
+        data["zero_refunds"] = [item.to_dict() for item in self.zero_refunds]
+        return data
+
+
+def _fields_of(decision: CaseDecision) -> dict[str, Any]:
+    return {item.name: getattr(decision, item.name) for item in fields(CaseDecision)}
 
 
 def customer_favourable_default(channel: str) -> bool:
@@ -163,7 +189,7 @@ def _generosity(decision: CaseDecision) -> tuple[int, datetime, Decimal]:
 
 
 @dataclass(frozen=True)
-class VersionedDecision(CaseDecision):
+class VersionedDecision(ZeroRefundDecision):
     """A decision that records which policy version decided it and, in customer-favourable mode, against which."""
 
     decided_by_version: int | None = None
@@ -180,7 +206,7 @@ class VersionedDecision(CaseDecision):
         mode: str = "pinned",
         note: str = "",
     ) -> "VersionedDecision":
-        values = {item.name: getattr(decision, item.name) for item in fields(CaseDecision)}
+        values = _fields_of(decision)
         if note:
             values["notes"] = (*decision.notes, note)
         return cls(
@@ -189,6 +215,7 @@ class VersionedDecision(CaseDecision):
             pinned_version=pinned,
             compared_with_version=compared_with,
             mode=mode,
+            zero_refunds=decision.zero_refunds if isinstance(decision, ZeroRefundDecision) else (),
         )
 
     def to_dict(self, *, with_trace: bool = True) -> dict[str, Any]:
