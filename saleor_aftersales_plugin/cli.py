@@ -95,12 +95,25 @@ def _policy_explain(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     from .rules.engine import decide, format_decision
+    from .rules.zero_refund import apply_zero_refund
 
-    decision = decide(policy, facts)
+    # As the service decides: a line whose refund would be 0.00 after fees gets the policy's zero_refund outcome.
+    decision, zero_refunds = apply_zero_refund(
+        policy.defaults.zero_refund, facts, decide(policy, facts), lambda case: decide(policy, case)
+    )
     if args.json:
-        print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
+        data = decision.to_dict()
+        if zero_refunds:
+            data["zero_refunds"] = [item.to_dict() for item in zero_refunds]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(format_decision(decision, time_zone_formatter=policy.calendar.format_instant))
+        for item in zero_refunds:
+            fees = ", ".join(f"{code} {amount}" for code, amount in item.fees)
+            print(
+                f"Refund 0.00 after fees on line {item.line_id}: {item.before_fees} before fees ({fees}); "
+                f"zero_refund: {item.outcome.value}"
+            )
     return EXIT_OK
 
 

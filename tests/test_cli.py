@@ -294,3 +294,34 @@ def test_preview_refuses_bad_input_without_a_traceback(tmp_path):
     note = run("policy", "preview", str(english_only), "--language", "zh_Hans")
     assert note.returncode == 0 and note.stdout.startswith("退换货、维修与投诉政策")
     assert note.stderr.startswith("note: zh_Hans is not among the policy's languages (en)")
+
+
+def test_explain_shows_a_refund_of_zero_after_fees_and_the_policys_outcome(tmp_path):
+    policy = tmp_path / "fees.yaml"
+    policy.write_text(
+        "schema_version: 1\n"
+        "defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin, window: {days: 14}, review: auto,"
+        " zero_refund: refuse}\n"
+        "rules:\n"
+        "  - id: handling\n"
+        "    conditions: {all: [{name: line_unit_price, operator: greater_than, value: 0}]}\n"
+        "    actions: [{name: add_fee, params: {code: restocking, kind: fixed, amount: 2000}}]\n"
+    )
+    result = run("policy", "explain", str(policy), "--case", str(CASES / "tv-opened-5-days.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Line line-1 x1: NOT eligible [refund_zero_after_fees]" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "Refund 0.00 after fees on line line-1: 1299.00 before fees (restocking 1299.00); zero_refund: refuse"
+    )
+    as_json = json.loads(
+        run("policy", "explain", str(policy), "--case", str(CASES / "tv-opened-5-days.json"), "--json").stdout
+    )
+    assert as_json["eligible"] is False and as_json["refund"]["net"] == "0.00"
+    assert as_json["zero_refunds"] == [
+        {
+            "line_id": "line-1",
+            "refund_before_fees": "1299.00",
+            "fees": [{"code": "restocking", "amount": "1299.00"}],
+            "outcome": "refuse",
+        }
+    ]

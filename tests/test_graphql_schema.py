@@ -180,6 +180,16 @@ EXPECTED: dict[str, Any] = {
         and p["escalations"]["total"] == 1
         and p["figures"]["money"]["EUR"]["refunds"] == "424.15"
     ),
+    "ValidateStatutory": lambda p: (
+        p["valid"] is True
+        and [(w["path"], w["code"]) for w in p["policyWarnings"]]
+        == [("$.defaults.window", "below_statutory_minimum")]
+        and p["policyWarnings"][0]["message"].startswith(
+            "For orders delivered to FR, a return without a reason gets 10 calendar days from delivery, but the law "
+            "gives consumers 14 days"
+        )
+        and "Directive 2011/83/EU" in p["policyWarnings"][0]["message"]
+    ),
     "Validate": lambda p: (
         p["valid"] is False
         and p["policyErrors"]

@@ -18,7 +18,8 @@ from ..domain.facts import CaseKind, Resolution
 from ..models import Case
 from ..rules.document import SourceError, load_source
 from ..rules.engine import ENGINE_REASONS
-from ..rules.validation import validate_policy
+from ..rules.statutory import shortfalls
+from ..rules.validation import parse_policy, validate_policy
 from ..services import ServiceError, conversations, repairs, returns
 from ..services.cases import transition
 from ..services.queries import find_case
@@ -571,6 +572,12 @@ class PolicyValidatePayload(graphene.ObjectType):
     policy_errors = graphene.List(
         graphene.NonNull(PolicyValidationError), required=True, description="Every problem of the document."
     )
+    policy_warnings = graphene.List(
+        graphene.NonNull(PolicyValidationError),
+        required=True,
+        description="What a valid document should still change, e.g. `below_statutory_minimum`: less than the "
+        "law's minimum withdrawal period in a country it serves (the message names the countries and the source).",
+    )
     errors = graphene.List(
         graphene.NonNull(AfterSalesError), required=True, description="Why the check was refused."
     )
@@ -590,20 +597,33 @@ class PolicyValidate(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, policy: str) -> dict[str, Any]:
-        def check() -> list[dict[str, str]]:
+        def check() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
             require_manager(info.context)
             try:
                 data, _format = load_source(policy)
             except SourceError as error:
                 where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
-                return [{"path": "$", "code": "syntax_error", "message": f"{error}{where}"}]
-            return [
+                return [{"path": "$", "code": "syntax_error", "message": f"{error}{where}"}], []
+            problems = [
                 {"path": problem.path, "code": problem.code, "message": problem.message}
                 for problem in validate_policy(data)
             ]
+            if problems:
+                return problems, []
+            warnings = [
+                {"path": item.path, "code": item.code, "message": item.message}
+                for item in shortfalls(parse_policy(data))
+            ]
+            return [], warnings
 
-        problems, errors = run(check)
-        return {"valid": None if errors else not problems, "policy_errors": problems or [], "errors": errors}
+        checked, errors = run(check)
+        problems, warnings = checked or ([], [])
+        return {
+            "valid": None if errors else not problems,
+            "policy_errors": problems,
+            "policy_warnings": warnings,
+            "errors": errors,
+        }
 
 
 class Mutation(graphene.ObjectType):
