@@ -106,10 +106,9 @@ def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
         diff_to = diff_to if diff_to is not None else shown.version
         diff = policy_diff(load_policy(known[diff_from]), load_policy(known[diff_to]), language)
     base = {"lang": language, "version": number}
-    zone = policy.calendar.zone
-
     def when(version: PolicyVersion) -> str:
-        return phrases.date(version.effective_from.astimezone(zone).date())
+        """The day a version took effect on its shop's calendar, as its published text says."""
+        return phrases.date(load_policy(version).calendar.local_date(version.effective_from))
 
     def status(version: PolicyVersion) -> str:
         if version.pk == current.pk and version.effective_from <= now:
