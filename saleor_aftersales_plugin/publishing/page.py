@@ -106,6 +106,7 @@ def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
         diff_to = diff_to if diff_to is not None else shown.version
         diff = policy_diff(load_policy(known[diff_from]), load_policy(known[diff_to]), language)
     base = {"lang": language, "version": number}
+
     def when(version: PolicyVersion) -> str:
         """The day a version took effect on its shop's calendar, as its published text says."""
         return phrases.date(load_policy(version).calendar.local_date(version.effective_from))
