@@ -17,8 +17,18 @@ if __name__ == "__main__":  # run as a script: load the app without a database
         )
     django.setup()
 
-from .mutations import Mutation  # noqa: E402
-from .query import Query  # noqa: E402
+from .dashboard import DashboardMutation, DashboardQuery  # noqa: E402
+from .mutations import Mutation as CaseMutations  # noqa: E402
+from .query import Query as CaseQueries  # noqa: E402
+
+
+class Query(CaseQueries, DashboardQuery):
+    pass
+
+
+class Mutation(CaseMutations, DashboardMutation):
+    pass
+
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
 
