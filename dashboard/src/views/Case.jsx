@@ -80,7 +80,10 @@ export function CasePage({ channel, caseId, navigate }) {
   const next = caseData.allowedNextStatuses;
   const field = (name) => (e) => setForm((f) => ({ ...f, [name]: e.target ? e.target.value : e }));
   const id = caseData.id;
-  const m = (name, args) => `mutation(${args}) { ${name} ${CASE_PAYLOAD} }`;
+  const m = (name, args) => {
+    const call = args.split(",").map((a) => a.split(":")[0].trim().slice(1)).map((v) => `${v}: $${v}`).join(", ");
+    return `mutation(${args}) { ${name}(${call}) ${CASE_PAYLOAD} }`;
+  };
   const final = next.length === 0;
 
   return (
