@@ -28,7 +28,7 @@ describe("visual <-> document round trip", () => {
       expect(JSON.stringify(back)).toEqual(JSON.stringify(doc));
       expect(strip(toModel(back))).toEqual(strip(model));
       // Through YAML text, as the document view does.
-      expect(toDocument(toModel(YAML.parse(YAML.stringify(back))))).toEqual(doc);
+      expect(toDocument(toModel(YAML.parse(YAML.stringify(back, { version: "1.1" }), { version: "1.1" })))).toEqual(doc);
     });
   }
 

@@ -306,7 +306,7 @@ export default function PolicyEditor({ channel }) {
       setVersions(data.afterSalesPolicyVersions);
       const source = data.afterSalesPolicyVersions.find((v) => v.current)?.source || "schema_version: 1\ndefaults: {}\nrules: []\n";
       setText(source);
-      setModel(toModel(YAML.parse(source)));
+      setModel(toModel(YAML.parse(source, { version: "1.1" })));
       setLoadError("");
     } catch (e) {
       setLoadError(e.message);
@@ -317,13 +317,13 @@ export default function PolicyEditor({ channel }) {
   // Visual changes regenerate the text; text changes rebuild the visual model when they parse.
   const updateModel = (next) => {
     setModel(next);
-    setText(YAML.stringify(toDocument(next), { lineWidth: 0 }));
+    setText(YAML.stringify(toDocument(next), { lineWidth: 0, version: "1.1" }));
     setSyntax("");
   };
   const updateText = (next) => {
     setText(next);
     try {
-      setModel(toModel(YAML.parse(next)));
+      setModel(toModel(YAML.parse(next, { version: "1.1" })));
       setSyntax("");
     } catch (e) {
       setSyntax(e.message);
