@@ -42,9 +42,11 @@ def _problems(rejected: PolicyRejected) -> list[dict[str, str]]:
 
 def _texts(policy: Policy) -> list[dict[str, str]]:
     texts = []
-    for language in policy.languages:
+    for language in policy.defaults.languages:
         try:
-            text = render_policy_text(policy, language, customer_favourable=policy.customer_favourable)
+            text = render_policy_text(
+                policy, language, customer_favourable=policy.defaults.customer_favourable
+            )
         except ValueError as error:  # a language the renderer does not speak
             text = f"({error})"
         texts.append({"language": language, "text": text})
@@ -112,7 +114,7 @@ class AfterSalesPolicyVersion(graphene.ObjectType):
         policy = load_policy(root["row"])
         if previous is None:
             return []
-        return policy_diff(load_policy(previous), policy, language or policy.languages[0])
+        return policy_diff(load_policy(previous), policy, language or policy.defaults.languages[0])
 
 
 def _version_view(row: Any, previous: Any, current_version: int | None) -> dict[str, Any]:
@@ -168,7 +170,9 @@ class DashboardQuery(graphene.ObjectType):
         document = normalise_policy(data)
         draft = Policy.from_dict(document)
         current = current_policy(context.channel)
-        changes = [] if current is None else policy_diff(load_policy(current), draft, draft.languages[0])
+        changes = (
+            [] if current is None else policy_diff(load_policy(current), draft, draft.defaults.languages[0])
+        )
         return {
             "valid": True,
             "policy_errors": [],

@@ -23,11 +23,13 @@ from .query import Query as CaseQueries  # noqa: E402
 
 
 class Query(CaseQueries, DashboardQuery):
-    pass
+    class Meta:
+        description = "The after-sales API of one channel: policies, eligibility, cases, statistics."
 
 
 class Mutation(CaseMutations, DashboardMutation):
-    pass
+    class Meta:
+        description = "Requests, case work, and checking, simulating and publishing the channel's policy."
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

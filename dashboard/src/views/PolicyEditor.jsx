@@ -34,19 +34,19 @@ function ValueEditor(props) {
     );
   } else if (inputType === "select_multiple") {
     const list = Array.isArray(value) ? value : value ? [value] : [];
-    control = fieldData.options.length ? (
+    control = fieldData.choices.length ? (
       <select multiple aria-label={label} value={list} onChange={(e) => handleOnChange([...e.target.selectedOptions].map((o) => o.value))}>
-        {fieldData.options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {fieldData.choices.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>
     ) : (
       <input aria-label={label} value={list.join(", ")} placeholder="a, b, c"
         onChange={(e) => handleOnChange(e.target.value.split(",").map((s) => s.trim()).filter(Boolean))} />
     );
-  } else if (fieldData.options.length) {
+  } else if (fieldData.choices.length) {
     control = (
       <select aria-label={label} value={value ?? ""} onChange={(e) => handleOnChange(e.target.value)}>
         <option value="" />
-        {fieldData.options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {fieldData.choices.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>
     );
   } else {
@@ -340,7 +340,7 @@ export default function PolicyEditor({ channel }) {
   }, [text, channel]);
 
   const fields = useMemo(() => (builder ? builder.variables.map((v) => ({
-    name: v.name, label: v.label, fieldType: v.fieldType, options: v.options, description: v.description,
+    name: v.name, label: v.label, fieldType: v.fieldType, choices: v.options, description: v.description,
   })) : []), [builder]);
 
   if (loadError) return <Notice kind="error">{loadError}</Notice>;
