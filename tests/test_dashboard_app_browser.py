@@ -109,6 +109,9 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
 
     status = page.get_by_test_id("case-status")
     expect(status).to_have_text("REQUESTED")
+    # The money per line: what the customer paid, what was refunded before (nothing yet).
+    expect(page.get_by_test_id("line-paid")).to_have_text("249.00 EUR")
+    expect(page.get_by_test_id("line-already-refunded")).to_have_text("0.00 EUR")
     page.get_by_role("button", name="Approve").click()
     expect(status).to_have_text("AWAITING_RETURN")
     page.get_by_role("button", name="Mark received").click()
@@ -125,6 +128,7 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     page.get_by_test_id("resolve").click()
     expect(status).to_have_text("RESOLVED")
     expect(page.get_by_test_id("case-refund")).to_have_text("249.00 EUR")
+    expect(page.get_by_test_id("line-already-refunded")).to_have_text("249.00 EUR")
     _shot(page, "dashboard-case.png")
     case.refresh_from_db()
     assert case.status == "resolved"
@@ -166,6 +170,10 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
     expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
     preview = page.get_by_test_id("preview-en")
     expect(preview).not_to_contain_text("Headphones")
+    # Opening the policy keeps the merchant's text as written, comments included.
+    page.get_by_role("tab", name="YAML / JSON").click()
+    expect(page.get_by_test_id("policy-code")).to_contain_text("# An electronics shop in Germany")
+    page.get_by_role("tab", name="Visual").click()
 
     page.get_by_role("button", name="Add rule").click()
     card = page.get_by_test_id("rule-card").last
@@ -180,7 +188,16 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
     card.get_by_label("Action").select_option("deny")
     # The deny action without its reason is an error on that parameter's control.
     expect(card.get_by_test_id("field-error").first).to_be_visible(timeout=10_000)
-    card.get_by_label("reason *").fill("final_sale")  # a reason the policy already words in every language
+    card.get_by_label("reason *").fill("hygiene")
+    # A new reason needs its text in every language of the policy: the merchant adds them in the texts section.
+    expect(page.get_by_test_id("policy-errors")).to_contain_text("texts.en.hygiene", timeout=10_000)
+    for language, wording in (
+        ("en", "Opened headphones cannot be returned."),
+        ("zh_Hans", "已拆封的耳机不退货。"),
+    ):
+        page.locator(f"#text-{language}-new-key").fill("hygiene")
+        page.get_by_role("button", name=f"Add text in {language}").click()
+        page.locator(f"#text-{language}-hygiene").fill(wording)
     expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=10_000)
     expect(page.get_by_test_id("draft-changes")).to_contain_text("HP-", timeout=10_000)
     expect(preview).to_contain_text("HP-")
@@ -200,6 +217,8 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
     latest = PolicyVersion.objects.filter(channel=CHANNEL).order_by("-version").first()
     assert latest.version == 2 and latest.created_by == "owner@volt.example"
     assert any(rule["id"] == "no-headphones" for rule in latest.document["rules"])
+    assert latest.document["texts"]["en"]["hygiene"] == "Opened headphones cannot be returned."
+    assert latest.document["texts"]["zh_Hans"]["hygiene"] == "已拆封的耳机不退货。"
     with urllib.request.urlopen(f"{sandbox_url}/policy/{CHANNEL}/") as response:
         page_text = response.read().decode("utf-8")
     assert "HP-" in page_text

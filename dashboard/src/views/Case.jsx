@@ -9,6 +9,8 @@ const CASE = `query($id: ID!) { afterSalesCase(id: $id) { ${CASE_FIELDS}
   events { type at fromStatus toStatus actorType actorId message internal trace payload } } }`;
 const CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS", "UNKNOWN"];
 const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
+// The statuses staff set on a repair directly (quotes and approvals have their own actions).
+const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
 
 /** One action: a form whose errors land on its own controls. */
 function useAction(channel, onCase) {
@@ -63,7 +65,7 @@ export function CasePage({ channel, caseId, navigate }) {
   const [error, setError] = useState("");
   const [trace, setTrace] = useState(false);
   const [form, setForm] = useState({ declineReason: "", resolution: "REFUND", amount: "", overrideReason: "",
-    reply: "", note: "", assignee: "", escalateReason: "", conditions: {} });
+    reply: "", note: "", assignee: "", escalateReason: "", quote: "", conditions: {} });
   const load = useCallback(async () => {
     try {
       const data = await gql(channel, CASE, { id: caseId });
@@ -85,6 +87,7 @@ export function CasePage({ channel, caseId, navigate }) {
     return `mutation(${args}) { ${name}(${call}) ${CASE_PAYLOAD} }`;
   };
   const final = next.length === 0;
+  const repair = caseData.kind === "REPAIR";
 
   return (
     <Box display="flex" flexDirection="column" gap={5}>
@@ -111,7 +114,8 @@ export function CasePage({ channel, caseId, navigate }) {
         <h2 id="h-lines">{t("lines")}</h2>
         <table className="grid">
           <thead><tr><th scope="col">{t("product")}</th><th scope="col">{t("quantity")}</th><th scope="col">{t("eligible")}</th>
-            <th scope="col">{t("windowEnds")}</th><th scope="col">{t("refund")}</th><th scope="col">{t("fee")}</th><th scope="col">{t("condition")}</th></tr></thead>
+            <th scope="col">{t("windowEnds")}</th><th scope="col">{t("paid")}</th><th scope="col">{t("refundedBySaleor")}</th>
+            <th scope="col">{t("fee")}</th><th scope="col">{t("refund")}</th><th scope="col">{t("condition")}</th></tr></thead>
           <tbody>
             {caseData.lines.map((line) => (
               <tr key={line.orderLineId}>
@@ -119,8 +123,10 @@ export function CasePage({ channel, caseId, navigate }) {
                 <td>{line.quantity}</td>
                 <td>{line.eligible === null ? "—" : line.eligible ? t("yes") : t("no")}</td>
                 <td>{line.windowEndsAt ? new Date(line.windowEndsAt).toLocaleDateString() : "—"}</td>
-                <td>{money(line.refund)}</td>
+                <td data-testid="line-paid">{money(line.paid)}</td>
+                <td data-testid="line-already-refunded">{money(line.alreadyRefunded)}</td>
                 <td>{money(line.fee)}</td>
+                <td>{money(line.refund)}</td>
                 <td>
                   {next.includes("INSPECTED") ? (
                     <select aria-label={`${t("condition")} ${line.productName || line.sku}`}
@@ -168,7 +174,26 @@ export function CasePage({ channel, caseId, navigate }) {
                 <FieldError message={action.formError("decline")} />
               </Box>
             )}
-            {next.includes("RECEIVED") && (
+            {repair && (
+              <Box display="flex" gap={2} alignItems="flex-end" flexWrap="wrap">
+                {next.includes("QUOTED") && (
+                  <>
+                    <Input label={t("quoteAmount")} value={form.quote} onChange={field("quote")} inputMode="decimal"
+                      error={!!action.errorOf("quote", "amount")} helperText={action.errorOf("quote", "amount")} />
+                    <Button onClick={() => action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote })}>{t("sendQuote")}</Button>
+                    <FieldError message={action.formError("quote")} />
+                  </>
+                )}
+                {next.filter((s) => REPAIR_STATUSES.includes(s)).map((status) => (
+                  <Button key={status} variant="secondary" data-testid={`repair-${status}`}
+                    onClick={() => action.run("repairStatus", m("repairStatusUpdate", "$id: ID!, $status: AfterSalesCaseStatus!"), { id, status })}>
+                    {t("repairStatus")} {status}
+                  </Button>
+                ))}
+                <FieldError message={action.formError("repairStatus") || action.errorOf("repairStatus", "status")} />
+              </Box>
+            )}
+            {!repair && next.includes("RECEIVED") && (
               <div>
                 <Button onClick={() => action.run("receive", m("returnRequestMarkReceived", "$id: ID!"), { id })}>{t("markReceived")}</Button>
                 <FieldError message={action.formError("receive")} />

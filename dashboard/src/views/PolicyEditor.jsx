@@ -253,6 +253,26 @@ function DefaultsForm({ defaults, onChange, errors, builder }) {
   );
 }
 
+/** A new text (a reason code) in one language: its value is typed in the field that appears. */
+function NewTextKey({ language, entries, onAdd }) {
+  const t = useT();
+  const [key, setKey] = useState("");
+  const name = key.trim();
+  const taken = Object.prototype.hasOwnProperty.call(entries, name);
+  const id = `text-${language}-new-key`;
+  return (
+    <Box display="flex" gap={2} alignItems="flex-end">
+      <div className="param">
+        <label htmlFor={id}>{t("textKey")}</label>
+        <input id={id} value={key} placeholder="defect_claim" onChange={(e) => setKey(e.target.value)} />
+        <FieldError message={taken ? t("textKeyTaken", { key: name }) : ""} />
+      </div>
+      <Button variant="secondary" size="small" disabled={!name || taken}
+        onClick={() => { onAdd(name); setKey(""); }}>{t("addText", { language })}</Button>
+    </Box>
+  );
+}
+
 function TextsForm({ texts, onChange, errors }) {
   const t = useT();
   const all = texts || {};
@@ -269,6 +289,8 @@ function TextsForm({ texts, onChange, errors }) {
               <FieldError message={errorsAt(errors, `$.texts.${language}.${key}`)} />
             </div>
           ))}
+          <NewTextKey language={language} entries={entries || {}}
+            onAdd={(key) => onChange({ ...all, [language]: { ...(entries || {}), [key]: "" } })} />
           <FieldError message={errorsAt(errors, `$.texts.${language}`)} />
         </fieldset>
       ))}
@@ -314,9 +336,13 @@ export default function PolicyEditor({ channel }) {
   }, [channel]);
   useEffect(() => { load(); }, [load]);
 
-  // Visual changes regenerate the text; text changes rebuild the visual model when they parse.
+  // Visual changes regenerate the text; text changes rebuild the visual model when they parse. A change that
+  // leaves the document as it is (the condition builder reports its query when it mounts) keeps the merchant's
+  // text, comments and layout included.
   const updateModel = (next) => {
+    const same = model && JSON.stringify(toDocument(next)) === JSON.stringify(toDocument(model));
     setModel(next);
+    if (same) return;
     setText(YAML.stringify(toDocument(next), { lineWidth: 0, version: "1.1" }));
     setSyntax("");
   };
