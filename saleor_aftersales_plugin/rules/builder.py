@@ -16,13 +16,13 @@ from . import document
 from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, PolicyActions
 from .calendar import Anchor, DayKind
 from .engine import ENGINE_REASONS
-from .validation import ACTION_CONSTRAINTS
+from .schema import ACTION_CONSTRAINTS, ACTION_PARAMS, action_param_types
 from .variables import VARIABLES, PolicyVariables
 
 __all__ = ["builder_data"]
 
 
-def _number(value: Decimal | None) -> str | None:
+def _number(value: Decimal | float | None) -> str | None:
     return None if value is None else str(value)
 
 
@@ -32,6 +32,33 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     return value
+
+
+def _params(action: str) -> list[dict[str, Any]]:
+    """The parameter forms of ``action``, read from its parameter model (the one the validator uses)."""
+    model = ACTION_PARAMS[action]
+    field_types = action_param_types(action)
+    properties = model.model_json_schema().get("properties", {})
+    params = []
+    for name, info in model.model_fields.items():
+        prop = properties.get(name, {})
+        # An optional parameter's schema is anyOf [its type, null].
+        prop = next((option for option in prop.get("anyOf", []) if option.get("type") != "null"), prop)
+        options = prop.get("enum") or prop.get("items", {}).get("enum") or []
+        params.append(
+            {
+                "name": name,
+                "fieldType": field_types[name],
+                "description": info.description or "",
+                "required": info.is_required(),
+                "options": [str(option) for option in options],
+                "minimum": _number(prop.get("minimum")),
+                "maximum": _number(prop.get("maximum")),
+                "integer": prop.get("type") == "integer",
+                "default": None if info.is_required() else _plain(info.default),
+            }
+        )
+    return params
 
 
 def builder_data() -> dict[str, Any]:
@@ -64,20 +91,7 @@ def builder_data() -> dict[str, Any]:
                 "description": spec.description,
                 "setting": spec.setting,
                 "constraint": ACTION_CONSTRAINTS.get(spec.name, ""),
-                "params": [
-                    {
-                        "name": param.name,
-                        "fieldType": param.field_type,
-                        "description": param.description,
-                        "required": param.required,
-                        "options": list(param.options),
-                        "minimum": _number(param.minimum),
-                        "maximum": _number(param.maximum),
-                        "integer": param.integer,
-                        "default": _plain(param.default),
-                    }
-                    for param in spec.params
-                ],
+                "params": _params(spec.name),
             }
         )
     return {
