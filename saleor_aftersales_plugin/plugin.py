@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from saleor.core.utils import build_absolute_uri
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
@@ -522,7 +523,9 @@ def _plugin_version() -> str:
 def _dashboard_app(request: Any, tail: str) -> HttpResponse:
     """The app manifest (``app/manifest``), the token registration Saleor posts on install (``app/register``:
     acknowledged, not stored, because the app acts with the Dashboard's token) and the app's page and assets."""
-    app_url = request.build_absolute_uri(APP_ROUTE)
+    # Saleor's public URL (PUBLIC_URL or the site's domain), as Saleor builds its own links: the Host header of
+    # Saleor's own manifest fetch loses the port (its hardened HTTP client sends the bare host name).
+    app_url = build_absolute_uri(APP_ROUTE)
     if tail in ("manifest", "manifest.json"):
         return JsonResponse(manifest(app_url, _plugin_version()))
     if tail == "register":

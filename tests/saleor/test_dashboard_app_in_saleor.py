@@ -111,6 +111,7 @@ def installed_app(
     permission_manage_plugins: Any,
     saleor_url: str,
 ) -> App:
+    aftersales_enabled.PUBLIC_URL = saleor_url + "/"  # as an operator sets it: where Saleor is reached
     _enable(staff_api_client, channel_USD, permission_manage_plugins)
     _install(saleor_url + MANIFEST_PATH)
     return App.objects.get(identifier="saleor.aftersales.app")
@@ -186,6 +187,21 @@ def test_the_app_page_and_its_assets_are_served_from_the_app_url(installed_app: 
     assert asset.status_code == 200
     assert asset.headers["Content-Type"] in ("text/javascript", "application/javascript")
     assert len(asset.content) > 10_000
+
+
+def test_the_manifest_links_to_saleors_public_url_whatever_host_asked(
+    aftersales_enabled: Any, channel_USD: Any, client: Any
+) -> None:
+    aftersales_enabled.PUBLIC_URL = "https://shop.example.com/"
+
+    # Saleor's hardened HTTP client sends the bare host name, without the port it connected to.
+    manifest = client.get(MANIFEST_PATH, HTTP_HOST="127.0.0.1").json()
+
+    app_url = f"https://shop.example.com/plugins/{PLUGIN_ID}/app/"
+    assert manifest["appUrl"] == app_url
+    assert manifest["tokenTargetUrl"] == app_url + "register"
+    widget = next(e for e in manifest["extensions"] if e["mount"] == "ORDER_DETAILS_WIDGETS")
+    assert widget["url"] == app_url + "order-widget"
 
 
 def _bearer(token: str) -> dict[str, str]:
