@@ -51,11 +51,11 @@ export default function Kpis({ channel }) {
       setSeries(parts.map(({ label, stats: s }) => ({
         label,
         cases: s.cases,
-        open: Object.values(s.figures.cases.by_kind).reduce((n, statuses) => n + Object.entries(statuses)
+        open: Object.values(s.figures?.cases?.by_kind || {}).reduce((n, statuses) => n + Object.entries(statuses || {})
           .filter(([status]) => !["resolved", "closed", "declined", "cancelled"].includes(status)).reduce((m, [, c]) => m + c, 0), 0),
-        overdue: s.figures.sla ? (s.figures.sla.first_response.measured - s.figures.sla.first_response.within_target) : 0,
-        refunds: sum(s.figures.money, "refunds"),
-        fees: sum(s.figures.money, "fees"),
+        overdue: s.figures?.sla?.first_response ? (s.figures.sla.first_response.measured - s.figures.sla.first_response.within_target) : 0,
+        refunds: sum(s.figures?.money, "refunds"),
+        fees: sum(s.figures?.money, "fees"),
         withinTarget: s.firstResponse?.shareWithinTarget != null ? Math.round(s.firstResponse.shareWithinTarget * 100) : null,
       })));
       setError("");
@@ -74,10 +74,10 @@ export default function Kpis({ channel }) {
   }
 
   const figures = stats?.figures;
-  const reasons = figures ? Object.entries(figures.reasons).flatMap(([kind, counts]) =>
-    Object.entries(counts).map(([reason, count]) => ({ label: `${kind}: ${reason || "—"}`, count }))) : [];
-  const products = figures ? Object.entries(figures.return_rates.products).map(([sku, v]) => ({ label: v.name || sku, rate: Number(v.rate || 0) * 100 })) : [];
-  const categories = figures ? Object.entries(figures.return_rates.categories).map(([slug, v]) => ({ label: slug, rate: Number(v.rate || 0) * 100 })) : [];
+  const reasons = figures ? Object.entries(figures.reasons || {}).flatMap(([kind, counts]) =>
+    Object.entries(counts || {}).map(([reason, count]) => ({ label: `${kind}: ${reason || "—"}`, count }))) : [];
+  const products = figures ? Object.entries(figures.return_rates?.products || {}).map(([sku, v]) => ({ label: v.name || sku, rate: Number(v.rate || 0) * 100 })) : [];
+  const categories = figures ? Object.entries(figures.return_rates?.categories || {}).map(([slug, v]) => ({ label: slug, rate: Number(v.rate || 0) * 100 })) : [];
   const fr = stats?.firstResponse;
   const res = stats?.resolution;
   return (
