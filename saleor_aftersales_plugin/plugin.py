@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -463,25 +462,25 @@ class AfterSalesPlugin(BasePlugin):
             response = _json(405, "Send GraphQL requests as POST with a JSON body.", "METHOD_NOT_ALLOWED")
             response["Allow"] = "POST, OPTIONS"
             return response
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as error:
-            return _json(400, f"The request body is not valid JSON: {error}.", "BAD_REQUEST")
+        from .graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
+
+        request_id = new_request_id()
         try:
             caller = adapter.identify(request)
         except adapter.AuthenticationFailed as error:
-            return _json(401, str(error), "UNAUTHENTICATED")
-        from .graphql.api import RequestContext, execute
-
-        self._ensure_policy_safely()
-        context = RequestContext(
-            channel=self.channel.slug,
-            principal=caller.principal,
-            host=adapter.SaleorHost(user=caller.user, app=caller.app),
-            load_order=adapter.ensure_order_recorded,
-        )
-        status, data = execute(body, context)
-        return JsonResponse(data, status=status, encoder=DjangoJSONEncoder)
+            status, data = 401, error_answer("UNAUTHENTICATED", str(error), request_id)
+        else:
+            self._ensure_policy_safely()
+            context = RequestContext(
+                channel=self.channel.slug,
+                principal=caller.principal,
+                host=adapter.SaleorHost(user=caller.user, app=caller.app),
+                load_order=adapter.ensure_order_recorded,
+            )
+            status, data = answer_http(request.body, context, request_id)
+        response = HttpResponse(json_bytes(data), status=status, content_type="application/json")
+        response["X-Request-Id"] = request_id
+        return response
 
     def _ensure_policy_safely(self) -> None:
         try:

@@ -163,7 +163,9 @@ def test_http_answers_exactly_what_execute_answers(shop: list[OrderRecord], clie
     context = RequestContext(CHANNEL, tokens.read_token(ANNA), SandboxHost())
     direct_status, direct = execute({"query": ELIGIBILITY, "variables": variables}, context)
     assert status == direct_status == 200
-    assert over_http.pop("extensions") == {"sandbox": SANDBOX_NOTICE}
+    extensions = over_http.pop("extensions")
+    assert extensions["sandbox"] == SANDBOX_NOTICE
+    assert len(extensions["requestId"]) == 32 != direct.pop("extensions")["requestId"]
     assert over_http == direct
     answer = over_http["data"]["returnEligibility"]
     assert answer["eligible"] is True

@@ -25,6 +25,7 @@ from ..services.cases import transition
 from ..services.queries import find_case
 from .access import case_for, decode_uuid, is_manager, order_for, require_manager, viewer
 from .api import RequestContext, actor_for
+from .inputs import amount_in
 from .query import LineQuantityInput, line_requests
 from .simulation import PolicySimulate
 from .types import (
@@ -37,6 +38,7 @@ from .types import (
     PolicyValidationError,
     error_code,
 )
+from .types import Decimal as DecimalScalar
 
 logger = logging.getLogger(__name__)
 S = machine.CaseStatus
@@ -307,9 +309,7 @@ class CaseResolve(CaseMutation):
     class Arguments:
         id = _id_argument()
         resolution = AfterSalesResolution(description="Refund, store credit, exchange or keep the item.")
-        amount = graphene.Decimal(
-            description="Refund amount overriding the policy's figure (needs a reason)."
-        )
+        amount = DecimalScalar(description="Refund amount overriding the policy's figure (needs a reason).")
         reason = graphene.String(
             description="Why the amount was changed; for complaints, how it was resolved."
         )
@@ -336,6 +336,7 @@ class CaseResolve(CaseMutation):
             )
         if not resolution:
             raise ServiceError("Choose a resolution.", code="required", field="resolution")
+        amount = amount_in(amount, case.currency, "amount")
         return returns.resolve(
             case.pk,
             resolution,
@@ -391,7 +392,7 @@ class RepairRequestCreate(CaseMutation):
 class RepairQuoteCreate(CaseMutation):
     class Arguments:
         id = _id_argument()
-        amount = graphene.Decimal(required=True, description="Price of the repair.")
+        amount = DecimalScalar(required=True, description="Price of the repair.")
         message = graphene.String(description="Message to the customer.")
         override_reason = graphene.String(description="Why a repair inside the warranty is charged.")
 
@@ -405,7 +406,7 @@ class RepairQuoteCreate(CaseMutation):
         case = _managed_case(context, id)
         return repairs.create_quote(
             case.pk,
-            amount,
+            amount_in(amount, case.currency, "amount"),
             actor=actor_for(context.principal),
             message=message or "",
             override_reason=override_reason or "",

@@ -26,6 +26,7 @@ from ..services.policies import current_policy
 from ..services.queries import CaseFilter, Viewer, case_counts, customer_cases, list_cases, requests_for_order
 from .access import case_for, decode_id, decode_uuid, is_manager, order_for, order_id, require_manager
 from .api import RequestContext
+from .inputs import amount_in
 from .types import (
     AfterSalesCase,
     AfterSalesCaseCountableConnection,
@@ -39,6 +40,7 @@ from .types import (
     ReturnEligibility,
     money,
 )
+from .types import Decimal as DecimalScalar
 
 MAX_PAGE = 100
 DEFAULT_STATS_DAYS = 30
@@ -207,8 +209,16 @@ def line_requests(
         return requests_for_order(order, reason, resolution)
     known = {str(line.line_id) for line in order.lines.all()}
     requests = []
+    seen: set[str] = set()
     for index, line in enumerate(lines):
         line_id = decode_uuid(line["line_id"], "OrderLine", f"lines.{index}.lineId")
+        if line_id in seen:
+            raise ServiceError(
+                f"Line {line['line_id']} is listed twice; list each line once with all its units.",
+                code="duplicated",
+                field=f"lines.{index}.lineId",
+            )
+        seen.add(line_id)
         if line_id not in known:
             raise ServiceError(
                 f"Order {order.number or order.order_id} has no line {line['line_id']}.",
@@ -439,7 +449,7 @@ class Query(graphene.ObjectType):
             graphene.NonNull(AttributeInput), description="Attributes and their values."
         ),
         is_gift_card=graphene.Boolean(description="Whether the product is a gift card."),
-        price=graphene.Decimal(description="Unit price, to estimate fees in money."),
+        price=DecimalScalar(description="Unit price, to estimate fees in money."),
         reason=graphene.String(description="Return reason to assume, e.g. `defective`."),
         condition=ItemConditionEnum(description="Item condition to assume, e.g. OPENED."),
         language=graphene.String(
@@ -517,6 +527,8 @@ class Query(graphene.ObjectType):
         version = _published(info.context)
         if price is not None and price < 0:
             raise ServiceError("price cannot be negative.", field="price")
+        policy = load_policy(version)
+        price = amount_in(price, policy.defaults.currency, "price")
         product = ProductFacts(
             sku=sku or "",
             product_type=product_type or "",
@@ -525,9 +537,7 @@ class Query(graphene.ObjectType):
             attributes={item["slug"]: tuple(item["values"]) for item in attributes or ()},
             is_gift_card=bool(is_gift_card),
         )
-        return product_terms(
-            load_policy(version), version.version, product, price, reason or "", condition or "", language
-        )
+        return product_terms(policy, version.version, product, price, reason or "", condition or "", language)
 
     @staticmethod
     def resolve_return_eligibility(

@@ -17,10 +17,15 @@ if __name__ == "__main__":  # run as a script: load the app without a database
         )
     django.setup()
 
+from .inputs import ArgumentBounds  # noqa: E402
 from .mutations import Mutation  # noqa: E402
 from .query import Query  # noqa: E402
+from .visibility import CustomerView  # noqa: E402
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
+
+MIDDLEWARE = [ArgumentBounds(), CustomerView()]
+"""Run on every field: argument bounds (root fields) and what customers may see (see each module)."""
 
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 

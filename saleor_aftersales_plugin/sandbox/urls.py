@@ -10,3 +10,6 @@ urlpatterns = [
     path("policy/<slug:channel>/", views.policy, name="sandbox-policy"),
     path("static/<path:path>", views.static, name="sandbox-static"),
 ]
+
+handler404 = "saleor_aftersales_plugin.sandbox.views.not_found"
+handler500 = "saleor_aftersales_plugin.sandbox.views.server_error"
