@@ -18,6 +18,7 @@ from ..domain.facts import CaseKind, LineRequest
 from ..models import Case, CaseEvent, CaseLine, OrderRecord
 from ..notifications import outbox
 from . import LOCK_CASE_NUMBER, NotFoundError, ServiceError, advisory_xact_lock, sla
+from .idempotency import case_for_key
 from .orders import get_order
 
 __all__ = [
@@ -71,7 +72,8 @@ def create_case(
 ) -> tuple[Case, bool]:
     """Open a case of ``kind`` on a recorded order in its initial status; returns ``(case, created)``.
 
-    With an ``idempotency_key`` a repeated request returns the case the first one created. The case number is the
+    With an ``idempotency_key`` (as stored: :func:`.idempotency.scoped_key`) a repeated request returns the case the
+    first one created. The case number is the
     channel's next one; the customer and policy version come from the order. Deciding whether the request is
     allowed (rules) is the caller's job; this only checks the lines exist on the order.
     """
@@ -84,10 +86,9 @@ def create_case(
         order: OrderRecord = get_order(order_id)
         channel = order.channel
         advisory_xact_lock(LOCK_CASE_NUMBER, channel)
-        if idempotency_key:
-            existing = Case.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
+        existing = case_for_key(channel, idempotency_key)
+        if existing is not None:
+            return existing, False
         order_lines = {str(line.line_id): line for line in order.lines.all()}
         for index, request in enumerate(lines):
             order_line = order_lines.get(str(request.line_id))
