@@ -299,3 +299,48 @@ def test_unknown_urls_and_failing_views_answer_json_with_a_request_id(caplog):
     assert answer["extensions"]["requestId"] == request_id
     assert "disk on fire" not in response.content.decode()
     assert any(request_id in entry.getMessage() and entry.exc_info for entry in caplog.records)
+
+
+# --- the regex operator -------------------------------------------------------------------------------------------
+
+NESTED_QUANTIFIER_POLICY = """
+schema_version: 1
+name: Regex shop
+defaults: {currency: EUR, country: DE, time_zone: UTC, eligible: true,
+           window: {days: 30, anchor: delivery, day_kind: calendar}, resolutions: [refund], review: auto}
+rules:
+  - id: only-a
+    priority: 10
+    conditions: {all: [{name: reason, operator: matches_regex, value: "^(a+)+$"}]}
+    actions: [{name: deny, params: {reason: only_a}}]
+texts: {en: {only_a: "Reasons made of a only are refused."}}
+"""
+
+
+@pytest.mark.django_db
+def test_a_nested_quantifier_on_a_customer_text_decides_in_linear_time():
+    from saleor_aftersales_plugin.rules.document import load_source
+    from saleor_aftersales_plugin.rules.validation import normalise_policy
+    from saleor_aftersales_plugin.services import policies
+
+    data, source_format = load_source(NESTED_QUANTIFIER_POLICY)
+    policies.publish_policy(CHANNEL, normalise_policy(data), NESTED_QUANTIFIER_POLICY, source_format)
+    order = record()
+    query = "query($order: ID!, $reason: String) { returnEligibility(order: $order, reason: $reason) { eligible lines { reasons { code } } } }"
+    started = time.perf_counter()
+    status, answer = run(query, {"order": order_gid(order), "reason": "a" * 254 + "!"}, CUSTOMER)
+    assert time.perf_counter() - started < 1  # a backtracking engine needs about 2**254 steps here
+    assert answer["data"]["returnEligibility"]["eligible"] is True
+    status, answer = run(query, {"order": order_gid(order), "reason": "aaaa"}, CUSTOMER)
+    assert answer["data"]["returnEligibility"]["eligible"] is False
+    assert answer["data"]["returnEligibility"]["lines"][0]["reasons"] == [{"code": "only_a"}]
+
+
+def test_patterns_re2_cannot_run_in_linear_time_are_refused_with_the_reason():
+    from saleor_aftersales_plugin.rules.variables import compile_pattern
+
+    assert compile_pattern("^TV-")("TV-55") and not compile_pattern("^TV-")("OLED TV-55")
+    with pytest.raises(
+        ValueError, match=r"'\(a\)\\\\1' is not a supported regular expression: invalid escape"
+    ):
+        compile_pattern(r"(a)\1")

@@ -13,7 +13,6 @@ Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies t
 """
 
 import calendar as stdlib_calendar
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,7 +29,7 @@ from .calendar import Anchor, DayKind, resolve_anchor
 from .decision import DEFAULTS, CaseDecision, ConditionTrace, LineDecision, SettingsBuilder
 from .document import Policy, Rule
 from .fees import FeeCap, FeeScope, FeeSpec, settle
-from .variables import VARIABLES, LineContext, PolicyVariables
+from .variables import VARIABLES, LineContext, PolicyVariables, compile_pattern
 
 # Customer-facing reason codes produced by the engine itself (rules add their own through allow/deny).
 REASON_WINDOW_EXPIRED = "window_expired"
@@ -125,8 +124,8 @@ def _leaf(name: str, operator: str, expected: Any) -> Predicate:
             return lambda v: bool(v[name])
         text = _string(expected)
         if operator == "matches_regex":
-            search = re.compile(text).search
-            return lambda v: search(v[name]) is not None
+            matches = compile_pattern(text)
+            return lambda v: matches(v[name])
         lowered = text.lower()
         string_ops: dict[str, Predicate] = {
             "equal_to": lambda v: v[name] == text,

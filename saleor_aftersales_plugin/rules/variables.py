@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import re2
 from business_rules.operators import BaseType, BooleanType, NumericType, SelectMultipleType, StringType
 from business_rules.variables import BaseVariables, rule_variable
 
@@ -30,6 +31,24 @@ class LineContext:
 
 
 Getter = Callable[[LineContext], Any]
+
+_PATTERN_OPTIONS = re2.Options()
+_PATTERN_OPTIONS.log_errors = False
+
+
+def compile_pattern(pattern: str) -> Callable[[str], bool]:
+    """The ``matches_regex`` operator: whether ``pattern`` is found in a text, in time linear in the text.
+
+    RE2 (google-re2) never backtracks, so a pattern such as ``^(a+)+$`` cannot stall a decision on a
+    customer-controlled text. Its syntax is Python's without backreferences and lookarounds; ``ValueError`` says
+    why a pattern is refused.
+    """
+    try:
+        search = re2.compile(pattern, options=_PATTERN_OPTIONS).search
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise ValueError(f"{pattern!r} is not a supported regular expression: {reason}.") from None
+    return lambda text: search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
