@@ -343,3 +343,27 @@ def test_an_order_the_service_refuses_imports_nothing(db: Any, tmp_path: Path):
     with pytest.raises(OrderFileInvalid, match=r"refused\.json: order_id must be a UUID"):
         import_orders([EXAMPLE_ORDERS / "1001-anna-tv.json", refused])
     assert not OrderRecord.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["serve", "import"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("schema_version: 1\nname: Broken\nrules: [{id: x}]\n", "error(s); nothing was published."),
+        ("defaults: [unclosed\n", "nothing was published."),
+        (None, "cannot read"),
+    ],
+    ids=["invalid", "syntax", "missing"],
+)
+def test_sandbox_commands_refuse_a_bad_policy_without_a_traceback(
+    db: Any, tmp_path: Path, capsys: Any, command: str, content: str | None, expected: str
+):
+    path = tmp_path / "policy.yaml"
+    if content is not None:
+        path.write_text(content)
+    arguments = ["sandbox", command, "--policy", str(path), "--channel", "bad-channel"]
+    assert main(arguments + (["--port", "0"] if command == "serve" else [])) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert expected in captured.err and str(path) in captured.err
+    assert not OrderRecord.objects.exists()
