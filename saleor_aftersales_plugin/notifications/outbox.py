@@ -13,6 +13,11 @@ row to be sent again, with the same delivery key (``Message-ID`` / ``delivery_id
 deduplicate on it (the sandbox's directory backend does; Saleor apps receive ``delivery_id``) see every message
 exactly once; a plain SMTP server may see that one message twice. Failures are retried with exponential backoff
 (``next_attempt_at``, ``attempts``, ``last_error``) and a row gives up as ``failed`` after ``max_attempts``.
+
+The delivery task itself survives the death of its worker: it is acknowledged late and rejected back to the queue
+when its process dies (:func:`..tasks.deliver_outbox`), and a periodic run re-drives the outbox (the sandbox's beat;
+inside Saleor a django-celery-beat row), so rows never wait for the next enqueue. Staff see rows that keep failing,
+with their last error, in the ``afterSalesOutbox`` query.
 """
 
 import logging
