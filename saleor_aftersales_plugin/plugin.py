@@ -142,6 +142,14 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "and `policy check` warns; 'refuse' refuses the save and names every shortfall."
         ),
     },
+    "deliveryStatus": {
+        "type": ConfigurationTypeField.OUTPUT,
+        "label": "Message delivery",
+        "help_text": (
+            "Whether after-sales e-mails can be delivered, checked on every save; messages that fail are listed "
+            "with their reason by the afterSalesOutbox query."
+        ),
+    },
     "templateOverrides": {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
@@ -163,6 +171,7 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "customerFavourable", "value": False},
     {"name": STATUTORY_MINIMUMS, "value": StatutoryMode.WARN.value},
     {"name": "templateOverrides", "value": ""},
+    {"name": "deliveryStatus", "value": ""},
 ]
 
 
@@ -344,7 +353,7 @@ class AfterSalesPlugin(BasePlugin):
             )
         except ConfigurationErrors as error:
             raise _dashboard_errors(error.by_field) from None
-
+        _show_delivery_status(plugin_configuration)
         _register_periodic_tasks()
 
     def _setting(self, name: str) -> Any:
@@ -535,6 +544,27 @@ def _publish(
         )
     except ServiceError as error:
         raise ConfigurationErrors({"policy": ValidationError(error.message)}) from None
+
+
+def delivery_status() -> str:
+    """The warning the Dashboard shows in *Message delivery* (OK when e-mails can be delivered)."""
+    from .notifications.senders import delivery_problems
+
+    problems = delivery_problems()
+    return (
+        "Warning: " + " ".join(problems)
+        if problems
+        else "OK: e-mails are delivered through Saleor's mail backend."
+    )
+
+
+def _show_delivery_status(plugin_configuration: Any) -> None:
+    """Write the delivery check into the read-only *Message delivery* field of the saved configuration."""
+    status = delivery_status()
+    if status.startswith("Warning"):
+        logger.warning("After-sales in channel %s: %s", plugin_configuration.channel, status)
+    items = [item for item in plugin_configuration.configuration if item.get("name") != "deliveryStatus"]
+    plugin_configuration.configuration = [*items, {"name": "deliveryStatus", "value": status}]
 
 
 def _register_periodic_tasks() -> None:

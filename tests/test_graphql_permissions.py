@@ -185,6 +185,7 @@ OPERATIONS = [
     Operation("afterSalesCases", MANAGER, "{ afterSalesCases(first: 5) { totalCount } }", lambda o, e: {}),
     Operation("myAfterSalesCases", SIGNED_IN, "{ myAfterSalesCases { totalCount } }", lambda o, e: {}),
     Operation("afterSalesStats", MANAGER, "{ afterSalesStats { figures } }", lambda o, e: {}),
+    Operation("afterSalesOutbox", MANAGER, "{ afterSalesOutbox { id lastError } }", lambda o, e: {}),
     Operation(
         "returnRequestCreate",
         OWNER,

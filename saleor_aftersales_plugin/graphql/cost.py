@@ -50,6 +50,7 @@ ROOT_FIELD_COSTS = {
     "afterSalesStats": 25,
     "policySimulate": 50,
     "policyValidate": 10,
+    "afterSalesOutbox": 5,
 }
 """What a root field costs: the expensive ones evaluate a policy or read many rows (Saleor's COST_MAP idea)."""
 

@@ -13,6 +13,7 @@ from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from ..models import OrderRecord
+from ..notifications.outbox import undelivered
 from ..publishing import product_summary, render_policy_text
 from ..publishing.language import Phrases, UnsupportedLanguage, last_local_minute, resolve_language
 from ..rules.decision import CaseDecision, LineDecision
@@ -32,6 +33,7 @@ from .types import (
     AfterSalesCaseCountableConnection,
     AfterSalesCaseKind,
     AfterSalesCaseStatus,
+    AfterSalesMessage,
     AfterSalesPolicy,
     AfterSalesResolution,
     AfterSalesStats,
@@ -491,6 +493,17 @@ class Query(graphene.ObjectType):
         after=graphene.String(description="Cursor to start after."),
         description="The signed-in customer's cases, newest first.",
     )
+    after_sales_outbox = graphene.Field(
+        graphene.NonNull(graphene.List(graphene.NonNull(AfterSalesMessage))),
+        include_waiting=graphene.Boolean(
+            description="Also messages not tried yet; by default only failing ones (failed, or last attempt failed)."
+        ),
+        first=graphene.Int(description=f"How many, newest first; at most {MAX_PAGE}."),
+        description=(
+            "Messages the channel could not deliver, each with its last error (e.g. no mail backend configured): "
+            "staff and apps with MANAGE_ORDERS."
+        ),
+    )
     after_sales_stats = graphene.Field(
         graphene.NonNull(AfterSalesStats),
         start=graphene.DateTime(
@@ -614,6 +627,15 @@ class Query(graphene.ObjectType):
             info.context.channel, Viewer(customer_id=principal.id), offset=offset, limit=limit
         )
         return connection(cases, total, offset)
+
+    @staticmethod
+    def resolve_after_sales_outbox(
+        root: Any, info: Any, include_waiting: bool = False, first: int | None = None
+    ) -> list[Any]:
+        context: RequestContext = info.context
+        require_manager(context)
+        _offset, limit = _page(first, None)
+        return undelivered(context.channel, include_waiting=bool(include_waiting), limit=limit)
 
     @staticmethod
     def resolve_after_sales_stats(

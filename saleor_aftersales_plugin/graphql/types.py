@@ -642,6 +642,33 @@ class AfterSalesStats(graphene.ObjectType):
         return kpis_csv(root["channel"], root["start"], root["end"])
 
 
+class AfterSalesMessage(graphene.ObjectType):
+    id = graphene.ID(
+        required=True, description="Delivery id (the e-mail's Message-ID and notify delivery_id)."
+    )
+    event = graphene.String(required=True, description="Message event, e.g. approved or staff_new_case.")
+    recipient = graphene.String(required=True, description="E-mail address or group:<name>.")
+    status = graphene.String(
+        required=True, description="pending (to be tried, or retried) or failed (gave up)."
+    )
+    attempts = graphene.Int(required=True, description="Delivery attempts so far.")
+    last_error = graphene.String(description="Why the last attempt failed, e.g. the mail backend's error.")
+    next_attempt_at = graphene.DateTime(description="When it is tried again; null once it gave up.")
+    created_at = graphene.DateTime(required=True, description="When the message was written.")
+    case_id = graphene.ID(description="The case it is about (`AfterSalesCase` global id), if any.")
+
+    class Meta:
+        description = "An after-sales message that has not been delivered."
+
+    @staticmethod
+    def resolve_next_attempt_at(message: Any, info: Any) -> Any:
+        return None if message.status == "failed" else message.next_attempt_at
+
+    @staticmethod
+    def resolve_case_id(message: Any, info: Any) -> str | None:
+        return graphene.Node.to_global_id("AfterSalesCase", str(message.case_id)) if message.case_id else None
+
+
 class PolicyValidationError(graphene.ObjectType):
     path = graphene.String(required=True, description="JSON path of the problem, e.g. `$.rules[0].actions`.")
     code = graphene.String(required=True, description="Stable code of the problem (see docs/policy.md).")

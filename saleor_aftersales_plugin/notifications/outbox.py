@@ -50,6 +50,7 @@ __all__ = [
     "enqueue_policy_reminder",
     "enqueue_reply",
     "enqueue_staff",
+    "undelivered",
 ]
 
 logger = logging.getLogger(__name__)
@@ -362,6 +363,15 @@ def enqueue_policy_reminder(order_id: str, *, now: datetime | None = None) -> bo
             payload=payload,
             dedupe_key=f"policy_reminder:{order.order_id}",
         )
+
+
+def undelivered(channel: str, *, include_waiting: bool = False, limit: int = 50) -> list[OutboxMessage]:
+    """The channel's messages that failed for good or whose last attempt failed (with ``include_waiting``, also
+    those not tried yet), newest first: what staff need to see when delivery cannot work."""
+    queryset = OutboxMessage.objects.filter(channel=channel).exclude(status=OutboxMessage.Status.SENT)
+    if not include_waiting:
+        queryset = queryset.filter(Q(status=OutboxMessage.Status.FAILED) | ~Q(last_error=""))
+    return list(queryset.order_by("-created_at", "-id")[:limit])
 
 
 @dataclass(frozen=True, slots=True)
