@@ -284,7 +284,12 @@ def _template_override_problems(text: str) -> list[str]:
 
 
 def _json(status: int, message: str, code: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+    from .graphql.api import error_answer, new_request_id
+
+    request_id = new_request_id()
+    response = JsonResponse(error_answer(code, message, request_id), status=status)
+    response["X-Request-Id"] = request_id
+    return response
 
 
 _CORS_HEADERS = {

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql.error import GraphQLSyntaxError
 from graphql.language import ast
 from graphql.language.parser import parse
 
@@ -106,8 +105,6 @@ def parse_within_limits(query: str, limits: Limits = LIMITS) -> ast.Document:
         return parse(query)
     except RecursionError:
         raise _over("depth", limits.depth, None, "levels of nesting") from None
-    except GraphQLSyntaxError:
-        raise
 
 
 def _selections(selection_set: ast.SelectionSet | None) -> Iterable[ast.Node]:
