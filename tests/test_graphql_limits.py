@@ -3,6 +3,7 @@ that are not GraphQL answered JSON with a request id."""
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -340,6 +341,10 @@ def test_patterns_re2_cannot_run_in_linear_time_are_refused_with_the_reason():
     from saleor_aftersales_plugin.rules.variables import compile_pattern
 
     assert compile_pattern("^TV-")("TV-55") and not compile_pattern("^TV-")("OLED TV-55")
+    # "Anything but these codes", the one lookahead kept, answers as Python's re does.
+    for pattern in ("^(?!CN$)", "^(?!(CN|HK)$)", "^(?!(CN|HK)$).*"):
+        for text in ("CN", "HK", "US", "", "CN\n", "CNX"):
+            assert compile_pattern(pattern)(text) == (re.search(pattern, text) is not None), (pattern, text)
     with pytest.raises(
         ValueError, match=r"'\(a\)\\\\1' is not a supported regular expression: invalid escape"
     ):

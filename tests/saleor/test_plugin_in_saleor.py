@@ -14,6 +14,7 @@ from typing import Any
 import graphene
 import pytest
 from django.db import connection
+from django.test import Client
 from saleor.channel import MarkAsPaidStrategy
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderStatus
@@ -649,7 +650,8 @@ def test_app_tokens_need_manage_orders(
 
     assert refused.status_code == 200
     assert refused.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
-    assert allowed.json() == {"data": {"afterSalesCases": {"totalCount": 0}}}
+    assert allowed.json()["data"] == {"afterSalesCases": {"totalCount": 0}}
+    assert "errors" not in allowed.json()
 
 
 class _PaymentApp(BaseHTTPRequestHandler):
@@ -908,7 +910,7 @@ def test_the_endpoint_refuses_expensive_requests_before_running_them_and_answers
     assert answer["errors"][0]["extensions"]["exception"]["code"] == "QueryCostError"
     assert answer["extensions"]["requestId"] == response["X-Request-Id"]
 
-    deep = api_client.post(
+    deep = Client().post(
         _endpoint(channel_USD.slug),
         b'{"query": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
         content_type="application/json",
