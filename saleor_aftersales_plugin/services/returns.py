@@ -120,7 +120,7 @@ def request_return(
             )
         data = decision.to_dict()
         case, created = create_case(
-            order.order_id,
+            order,
             kind,
             actor_type=actor.type,
             actor_id=actor.id,

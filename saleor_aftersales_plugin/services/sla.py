@@ -45,7 +45,7 @@ __all__ = [
     "case_policy",
     "escalation_tiers",
     "first_response_overdue",
-    "on_create",
+    "set_deadlines",
     "on_transition",
     "resolution_overdue",
     "sweep",
@@ -115,8 +115,8 @@ def resolution_deadline(calendar: BusinessCalendar, start: datetime, working_day
     return calendar.add_working_hours(start, working_days * hours_per_working_day(calendar))
 
 
-def on_create(case: Case) -> None:
-    """Set the deadlines of a case just created (saves them)."""
+def set_deadlines(case: Case) -> None:
+    """Set the deadlines of a new case from its decision and policy (the caller saves it)."""
     policy = case_policy(case)
     calendar = policy.calendar if policy else DEFAULT_CALENDAR
     targets = targets_for(case, policy)
@@ -126,7 +126,6 @@ def on_create(case: Case) -> None:
         )
     if targets.resolution_working_days is not None:
         case.resolution_due = resolution_deadline(calendar, case.created_at, targets.resolution_working_days)
-    case.save(update_fields=[*SLA_FIELDS, "updated_at"])
 
 
 def on_transition(case: Case, previous_status: str, now: datetime) -> None:
