@@ -26,7 +26,15 @@ from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, Pro
 from ..domain.money import quantize, refundable_amount
 from .actions import PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
-from .decision import DEFAULTS, CaseDecision, ConditionTrace, LineDecision, SettingsBuilder
+from .decision import (
+    DEFAULTS,
+    CaseDecision,
+    ConditionTrace,
+    LazyTrace,
+    LineDecision,
+    RuleTrace,
+    SettingsBuilder,
+)
 from .document import Policy, Rule
 from .fees import FeeCap, FeeScope, FeeSpec, settle
 from .variables import VARIABLES, LineContext, PolicyVariables, compile_pattern
@@ -283,18 +291,35 @@ class CompiledPolicy:
         self._matches = _compile_matcher(ranked)
 
     def settings_for(self, context: LineContext, *, explain: bool = True) -> SettingsBuilder:
+        """The settings the matching rules write for one line.
+
+        Only the matching rules are applied (and traced). With ``explain`` the full trace — every rule, every
+        condition with its actual value — is a :class:`LazyTrace`: recorded now as the matching positions and the
+        line's computed variables, expanded to conditions only when read.
+        """
         builder = SettingsBuilder()
         values = _LineValues(context)
+        positions = self._matches(values)
+        for position in positions:
+            self._apply(builder, self._rules[position], True, ())
         if explain:
-            for compiled in self._rules:
-                trace: list[ConditionTrace] = []
-                matched = _explain(compiled.explainer, values, trace)
-                self._apply(builder, compiled, matched, tuple(trace))
-        else:
-            # Without an explanation only matching rules are traced: they are what decided.
-            for position in self._matches(values):
-                self._apply(builder, self._rules[position], True, ())
+            matched = dict(zip(positions, builder.traces, strict=True))
+            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, matched))
         return builder
+
+    def _expand_trace(self, values: Values, matched: Mapping[int, RuleTrace]) -> tuple[RuleTrace, ...]:
+        """Every rule in rank order with each condition's actual value and outcome (no short-circuit)."""
+        traces = []
+        for position, compiled in enumerate(self._rules):
+            conditions: list[ConditionTrace] = []
+            _explain(compiled.explainer, values, conditions)
+            decided = matched.get(position)
+            if decided is None:
+                rule = compiled.rule
+                traces.append(RuleTrace(rule.id, rule.priority, False, tuple(conditions)))
+            else:
+                traces.append(replace(decided, conditions=tuple(conditions)))
+        return tuple(traces)
 
     @staticmethod
     def _apply(
@@ -459,7 +484,7 @@ def _line_decision(
         escalation_path=setting("escalation_path", _default_escalation_path(policy)),
         refundable=refundable,
         decided_by=decided_by,
-        trace=tuple(builder.traces),
+        trace=builder.trace(),
     )
 
 
