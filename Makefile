@@ -41,6 +41,7 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/rules.py
 	$(PY) bench/api.py
 	$(PY) bench/sla.py

@@ -260,7 +260,8 @@ class _RecordedWrites:
         self.writes.append((setting, value))
 
 
-def _writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
+def writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
+    """The (setting, value) pairs a matching ``rule`` writes, in action order."""
     from .actions import ACTIONS
 
     recorder = _RecordedWrites()
@@ -286,7 +287,7 @@ class CompiledPolicy:
         self.policy = policy
         ranked = policy.ranked_rules
         self._rules = tuple(
-            _CompiledRule(rule, _explainer(rule.conditions), _writes_of(rule)) for rule in ranked
+            _CompiledRule(rule, _explainer(rule.conditions), writes_of(rule)) for rule in ranked
         )
         self._matches = _compile_matcher(ranked)
 
