@@ -215,4 +215,6 @@ def test_batch_histories_equal_the_per_order_query(recorded):
         for days, at in ((90, now), (1, now), (90, now - timedelta(days=30))):
             assert judge.history(recorded_order, days, at) == customer_history(recorded_order, days, at)
     jacket_order = OrderRecord.objects.get(lines__sku="jacket")
-    assert judge.history(jacket_order, 90, now).prior_returns_count == 1  # the TV return, on another order of the customer
+    assert (
+        judge.history(jacket_order, 90, now).prior_returns_count == 1
+    )  # the TV return, on another order of the customer
