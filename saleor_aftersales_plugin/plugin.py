@@ -1,7 +1,9 @@
 """The Saleor plugin: per-channel configuration, hooks that record order facts, and the HTTP endpoint.
 
-Hooks only enqueue the ``record_saleor_order`` task, which translates the Saleor order into facts (see
-:mod:`.saleor_adapter`) and calls the services off Saleor's request path; hooks never raise into Saleor. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
+Hooks only enqueue the ``record_saleor_order`` task — one publish, no query, no transaction — and never raise into
+Saleor. The task (off Saleor's request path) publishes the channel's configured policy if it has none yet
+(:func:`ensure_channel_policy`), translates the Saleor order into facts (see :mod:`.saleor_adapter`) and calls the
+services. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
 
 A valid policy is published as a new version in ``pre_save_plugin_configuration``: Saleor calls it right after
 ``validate_plugin_configuration`` accepted the save, and the configuration row it receives names the channel.
@@ -386,8 +388,8 @@ class AfterSalesPlugin(BasePlugin):
     # --- hooks: enqueue the recording, never raise into Saleor
 
     def _record_later(self, event: str, order_id: Any) -> None:
-        """Hand the event to the record_saleor_order task: with a broker the hook costs one publish."""
-        self._ensure_policy_safely()
+        """Hand the event to the record_saleor_order task: with a broker the hook costs one publish and nothing
+        else (the task publishes a missing policy before it records the order)."""
         try:
             from .tasks import record_saleor_order
 
@@ -512,6 +514,22 @@ class AfterSalesPlugin(BasePlugin):
             return response
         self._ensure_policy_safely()
         return policy_page(request, self.channel.slug)
+
+
+def ensure_channel_policy(order_id: str) -> None:
+    """Publish the configured policy of the order's channel if the channel has none yet (a configuration never
+    saved through the API), so the order is recorded with a policy pinned. Run by the record_saleor_order task."""
+    from saleor.order.models import Order
+    from saleor.plugins.manager import get_plugins_manager
+
+    from .models import PolicyVersion
+
+    channel_slug = Order.objects.filter(pk=order_id).values_list("channel__slug", flat=True).first()
+    if channel_slug is None or PolicyVersion.objects.filter(channel=channel_slug).exists():
+        return
+    plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID, channel_slug=channel_slug)
+    if isinstance(plugin, AfterSalesPlugin) and plugin.active:
+        plugin._ensure_policy_safely()
 
 
 def _dashboard_errors(by_field: dict[str, ValidationError]) -> ValidationError:

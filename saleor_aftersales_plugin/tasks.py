@@ -94,9 +94,11 @@ def send_policy_reminder(order_id: str) -> bool:
 @shared_task(name=RECORD_SALEOR_ORDER, ignore_result=True)
 def record_saleor_order(order_id: str, event: str, at: str) -> None:
     """Record a Saleor order event off Saleor's request path (enqueued by the plugin's hooks; Saleor only)."""
+    from .plugin import ensure_channel_policy
     from .saleor_adapter import apply_order_event
 
     with writer():
+        ensure_channel_policy(order_id)
         apply_order_event(order_id, event, at)
 
 
