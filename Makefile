@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/rules.py
 	$(PY) bench/api.py
 	$(PY) bench/sla.py
+	$(PY) bench/simulation.py
 
 # Saleor tier: runs tests/saleor inside an existing Saleor environment (never in CI).
 #   SALEOR_SRC     Saleor source tree (its root conftest's fixtures are imported from there)
