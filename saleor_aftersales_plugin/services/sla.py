@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from ..domain import cases as machine
@@ -44,6 +45,7 @@ __all__ = [
     "SlaTargets",
     "SweepReport",
     "case_policy",
+    "escalation_path",
     "escalation_tiers",
     "first_response_overdue",
     "set_deadlines",
@@ -180,10 +182,18 @@ def resolution_overdue(now: datetime) -> QuerySet[Case]:
     return Case.objects.filter(resolved_at__isnull=True, resolution_due__lte=now, sla_paused_at__isnull=True)
 
 
+def escalation_path(case: Case) -> str | None:
+    """The escalation path the case's decision chose; read from the ``decided_path`` annotation when the sweep
+    loaded the case without its (large) decision."""
+    if hasattr(case, "decided_path"):
+        return case.decided_path
+    return (case.decision or {}).get("escalation_path")
+
+
 def escalation_tiers(case: Case, policy: Policy | None) -> tuple[EscalationTier, ...]:
     if policy is None or not policy.escalation:
         return ()
-    path = (case.decision or {}).get("escalation_path") or "default"
+    path = escalation_path(case) or "default"
     return policy.escalation.get(path) or next(iter(policy.escalation.values()))
 
 
@@ -279,7 +289,7 @@ def _escalate_batch(cases: list[Case], now: datetime, policies: _Policies, repor
                     "from_tier": case.escalation_tier,
                     "to_tier": escalation.target,
                     "tier_name": tier.name,
-                    "path": (case.decision or {}).get("escalation_path"),
+                    "path": escalation_path(case),
                     "deadline_kind": escalation.deadline_kind,
                     "deadline": escalation.due.isoformat(),
                 },
@@ -336,7 +346,8 @@ def _sweep_deadline(
             batch = list(
                 batch_query.select_for_update(skip_locked=True, of=("self",))
                 .select_related("order")
-                .defer("order__facts")
+                .annotate(decided_path=KeyTextTransform("escalation_path", "decision"))
+                .defer("decision", "order__facts")
                 .order_by(deadline, "pk")[:batch_size]
             )
             if not batch:
