@@ -64,18 +64,50 @@ Predicate = Callable[[Values], bool]
 _EPSILON = NumericType.EPSILON
 
 
+# Variables that read only the case (not the line) are computed once per case; day counts once per case and
+# (delivery, fulfilment) pair, since they read nothing else of the line.
+_CASE_VARIABLES = frozenset(
+    {
+        "order_total",
+        "is_guest",
+        "customer_email",
+        "prior_returns_count",
+        "prior_returns_value",
+        "shipping_country",
+        "channel",
+        "case_kind",
+    }
+)
+_DAY_VARIABLES = frozenset(
+    name for name in VARIABLES if name.startswith(("days_since_", "business_days_since_", "months_since_"))
+)
+
+
 class _LineValues(dict):
-    """Variable values of one line, each computed on first use."""
+    """Variable values of one line, each computed on first use; ``shared`` keeps the ones lines of a case share."""
 
-    __slots__ = ("context",)
+    __slots__ = ("context", "shared")
 
-    def __init__(self, context: LineContext) -> None:
+    def __init__(self, context: LineContext, shared: dict[Any, Any] | None = None) -> None:
         super().__init__()
         self.context = context
+        self.shared = {} if shared is None else shared
 
     def __missing__(self, name: str) -> Any:
-        spec = VARIABLES[name]
-        value = _CASTS[spec.field_type](spec.getter(self.context))
+        if name in _CASE_VARIABLES:
+            key: Any = name
+        elif name in _DAY_VARIABLES:
+            line = self.context.line
+            key = (name, line.delivered_at, line.fulfilled_at)
+        else:
+            key = None
+        if key is not None and key in self.shared:
+            value = self.shared[key]
+        else:
+            spec = VARIABLES[name]
+            value = _CASTS[spec.field_type](spec.getter(self.context))
+            if key is not None:
+                self.shared[key] = value
         self[name] = value
         return value
 
@@ -291,7 +323,9 @@ class CompiledPolicy:
         )
         self._matches = _compile_matcher(ranked)
 
-    def settings_for(self, context: LineContext, *, explain: bool = True) -> SettingsBuilder:
+    def settings_for(
+        self, context: LineContext, *, explain: bool = True, shared: dict[Any, Any] | None = None
+    ) -> SettingsBuilder:
         """The settings the matching rules write for one line.
 
         Only the matching rules are applied (and traced). With ``explain`` the full trace — every rule, every
@@ -299,7 +333,7 @@ class CompiledPolicy:
         line's computed variables, expanded to conditions only when read.
         """
         builder = SettingsBuilder()
-        values = _LineValues(context)
+        values = _LineValues(context, shared)
         positions = self._matches(values)
         for position in positions:
             self._apply(builder, self._rules[position], True, ())
@@ -338,8 +372,12 @@ class CompiledPolicy:
     def decide(
         self, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
     ) -> CaseDecision:
+        shared: dict[Any, Any] = {}  # values the lines of this case share
         return _decide(
-            self.policy, facts, lambda ctx: self.settings_for(ctx, explain=explain), policy_version
+            self.policy,
+            facts,
+            lambda ctx: self.settings_for(ctx, explain=explain, shared=shared),
+            policy_version,
         )
 
 
