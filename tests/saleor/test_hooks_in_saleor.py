@@ -35,17 +35,16 @@ def _queued(app: Any) -> list[Any]:
 
 def test_a_hook_publishes_one_task_and_runs_no_query_and_no_transaction(settings, order, channel_USD):
     settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as deployed: a broker between Saleor and the worker
     PluginConfiguration.objects.create(
         identifier=PLUGIN_ID, channel=channel_USD, active=True, configuration=[]
     )
     plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID, channel_slug=channel_USD.slug)
     assert isinstance(plugin, AfterSalesPlugin)
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # the app the plugin's shared tasks resolve to
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
     try:
-        _queued(app)
-        record_saleor_order.delay("warm-up", "created", "2026-01-01T00:00:00+00:00")  # connect once
         _queued(app)
         with CaptureQueriesContext(connection) as captured:
             assert plugin.order_created(order, previous_value="unchanged") == "unchanged"
