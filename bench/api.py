@@ -4,7 +4,8 @@ Starts ``python -m saleor_aftersales_plugin sandbox serve`` in a subprocess on a
 PostgreSQL, or on the server of ``DATABASE_URL``), imports one order per client, then each client (a thread with its
 own keep-alive connection and customer token) alternates ``returnEligibility`` (3 lines) and
 ``returnRequestCreate`` (1 unit of one line) for a bounded number of rounds or seconds. Prints p50/p95 per
-operation. Every answer is checked: an error is counted and shown, never timed as a success.
+operation and `ratio create-p95/eligibility-p95 at N clients: X` (goal <= 2: creates do not queue behind each
+other). Every answer is checked: an error is counted and shown, never timed as a success.
 Run with `make bench` or `.venv/bin/python bench/api.py [--clients N] [--rounds N] [--seconds S]`.
 """
 
@@ -288,6 +289,10 @@ def main() -> int:
         for error in errors[:3]:
             print(f"    error: {error[:300]}")
     print(f"  {total} successful calls in {wall:.1f} s ({total / wall:.0f} calls/s overall)")
+    creates, checks = results.timings["returnRequestCreate"], results.timings["returnEligibility"]
+    if creates and checks:
+        ratio = percentile(creates, 0.95) / percentile(checks, 0.95)
+        print(f"ratio create-p95/eligibility-p95 at {args.clients} clients: {ratio:.2f}")
     return 1 if any(results.errors.values()) else 0
 
 

@@ -1,14 +1,25 @@
-"""Rules engine benchmark: a 100-rule policy against a 20-line order, business-rules' engine vs the compiled one.
+"""Rules engine benchmark: a 100-rule policy against a 20-line order: business-rules' engine, the compiled one (with
+and without the trace) and zen-engine (GoRules' Rust engine), all in this process, side by side, on the same facts.
 
-Prints `ratio naive/compiled: X` (goal >= 10). Both run in this process, side by side, on the same facts.
+Prints `ratio naive/compiled: X` (goal >= 30), `ratio compiled-with-trace/compiled: X` (goal <= 2: the trace is
+recorded cheaply and expanded only when read; the cost of expanding it is printed too) and `ratio zen/compiled: X`
+(goal >= 1). For zen the policy becomes one decision table per setting (first hit, rows in rank order, each row's
+condition the rule's condition tree as a zen expression) evaluated once per line on the line's variable values,
+which are computed before timing (so zen is timed on evaluation alone); its winners per setting and line are checked
+to equal the compiled engine's before anything is timed. zen-engine is in the ``bench`` extra
+(`pip install -e '.[bench]'`); without it the zen lines are skipped.
 Run with `make bench`.
 """
 
+import gc
+import json
 import random
+import re
 import sys
-import timeit
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,8 +33,21 @@ from saleor_aftersales_plugin.domain.facts import (  # noqa: E402
     OrderLineFacts,
     ProductFacts,
 )
-from saleor_aftersales_plugin.rules.engine import CompiledPolicy, decide_reference  # noqa: E402
+from saleor_aftersales_plugin.rules.decision import DEFAULTS  # noqa: E402
+from saleor_aftersales_plugin.rules.document import Policy  # noqa: E402
+from saleor_aftersales_plugin.rules.engine import (  # noqa: E402
+    CompiledPolicy,
+    _LineValues,
+    decide_reference,
+    writes_of,
+)
 from saleor_aftersales_plugin.rules.validation import parse_policy  # noqa: E402
+from saleor_aftersales_plugin.rules.variables import LineContext  # noqa: E402
+
+try:
+    import zen
+except ImportError:  # the bench extra is not installed
+    zen = None
 
 PRODUCT_TYPES = ["electronics", "apparel", "books", "furniture", "toys", "beauty"]
 CATEGORIES = ["tv", "audio", "phones", "shoes", "shirts", "kids", "sofas", "makeup"]
@@ -129,6 +153,93 @@ def build_case(rng: random.Random, line_count: int = 20) -> CaseFacts:
     )
 
 
+_ZEN_LEAVES = {
+    "equal_to": "({a} == {b})",
+    "greater_than": "({a} > {b})",
+    "greater_than_or_equal_to": "({a} >= {b})",
+    "less_than": "({a} < {b})",
+    "less_than_or_equal_to": "({a} <= {b})",
+    "starts_with": "startsWith({a}, {b})",
+    "ends_with": "endsWith({a}, {b})",
+    "contains_all": "all({b}, # in {a})",
+    "is_contained_by": "all({a}, # in {b})",
+    "shares_at_least_one_element_with": "some({a}, # in {b})",
+    "shares_no_elements_with": "none({a}, # in {b})",
+}
+
+
+def zen_expression(node: dict) -> str:
+    """A rule's condition tree as one zen expression over the line's variables."""
+    for key, joiner in (("all", " and "), ("any", " or ")):
+        if key in node:
+            return "(" + joiner.join(zen_expression(child) for child in node[key]) + ")"
+    value = node["value"]
+    if isinstance(value, list):
+        value = [item.lower() if isinstance(item, str) else item for item in value]
+    return _ZEN_LEAVES[node["operator"]].format(a=node["name"], b=json.dumps(value))
+
+
+def _field(setting: str) -> str:
+    return re.sub(r"[^a-z0-9]", "_", setting.lower())
+
+
+def zen_decision(policy: Policy) -> tuple[str, dict[str, str]]:
+    """The policy as a JDM graph: one first-hit decision table per setting, rows in rank order."""
+    tables: dict[str, list[dict]] = {}
+    for rule in policy.ranked_rules:
+        expression = zen_expression(rule.conditions)
+        for setting, _value in writes_of(rule):
+            tables.setdefault(setting, []).append(
+                {"_id": f"{rule.id}-{setting}", "c": expression, "o": json.dumps(rule.id)}
+            )
+    nodes = [{"id": "in", "type": "inputNode", "name": "Line", "position": {"x": 0, "y": 0}}]
+    edges = []
+    for index, (setting, rows) in enumerate(tables.items()):
+        node = f"table-{index}"
+        nodes.append(
+            {
+                "id": node,
+                "type": "decisionTableNode",
+                "name": setting,
+                "position": {"x": 200, "y": 100 * index},
+                "content": {
+                    "hitPolicy": "first",
+                    "inputs": [{"id": "c", "name": "condition", "field": ""}],
+                    "outputs": [{"id": "o", "name": "rule", "field": _field(setting)}],
+                    "rules": rows,
+                },
+            }
+        )
+        edges.append({"id": f"in-{node}", "sourceId": "in", "targetId": node, "type": "edge"})
+        edges.append({"id": f"{node}-out", "sourceId": node, "targetId": "out", "type": "edge"})
+    nodes.append({"id": "out", "type": "outputNode", "name": "Decision", "position": {"x": 400, "y": 0}})
+    content = {"contentType": "application/vnd.gorules.decision", "nodes": nodes, "edges": edges}
+    return json.dumps(content), {_field(setting): setting for setting in tables}
+
+
+def zen_contexts(policy: Policy, facts: CaseFacts) -> list[dict]:
+    """Each line's variable values (every variable the policy uses) as zen input."""
+    names = sorted(set(re.findall(r"'name': '([a-z_]+)'", str([rule.conditions for rule in policy.rules]))))
+    contexts = []
+    for request in facts.lines:
+        line = facts.order.line(request.line_id)
+        values = _LineValues(
+            LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
+        )
+        context = {}
+        for name in names:
+            value = values[name]
+            context[name] = (
+                float(value)
+                if isinstance(value, Decimal)
+                else list(value)
+                if isinstance(value, tuple)
+                else value
+            )
+        contexts.append(context)
+    return contexts
+
+
 def main() -> None:
     rng = random.Random(20261123)
     policy = parse_policy(build_policy(rng))
@@ -139,19 +250,70 @@ def main() -> None:
         with_trace=False
     )
 
-    def best(fn, number: int) -> float:
-        return min(timeit.repeat(fn, number=number, repeat=5)) / number
+    def decide_and_read_trace() -> None:
+        for line in compiled.decide(facts, explain=True).lines:
+            len(line.trace)
 
-    naive = best(lambda: decide_reference(policy, facts), 5)
-    fast = best(lambda: compiled.decide(facts, explain=False), 50)
-    explained = best(lambda: compiled.decide(facts, explain=True), 20)
+    contenders = {  # name: (run one case, runs per round)
+        "naive": (lambda: decide_reference(policy, facts), 1),
+        "fast": (lambda: compiled.decide(facts, explain=False), 8),
+        "explained": (lambda: compiled.decide(facts, explain=True), 8),
+        "expanded": (decide_and_read_trace, 1),
+    }
+    zen_setup = None
+    if zen is not None:
+        content, settings_of = zen_decision(policy)
+        decision = zen.ZenEngine().create_decision(content)
+        contexts = zen_contexts(policy, facts)
+        ours = compiled.decide(facts, explain=False)
+        for line, context in zip(ours.lines, contexts, strict=True):
+            answer = decision.evaluate(context)["result"]
+            winners = {settings_of[field]: rule_id for field, rule_id in answer.items()}
+            expected = {setting: rule for setting, rule in line.decided_by.items() if rule != DEFAULTS}
+            assert winners == expected, (line.line_id, winners, expected)
+        zen_setup = settings_of
+
+        def zen_case() -> None:
+            for context in contexts:
+                decision.evaluate(context)
+
+        contenders["zen"] = (zen_case, 4)
+    timings = interleaved(contenders, rounds=15)
+    naive, fast, explained, expanded = (timings[name] for name in ("naive", "fast", "explained", "expanded"))
     print(f"policy: {len(policy.rules)} rules; order: {len(facts.lines)} lines")
     print(f"business-rules engine: {naive * 1000:.2f} ms per case")
     print(
-        f"compiled engine:       {fast * 1000:.2f} ms per case ({explained * 1000:.2f} ms with the full trace)"
+        f"compiled engine:       {fast * 1000:.2f} ms per case ({explained * 1000:.2f} ms with the trace recorded, "
+        f"{expanded * 1000:.2f} ms with every line's trace expanded)"
     )
     print(f"ratio naive/compiled: {naive / fast:.1f}")
     print(f"ratio naive/compiled-with-trace: {naive / explained:.1f}")
+    print(f"ratio compiled-with-trace/compiled: {explained / fast:.2f}")
+    print(f"ratio compiled-with-expanded-trace/compiled: {expanded / fast:.2f}")
+    if zen_setup is None:
+        print("zen-engine is not installed (pip install -e '.[bench]'): zen lines skipped")
+        return
+    print(
+        f"zen-engine {version('zen-engine')} (JDM, {len(zen_setup)} first-hit tables): "
+        f"{timings['zen'] * 1000:.2f} ms per case (same winners per setting on every line)"
+    )
+    print(f"ratio zen/compiled: {timings['zen'] / fast:.2f}")
+
+
+def interleaved(contenders: dict, rounds: int) -> dict[str, float]:
+    """Best time of one run of each contender over ``rounds`` rounds that run every contender in turn, so load on
+    a shared machine hits all of them alike (the best run is the one least disturbed by other processes)."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, (run, repeat) in contenders.items():
+            for _ in range(repeat):
+                gc.collect()  # the garbage of one contender is not collected on another's clock
+                gc.disable()
+                started = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - started)
+                gc.enable()
+    return {name: min(values) for name, values in times.items()}
 
 
 if __name__ == "__main__":

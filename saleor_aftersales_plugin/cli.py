@@ -1,7 +1,8 @@
 """Command line: ``python -m saleor_aftersales_plugin`` (or ``saleor-aftersales``).
 
 Exit status: 0 success, 1 the policy or case is invalid (or, with ``check --strict``, has warnings), 2 a file
-cannot be read or the command line is wrong.
+cannot be read or the command line is wrong, 70 an internal error (one line saying what; ``AFTERSALES_DEBUG=1``
+shows the traceback). Bad input never prints a traceback.
 """
 
 import argparse
@@ -273,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERNAL = 70
+DEBUG_ENV = "AFTERSALES_DEBUG"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -282,3 +287,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `docs | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except RecursionError:
+        print("error: the input nests too deeply to be read.", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # never a traceback for the user; AFTERSALES_DEBUG=1 shows it
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"error: {type(exc).__name__}: {exc}\n(an internal error; run again with {DEBUG_ENV}=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

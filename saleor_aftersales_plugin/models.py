@@ -125,7 +125,11 @@ class OrderRecord(models.Model):
 
     def to_facts(self) -> OrderFacts:
         """The pure facts of this order, rebuilt from the rows (lines included, in the order they were recorded)."""
-        lines = tuple(line.to_facts() for line in self.lines.order_by("id"))
+        if "lines" in getattr(self, "_prefetched_objects_cache", {}):  # loaded with the order: no query
+            rows = sorted(self.lines.all(), key=lambda line: line.pk)
+        else:
+            rows = self.lines.order_by("id")
+        lines = tuple(line.to_facts() for line in rows)
         return OrderFacts(
             order_id=str(self.order_id),
             channel=self.channel,

@@ -1,7 +1,9 @@
 """The Saleor plugin: per-channel configuration, hooks that record order facts, and the HTTP endpoint.
 
-Hooks only enqueue the ``record_saleor_order`` task, which translates the Saleor order into facts (see
-:mod:`.saleor_adapter`) and calls the services off Saleor's request path; hooks never raise into Saleor. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
+Hooks only enqueue the ``record_saleor_order`` task — one publish, no query, no transaction — and never raise into
+Saleor. The task (off Saleor's request path) publishes the channel's configured policy if it has none yet
+(:func:`ensure_channel_policy`), translates the Saleor order into facts (see :mod:`.saleor_adapter`) and calls the
+services. The endpoint ``/plugins/channel/<channel-slug>/saleor.aftersales/`` serves ``graphql/`` and ``policy/``.
 
 A valid policy is published as a new version in ``pre_save_plugin_configuration``: Saleor calls it right after
 ``validate_plugin_configuration`` accepted the save, and the configuration row it receives names the channel.
@@ -16,7 +18,6 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -148,6 +149,14 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "and `policy check` warns; 'refuse' refuses the save and names every shortfall."
         ),
     },
+    "deliveryStatus": {
+        "type": ConfigurationTypeField.OUTPUT,
+        "label": "Message delivery",
+        "help_text": (
+            "Whether after-sales e-mails can be delivered, checked on every save; messages that fail are listed "
+            "with their reason by the afterSalesOutbox query."
+        ),
+    },
     "templateOverrides": {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
@@ -169,6 +178,7 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "customerFavourable", "value": False},
     {"name": STATUTORY_MINIMUMS, "value": StatutoryMode.WARN.value},
     {"name": "templateOverrides", "value": ""},
+    {"name": "deliveryStatus", "value": ""},
 ]
 
 
@@ -281,7 +291,12 @@ def _template_override_problems(text: str) -> list[str]:
 
 
 def _json(status: int, message: str, code: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+    from .graphql.api import error_answer, new_request_id
+
+    request_id = new_request_id()
+    response = JsonResponse(error_answer(code, message, request_id), status=status)
+    response["X-Request-Id"] = request_id
+    return response
 
 
 _CORS_HEADERS = {
@@ -350,7 +365,7 @@ class AfterSalesPlugin(BasePlugin):
             )
         except ConfigurationErrors as error:
             raise _dashboard_errors(error.by_field) from None
-
+        _show_delivery_status(plugin_configuration)
         _register_periodic_tasks()
 
     def _setting(self, name: str) -> Any:
@@ -378,8 +393,8 @@ class AfterSalesPlugin(BasePlugin):
     # --- hooks: enqueue the recording, never raise into Saleor
 
     def _record_later(self, event: str, order_id: Any) -> None:
-        """Hand the event to the record_saleor_order task: with a broker the hook costs one publish."""
-        self._ensure_policy_safely()
+        """Hand the event to the record_saleor_order task: with a broker the hook costs one publish and nothing
+        else (the task publishes a missing policy before it records the order)."""
         try:
             from .tasks import record_saleor_order
 
@@ -471,26 +486,26 @@ class AfterSalesPlugin(BasePlugin):
             response = _json(405, "Send GraphQL requests as POST with a JSON body.", "METHOD_NOT_ALLOWED")
             response["Allow"] = "POST, OPTIONS"
             return response
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as error:
-            return _json(400, f"The request body is not valid JSON: {error}.", "BAD_REQUEST")
+        from .graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
+
+        request_id = new_request_id()
         try:
             caller = adapter.identify(request)
         except adapter.AuthenticationFailed as error:
-            return _json(401, str(error), "UNAUTHENTICATED")
-        from .graphql.api import RequestContext, execute
-
-        self._ensure_policy_safely()
-        context = RequestContext(
-            channel=self.channel.slug,
-            principal=caller.principal,
-            host=adapter.SaleorHost(user=caller.user, app=caller.app),
-            load_order=adapter.ensure_order_recorded,
-            policy_host=ConfigurationPolicyHost(self),
-        )
-        status, data = execute(body, context)
-        return JsonResponse(data, status=status, encoder=DjangoJSONEncoder)
+            status, data = 401, error_answer("UNAUTHENTICATED", str(error), request_id)
+        else:
+            self._ensure_policy_safely()
+            context = RequestContext(
+                channel=self.channel.slug,
+                principal=caller.principal,
+                host=adapter.SaleorHost(user=caller.user, app=caller.app),
+                load_order=adapter.ensure_order_recorded,
+                policy_host=ConfigurationPolicyHost(self),
+            )
+            status, data = answer_http(request.body, context, request_id)
+        response = HttpResponse(json_bytes(data), status=status, content_type="application/json")
+        response["X-Request-Id"] = request_id
+        return response
 
     def _ensure_policy_safely(self) -> None:
         try:
@@ -594,6 +609,22 @@ class ConfigurationPolicyHost:
         return after, before is None or after.pk != before.pk
 
 
+def ensure_channel_policy(order_id: str) -> None:
+    """Publish the configured policy of the order's channel if the channel has none yet (a configuration never
+    saved through the API), so the order is recorded with a policy pinned. Run by the record_saleor_order task."""
+    from saleor.order.models import Order
+    from saleor.plugins.manager import get_plugins_manager
+
+    from .models import PolicyVersion
+
+    channel_slug = Order.objects.filter(pk=order_id).values_list("channel__slug", flat=True).first()
+    if channel_slug is None or PolicyVersion.objects.filter(channel=channel_slug).exists():
+        return
+    plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID, channel_slug=channel_slug)
+    if isinstance(plugin, AfterSalesPlugin) and plugin.active:
+        plugin._ensure_policy_safely()
+
+
 def _dashboard_errors(by_field: dict[str, ValidationError]) -> ValidationError:
     """One message per field (all its problems, one per line) with the code the Dashboard shows on the field."""
     return ValidationError(
@@ -629,6 +660,27 @@ def _publish(
         )
     except ServiceError as error:
         raise ConfigurationErrors({"policy": ValidationError(error.message)}) from None
+
+
+def delivery_status() -> str:
+    """The warning the Dashboard shows in *Message delivery* (OK when e-mails can be delivered)."""
+    from .notifications.senders import delivery_problems
+
+    problems = delivery_problems()
+    return (
+        "Warning: " + " ".join(problems)
+        if problems
+        else "OK: e-mails are delivered through Saleor's mail backend."
+    )
+
+
+def _show_delivery_status(plugin_configuration: Any) -> None:
+    """Write the delivery check into the read-only *Message delivery* field of the saved configuration."""
+    status = delivery_status()
+    if status.startswith("Warning"):
+        logger.warning("After-sales in channel %s: %s", plugin_configuration.channel, status)
+    items = [item for item in plugin_configuration.configuration if item.get("name") != "deliveryStatus"]
+    plugin_configuration.configuration = [*items, {"name": "deliveryStatus", "value": status}]
 
 
 def _register_periodic_tasks() -> None:

@@ -54,9 +54,15 @@ def install_host_hooks() -> None:
     install_notification_hooks()
 
 
-@shared_task(name=DELIVER_OUTBOX, ignore_result=True)
+@shared_task(name=DELIVER_OUTBOX, ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def deliver_outbox(batch_size: int = 100) -> dict[str, int]:
-    """Deliver due outbox rows; asks for another run while full batches keep coming."""
+    """Deliver due outbox rows; asks for another run while full batches keep coming.
+
+    Acknowledged only when it finishes (``acks_late``), and given back to the queue when its worker process dies
+    (``reject_on_worker_lost``); a whole worker killed leaves the message unacknowledged, so the broker delivers it
+    again (Redis: after ``visibility_timeout``). Running twice is harmless: each row is claimed under its row lock.
+    The periodic run (:data:`PERIODIC_TASKS`) re-drives the outbox besides.
+    """
     install_host_hooks()
     with writer():
         report = outbox.deliver_due(batch_size)
@@ -88,9 +94,11 @@ def send_policy_reminder(order_id: str) -> bool:
 @shared_task(name=RECORD_SALEOR_ORDER, ignore_result=True)
 def record_saleor_order(order_id: str, event: str, at: str) -> None:
     """Record a Saleor order event off Saleor's request path (enqueued by the plugin's hooks; Saleor only)."""
+    from .plugin import ensure_channel_policy
     from .saleor_adapter import apply_order_event
 
     with writer():
+        ensure_channel_policy(order_id)
         apply_order_event(order_id, event, at)
 
 

@@ -52,3 +52,23 @@ def django_db_modify_db_settings() -> None:
     from pytest_django.fixtures import _set_suffix_to_test_databases
 
     _set_suffix_to_test_databases(suffix=str(os.getpid()))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_case_numbers(request: pytest.FixtureRequest) -> Any:
+    """After a transactional test, drop the channels' case-number sequences it committed.
+
+    Sequences are outside transactions and the flush that empties the tables keeps them, so without this a later test
+    would see its channel's numbers continue from an earlier test's.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    with request.getfixturevalue("django_db_blocker").unblock(), connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT format('DROP SEQUENCE IF EXISTS %I', sequencename) FROM pg_sequences "
+            "WHERE sequencename LIKE 'aftersales\\_case\\_no\\_%'"
+        )
+        for (statement,) in cursor.fetchall():
+            cursor.execute(statement)

@@ -325,3 +325,12 @@ def test_explain_shows_a_refund_of_zero_after_fees_and_the_policys_outcome(tmp_p
             "outcome": "refuse",
         }
     ]
+
+
+def test_a_policy_nested_too_deeply_answers_without_a_traceback(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"schema_version": 1, "rules": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = run("policy", "check", str(deep))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "deep" in (result.stdout + result.stderr).lower()

@@ -1,11 +1,14 @@
 """Who may do what: every operation of the schema against every kind of caller.
 
 Managers (staff with MANAGE_ORDERS in the endpoint's channel, apps with MANAGE_ORDERS) may do everything but publish;
-publishers (managers who also hold MANAGE_PLUGINS) publish the policy; owners (the customer of the order, or a guest
-giving the order's email) may use the storefront operations on their own orders and cases; anyone else gets NOT_FOUND
-there (exactly as for what does not exist) and PERMISSION_DENIED on staff operations.
+publishers (managers who also hold MANAGE_PLUGINS) publish the policy; owners (the customer of a registered customer's
+order, or a guest giving the email of an order placed without an account) may use the storefront operations on their
+own orders and cases; anyone else gets NOT_FOUND there (exactly as for what does not exist) and PERMISSION_DENIED on
+staff operations. Every case an operation answers carries staff-only data (a note, an assignee, an escalation, an
+override reason): owners never see any of it, managers see all of it.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +37,7 @@ from test_graphql_api import (
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.graphql.api import Principal, actor_for
 from saleor_aftersales_plugin.graphql.schema import schema
+from saleor_aftersales_plugin.graphql.visibility import CUSTOMER_EVENTS
 from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.services import conversations, repairs, returns
 
@@ -60,7 +64,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     OWNER: {
         "customer": ALLOWED,
         "other-customer": NOT_FOUND,
-        "guest-with-order-email": ALLOWED,
+        # The email of a registered customer's order opens nothing: that order needs the customer's token.
+        "guest-with-order-email": NOT_FOUND,
         "guest-with-wrong-email": NOT_FOUND,
         "staff": ALLOWED,
         "merchant": ALLOWED,
@@ -74,8 +79,29 @@ EXPECTED: dict[str, dict[str, str]] = {
     SIGNED_IN: {role: DENIED if role.startswith(("guest", "app")) else ALLOWED for role in ROLES},
 }
 
+# Who owns the order: a registered customer (the CUSTOMER principal), or a guest who ordered without an account.
+REGISTERED, GUEST_ORDER = "registered", "guest-order"
+EXPECTED_ON_GUEST_ORDER = {
+    **EXPECTED,
+    OWNER: {
+        **EXPECTED[OWNER],
+        "customer": NOT_FOUND,  # the same email, but this order was placed without the customer's account
+        "guest-with-order-email": ALLOWED,
+    },
+}
+
 STAFF_ACTOR = actor_for(STAFF)
 CUSTOMER_ACTOR = actor_for(CUSTOMER)
+SECRET = "SECRET-"
+"""Every staff-only text the cases carry starts with this: an owner's answer must never contain it."""
+
+
+def with_staff_data(case: Case) -> Case:
+    """Give the case what only staff may see: an internal note, an assignee and an escalation with its reason."""
+    conversations.add_note(case.pk, f"{SECRET}note: refund only after the manager agrees", actor=STAFF_ACTOR)
+    conversations.assign(case.pk, f"{SECRET}assignee eve", actor=STAFF_ACTOR)
+    conversations.escalate(case.pk, actor=STAFF_ACTOR, reason=f"{SECRET}escalation: VIP customer")
+    return case
 
 
 def _tv(order: OrderRecord) -> str:
@@ -86,6 +112,7 @@ def return_case(order: OrderRecord, status: str = "requested") -> Case:
     case, _ = returns.request_return(
         order.order_id, [LineRequest(_tv(order), 1, reason="changed_mind")], actor=CUSTOMER_ACTOR
     )
+    with_staff_data(case)
     steps = ["awaiting_return", "received", "inspected"]
     if status in steps:
         returns.approve(case.pk, actor=STAFF_ACTOR)
@@ -100,6 +127,7 @@ def repair_case(order: OrderRecord, status: str = "requested") -> Case:
     case, _ = repairs.request_repair(
         order.order_id, LineRequest(_tv(order), 1, reason="stopped_working"), actor=CUSTOMER_ACTOR
     )
+    with_staff_data(case)
     path = ["approved", "received", "diagnosing", "quoted"]
     for step in path[: path.index(status) + 1] if status in path else ():
         if step == "approved":
@@ -107,7 +135,9 @@ def repair_case(order: OrderRecord, status: str = "requested") -> Case:
 
             transition(case.pk, step, actor_type="staff", actor_id=STAFF.id)
         elif step == "quoted":
-            repairs.create_quote(case.pk, Decimal("80"), actor=STAFF_ACTOR, override_reason="Dropped")
+            repairs.create_quote(
+                case.pk, Decimal("80"), actor=STAFF_ACTOR, override_reason=f"{SECRET}override: dropped"
+            )
         else:
             repairs.update_repair_status(case.pk, step, actor=STAFF_ACTOR)
     return case
@@ -117,7 +147,7 @@ def complaint_case(order: OrderRecord) -> Case:
     case, _ = conversations.open_complaint(
         order.order_id, category="logistics", comment="Late", actor=CUSTOMER_ACTOR
     )
-    return case
+    return with_staff_data(case)
 
 
 def case_id(case: Case) -> str:
@@ -132,7 +162,9 @@ class Operation:
     variables: Callable[[OrderRecord, str], dict[str, Any]]
 
 
-PAYLOAD = "{ errors { code } case { id } }"
+STAFF_ONLY = """assignee escalationTier failureMessage decision { escalationPath }
+  lines { decision } events { type actorId message trace payload }"""
+PAYLOAD = "{ errors { code } case { id " + STAFF_ONLY + " } }"
 OPERATIONS = [
     Operation("afterSalesPolicy", PUBLIC, "{ afterSalesPolicy { version } }", lambda o, e: {}),
     Operation(
@@ -144,18 +176,21 @@ OPERATIONS = [
     Operation(
         "returnEligibility",
         OWNER,
-        "query($order: ID!, $email: String) { returnEligibility(order: $order, email: $email) { eligible } }",
+        "query($order: ID!, $email: String) { returnEligibility(order: $order, email: $email) { eligible trace } }",
         lambda o, e: {"order": order_gid(o), "email": e},
     ),
     Operation(
         "afterSalesCase",
         OWNER,
-        "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id } }",
+        "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id "
+        + STAFF_ONLY
+        + " } }",
         lambda o, e: {"id": case_id(return_case(o)), "email": e},
     ),
     Operation("afterSalesCases", MANAGER, "{ afterSalesCases(first: 5) { totalCount } }", lambda o, e: {}),
     Operation("myAfterSalesCases", SIGNED_IN, "{ myAfterSalesCases { totalCount } }", lambda o, e: {}),
     Operation("afterSalesStats", MANAGER, "{ afterSalesStats { figures } }", lambda o, e: {}),
+    Operation("afterSalesOutbox", MANAGER, "{ afterSalesOutbox { id lastError } }", lambda o, e: {}),
     Operation(
         "returnRequestCreate",
         OWNER,
@@ -320,20 +355,57 @@ def outcome(response: dict[str, Any], name: str) -> str:
     return ALLOWED
 
 
+def the_case(response: dict[str, Any], name: str) -> dict[str, Any] | None:
+    payload = response["data"][name]
+    if name == "afterSalesCase":
+        return payload
+    return payload.get("case") if isinstance(payload, dict) else None
+
+
+def assert_owner_sees_no_staff_data(response: dict[str, Any], name: str) -> None:
+    assert SECRET not in json.dumps(response), response
+    if name == "returnEligibility":
+        assert response["data"][name]["trace"] is None
+    case = the_case(response, name)
+    if case is None:
+        return
+    assert (case["assignee"], case["escalationTier"], case["failureMessage"]) == (None, None, None)
+    assert case["decision"]["escalationPath"] is None
+    assert all(line["decision"] is None for line in case["lines"])
+    assert {event["type"] for event in case["events"]} <= CUSTOMER_EVENTS
+    for event in case["events"]:
+        assert (event["actorId"], event["trace"], event["payload"]) == (None, None, None)
+
+
+def assert_manager_sees_staff_data(response: dict[str, Any], name: str) -> None:
+    case = the_case(response, name)
+    if case is None or name in ("returnRequestCreate", "repairRequestCreate", "complaintCreate"):
+        return  # a case just created has no staff data yet
+    assert case["assignee"] in (f"{SECRET}assignee eve", "eve")
+    assert case["escalationTier"] >= 1
+    assert {"note", "assigned", "escalated"} <= {event["type"] for event in case["events"]}
+
+
 def test_every_operation_of_the_schema_is_in_the_matrix():
     fields = set(schema.get_query_type().fields) | set(schema.get_mutation_type().fields)
     assert {operation.name for operation in OPERATIONS} == fields
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("owner", [REGISTERED, GUEST_ORDER])
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.name for operation in OPERATIONS])
-def test_who_may_do_what(operation: Operation, role: str):
+def test_who_may_do_what_and_see(operation: Operation, role: str, owner: str):
     publish_example()
-    order = record()
+    order = record() if owner == REGISTERED else record(customer_id=None)
     principal, email = ROLES[role]
     response = call(operation.query, operation.variables(order, email), principal)
-    assert outcome(response, operation.name) == EXPECTED[operation.audience][role], response
+    expected = (EXPECTED if owner == REGISTERED else EXPECTED_ON_GUEST_ORDER)[operation.audience][role]
+    assert outcome(response, operation.name) == expected, response
+    if expected == ALLOWED and role in ("staff", "merchant", "app"):
+        assert_manager_sees_staff_data(response, operation.name)
+    elif expected == ALLOWED:
+        assert_owner_sees_no_staff_data(response, operation.name)
 
 
 @pytest.mark.django_db
@@ -361,3 +433,108 @@ def test_a_manager_of_one_channel_sees_nothing_of_another():
     assert call(query, {"id": case_id(case)}, STAFF_OTHER_CHANNEL, channel="us")["data"]["afterSalesCase"]
     # The "volt" endpoint never shows a case of "us", even to a manager of every channel.
     assert call(query, {"id": case_id(case)}, STAFF)["data"]["afterSalesCase"] is None
+
+
+CREATES = {
+    "complaintCreate": (
+        "mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) "
+        "{ errors { field code message } case { id orderNumber customerEmail comment } } }",
+        lambda order: {"category": "SERVICE", "comment": f"Late order {order.number}"},
+    ),
+    "returnRequestCreate": (
+        "mutation($input: ReturnRequestCreateInput!) { returnRequestCreate(input: $input) "
+        "{ errors { field code message } case { id orderNumber customerEmail comment } } }",
+        lambda order: {"lines": [{"lineId": line_gid(order, 1), "quantity": 1}], "reason": "changed_mind"},
+    ),
+}
+
+
+def create_with_key(name: str, order: OrderRecord, principal: Principal, key: str, email: str = "") -> dict:
+    query, fields = CREATES[name]
+    variables = {"input": {"order": order_gid(order), "idempotencyKey": key, **fields(order)}}
+    if email:
+        variables["input"]["email"] = email
+    response = call(query, variables, principal)
+    assert not response.get("errors"), response
+    return response["data"][name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(CREATES))
+def test_an_idempotency_key_belongs_to_its_caller(name: str):
+    publish_example()
+    ada = record()
+    bob = record(customer_id=OTHER_CUSTOMER.id, customer_email=OTHER_CUSTOMER.email, number="2002")
+    guest = record(customer_id=None, customer_email="gus@example.com", number="3003")
+    key = "retry-42"
+
+    first = create_with_key(name, ada, CUSTOMER, key)["case"]
+    # Another customer and a guest reuse the key: each gets a case of their own, and nothing of Ada's.
+    for order, principal, email in ((bob, OTHER_CUSTOMER, ""), (guest, GUEST, "gus@example.com")):
+        answer = create_with_key(name, order, principal, key, email)
+        assert answer["errors"] == []
+        assert answer["case"]["id"] != first["id"]
+        assert answer["case"]["orderNumber"] == order.number
+        leaked = json.dumps(answer)
+        assert first["id"] not in leaked and EMAIL not in leaked and "1001" not in leaked
+    # Ada repeating her request gets her case back, not a second one.
+    assert create_with_key(name, ada, CUSTOMER, key)["case"] == first
+    assert Case.objects.count() == 3
+    assert Case.objects.filter(idempotency_key=key).count() == 0  # stored scoped, never as sent
+
+    # Ada reusing the key for another order is told so, without being shown anything.
+    other = record(number="4004")
+    answer = create_with_key(name, other, CUSTOMER, key)
+    assert answer["case"] is None
+    assert answer["errors"] == [
+        {
+            "field": "idempotencyKey",
+            "code": "DUPLICATED",
+            "message": "This idempotencyKey was already used for another request; send a new key for a new "
+            "request.",
+        }
+    ]
+    assert Case.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_guest_with_the_email_of_a_registered_customers_order_can_do_nothing():
+    publish_example()
+    order = record()  # placed by the registered customer Ada
+    case = return_case(order)
+    variables = {
+        "input": {"order": order_gid(order), "email": EMAIL, "category": "SERVICE", "comment": "Mine!"}
+    }
+    response = call(CREATES["complaintCreate"][0], variables, GUEST)
+    (error,) = response["data"]["complaintCreate"]["errors"]
+    assert error["code"] == "NOT_FOUND"
+    assert Case.objects.count() == 1
+    seen = call(
+        "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id comment } }",
+        {"id": case_id(case), "email": EMAIL},
+        GUEST,
+    )
+    assert seen["data"] == {"afterSalesCase": None}
+    assert seen["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.django_db
+def test_the_customer_never_reads_the_staff_override_reason():
+    publish_example()
+    order = record()
+    case = return_case(order, "inspected")
+    resolved = call(
+        'mutation($id: ID!) { caseResolve(id: $id, resolution: REFUND, amount: "400.00", '
+        'reason: "SECRET-override: customer threatened a chargeback") { errors { code message } case { id } } }',
+        {"id": case_id(case)},
+        STAFF,
+    )
+    assert resolved["data"]["caseResolve"]["errors"] == [], resolved
+    query = "query($id: ID!) { afterSalesCase(id: $id) { status events { type toStatus message } } }"
+    seen = call(query, {"id": case_id(case)}, CUSTOMER)["data"]["afterSalesCase"]
+    assert seen["status"] == "RESOLVED"
+    assert SECRET not in json.dumps(seen)
+    resolved_events = [event for event in seen["events"] if event["toStatus"] == "RESOLVED"]
+    assert [event["message"] for event in resolved_events] == ["Your request has been resolved."]
+    staff_view = call(query, {"id": case_id(case)}, STAFF)["data"]["afterSalesCase"]
+    assert "SECRET-override: customer threatened a chargeback" in json.dumps(staff_view)

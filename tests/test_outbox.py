@@ -300,3 +300,46 @@ def test_the_channels_sender_and_extra_staff_contacts_are_used():
         }
     finally:
         set_contacts_provider(None)
+
+
+@pytest.mark.django_db
+def test_without_a_mail_backend_staff_see_the_failing_messages_and_why(settings):
+    from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+    from saleor_aftersales_plugin.notifications.senders import delivery_problems
+
+    settings.EMAIL_BACKEND = ""  # what Saleor sets without EMAIL_URL
+    assert "set EMAIL_URL" in delivery_problems()[0]
+    with transaction.atomic():
+        outbox.enqueue(
+            "reply",
+            channel=CHANNEL,
+            recipient="ada@example.com",
+            language="en",
+            payload={"case_number": 7, "order_number": "1001", "message": "We are on it."},
+            dedupe_key="no-backend:1",
+        )
+    report = deliver_due()
+    assert (report.sent, report.retried) == (0, 1)
+    query = "{ afterSalesOutbox { id event recipient status attempts lastError nextAttemptAt } }"
+    staff = Principal("staff", "staff-1", "staff@volt.example", frozenset({"MANAGE_ORDERS"}))
+    status, answer = execute({"query": query}, RequestContext(CHANNEL, staff, SandboxHost()))
+    (message,) = answer["data"]["afterSalesOutbox"]
+    assert (message["event"], message["recipient"], message["status"], message["attempts"]) == (
+        "reply",
+        "ada@example.com",
+        "pending",
+        1,
+    )
+    assert message["lastError"] == "ImportError:  doesn't look like a module path"
+    assert message["nextAttemptAt"] is not None
+    customer = Principal("customer", "cust-1", "ada@example.com")
+    status, answer = execute({"query": query}, RequestContext(CHANNEL, customer, SandboxHost()))
+    assert answer["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert "ada@example.com" not in str(answer)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert delivery_problems() == []
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    assert deliver_due().sent == 1
+    status, answer = execute({"query": query}, RequestContext(CHANNEL, staff, SandboxHost()))
+    assert answer["data"]["afterSalesOutbox"] == []

@@ -163,7 +163,9 @@ def test_http_answers_exactly_what_execute_answers(shop: list[OrderRecord], clie
     context = RequestContext(CHANNEL, tokens.read_token(ANNA), SandboxHost())
     direct_status, direct = execute({"query": ELIGIBILITY, "variables": variables}, context)
     assert status == direct_status == 200
-    assert over_http.pop("extensions") == {"sandbox": SANDBOX_NOTICE}
+    extensions = over_http.pop("extensions")
+    assert extensions["sandbox"] == SANDBOX_NOTICE
+    assert len(extensions["requestId"]) == 32 != direct.pop("extensions")["requestId"]
     assert over_http == direct
     answer = over_http["data"]["returnEligibility"]
     assert answer["eligible"] is True
@@ -340,4 +342,28 @@ def test_an_order_the_service_refuses_imports_nothing(db: Any, tmp_path: Path):
     refused.write_text(json.dumps(data))
     with pytest.raises(OrderFileInvalid, match=r"refused\.json: order_id must be a UUID"):
         import_orders([EXAMPLE_ORDERS / "1001-anna-tv.json", refused])
+    assert not OrderRecord.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["serve", "import"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("schema_version: 1\nname: Broken\nrules: [{id: x}]\n", "error(s); nothing was published."),
+        ("defaults: [unclosed\n", "nothing was published."),
+        (None, "cannot read"),
+    ],
+    ids=["invalid", "syntax", "missing"],
+)
+def test_sandbox_commands_refuse_a_bad_policy_without_a_traceback(
+    db: Any, tmp_path: Path, capsys: Any, command: str, content: str | None, expected: str
+):
+    path = tmp_path / "policy.yaml"
+    if content is not None:
+        path.write_text(content)
+    arguments = ["sandbox", command, "--policy", str(path), "--channel", "bad-channel"]
+    assert main(arguments + (["--port", "0"] if command == "serve" else [])) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert expected in captured.err and str(path) in captured.err
     assert not OrderRecord.objects.exists()

@@ -244,7 +244,7 @@ def test_concurrent_case_creation_gets_distinct_numbers(concurrently):
     results = concurrently(
         [lambda: cases.create_case(order.order_id, "complaint", actor_type="customer")] * 6
     )
-    assert sorted(case.number for case, _ in results) == [1, 2, 3, 4, 5, 6]
+    assert len({case.number for case, _ in results}) == 6
 
 
 @pytest.mark.django_db

@@ -174,3 +174,47 @@ def test_cli_policy_simulate(recorded, tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main([*args[:-2], "--to", "31.03.2026"])
     assert "is not a date; write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_batches_and_a_short_change_list_give_the_same_counts_and_totals(recorded):
+    for days_ago in range(5, 9):
+        record_order(
+            order(
+                line(f"tv-{days_ago}", "300.00", category_path=("electronics", "tv")),
+                placed_days_ago=days_ago,
+            )
+        )
+    start, end = period()
+    whole = simulate(CHANNEL, draft(), start, end)
+    streamed = simulate(CHANNEL, draft(), start, end, batch_size=1, max_changes=2)
+    assert (streamed.cases, streamed.case_lines, streamed.orders, streamed.order_lines) == (1, 1, 6, 6)
+    assert (whole.orders, whole.order_lines) == (6, 6)
+    assert streamed.to_dict()["counts"] == whole.to_dict()["counts"]
+    assert streamed.totals == whole.totals
+    assert streamed.count("window_longer", "order") == 6
+    assert [change.line_id for change in streamed.changes] == [change.line_id for change in whole.changes[:2]]
+    assert streamed.changes_omitted == len(whole.changes) - 2 == 5
+    assert streamed.to_dict()["changes_omitted"] == 5
+    assert "Changes (the first 2; 5 more):" in streamed.format_text()
+    with pytest.raises(ServiceError, match="batch_size must be between 1 and 10,000"):
+        simulate(CHANNEL, draft(), start, end, batch_size=0)
+
+
+def test_batch_histories_equal_the_per_order_query(recorded):
+    from saleor_aftersales_plugin.models import OrderRecord
+    from saleor_aftersales_plugin.services.eligibility import customer_history, load_policy
+    from saleor_aftersales_plugin.services.policies import current_policy
+    from saleor_aftersales_plugin.services.simulation import _Judge
+
+    policy = load_policy(current_policy(CHANNEL))
+    judge = _Judge(policy, 1, policy)
+    orders = list(OrderRecord.objects.order_by("created_at"))
+    now = timezone.now()
+    judge.load_histories(orders, now - timedelta(days=30), now)
+    for recorded_order in orders:
+        for days, at in ((90, now), (1, now), (90, now - timedelta(days=30))):
+            assert judge.history(recorded_order, days, at) == customer_history(recorded_order, days, at)
+    jacket_order = OrderRecord.objects.get(lines__sku="jacket")
+    assert (
+        judge.history(jacket_order, 90, now).prior_returns_count == 1
+    )  # the TV return, on another order of the customer

@@ -4,12 +4,16 @@ The sandbox's views and the Saleor plugin's ``webhook()`` authenticate the reque
 and call :func:`execute`; nothing here knows HTTP or Saleor.
 """
 
+import json
 import logging
+import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from graphql.error import GraphQLLocatedError
+from django.core.serializers.json import DjangoJSONEncoder
+from graphql.error import GraphQLLocatedError, GraphQLSyntaxError
 
 from ..domain.host import HostPort
 from ..services import ServiceError
@@ -23,7 +27,9 @@ __all__ = [
     "Principal",
     "RequestContext",
     "actor_for",
+    "answer_http",
     "execute",
+    "new_request_id",
 ]
 
 logger = logging.getLogger(__name__)
@@ -35,6 +41,8 @@ MANAGE_PLUGINS = "MANAGE_PLUGINS"
 """Saleor's PluginsPermissions.MANAGE_PLUGINS codename: needed to publish a channel's policy (its plugin settings)."""
 
 PRINCIPAL_KINDS = ("customer", "staff", "app", "anonymous")
+MAX_BODY_BYTES = 1_000_000
+"""Largest GraphQL request body accepted (policy documents in policyValidate/policySimulate included)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +100,29 @@ def actor_for(principal: Principal) -> Actor:
     return Actor(CUSTOMER, principal.id, principal.email)
 
 
+def new_request_id() -> str:
+    """An id for one HTTP request: in every answer (``extensions.requestId``) and in every log line about it."""
+    return uuid.uuid4().hex
+
+
+def error_answer(code: str, message: str, request_id: str, **extensions: Any) -> dict[str, Any]:
+    """A JSON answer carrying one error, Saleor style: ``{"data": null, "errors": [{message, extensions}]}``."""
+    return {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
+        "extensions": {"requestId": request_id},
+    }
+
+
 def _bad_request(message: str) -> tuple[int, dict[str, Any]]:
     return 400, {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
 
 
-def _format_error(error: Exception) -> dict[str, Any]:
+_VARIABLE_ERROR = re.compile(r'^Variable "\$(\w+)" got invalid value')
+_ARGUMENT_ERROR = re.compile(r'^Argument "(\w+)" has invalid value')
+
+
+def _format_error(error: Exception, request_id: str = "") -> dict[str, Any]:
     original = getattr(error, "original_error", None) if isinstance(error, GraphQLLocatedError) else None
     formatted: dict[str, Any] = {"message": str(error)}
     locations = getattr(error, "locations", None)
@@ -109,20 +135,75 @@ def _format_error(error: Exception) -> dict[str, Any]:
         formatted["message"] = original.message
         formatted["extensions"] = {"code": original.code.upper(), "field": original.field}
     elif original is not None:
-        logger.error("GraphQL resolver failed", exc_info=original)
-        formatted["message"] = "Internal error: the request could not be completed; it has been logged."
+        logger.error("GraphQL resolver failed (request %s)", request_id, exc_info=original)
+        formatted["message"] = (
+            f"Internal error: the request could not be completed; it has been logged as {request_id}."
+        )
         formatted["extensions"] = {"code": "INTERNAL_ERROR"}
     else:
-        formatted["extensions"] = {"code": "GRAPHQL_ERROR"}
+        bad_value = _VARIABLE_ERROR.match(str(error)) or _ARGUMENT_ERROR.match(str(error))
+        if bad_value:
+            formatted["extensions"] = {"code": "INVALID", "field": bad_value.group(1)}
+        else:
+            formatted["extensions"] = {"code": "GRAPHQL_ERROR"}
     return formatted
 
 
-def execute(body: Mapping[str, Any], context: RequestContext) -> tuple[int, dict[str, Any]]:
+def decode_body(raw: bytes) -> Any:
+    """The JSON of an HTTP body; ``ValueError`` saying why for text that is not JSON or nests too deeply."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValueError(f"the body has {len(raw):,} bytes; the maximum is {MAX_BODY_BYTES:,}")
+    try:
+        return json.loads(raw or b"null")
+    except RecursionError:
+        raise ValueError("it nests too deeply") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"it is not UTF-8 ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(str(error)) from None
+
+
+def answer_http(raw_body: bytes, context: RequestContext, request_id: str) -> tuple[int, dict[str, Any]]:
+    """Decode an HTTP body and answer it: (status, JSON-ready answer with ``extensions.requestId``). Never raises."""
+    try:
+        try:
+            body = decode_body(raw_body)
+        except ValueError as error:
+            return 400, error_answer(
+                "BAD_REQUEST", f"The request body is not valid JSON: {error}.", request_id
+            )
+        return execute(body, context, request_id=request_id)
+    except Exception:  # the contract is to answer, never to raise
+        logger.exception("GraphQL request %s failed", request_id)
+        return 500, error_answer(
+            "INTERNAL_ERROR", f"Internal error; it has been logged as {request_id}.", request_id
+        )
+
+
+def json_bytes(data: Any) -> bytes:
+    """UTF-8 JSON of an answer; text that cannot be UTF-8 (unpaired surrogates) is escaped instead of failing."""
+    try:
+        return json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, cls=DjangoJSONEncoder).encode("ascii")
+
+
+def execute(
+    body: Mapping[str, Any], context: RequestContext, *, request_id: str | None = None
+) -> tuple[int, dict[str, Any]]:
     """Answer one GraphQL request ``{"query", "variables", "operationName"}``; returns (HTTP status, JSON-ready).
 
-    A malformed body or a query that does not parse or validate answers 400; everything else 200 with ``data``
-    and, when something failed, ``errors`` (each with ``extensions.code``). Never raises.
+    A malformed body, a query that does not parse or validate, or one over the cost limits (:mod:`.cost`) answers
+    400; everything else 200 with ``data`` and, when something failed, ``errors`` (each with ``extensions.code``).
+    Every answer carries ``extensions.requestId``, also in the log lines about it. Never raises.
     """
+    request_id = request_id or new_request_id()
+    status, response = _execute(body, context, request_id)
+    response.setdefault("extensions", {})["requestId"] = request_id
+    return status, response
+
+
+def _execute(body: Mapping[str, Any], context: RequestContext, request_id: str) -> tuple[int, dict[str, Any]]:
     if not isinstance(body, Mapping):
         return _bad_request(
             'The request body must be a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}.'
@@ -144,29 +225,39 @@ def execute(body: Mapping[str, Any], context: RequestContext) -> tuple[int, dict
             f"Unknown key(s) in the request body: {', '.join(unknown)}; "
             "use query, variables and operationName."
         )
-    from .schema import schema
+    from .cost import CostError, measure, parse_within_limits
+    from .schema import MIDDLEWARE, schema
 
     try:
+        document = parse_within_limits(query)
+        measure(document, operation_name or None)
+    except CostError as error:
+        logger.info("GraphQL request %s refused: %s", request_id, error.message)
+        return 400, {"data": None, "errors": [error.as_graphql_error()]}
+    except GraphQLSyntaxError as error:
+        return 400, {"data": None, "errors": [_format_error(error, request_id)]}
+    try:
         result = schema.execute(
-            query,
+            document,
             context_value=context,
             variable_values=dict(variables),
             operation_name=operation_name or None,
+            middleware=MIDDLEWARE,
         )
     except Exception:  # the contract is to answer, never to raise
-        logger.exception("GraphQL execution failed")
+        logger.exception("GraphQL execution of request %s failed", request_id)
         return 500, {
             "data": None,
             "errors": [
                 {
-                    "message": "Internal error while executing the query.",
+                    "message": f"Internal error while executing the query; it has been logged as {request_id}.",
                     "extensions": {"code": "INTERNAL_ERROR"},
                 }
             ],
         }
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
-        response["errors"] = [_format_error(error) for error in result.errors]
+        response["errors"] = [_format_error(error, request_id) for error in result.errors]
     if result.invalid:
         return 400, response
     return 200, response

@@ -22,9 +22,17 @@ from ..rules.statutory import shortfalls
 from ..rules.validation import parse_policy, validate_policy
 from ..services import ServiceError, conversations, repairs, returns
 from ..services.cases import transition
+from ..services.idempotency import (
+    OPERATION_COMPLAINT,
+    OPERATION_REPAIR,
+    OPERATION_RETURN,
+    case_for_key,
+    scoped_key,
+)
 from ..services.queries import find_case
 from .access import case_for, decode_uuid, is_manager, order_for, require_manager, viewer
 from .api import RequestContext, actor_for
+from .inputs import amount_in
 from .query import LineQuantityInput, line_requests
 from .simulation import PolicySimulate
 from .types import (
@@ -37,6 +45,7 @@ from .types import (
     PolicyValidationError,
     error_code,
 )
+from .types import Decimal as DecimalScalar
 
 logger = logging.getLogger(__name__)
 S = machine.CaseStatus
@@ -70,11 +79,12 @@ def run(perform: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]]]:
         return None, [_error(error.code, message, error.field)]
 
 
-def _case_result(context: RequestContext, case: Case | None) -> Case | None:
-    """The case as the caller's answer: reloaded with its lines and events in a fixed number of queries."""
+def _case_result(context: RequestContext, case: Case | None, email: str | None) -> Case | None:
+    """The case as the caller's answer: reloaded with its lines and events in a fixed number of queries, and only
+    if the caller (with the email they gave) may see it."""
     if case is None:
         return None
-    return find_case(context.channel, case.pk, viewer(context, case.customer_email))
+    return find_case(context.channel, case.pk, viewer(context, email))
 
 
 class CasePayload(graphene.ObjectType):
@@ -100,7 +110,8 @@ class CaseMutation(graphene.Mutation):
     @classmethod
     def mutate(cls, root: Any, info: Any, **arguments: Any) -> dict[str, Any]:
         context: RequestContext = info.context
-        case, errors = run(lambda: _case_result(context, cls.perform(context, **arguments)))
+        email = arguments.get("email") or (arguments.get("input") or {}).get("email")
+        case, errors = run(lambda: _case_result(context, cls.perform(context, **arguments), email))
         return {"case": case, "errors": errors}
 
 
@@ -128,18 +139,16 @@ def _photo_urls(urls: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _key(value: str | None) -> str | None:
-    if value is not None and len(value) > 255:
-        raise ServiceError("idempotencyKey is at most 255 characters.", field="idempotencyKey")
-    return value or None
-
-
-def _by_key(context: RequestContext, key: str | None, create: Callable[[], tuple[Case, bool]]) -> Case:
-    """Create, or return the case a request with the same idempotency key created (also under a race)."""
+def _by_key(
+    context: RequestContext, key: str | None, operation: str, create: Callable[[], tuple[Case, bool]]
+) -> Case:
+    """Create, or return the case this caller's request with the same idempotency key created (also under a race,
+    when the database's unique key refuses the second insert)."""
     try:
         case, _created = create()
     except IntegrityError:
-        existing = Case.objects.filter(channel=context.channel, idempotency_key=key).first() if key else None
+        stored = scoped_key(context.channel, actor_for(context.principal), operation, key)
+        existing = case_for_key(context.channel, stored)
         if existing is None:
             raise
         return existing
@@ -179,11 +188,12 @@ class ReturnRequestCreate(CaseMutation):
         resolution = input.get("desired_resolution") or ""
         requests = line_requests(order, input["lines"], input.get("reason") or "", resolution)
         kind = CaseKind.EXCHANGE if resolution == Resolution.EXCHANGE else CaseKind.RETURN
-        key = _key(input.get("idempotency_key"))
+        key = input.get("idempotency_key") or None
         photos = _photo_urls(input.get("photo_urls"))
         return _by_key(
             context,
             key,
+            OPERATION_RETURN,
             lambda: returns.request_return(
                 order.order_id,
                 requests,
@@ -307,9 +317,7 @@ class CaseResolve(CaseMutation):
     class Arguments:
         id = _id_argument()
         resolution = AfterSalesResolution(description="Refund, store credit, exchange or keep the item.")
-        amount = graphene.Decimal(
-            description="Refund amount overriding the policy's figure (needs a reason)."
-        )
+        amount = DecimalScalar(description="Refund amount overriding the policy's figure (needs a reason).")
         reason = graphene.String(
             description="Why the amount was changed; for complaints, how it was resolved."
         )
@@ -336,6 +344,7 @@ class CaseResolve(CaseMutation):
             )
         if not resolution:
             raise ServiceError("Choose a resolution.", code="required", field="resolution")
+        amount = amount_in(amount, case.currency, "amount")
         return returns.resolve(
             case.pk,
             resolution,
@@ -372,11 +381,12 @@ class RepairRequestCreate(CaseMutation):
     def perform(cls, context: RequestContext, input: Mapping[str, Any]) -> Case:
         order = order_for(context, input["order"], input.get("email"))
         (request,) = line_requests(order, [input["line"]], input.get("reason") or "")
-        key = _key(input.get("idempotency_key"))
+        key = input.get("idempotency_key") or None
         photos = _photo_urls(input.get("photo_urls"))
         return _by_key(
             context,
             key,
+            OPERATION_REPAIR,
             lambda: repairs.request_repair(
                 order.order_id,
                 request,
@@ -391,7 +401,7 @@ class RepairRequestCreate(CaseMutation):
 class RepairQuoteCreate(CaseMutation):
     class Arguments:
         id = _id_argument()
-        amount = graphene.Decimal(required=True, description="Price of the repair.")
+        amount = DecimalScalar(required=True, description="Price of the repair.")
         message = graphene.String(description="Message to the customer.")
         override_reason = graphene.String(description="Why a repair inside the warranty is charged.")
 
@@ -405,7 +415,7 @@ class RepairQuoteCreate(CaseMutation):
         case = _managed_case(context, id)
         return repairs.create_quote(
             case.pk,
-            amount,
+            amount_in(amount, case.currency, "amount"),
             actor=actor_for(context.principal),
             message=message or "",
             override_reason=override_reason or "",
@@ -491,10 +501,11 @@ class ComplaintCreate(CaseMutation):
     @classmethod
     def perform(cls, context: RequestContext, input: Mapping[str, Any]) -> Case:
         order = order_for(context, input["order"], input.get("email"))
-        key = _key(input.get("idempotency_key"))
+        key = input.get("idempotency_key") or None
         return _by_key(
             context,
             key,
+            OPERATION_COMPLAINT,
             lambda: conversations.open_complaint(
                 order.order_id,
                 category=input["category"],

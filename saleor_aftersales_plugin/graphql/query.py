@@ -13,6 +13,7 @@ from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from ..models import OrderRecord
+from ..notifications.outbox import undelivered
 from ..publishing import product_summary, render_policy_text
 from ..publishing.language import Phrases, UnsupportedLanguage, last_local_minute, resolve_language
 from ..rules.decision import CaseDecision, LineDecision
@@ -26,11 +27,13 @@ from ..services.policies import current_policy
 from ..services.queries import CaseFilter, Viewer, case_counts, customer_cases, list_cases, requests_for_order
 from .access import case_for, decode_id, decode_uuid, is_manager, order_for, order_id, require_manager
 from .api import RequestContext
+from .inputs import amount_in
 from .types import (
     AfterSalesCase,
     AfterSalesCaseCountableConnection,
     AfterSalesCaseKind,
     AfterSalesCaseStatus,
+    AfterSalesMessage,
     AfterSalesPolicy,
     AfterSalesResolution,
     AfterSalesStats,
@@ -39,6 +42,7 @@ from .types import (
     ReturnEligibility,
     money,
 )
+from .types import Decimal as DecimalScalar
 
 MAX_PAGE = 100
 DEFAULT_STATS_DAYS = 30
@@ -209,8 +213,16 @@ def line_requests(
         return requests_for_order(order, reason, resolution)
     known = {str(line.line_id) for line in order.lines.all()}
     requests = []
+    seen: set[str] = set()
     for index, line in enumerate(lines):
         line_id = decode_uuid(line["line_id"], "OrderLine", f"lines.{index}.lineId")
+        if line_id in seen:
+            raise ServiceError(
+                f"Line {line['line_id']} is listed twice; list each line once with all its units.",
+                code="duplicated",
+                field=f"lines.{index}.lineId",
+            )
+        seen.add(line_id)
         if line_id not in known:
             raise ServiceError(
                 f"Order {order.number or order.order_id} has no line {line['line_id']}.",
@@ -441,7 +453,7 @@ class Query(graphene.ObjectType):
             graphene.NonNull(AttributeInput), description="Attributes and their values."
         ),
         is_gift_card=graphene.Boolean(description="Whether the product is a gift card."),
-        price=graphene.Decimal(description="Unit price, to estimate fees in money."),
+        price=DecimalScalar(description="Unit price, to estimate fees in money."),
         reason=graphene.String(description="Return reason to assume, e.g. `defective`."),
         condition=ItemConditionEnum(description="Item condition to assume, e.g. OPENED."),
         language=graphene.String(
@@ -483,6 +495,17 @@ class Query(graphene.ObjectType):
         after=graphene.String(description="Cursor to start after."),
         description="The signed-in customer's cases, newest first.",
     )
+    after_sales_outbox = graphene.Field(
+        graphene.NonNull(graphene.List(graphene.NonNull(AfterSalesMessage))),
+        include_waiting=graphene.Boolean(
+            description="Also messages not tried yet; by default only failing ones (failed, or last attempt failed)."
+        ),
+        first=graphene.Int(description=f"How many, newest first; at most {MAX_PAGE}."),
+        description=(
+            "Messages the channel could not deliver, each with its last error (e.g. no mail backend configured): "
+            "staff and apps with MANAGE_ORDERS."
+        ),
+    )
     after_sales_stats = graphene.Field(
         graphene.NonNull(AfterSalesStats),
         start=graphene.DateTime(
@@ -519,6 +542,8 @@ class Query(graphene.ObjectType):
         version = _published(info.context)
         if price is not None and price < 0:
             raise ServiceError("price cannot be negative.", field="price")
+        policy = load_policy(version)
+        price = amount_in(price, policy.defaults.currency, "price")
         product = ProductFacts(
             sku=sku or "",
             product_type=product_type or "",
@@ -527,9 +552,7 @@ class Query(graphene.ObjectType):
             attributes={item["slug"]: tuple(item["values"]) for item in attributes or ()},
             is_gift_card=bool(is_gift_card),
         )
-        return product_terms(
-            load_policy(version), version.version, product, price, reason or "", condition or "", language
-        )
+        return product_terms(policy, version.version, product, price, reason or "", condition or "", language)
 
     @staticmethod
     def resolve_return_eligibility(
@@ -608,6 +631,15 @@ class Query(graphene.ObjectType):
             info.context.channel, Viewer(customer_id=principal.id), offset=offset, limit=limit
         )
         return connection(cases, total, offset)
+
+    @staticmethod
+    def resolve_after_sales_outbox(
+        root: Any, info: Any, include_waiting: bool = False, first: int | None = None
+    ) -> list[Any]:
+        context: RequestContext = info.context
+        require_manager(context)
+        _offset, limit = _page(first, None)
+        return undelivered(context.channel, include_waiting=bool(include_waiting), limit=limit)
 
     @staticmethod
     def resolve_after_sales_stats(

@@ -18,8 +18,10 @@ if __name__ == "__main__":  # run as a script: load the app without a database
     django.setup()
 
 from .dashboard import DashboardMutation, DashboardQuery  # noqa: E402
+from .inputs import ArgumentBounds  # noqa: E402
 from .mutations import Mutation as CaseMutations  # noqa: E402
 from .query import Query as CaseQueries  # noqa: E402
+from .visibility import CustomerView  # noqa: E402
 
 
 class Query(CaseQueries, DashboardQuery):
@@ -33,6 +35,9 @@ class Mutation(CaseMutations, DashboardMutation):
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
+
+MIDDLEWARE = [ArgumentBounds(), CustomerView()]
+"""Run on every field: argument bounds (root fields) and what customers may see (see each module)."""
 
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 

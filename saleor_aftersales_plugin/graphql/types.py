@@ -1,6 +1,6 @@
 """GraphQL types: enums with stable codes, money, cases with their lines and events, eligibility answers."""
 
-from decimal import Decimal
+from decimal import Decimal as PyDecimal
 from typing import Any
 
 import graphene
@@ -11,7 +11,8 @@ from ..domain.facts import CaseKind, ItemCondition, Resolution
 from ..domain.money import quantize
 from ..models import Case, CaseEvent, CaseLine
 from ..services.conversations import COMPLAINT_CATEGORIES
-from .access import is_manager, order_id
+from .access import order_id
+from .visibility import customer_visible
 
 
 class AfterSalesCaseKind(graphene.Enum):
@@ -79,6 +80,30 @@ class JSON(GenericScalar):
     """Arbitrary JSON data (objects, lists, strings, numbers, booleans, null)."""
 
 
+class Decimal(graphene.Decimal):
+    """Graphene's Decimal, but text that is not a number is refused instead of failing inside the parser.
+
+    Non-finite and out-of-range values are parsed so that the argument check can name the field they are in.
+    """
+
+    class Meta:
+        name = "Decimal"
+
+    @staticmethod
+    def parse_value(value: Any) -> PyDecimal | None:
+        if isinstance(value, bool) or not isinstance(value, str | int | float | PyDecimal):
+            return None
+        try:
+            return PyDecimal(str(value).strip())
+        except ArithmeticError:
+            return None
+
+    @classmethod
+    def parse_literal(cls, node: Any) -> PyDecimal | None:
+        value = getattr(node, "value", None)
+        return cls.parse_value(value) if isinstance(value, str) else None
+
+
 class AfterSalesError(graphene.ObjectType):
     field = graphene.String(
         description="Name of the input field the error is about (e.g. `lines.0.quantity`); null when it is about "
@@ -92,19 +117,17 @@ class AfterSalesError(graphene.ObjectType):
 
 
 class Money(graphene.ObjectType):
-    amount = graphene.Decimal(
-        required=True, description="The amount as a decimal string at the currency's precision."
-    )
+    amount = Decimal(required=True, description="The amount as a decimal string at the currency's precision.")
     currency = graphene.String(required=True, description="ISO 4217 currency code.")
 
     class Meta:
         description = "An amount of money in a currency."
 
 
-def money(amount: Decimal | str | None, currency: str) -> dict[str, Any] | None:
+def money(amount: PyDecimal | str | None, currency: str) -> dict[str, Any] | None:
     if amount is None:
         return None
-    return {"amount": quantize(Decimal(str(amount)), currency), "currency": currency}
+    return {"amount": quantize(PyDecimal(str(amount)), currency), "currency": currency}
 
 
 class Reason(graphene.ObjectType):
@@ -138,9 +161,9 @@ class ReturnWindow(graphene.ObjectType):
 class FeeTerm(graphene.ObjectType):
     code = graphene.String(required=True, description="Fee code.")
     kind = graphene.String(required=True, description="percent or fixed.")
-    amount = graphene.Decimal(required=True, description="Percentage or fixed amount.")
+    amount = Decimal(required=True, description="Percentage or fixed amount.")
     scope = graphene.String(required=True, description="line or case.")
-    cap = graphene.Decimal(description="Upper limit of this fee, if any.")
+    cap = Decimal(description="Upper limit of this fee, if any.")
     estimate = graphene.Field(
         Money, description="What the fee would be for the given price; null without a price."
     )
@@ -292,41 +315,21 @@ class AfterSalesCaseLine(graphene.ObjectType):
 
     @staticmethod
     def resolve_paid(line: CaseLine, info: Any) -> dict[str, Any] | None:
-        return money(line.order_line.paid_total, line.case.currency) if is_manager(info.context) else None
+        return money(line.order_line.paid_total, line.case.currency)
 
     @staticmethod
     def resolve_already_refunded(line: CaseLine, info: Any) -> dict[str, Any] | None:
-        if not is_manager(info.context):
-            return None
         return money(line.order_line.refunded_amount, line.case.currency)
 
     @staticmethod
     def resolve_decision(line: CaseLine, info: Any) -> dict[str, Any] | None:
-        return line.decision if is_manager(info.context) else None
+        return line.decision
 
 
 def _instant(value: Any) -> Any:
     from django.utils.dateparse import parse_datetime
 
     return parse_datetime(value) if isinstance(value, str) else value
-
-
-# Events a customer sees on their case; notes, assignment, escalation and internal decisions stay with staff.
-CUSTOMER_EVENTS = frozenset(
-    {
-        "created",
-        "status_changed",
-        "reply",
-        "refund_issued",
-        "store_credit_issued",
-        "exchange_created",
-        "items_returned",
-    }
-)
-
-
-def customer_visible(event: CaseEvent) -> bool:
-    return event.type in CUSTOMER_EVENTS
 
 
 class AfterSalesCaseEvent(graphene.ObjectType):
@@ -355,26 +358,8 @@ class AfterSalesCaseEvent(graphene.ObjectType):
         return event.to_status or None
 
     @staticmethod
-    def resolve_actor_id(event: CaseEvent, info: Any) -> str | None:
-        return event.actor_id if is_manager(info.context) else None
-
-    @staticmethod
-    def resolve_message(event: CaseEvent, info: Any) -> str:
-        if not is_manager(info.context) and event.to_status == machine.CaseStatus.RESOLUTION_FAILED:
-            return "We could not complete the resolution yet; the shop is on it."
-        return event.message
-
-    @staticmethod
     def resolve_internal(event: CaseEvent, info: Any) -> bool:
         return not customer_visible(event)
-
-    @staticmethod
-    def resolve_trace(event: CaseEvent, info: Any) -> Any:
-        return event.trace if is_manager(info.context) else None
-
-    @staticmethod
-    def resolve_payload(event: CaseEvent, info: Any) -> Any:
-        return event.payload if is_manager(info.context) else None
 
 
 class DecisionSummary(graphene.ObjectType):
@@ -382,7 +367,7 @@ class DecisionSummary(graphene.ObjectType):
     review_required = graphene.Boolean(description="Whether staff review the request.")
     photos_required = graphene.Int(description="Photos the request needs.")
     resolutions = graphene.List(graphene.NonNull(AfterSalesResolution), description="Resolutions offered.")
-    escalation_path = graphene.String(description="Escalation path of the case.")
+    escalation_path = graphene.String(description="Escalation path of the case: staff and apps only.")
     policy_version = graphene.Int(description="Policy version that decided.")
     decided_at = graphene.DateTime(description="As of when the case was decided.")
 
@@ -430,7 +415,9 @@ class AfterSalesCase(graphene.ObjectType):
     store_credit = graphene.Field(Money, description="Store credit offered instead of a refund.")
     deadlines = graphene.Field(Deadlines, required=True, description="Service-level deadlines.")
     assignee = graphene.String(description="Who works on the case: staff and apps only.")
-    escalation_tier = graphene.Int(required=True, description="Escalation tier, 0 when not escalated.")
+    escalation_tier = graphene.Int(
+        description="Escalation tier, 0 when not escalated: staff and apps only, null for customers."
+    )
     decision = graphene.Field(DecisionSummary, required=True, description="Summary of the policy's decision.")
     events = graphene.List(
         graphene.NonNull(AfterSalesCaseEvent),
@@ -501,10 +488,6 @@ class AfterSalesCase(graphene.ObjectType):
         }
 
     @staticmethod
-    def resolve_assignee(case: Case, info: Any) -> str | None:
-        return case.assignee if is_manager(info.context) else None
-
-    @staticmethod
     def resolve_decision(case: Case, info: Any) -> dict[str, Any]:
         data = case.decision or {}
         return {
@@ -519,14 +502,7 @@ class AfterSalesCase(graphene.ObjectType):
 
     @staticmethod
     def resolve_events(case: Case, info: Any) -> list[CaseEvent]:
-        events = list(case.events.all())
-        if is_manager(info.context):
-            return events
-        return [event for event in events if customer_visible(event)]
-
-    @staticmethod
-    def resolve_failure_message(case: Case, info: Any) -> str | None:
-        return case.failure_message if is_manager(info.context) else None
+        return list(case.events.all())
 
     @staticmethod
     def resolve_policy_version(case: Case, info: Any) -> int | None:
@@ -598,9 +574,7 @@ class PolicyForProduct(graphene.ObjectType):
     review_required = graphene.Boolean(required=True, description="Whether returns are reviewed by staff.")
     photos_required = graphene.Int(required=True, description="Photos a return needs.")
     warranty_months = graphene.Int(required=True, description="Warranty length in months.")
-    store_credit_bonus = graphene.Decimal(
-        required=True, description="Extra percent for choosing store credit."
-    )
+    store_credit_bonus = Decimal(required=True, description="Extra percent for choosing store credit.")
     policy_version = graphene.Int(required=True, description="Policy version used.")
     summary = graphene.String(
         description="A short text for product pages; null when no renderer is installed."
@@ -688,6 +662,33 @@ class AfterSalesStats(graphene.ObjectType):
         from ..services.reporting import kpis_csv
 
         return kpis_csv(root["channel"], root["start"], root["end"])
+
+
+class AfterSalesMessage(graphene.ObjectType):
+    id = graphene.ID(
+        required=True, description="Delivery id (the e-mail's Message-ID and notify delivery_id)."
+    )
+    event = graphene.String(required=True, description="Message event, e.g. approved or staff_new_case.")
+    recipient = graphene.String(required=True, description="E-mail address or group:<name>.")
+    status = graphene.String(
+        required=True, description="pending (to be tried, or retried) or failed (gave up)."
+    )
+    attempts = graphene.Int(required=True, description="Delivery attempts so far.")
+    last_error = graphene.String(description="Why the last attempt failed, e.g. the mail backend's error.")
+    next_attempt_at = graphene.DateTime(description="When it is tried again; null once it gave up.")
+    created_at = graphene.DateTime(required=True, description="When the message was written.")
+    case_id = graphene.ID(description="The case it is about (`AfterSalesCase` global id), if any.")
+
+    class Meta:
+        description = "An after-sales message that has not been delivered."
+
+    @staticmethod
+    def resolve_next_attempt_at(message: Any, info: Any) -> Any:
+        return None if message.status == "failed" else message.next_attempt_at
+
+    @staticmethod
+    def resolve_case_id(message: Any, info: Any) -> str | None:
+        return graphene.Node.to_global_id("AfterSalesCase", str(message.case_id)) if message.case_id else None
 
 
 class PolicyValidationError(graphene.ObjectType):

@@ -2,8 +2,10 @@
 
 Files are named after the message's delivery key and created exclusively, so the directory is an idempotent
 receiver: a message sent twice with the same key is stored once, and each repeat is counted in
-``duplicates.log``. Settings: ``EMAIL_FILE_PATH`` (or ``$AFTERSALES_MAIL_DIR``; default ``<state dir>/mail``);
-``$AFTERSALES_MAIL_DELAY`` (seconds per message) imitates a slow mail server.
+``duplicates.log``. With ``$AFTERSALES_MAIL_KEEP_DUPLICATES=1`` it behaves like a plain mail server instead: every
+repeat is kept as ``<key>.<n>.eml`` beside the first. Settings: ``EMAIL_FILE_PATH`` (or ``$AFTERSALES_MAIL_DIR``;
+default ``<state dir>/mail``); ``$AFTERSALES_MAIL_DELAY`` (seconds per message) imitates a slow mail server, which
+accepts a message only at the end of that delay.
 """
 
 import os
@@ -36,6 +38,7 @@ class DirectoryEmailBackend(BaseEmailBackend):
         super().__init__(fail_silently=fail_silently, **kwargs)
         self.directory = mail_directory()
         self.delay = float(os.environ.get("AFTERSALES_MAIL_DELAY") or 0)
+        self.keep_duplicates = os.environ.get("AFTERSALES_MAIL_KEEP_DUPLICATES") == "1"
 
     def send_messages(self, email_messages: list[EmailMessage]) -> int:
         for message in email_messages:
@@ -47,10 +50,22 @@ class DirectoryEmailBackend(BaseEmailBackend):
             partial = self.directory / f".{name}.{os.getpid()}.partial"
             partial.write_bytes(message.message().as_bytes())
             try:
-                os.link(partial, self.directory / name)
-            except FileExistsError:
-                with open(self.directory / DUPLICATES_LOG, "a", encoding="utf-8") as log:
-                    log.write(key + "\n")
+                self._store(partial, name, key)
             finally:
                 partial.unlink()
         return len(email_messages)
+
+    def _store(self, partial: Path, name: str, key: str) -> None:
+        copy = 1
+        while True:
+            target = name if copy == 1 else name.replace(".eml", f".{copy}.eml")
+            try:
+                os.link(partial, self.directory / target)
+                return
+            except FileExistsError:
+                if copy == 1:
+                    with open(self.directory / DUPLICATES_LOG, "a", encoding="utf-8") as log:
+                        log.write(key + "\n")
+                if not self.keep_duplicates:
+                    return
+                copy += 1

@@ -13,6 +13,11 @@ row to be sent again, with the same delivery key (``Message-ID`` / ``delivery_id
 deduplicate on it (the sandbox's directory backend does; Saleor apps receive ``delivery_id``) see every message
 exactly once; a plain SMTP server may see that one message twice. Failures are retried with exponential backoff
 (``next_attempt_at``, ``attempts``, ``last_error``) and a row gives up as ``failed`` after ``max_attempts``.
+
+The delivery task itself survives the death of its worker: it is acknowledged late and rejected back to the queue
+when its process dies (:func:`..tasks.deliver_outbox`), and a periodic run re-drives the outbox (the sandbox's beat;
+inside Saleor a django-celery-beat row), so rows never wait for the next enqueue. Staff see rows that keep failing,
+with their last error, in the ``afterSalesOutbox`` query.
 """
 
 import logging
@@ -41,10 +46,13 @@ __all__ = [
     "deliver_due",
     "enqueue",
     "enqueue_for_creation",
+    "enqueue_many",
     "enqueue_for_transition",
     "enqueue_policy_reminder",
     "enqueue_reply",
     "enqueue_staff",
+    "staff_messages",
+    "undelivered",
 ]
 
 logger = logging.getLogger(__name__)
@@ -77,9 +85,19 @@ def customer_language(order: OrderRecord, policy: Policy | None) -> str:
     return match_language(requested, tuple(policy.defaults.languages) if policy else ())
 
 
-def case_payload(case: Case, policy: Policy | None, *, message: str = "", **extra: Any) -> dict[str, Any]:
-    """The JSON payload a case message is rendered from (formatting happens at delivery, in the message's language)."""
+def case_payload(
+    case: Case, policy: Policy | None, *, message: str = "", prefetched: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """The JSON payload a case message is rendered from (formatting happens at delivery, in the message's language).
+
+    ``prefetched``: the caller loaded ``case.lines`` with their order lines (``prefetch_related``), so no query runs.
+    """
     order = case.order
+    lines = (
+        sorted(case.lines.all(), key=lambda line: line.pk)
+        if prefetched
+        else case.lines.select_related("order_line").order_by("id")
+    )
     items = [
         {
             "name": line.order_line.product_name or line.order_line.sku,
@@ -87,7 +105,7 @@ def case_payload(case: Case, policy: Policy | None, *, message: str = "", **extr
             "quantity": line.quantity,
             "condition": line.condition,
         }
-        for line in case.lines.select_related("order_line").order_by("id")
+        for line in lines
     ]
     payload: dict[str, Any] = {
         "shop_name": (policy.name if policy else "") or case.channel,
@@ -161,6 +179,38 @@ def enqueue(
     )
     _schedule_delivery()
     return bool(created and created[0].pk and OutboxMessage.objects.filter(pk=created[0].pk).exists())
+
+
+def staff_messages(
+    case: Case, policy: Policy | None, event_name: str, recipients: Iterable[str], key: str, **extra: Any
+) -> list[OutboxMessage]:
+    """The unsaved rows :func:`enqueue_staff` would write, for callers that write many cases' rows at once
+    (:func:`enqueue_many`); ``extra`` as for :func:`case_payload`."""
+    event(event_name)
+    payload = case_payload(case, policy, **extra)
+    language = staff_language(policy)
+    now = timezone.now()
+    return [
+        OutboxMessage(
+            case=case,
+            event=event_name,
+            channel=case.channel,
+            recipient=recipient,
+            language=language,
+            payload=payload,
+            dedupe_key=f"{key}:{recipient}"[:255],
+            next_attempt_at=now,
+        )
+        for recipient in dict.fromkeys(recipients)
+        if recipient
+    ]
+
+
+def enqueue_many(messages: Iterable[OutboxMessage]) -> None:
+    """Write many outbox rows in one statement (rows whose dedupe_key exists are skipped), in the caller's
+    transaction; delivery is asked for after it commits."""
+    OutboxMessage.objects.bulk_create(list(messages), ignore_conflicts=True, batch_size=1000)
+    _schedule_delivery()
 
 
 def staff_recipients(case: Case, policy: Policy | None, tier: int = 1) -> tuple[str, ...]:
@@ -357,6 +407,15 @@ def enqueue_policy_reminder(order_id: str, *, now: datetime | None = None) -> bo
             payload=payload,
             dedupe_key=f"policy_reminder:{order.order_id}",
         )
+
+
+def undelivered(channel: str, *, include_waiting: bool = False, limit: int = 50) -> list[OutboxMessage]:
+    """The channel's messages that failed for good or whose last attempt failed (with ``include_waiting``, also
+    those not tried yet), newest first: what staff need to see when delivery cannot work."""
+    queryset = OutboxMessage.objects.filter(channel=channel).exclude(status=OutboxMessage.Status.SENT)
+    if not include_waiting:
+        queryset = queryset.filter(Q(status=OutboxMessage.Status.FAILED) | ~Q(last_error=""))
+    return list(queryset.order_by("-created_at", "-id")[:limit])
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ __all__ = [
     "GROUP_PREFIX",
     "NotifyHook",
     "delivery_key",
+    "delivery_problems",
     "resolve_recipients",
     "send_email",
     "send_notify",
@@ -91,6 +92,26 @@ def set_contacts_provider(provider: Callable[[str], ChannelContacts] | None) -> 
 
 def channel_contacts(channel: str) -> ChannelContacts:
     return _contacts_provider(channel) if _contacts_provider is not None else ChannelContacts()
+
+
+def delivery_problems() -> list[str]:
+    """Why e-mail delivery cannot work in this process (empty when it can): checked when the plugin is saved.
+
+    Saleor sets ``EMAIL_BACKEND`` from ``EMAIL_URL``; without it every message would wait in the outbox forever.
+    """
+    from django.utils.module_loading import import_string
+
+    backend = str(getattr(settings, "EMAIL_BACKEND", "") or "")
+    if not backend:
+        return [
+            "No mail backend is configured (Saleor: set EMAIL_URL, e.g. smtp://user:password@smtp.example.com:587/"
+            "?tls=True, and restart the API and Celery workers); after-sales e-mails stay pending until then."
+        ]
+    try:
+        import_string(backend)
+    except ImportError as error:
+        return [f"The mail backend {backend!r} cannot be loaded ({error}); after-sales e-mails stay pending."]
+    return []
 
 
 def send_email(

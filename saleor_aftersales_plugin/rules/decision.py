@@ -5,7 +5,7 @@ write of a setting wins, later writes are recorded as overridden by the winner. 
 :class:`SettingsBuilder`, so they can differ only in which rules they find matching.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +44,48 @@ class RuleTrace:
     """(setting, winning rule id) for writes of this rule that a better-ranked rule had already made."""
 
 
+class LazyTrace(Sequence[RuleTrace]):
+    """A line's trace as recorded while deciding: which rules matched (and what they decided), nothing more.
+
+    The conditions with their actual values are expanded on first read (``expand`` re-evaluates the rules' condition
+    trees over the line's already-computed variable values), so deciding costs little more than without a trace and
+    only a trace that is shown or stored pays for its text. Reads like a tuple of :class:`RuleTrace`.
+    """
+
+    __slots__ = ("_expand", "_items")
+
+    def __init__(self, expand: Callable[[], tuple[RuleTrace, ...]]) -> None:
+        self._expand: Callable[[], tuple[RuleTrace, ...]] | None = expand
+        self._items: tuple[RuleTrace, ...] | None = None
+
+    def _expanded(self) -> tuple[RuleTrace, ...]:
+        if self._items is None:
+            assert self._expand is not None
+            self._items = self._expand()
+            self._expand = None  # drop the line's values once expanded
+        return self._items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._expanded()[index]
+
+    def __len__(self) -> int:
+        return len(self._expanded())
+
+    def __iter__(self) -> Iterator[RuleTrace]:
+        return iter(self._expanded())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._expanded() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._expanded())
+
+    def __repr__(self) -> str:
+        return f"LazyTrace({'unexpanded' if self._items is None else list(self._items)!r})"
+
+
 class SettingsBuilder:
     """Collects the settings written by matching rules, first writer wins; implements actions.SettingSink."""
 
@@ -54,6 +96,11 @@ class SettingsBuilder:
         self._decided: list[str] = []
         self._overridden: list[tuple[str, str]] = []
         self.traces: list[RuleTrace] = []
+        self.lazy_trace: LazyTrace | None = None
+        """Set by an engine that records the trace cheaply; then it replaces :attr:`traces` as the line's trace."""
+
+    def trace(self) -> Sequence[RuleTrace]:
+        return self.lazy_trace if self.lazy_trace is not None else tuple(self.traces)
 
     def begin(self, rule: Rule) -> None:
         self._rule = rule
@@ -119,7 +166,7 @@ class LineDecision:
     escalation_path: str
     refundable: Decimal
     decided_by: Mapping[str, str]
-    trace: tuple[RuleTrace, ...] = ()
+    trace: Sequence[RuleTrace] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +186,7 @@ class CaseDecision:
     policy_version: int | None = None
     decided_at: datetime | None = None
     notes: tuple[str, ...] = field(default=())
-    case_trace: tuple[RuleTrace, ...] = ()
+    case_trace: Sequence[RuleTrace] = ()
     """For a case without lines (a complaint): the rules as evaluated for the case as a whole."""
 
     @property
@@ -224,7 +271,7 @@ def _line_dict(line: LineDecision, with_trace: bool) -> dict[str, Any]:
     return data
 
 
-def _trace_dicts(traces: tuple[RuleTrace, ...]) -> list[dict[str, Any]]:
+def _trace_dicts(traces: Sequence[RuleTrace]) -> list[dict[str, Any]]:
     return [
         {
             "rule": t.rule_id,

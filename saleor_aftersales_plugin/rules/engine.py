@@ -13,7 +13,6 @@ Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies t
 """
 
 import calendar as stdlib_calendar
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -27,10 +26,18 @@ from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, Pro
 from ..domain.money import quantize, refundable_amount
 from .actions import PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
-from .decision import DEFAULTS, CaseDecision, ConditionTrace, LineDecision, SettingsBuilder
+from .decision import (
+    DEFAULTS,
+    CaseDecision,
+    ConditionTrace,
+    LazyTrace,
+    LineDecision,
+    RuleTrace,
+    SettingsBuilder,
+)
 from .document import Policy, Rule
 from .fees import FeeCap, FeeScope, FeeSpec, settle
-from .variables import VARIABLES, LineContext, PolicyVariables
+from .variables import VARIABLES, LineContext, PolicyVariables, compile_pattern
 
 # Customer-facing reason codes produced by the engine itself (rules add their own through allow/deny).
 REASON_WINDOW_EXPIRED = "window_expired"
@@ -57,18 +64,50 @@ Predicate = Callable[[Values], bool]
 _EPSILON = NumericType.EPSILON
 
 
+# Variables that read only the case (not the line) are computed once per case; day counts once per case and
+# (delivery, fulfilment) pair, since they read nothing else of the line.
+_CASE_VARIABLES = frozenset(
+    {
+        "order_total",
+        "is_guest",
+        "customer_email",
+        "prior_returns_count",
+        "prior_returns_value",
+        "shipping_country",
+        "channel",
+        "case_kind",
+    }
+)
+_DAY_VARIABLES = frozenset(
+    name for name in VARIABLES if name.startswith(("days_since_", "business_days_since_", "months_since_"))
+)
+
+
 class _LineValues(dict):
-    """Variable values of one line, each computed on first use."""
+    """Variable values of one line, each computed on first use; ``shared`` keeps the ones lines of a case share."""
 
-    __slots__ = ("context",)
+    __slots__ = ("context", "shared")
 
-    def __init__(self, context: LineContext) -> None:
+    def __init__(self, context: LineContext, shared: dict[Any, Any] | None = None) -> None:
         super().__init__()
         self.context = context
+        self.shared = {} if shared is None else shared
 
     def __missing__(self, name: str) -> Any:
-        spec = VARIABLES[name]
-        value = _CASTS[spec.field_type](spec.getter(self.context))
+        if name in _CASE_VARIABLES:
+            key: Any = name
+        elif name in _DAY_VARIABLES:
+            line = self.context.line
+            key = (name, line.delivered_at, line.fulfilled_at)
+        else:
+            key = None
+        if key is not None and key in self.shared:
+            value = self.shared[key]
+        else:
+            spec = VARIABLES[name]
+            value = _CASTS[spec.field_type](spec.getter(self.context))
+            if key is not None:
+                self.shared[key] = value
         self[name] = value
         return value
 
@@ -125,8 +164,8 @@ def _leaf(name: str, operator: str, expected: Any) -> Predicate:
             return lambda v: bool(v[name])
         text = _string(expected)
         if operator == "matches_regex":
-            search = re.compile(text).search
-            return lambda v: search(v[name]) is not None
+            matches = compile_pattern(text)
+            return lambda v: matches(v[name])
         lowered = text.lower()
         string_ops: dict[str, Predicate] = {
             "equal_to": lambda v: v[name] == text,
@@ -253,7 +292,8 @@ class _RecordedWrites:
         self.writes.append((setting, value))
 
 
-def _writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
+def writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
+    """The (setting, value) pairs a matching ``rule`` writes, in action order."""
     from .actions import ACTIONS
 
     recorder = _RecordedWrites()
@@ -279,23 +319,42 @@ class CompiledPolicy:
         self.policy = policy
         ranked = policy.ranked_rules
         self._rules = tuple(
-            _CompiledRule(rule, _explainer(rule.conditions), _writes_of(rule)) for rule in ranked
+            _CompiledRule(rule, _explainer(rule.conditions), writes_of(rule)) for rule in ranked
         )
         self._matches = _compile_matcher(ranked)
 
-    def settings_for(self, context: LineContext, *, explain: bool = True) -> SettingsBuilder:
+    def settings_for(
+        self, context: LineContext, *, explain: bool = True, shared: dict[Any, Any] | None = None
+    ) -> SettingsBuilder:
+        """The settings the matching rules write for one line.
+
+        Only the matching rules are applied (and traced). With ``explain`` the full trace — every rule, every
+        condition with its actual value — is a :class:`LazyTrace`: recorded now as the matching positions and the
+        line's computed variables, expanded to conditions only when read.
+        """
         builder = SettingsBuilder()
-        values = _LineValues(context)
+        values = _LineValues(context, shared)
+        positions = self._matches(values)
+        for position in positions:
+            self._apply(builder, self._rules[position], True, ())
         if explain:
-            for compiled in self._rules:
-                trace: list[ConditionTrace] = []
-                matched = _explain(compiled.explainer, values, trace)
-                self._apply(builder, compiled, matched, tuple(trace))
-        else:
-            # Without an explanation only matching rules are traced: they are what decided.
-            for position in self._matches(values):
-                self._apply(builder, self._rules[position], True, ())
+            matched = dict(zip(positions, builder.traces, strict=True))
+            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, matched))
         return builder
+
+    def _expand_trace(self, values: Values, matched: Mapping[int, RuleTrace]) -> tuple[RuleTrace, ...]:
+        """Every rule in rank order with each condition's actual value and outcome (no short-circuit)."""
+        traces = []
+        for position, compiled in enumerate(self._rules):
+            conditions: list[ConditionTrace] = []
+            _explain(compiled.explainer, values, conditions)
+            decided = matched.get(position)
+            if decided is None:
+                rule = compiled.rule
+                traces.append(RuleTrace(rule.id, rule.priority, False, tuple(conditions)))
+            else:
+                traces.append(replace(decided, conditions=tuple(conditions)))
+        return tuple(traces)
 
     @staticmethod
     def _apply(
@@ -313,8 +372,12 @@ class CompiledPolicy:
     def decide(
         self, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
     ) -> CaseDecision:
+        shared: dict[Any, Any] = {}  # values the lines of this case share
         return _decide(
-            self.policy, facts, lambda ctx: self.settings_for(ctx, explain=explain), policy_version
+            self.policy,
+            facts,
+            lambda ctx: self.settings_for(ctx, explain=explain, shared=shared),
+            policy_version,
         )
 
 
@@ -460,7 +523,7 @@ def _line_decision(
         escalation_path=setting("escalation_path", _default_escalation_path(policy)),
         refundable=refundable,
         decided_by=decided_by,
-        trace=tuple(builder.traces),
+        trace=builder.trace(),
     )
 
 

@@ -222,7 +222,7 @@ def _operators(data: dict[str, Any]) -> list[str]:
         for op in sorted(operators, key=lambda o: o["name"]):
             value = _INPUT_NAMES.get(op["input_type"], op["input_type"])
             if op["name"] == "matches_regex":
-                value = "a Python regular expression (searched, not anchored), e.g. `^TV-`"
+                value = "a regular expression in RE2 syntax (searched, not anchored; linear time, so no backreferences or lookarounds except `^(?!(A|B)$)`, anything but A or B), e.g. `^TV-`"
             lines.append(f"| `{op['name']}` | {op['label']} | {value} |")
         lines.append("")
     lines += [

@@ -45,7 +45,7 @@ from pydantic_core import PydanticCustomError
 from ..domain.facts import CaseKind, Resolution
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
-from .variables import VARIABLES
+from .variables import VARIABLES, compile_pattern
 from .wording import full_list, given, names, show, suggest, yaml_hint
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
@@ -897,11 +897,9 @@ class Leaf(StrictModel):
         text = check_text(value, example=example.strip("'"), allow_empty=True, max_length=MAX_NAME_LENGTH * 2)
         if input_type == FIELD_TEXT and operator == "matches_regex":
             try:
-                re.compile(text)
-            except (re.error, RecursionError, OverflowError) as exc:
-                raise fail(
-                    "invalid_regex", f"{show(text)} is not a valid regular expression: {exc}."
-                ) from None
+                compile_pattern(text)  # the engine's own operator (RE2), so what validates also evaluates
+            except ValueError as exc:
+                raise fail("invalid_regex", f"{exc} Use RE2 syntax.") from None
         if spec.options and operator in ("equal_to", "equal_to_case_insensitive"):
             options = list(spec.options)
             folded = text.lower() if operator == "equal_to_case_insensitive" else text

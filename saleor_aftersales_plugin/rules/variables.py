@@ -5,12 +5,14 @@ business-rules ``Variables`` class that the reference engine runs is generated f
 evaluator calls the same getters, so both engines always see the same values.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import re2
 from business_rules.operators import BaseType, BooleanType, NumericType, SelectMultipleType, StringType
 from business_rules.variables import BaseVariables, rule_variable
 
@@ -30,6 +32,32 @@ class LineContext:
 
 
 Getter = Callable[[LineContext], Any]
+
+_PATTERN_OPTIONS = re2.Options()
+_PATTERN_OPTIONS.log_errors = False
+
+
+_EXCLUDED_WORDS = re.compile(r"^\^\(\?!\(?((?:[A-Za-z0-9_-]+\|)*[A-Za-z0-9_-]+)\)?\$\)(\.\*)?$")
+"""``^(?!(CN|HK)$)``: "anything but these words", the one lookahead the policy language keeps (a set test)."""
+
+
+def compile_pattern(pattern: str) -> Callable[[str], bool]:
+    """The ``matches_regex`` operator: whether ``pattern`` is found in a text, in time linear in the text.
+
+    RE2 (google-re2) never backtracks, so a pattern such as ``^(a+)+$`` cannot stall a decision on a
+    customer-controlled text. Its syntax is Python's without backreferences and lookarounds, except the form
+    ``^(?!(A|B)$)`` ("anything but A or B"), which is answered as a set test with Python's meaning of ``$``.
+    ``ValueError`` says why a pattern is refused.
+    """
+    if excluded := _EXCLUDED_WORDS.match(pattern):
+        words = frozenset(excluded.group(1).split("|"))
+        return lambda text: text not in words and not (text.endswith("\n") and text[:-1] in words)
+    try:
+        search = re2.compile(pattern, options=_PATTERN_OPTIONS).search
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise ValueError(f"{pattern!r} is not a supported regular expression: {reason}.") from None
+    return lambda text: search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

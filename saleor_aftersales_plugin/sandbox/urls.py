@@ -12,3 +12,6 @@ urlpatterns = [
     path("app/", views.dashboard_app, name="sandbox-app"),
     path("app/<path:tail>", views.dashboard_app, name="sandbox-app-path"),
 ]
+
+handler404 = "saleor_aftersales_plugin.sandbox.views.not_found"
+handler500 = "saleor_aftersales_plugin.sandbox.views.server_error"

@@ -2,19 +2,26 @@
 
 Callers authenticate with a local bearer token (:mod:`.tokens`); without one they are guests. Every GraphQL answer
 carries ``extensions.sandbox`` and an ``X-Aftersales-Sandbox`` header saying that no money moves here.
+
+Every response carries an ``X-Request-Id`` header; every error is JSON with ``extensions.requestId``, and an
+unhandled exception is logged with that id (:func:`with_request_id`), also for unknown URLs (404) and server errors.
 """
 
+import functools
 import html
 import json
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.static import serve
 
 from ..dashboard_app import app_response
-from ..graphql.api import RequestContext, execute
+from ..graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
 from ..publishing import policy_page
 from .host import SandboxHost
 from .tokens import TokenInvalid, principal_from_header
@@ -22,26 +29,72 @@ from .tokens import TokenInvalid, principal_from_header
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SANDBOX_NOTICE = "Sandbox host: refunds, store credit and exchanges are recorded only; no money moves and no stock changes."
 _HOST = SandboxHost()
+logger = logging.getLogger(__name__)
 
 
 def default_channel() -> str:
     return str(getattr(settings, "AFTERSALES_DEFAULT_CHANNEL", "default-channel"))
 
 
-def _json(status: int, data: dict[str, Any], **headers: str) -> JsonResponse:
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+def _json(status: int, data: dict[str, Any], **headers: str) -> HttpResponse:
+    response = HttpResponse(json_bytes(data), status=status, content_type="application/json")
     response["X-Aftersales-Sandbox"] = "no money moves"
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def _error(status: int, code: str, message: str, **headers: str) -> JsonResponse:
-    return _json(
-        status, {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, **headers
+def _request_id(request: HttpRequest) -> str:
+    request_id = getattr(request, "aftersales_request_id", None)
+    if request_id is None:
+        request_id = new_request_id()
+        request.aftersales_request_id = request_id  # type: ignore[attr-defined]
+    return request_id
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, **headers: str) -> HttpResponse:
+    return _json(status, error_answer(code, message, _request_id(request)), **headers)
+
+
+def with_request_id(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Give the request an id (``X-Request-Id``); answer an unhandled exception as a logged JSON 500."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request_id = _request_id(request)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            raise  # answered by not_found()
+        except Exception:
+            logger.exception("Sandbox request %s (%s %s) failed", request_id, request.method, request.path)
+            response = _error(
+                request, 500, "INTERNAL_ERROR", f"Internal error; it has been logged as {request_id}."
+            )
+        response["X-Request-Id"] = request_id
+        return response
+
+    return wrapped
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler404: unknown URLs answer JSON too."""
+    response = _error(
+        request, 404, "NOT_FOUND", f"Nothing at {request.path}; see / for what the sandbox serves."
     )
+    response["X-Request-Id"] = _request_id(request)
+    return response
 
 
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500 (errors outside the views, e.g. in URL resolution): logged by Django, answered JSON."""
+    request_id = _request_id(request)
+    response = _error(request, 500, "INTERNAL_ERROR", f"Internal error; it has been logged as {request_id}.")
+    response["X-Request-Id"] = request_id
+    return response
+
+
+@with_request_id
 def graphql(request: HttpRequest, channel: str | None = None) -> HttpResponse:
     """POST: answer a GraphQL request for ``channel`` (default channel at ``/graphql/``); GET: GraphiQL."""
     channel = channel or default_channel()
@@ -49,6 +102,7 @@ def graphql(request: HttpRequest, channel: str | None = None) -> HttpResponse:
         return HttpResponse(_graphiql_page(request, channel), content_type="text/html; charset=utf-8")
     if request.method != "POST":
         return _error(
+            request,
             405,
             "METHOD_NOT_ALLOWED",
             "Use POST for GraphQL requests (GET opens GraphiQL).",
@@ -58,29 +112,36 @@ def graphql(request: HttpRequest, channel: str | None = None) -> HttpResponse:
         principal = principal_from_header(request.headers.get("Authorization"))
     except TokenInvalid as invalid:
         return _error(
-            401, "UNAUTHENTICATED", str(invalid), **{"WWW-Authenticate": 'Bearer realm="aftersales-sandbox"'}
+            request,
+            401,
+            "UNAUTHENTICATED",
+            str(invalid),
+            **{"WWW-Authenticate": 'Bearer realm="aftersales-sandbox"'},
         )
     content_type = request.content_type or ""
     if content_type != "application/json":
         return _error(
+            request,
             415,
             "BAD_REQUEST",
             f"Send the request as application/json, not {content_type or 'no content type'}.",
         )
     try:
-        body = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _error(400, "BAD_REQUEST", f"The request body is not valid JSON: {exc}.")
-    status, answer = execute(body, RequestContext(channel, principal, _HOST))
+        raw = request.body
+    except RequestDataTooBig:
+        return _error(request, 413, "BAD_REQUEST", "The request body is too large.")
+    status, answer = answer_http(raw, RequestContext(channel, principal, _HOST), _request_id(request))
     answer.setdefault("extensions", {})["sandbox"] = SANDBOX_NOTICE
     return _json(status, answer)
 
 
+@with_request_id
 def policy(request: HttpRequest, channel: str | None = None) -> HttpResponse:
     """The channel's published policy page (rendered by the publishing package)."""
     return policy_page(request, channel or default_channel())
 
 
+@with_request_id
 def static(request: HttpRequest, path: str) -> HttpResponse:
     """The vendored GraphiQL files; the sandbox has no static-files pipeline."""
     return serve(request, path, document_root=STATIC_DIR)
@@ -95,6 +156,7 @@ def sandbox_channels() -> list[str]:
     return [default_channel(), *sorted(found - {default_channel()})]
 
 
+@with_request_id
 def dashboard_app(request: HttpRequest, tail: str = "") -> HttpResponse:
     """The Dashboard app; here staff sign in with a sandbox staff token instead of Saleor's AppBridge."""
     config = {
@@ -107,6 +169,7 @@ def dashboard_app(request: HttpRequest, tail: str = "") -> HttpResponse:
     return app_response(request, tail, config)
 
 
+@with_request_id
 def index(request: HttpRequest) -> HttpResponse:
     channel = html.escape(default_channel())
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>After-sales sandbox</title></head>

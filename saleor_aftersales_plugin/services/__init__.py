@@ -26,13 +26,12 @@ class NotFoundError(ServiceError):
 
 # Namespaces of transaction-scoped advisory locks (first key of pg_advisory_xact_lock(int, int)).
 LOCK_POLICY_PUBLISH = 0x41530001
-LOCK_CASE_NUMBER = 0x41530002
 
 
 def advisory_xact_lock(namespace: int, name: str) -> None:
     """Serialise transactions on ``(namespace, name)`` until the current transaction ends (PostgreSQL only).
 
-    Used where no row exists yet to ``SELECT ... FOR UPDATE`` (the first policy version or case of a channel).
+    Used where no row exists yet to ``SELECT ... FOR UPDATE`` (the first policy version of a channel).
     Different names may share a hash; that only serialises a little more.
     """
     if not connection.in_atomic_block:

@@ -2,14 +2,20 @@
 
 Every change locks the case row (``SELECT ... FOR UPDATE``) and writes the row and its event in one transaction, so
 concurrent staff actions serialise and the trail never disagrees with the status.
+
+Case numbers come from one PostgreSQL sequence per channel (``aftersales_case_no_<hash of the channel>``, created
+with the channel's first case and starting after any number already used there). ``nextval`` never waits for other
+transactions, so creates in a channel do not queue behind each other; like Saleor's order numbers, the numbers
+increase but may have gaps (a request that fails after drawing its number does not give it back).
 """
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -17,7 +23,8 @@ from ..domain import cases as machine
 from ..domain.facts import CaseKind, LineRequest
 from ..models import Case, CaseEvent, CaseLine, OrderRecord
 from ..notifications import outbox
-from . import LOCK_CASE_NUMBER, NotFoundError, ServiceError, advisory_xact_lock, sla
+from . import NotFoundError, ServiceError, sla
+from .idempotency import case_for_key
 from .orders import get_order
 
 __all__ = [
@@ -52,8 +59,47 @@ def get_case(case_id: str | uuid.UUID, *, lock: bool = False) -> Case:
         raise NotFoundError(f"Case {case_id} does not exist.", field="case_id") from None
 
 
+_DUPLICATE_TABLE = "42P07"
+
+
+def _sqlstate(error: Exception) -> str | None:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def number_sequence(channel: str) -> str:
+    """The name of the PostgreSQL sequence that numbers ``channel``'s cases (fits the 63-character limit)."""
+    return "aftersales_case_no_" + hashlib.sha256(channel.encode()).hexdigest()[:24]
+
+
+def next_case_number(channel: str) -> int:
+    """The channel's next case number, without waiting for concurrent creates (numbers may have gaps).
+
+    The first case of a channel creates its sequence, starting after the highest number the channel already has.
+    Two first cases at once: the second ``CREATE`` waits for the first transaction and then fails, and the second
+    draws from the sequence the first created (or creates it, if the first rolled back).
+    """
+    name = number_sequence(channel)
+    for _attempt in range(3):
+        with connection.cursor() as cursor:
+            # to_regclass() is NULL (and so nextval()) while the sequence does not exist: no error, no savepoint.
+            cursor.execute("SELECT nextval(to_regclass(%s))", [name])
+            number = cursor.fetchone()[0]
+        if number is not None:
+            return int(number)
+        start = (Case.objects.filter(channel=channel).aggregate(top=Max("number"))["top"] or 0) + 1
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START WITH {int(start)}')
+        except (IntegrityError, ProgrammingError) as error:
+            # A concurrent first case created it and committed: draw from it.
+            if isinstance(error, ProgrammingError) and _sqlstate(error) != _DUPLICATE_TABLE:
+                raise
+    raise ServiceError(f"Could not number a case in channel {channel!r}; please try again.", code="conflict")
+
+
 def create_case(
-    order_id: str | uuid.UUID,
+    order_id: str | uuid.UUID | OrderRecord,
     kind: CaseKind | str,
     *,
     actor_type: str,
@@ -71,41 +117,41 @@ def create_case(
 ) -> tuple[Case, bool]:
     """Open a case of ``kind`` on a recorded order in its initial status; returns ``(case, created)``.
 
-    With an ``idempotency_key`` a repeated request returns the case the first one created. The case number is the
-    channel's next one; the customer and policy version come from the order. Deciding whether the request is
-    allowed (rules) is the caller's job; this only checks the lines exist on the order.
+    With an ``idempotency_key`` (as stored: :func:`.idempotency.scoped_key`) a repeated request returns the case the first one created (also when both race:
+    the unique index decides). The case number is the channel's next one (:func:`next_case_number`); the customer and policy version come from the order. Deciding whether the request is
+    allowed (rules) is the caller's job; this only checks the lines exist on the order. A caller that already
+    holds the order row passes it instead of its id (saves reading it again).
     """
     actor_type = _actor_type(actor_type)
     try:
         kind = CaseKind(kind)
     except ValueError:
         raise ServiceError(f"Unknown case kind {kind!r}.", field="kind") from None
-    with transaction.atomic():
-        order: OrderRecord = get_order(order_id)
-        channel = order.channel
-        advisory_xact_lock(LOCK_CASE_NUMBER, channel)
-        if idempotency_key:
-            existing = Case.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
-        order_lines = {str(line.line_id): line for line in order.lines.all()}
-        for index, request in enumerate(lines):
-            order_line = order_lines.get(str(request.line_id))
-            if order_line is None:
-                raise NotFoundError(
-                    f"Order {order.order_id} has no line {request.line_id}.", field=f"lines.{index}.line_id"
-                )
-            if not 0 < request.quantity <= order_line.quantity:
-                raise ServiceError(
-                    f"Quantity {request.quantity} is out of range for line {request.line_id} "
-                    f"(1 to {order_line.quantity}).",
-                    field=f"lines.{index}.quantity",
-                )
-        number = (Case.objects.filter(channel=channel).aggregate(top=Max("number"))["top"] or 0) + 1
+    # Reads and checks first: a refusal leaves the caller's transaction usable.
+    order = order_id if isinstance(order_id, OrderRecord) else get_order(order_id)
+    channel = order.channel
+    existing = case_for_key(channel, idempotency_key)
+    if existing is not None:
+        return existing, False
+    order_lines = {str(line.line_id): line for line in order.lines.all()}
+    for index, request in enumerate(lines):
+        order_line = order_lines.get(str(request.line_id))
+        if order_line is None:
+            raise NotFoundError(
+                f"Order {order.order_id} has no line {request.line_id}.", field=f"lines.{index}.line_id"
+            )
+        if not 0 < request.quantity <= order_line.quantity:
+            raise ServiceError(
+                f"Quantity {request.quantity} is out of range for line {request.line_id} "
+                f"(1 to {order_line.quantity}).",
+                field=f"lines.{index}.quantity",
+            )
+    # Nested in a caller's transaction, no savepoint: a failure here fails the caller's transaction as a whole.
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
         status = machine.initial_status(kind)
-        case = Case.objects.create(
-            number=number,
+        case = Case(
+            number=next_case_number(channel),
             channel=channel,
             kind=kind.value,
             status=status,
@@ -123,6 +169,19 @@ def create_case(
             idempotency_key=idempotency_key or None,
             created_at=now,
         )
+        sla.set_deadlines(case)
+        if idempotency_key:
+            try:
+                with transaction.atomic():
+                    case.save(force_insert=True)
+            except IntegrityError:
+                # A concurrent request with the same key committed first (the insert waited for it).
+                existing = Case.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+                if existing is None:
+                    raise
+                return existing, False
+        else:
+            case.save(force_insert=True)
         CaseLine.objects.bulk_create(
             CaseLine(
                 case=case,
@@ -144,7 +203,6 @@ def create_case(
             message=message,
             trace=trace,
         )
-        sla.on_create(case)
         outbox.enqueue_for_creation(case, created_event)
     return case, True
 

@@ -12,6 +12,7 @@ from . import ServiceError
 from .actors import Actor
 from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
 from .eligibility import evaluate
+from .idempotency import OPERATION_COMPLAINT, case_for_key, scoped_key
 from .orders import get_order
 
 S = machine.CaseStatus
@@ -40,6 +41,10 @@ def open_complaint(
         raise ServiceError("Describe the problem so staff can help.", code="required", field="comment")
     with transaction.atomic():
         order = get_order(order_id)
+        stored_key = scoped_key(order.channel, actor, OPERATION_COMPLAINT, idempotency_key)
+        existing = case_for_key(order.channel, stored_key, order.order_id)
+        if existing is not None:
+            return existing, False
         decision, _ = evaluate(order, CaseKind.COMPLAINT, [])
         data = decision.to_dict()
         return create_case(
@@ -50,7 +55,7 @@ def open_complaint(
             category=category,
             comment=comment,
             decision=data,
-            idempotency_key=idempotency_key,
+            idempotency_key=stored_key,
         )
 
 

@@ -1,8 +1,8 @@
 """The read side: who may see which order or case, case listings with filters, sorting and pages, and counts.
 
 Visibility is one rule, applied everywhere: staff and apps that manage orders see the channel's orders and cases;
-a customer sees only their own (``customer_id``); a guest sees an order or case only together with the order's
-email. Anything else answers "not found", so nobody learns that someone else's order or case exists.
+a customer sees only their own (``customer_id``); a guest sees an order placed without an account, or its cases,
+only together with the order's email. Anything else answers "not found", so nobody learns that someone else's order or case exists.
 """
 
 import uuid
@@ -41,11 +41,16 @@ class Viewer:
     email: str = ""
 
     def owner_filter(self) -> Q | None:
-        """Rows this viewer owns (on OrderRecord and Case alike); None when the viewer owns nothing."""
+        """Rows this viewer owns (on OrderRecord and Case alike); None when the viewer owns nothing.
+
+        A guest's email opens only orders placed without an account: a registered customer's order needs their
+        token, whoever knows its email.
+        """
         if self.customer_id:
             return Q(customer_id=self.customer_id)
         if self.email.strip():
-            return Q(customer_email__iexact=self.email.strip())
+            without_account = Q(customer_id__isnull=True) | Q(customer_id="")
+            return Q(customer_email__iexact=self.email.strip()) & without_account
         return None
 
 

@@ -13,6 +13,7 @@ from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import evaluate
+from .idempotency import OPERATION_REPAIR, case_for_key, scoped_key
 from .orders import get_order
 from .returns import _reject_ineligible
 
@@ -34,10 +35,10 @@ def request_repair(
     """Open a repair or warranty claim for one line; the decision says whether it is inside the warranty."""
     with transaction.atomic():
         order = get_order(order_id)
-        if idempotency_key:
-            existing = Case.objects.filter(channel=order.channel, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
+        stored_key = scoped_key(order.channel, actor, OPERATION_REPAIR, idempotency_key)
+        existing = case_for_key(order.channel, stored_key, order.order_id)
+        if existing is not None:
+            return existing, False
         decision, _ = evaluate(order, CaseKind.REPAIR, [request])
         _reject_ineligible(decision)
         if decision.photos_required > len(photo_urls):
@@ -58,7 +59,7 @@ def request_repair(
             requested_resolution="repair",
             photo_urls=photo_urls,
             decision=data,
-            idempotency_key=idempotency_key,
+            idempotency_key=stored_key,
             trace=data["lines"],
         )
         if created and not decision.review_required:

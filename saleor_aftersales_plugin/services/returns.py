@@ -24,6 +24,7 @@ from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import evaluate
+from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
 from .orders import get_order
 
 S = machine.CaseStatus
@@ -66,7 +67,8 @@ def request_return(
     photo_urls: Sequence[str] = (),
     idempotency_key: str | None = None,
 ) -> tuple[Case, bool]:
-    """Open a return or exchange case; returns ``(case, created)``. The same idempotency key returns the same case.
+    """Open a return or exchange case; returns ``(case, created)``. The same caller's idempotency key returns the
+    same case (:mod:`.idempotency`).
 
     Every requested line must be eligible under the order's policy (otherwise nothing is created and the error names
     the first ineligible line and why). Requests the policy does not send to review are approved at once.
@@ -85,10 +87,10 @@ def request_return(
         seen.add(str(request.line_id))
     with transaction.atomic():
         order = get_order(order_id)
-        if idempotency_key:
-            existing = Case.objects.filter(channel=order.channel, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
+        stored_key = scoped_key(order.channel, actor, OPERATION_RETURN, idempotency_key)
+        existing = case_for_key(order.channel, stored_key, order.order_id)
+        if existing is not None:
+            return existing, False
         # Lock the lines (in id order, so concurrent requests cannot deadlock) before reading their counts.
         locked = list(
             OrderLineRecord.objects.select_for_update()
@@ -103,11 +105,10 @@ def request_return(
                 code="not_found",
                 field=f"lines.{index}",
             )
-        if idempotency_key:
-            # A concurrent request with the same key may have committed while we waited for the locks.
-            existing = Case.objects.filter(channel=order.channel, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
+        # A concurrent request with the same key may have committed while we waited for the locks.
+        existing = case_for_key(order.channel, stored_key, order.order_id)
+        if existing is not None:
+            return existing, False
         decision, _version = evaluate(order, kind, requests)
         _reject_ineligible(decision)
         if decision.photos_required > len(photo_urls):
@@ -119,7 +120,7 @@ def request_return(
             )
         data = decision.to_dict()
         case, created = create_case(
-            order.order_id,
+            order,
             kind,
             actor_type=actor.type,
             actor_id=actor.id,
@@ -129,7 +130,7 @@ def request_return(
             requested_resolution=requests[0].resolution if requests else "",
             photo_urls=photo_urls,
             decision=data,
-            idempotency_key=idempotency_key,
+            idempotency_key=stored_key,
             trace=data["lines"],
         )
         if not created:

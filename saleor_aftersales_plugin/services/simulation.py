@@ -9,13 +9,21 @@ Two kinds of lines are decided with both the channel's current version and the d
 
 Quantities already returned and refunds already made are left out (both versions see the line as new), so the
 report shows only what the policy changes. Nothing is written.
+
+Streaming: orders and cases are read in batches of :data:`BATCH_SIZE` (keyset pagination on creation time and id,
+each batch's lines loaded with it) and only counts, money totals and the first ``max_changes`` changed lines are
+kept, so memory stays constant however long the period; ``changes_omitted`` says how many changed lines the
+report does not list.
 """
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from ..domain.facts import CaseFacts, CaseKind, CustomerHistory, LineRequest, OrderFacts
 from ..models import Case, OrderRecord, PolicyVersion
@@ -24,11 +32,14 @@ from ..rules.document import Policy
 from ..rules.engine import decide
 from ..rules.validation import PolicyError, PolicyInvalid, parse_policy
 from . import ServiceError
-from .eligibility import customer_history, load_policy
+from .eligibility import load_policy
 from .policies import current_policy
 
 __all__ = ["LineChange", "Outcome", "SimulationInvalid", "SimulationReport", "simulate"]
 
+BATCH_SIZE = 500
+MAX_CHANGES = 1000
+"""Changed lines listed in a report by default (0 to 100,000); the counts and totals always cover every line."""
 CASE_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR)
 HYPOTHETICAL_REASON = "changed_mind"
 
@@ -131,24 +142,39 @@ class SimulationReport:
     cases: int = 0
     case_lines: int = 0
     changes: list[LineChange] = field(default_factory=list)
-    _case_outcomes: list[tuple[str, Outcome, Outcome]] = field(default_factory=list, repr=False)
+    """The first ``max_changes`` changed lines, in the order they were evaluated."""
+    changes_omitted: int = 0
+    """Changed lines beyond ``max_changes``: counted and in the totals, not listed."""
+    max_changes: int = MAX_CHANGES
+    _counts: Counter[tuple[str, str]] = field(default_factory=Counter, repr=False)
+    _money: dict[str, dict[str, Decimal]] = field(default_factory=dict, repr=False)
+
+    def add_change(self, change: LineChange) -> None:
+        self._counts.update((change.source, kind) for kind in change.changes)
+        if len(self.changes) < self.max_changes:
+            self.changes.append(change)
+        else:
+            self.changes_omitted += 1
+
+    def add_case_money(self, currency: str, current: Outcome, draft: Outcome) -> None:
+        money = self._money.setdefault(
+            currency,
+            {k: Decimal(0) for k in ("refund_current", "refund_draft", "fees_current", "fees_draft")},
+        )
+        money["refund_current"] += current.refund
+        money["refund_draft"] += draft.refund
+        money["fees_current"] += current.fees
+        money["fees_draft"] += draft.fees
 
     def count(self, kind: str, source: str | None = None) -> int:
-        return sum(1 for c in self.changes if kind in c.changes and (source is None or c.source == source))
+        if source is None:
+            return sum(self._counts[(origin, kind)] for origin in ("case", "order"))
+        return self._counts[(source, kind)]
 
     @property
     def totals(self) -> dict[str, dict[str, str]]:
         """Money of the period's recorded requests, per currency, as the current version and the draft decide."""
-        sums: dict[str, dict[str, Decimal]] = {}
-        for change in self._case_outcomes:
-            money = sums.setdefault(
-                change[0],
-                {k: Decimal(0) for k in ("refund_current", "refund_draft", "fees_current", "fees_draft")},
-            )
-            money["refund_current"] += change[1].refund
-            money["refund_draft"] += change[2].refund
-            money["fees_current"] += change[1].fees
-            money["fees_draft"] += change[2].fees
+        sums = self._money
         return {
             currency: {
                 **{key: str(value) for key, value in money.items()},
@@ -177,6 +203,7 @@ class SimulationReport:
             },
             "totals": self.totals,
             "changes": [change.to_dict() for change in self.changes],
+            "changes_omitted": self.changes_omitted,
         }
 
     def format_text(self) -> str:
@@ -198,7 +225,12 @@ class SimulationReport:
                 f"({money['fees_difference']})"
             )
         if self.changes:
-            lines += ["", "Changes:"]
+            omitted = (
+                f" (the first {len(self.changes)}; {self.changes_omitted} more)"
+                if self.changes_omitted
+                else ""
+            )
+            lines += ["", f"Changes{omitted}:"]
         for change in self.changes:
             where = f"case #{change.case_number}" if change.case_number else f"order {change.order_number}"
             lines.append(
@@ -279,17 +311,45 @@ def _changes(current: Outcome, draft: Outcome) -> tuple[str, ...]:
 
 
 class _Judge:
-    """Decides one request with both policies; customer histories are looked up once per order, look-back and time."""
+    """Decides one request with both policies; customer histories come from one query per batch of orders."""
 
     def __init__(self, current: Policy, current_version: int, draft: Policy) -> None:
         self.policies = ((current, current_version), (draft, None))
-        self._histories: dict[tuple[int, int, datetime], CustomerHistory] = {}
+        self._earlier: dict[tuple[str, str], list[tuple[int, datetime, Decimal]]] = {}
+
+    def load_histories(self, orders: list[OrderRecord], earliest: datetime, latest: datetime) -> None:
+        """Read, in one query, the return and exchange cases of the batch's customers opened in
+        [``earliest`` - the longest look-back, ``latest``]; :meth:`history` filters them per order in memory
+        exactly as :func:`~.eligibility.customer_history` does in SQL."""
+        self._earlier = {}
+        ids = {order.customer_id for order in orders if order.customer_id}
+        emails = {order.customer_email for order in orders if not order.customer_id and order.customer_email}
+        if not ids and not emails:
+            return
+        days = max(policy.defaults.prior_returns_days for policy, _ in self.policies)
+        rows = (
+            Case.objects.filter(Q(customer_id__in=ids) | Q(customer_email__in=emails))
+            .filter(kind__in=[CaseKind.RETURN, CaseKind.EXCHANGE])
+            .filter(created_at__gte=earliest - timedelta(days=days), created_at__lte=latest)
+            .exclude(status__in=["declined", "cancelled"])
+            .values_list("customer_id", "customer_email", "order_id", "created_at", "refund_amount")
+        )
+        for customer_id, email, order_id, created_at, refund in rows:
+            entry = (order_id, created_at, refund or Decimal(0))
+            if customer_id:
+                self._earlier.setdefault(("id", customer_id), []).append(entry)
+            self._earlier.setdefault(("email", email), []).append(entry)
 
     def history(self, order: OrderRecord, days: int, now: datetime) -> CustomerHistory:
-        key = (order.pk, days, now)
-        if key not in self._histories:
-            self._histories[key] = customer_history(order, days, now)
-        return self._histories[key]
+        if order.customer_id:
+            earlier = self._earlier.get(("id", order.customer_id), ())
+        elif order.customer_email:
+            earlier = self._earlier.get(("email", order.customer_email), ())
+        else:
+            return CustomerHistory()
+        since = now - timedelta(days=days)
+        matching = [refund for order_id, at, refund in earlier if order_id != order.pk and since <= at <= now]
+        return CustomerHistory(len(matching), sum(matching, Decimal(0)))
 
     def both(
         self,
@@ -314,17 +374,45 @@ def _fresh_facts(order: OrderRecord) -> OrderFacts:
     )
 
 
+def _batches(queryset: QuerySet, prefetch: tuple[str, ...], batch_size: int) -> Iterator[list[Any]]:
+    """``queryset`` (ordered by created_at, pk) in batches, each read with one keyset query plus its prefetches."""
+    after: tuple[datetime, Any] | None = None
+    while True:
+        page = queryset.order_by("created_at", "pk")
+        if after is not None:
+            page = page.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
+        batch = list(page[:batch_size])
+        if not batch:
+            return
+        prefetch_related_objects(batch, *prefetch)
+        yield batch
+        if len(batch) < batch_size:
+            return
+        after = (batch[-1].created_at, batch[-1].pk)
+
+
 def simulate(
     channel: str,
     draft_document: str | Mapping[str, Any] | Policy,
     start: datetime | date,
     end: datetime | date,
+    *,
+    max_changes: int = MAX_CHANGES,
+    batch_size: int = BATCH_SIZE,
 ) -> SimulationReport:
     """Decide the period's recorded requests and order lines with the current version and with the draft.
 
     ``start`` is inclusive, ``end`` exclusive; a date stands for its whole day (UTC), so ``end=date(2026, 3, 31)``
-    includes 31 March. Raises :class:`SimulationInvalid` with every error of an invalid draft.
+    includes 31 March. Raises :class:`SimulationInvalid` with every error of an invalid draft. The report lists
+    the first ``max_changes`` changed lines (0 to 100,000); orders and cases are read ``batch_size`` at a time
+    (1 to 10,000).
     """
+    if not 0 <= max_changes <= 100_000:
+        raise ServiceError(
+            f"max_changes must be between 0 and 100,000, not {max_changes}.", field="max_changes"
+        )
+    if not 1 <= batch_size <= 10_000:
+        raise ServiceError(f"batch_size must be between 1 and 10,000, not {batch_size}.", field="batch_size")
     draft = _parse_draft(draft_document)
     start_at, end_at = _instant(start, end=False), _instant(end, end=True)
     if start_at >= end_at:
@@ -340,15 +428,25 @@ def simulate(
             field="channel",
         )
     judge = _Judge(load_policy(version), version.version, draft)
-    report = SimulationReport(channel, start_at, end_at, version.version, draft.name)
+    report = SimulationReport(channel, start_at, end_at, version.version, draft.name, max_changes=max_changes)
 
     cases = (
         Case.objects.filter(channel=channel, kind__in=[k.value for k in CASE_KINDS])
         .filter(created_at__gte=start_at, created_at__lt=end_at)
         .select_related("order")
-        .prefetch_related("lines__order_line", "order__lines")
-        .order_by("created_at", "number")
     )
+    for batch in _batches(cases, ("lines__order_line", "order__lines"), batch_size):
+        judge.load_histories([case.order for case in batch], batch[0].created_at, batch[-1].created_at)
+        _simulate_cases(batch, judge, report)
+    orders = OrderRecord.objects.filter(channel=channel, created_at__gte=start_at, created_at__lt=end_at)
+    for batch in _batches(orders, ("lines",), batch_size):
+        judged = [_judged_at(order, line) for order in batch for line in order.lines.all()]
+        judge.load_histories(batch, min(judged, default=batch[0].created_at), max(judged, default=end_at))
+        _simulate_orders(batch, judge, report)
+    return report
+
+
+def _simulate_cases(cases: list[Case], judge: _Judge, report: SimulationReport) -> None:
     for case in cases:
         report.cases += 1
         case_lines = list(case.lines.all())
@@ -369,10 +467,10 @@ def simulate(
         for case_line, request in zip(case_lines, requests, strict=True):
             report.case_lines += 1
             before, after = _outcome(current, request.line_id), _outcome(drafted, request.line_id)
-            report._case_outcomes.append((case.currency, before, after))
+            report.add_case_money(case.currency, before, after)
             changed = _changes(before, after)
             if changed:
-                report.changes.append(
+                report.add_change(
                     LineChange(
                         "case",
                         str(case.order.order_id),
@@ -390,11 +488,15 @@ def simulate(
                     )
                 )
 
-    orders = (
-        OrderRecord.objects.filter(channel=channel, created_at__gte=start_at, created_at__lt=end_at)
-        .prefetch_related("lines")
-        .order_by("created_at", "id")
-    )
+
+def _judged_at(order: OrderRecord, line: Any) -> datetime:
+    """When a change-of-mind return of ``line`` is judged: a minute after delivery (shipping, then the order,
+    standing in)."""
+    received = line.delivered_at or order.delivered_at or line.fulfilled_at or order.fulfilled_at
+    return (received or order.created_at) + timedelta(minutes=1)
+
+
+def _simulate_orders(orders: list[OrderRecord], judge: _Judge, report: SimulationReport) -> None:
     for order in orders:
         report.orders += 1
         facts = _fresh_facts(order)
@@ -402,14 +504,13 @@ def simulate(
             if line.quantity_fulfilled <= 0:
                 continue
             report.order_lines += 1
-            received = line.delivered_at or order.delivered_at or line.fulfilled_at or order.fulfilled_at
-            now = (received or order.created_at) + timedelta(minutes=1)
+            now = _judged_at(order, line)
             request = LineRequest(line.line_id, line.quantity_fulfilled, reason=HYPOTHETICAL_REASON)
             current, drafted = judge.both(order, facts, CaseKind.RETURN, (request,), now)
             before, after = _outcome(current, line.line_id), _outcome(drafted, line.line_id)
             changed = _changes(before, after)
             if changed:
-                report.changes.append(
+                report.add_change(
                     LineChange(
                         "order",
                         str(order.order_id),
@@ -426,4 +527,3 @@ def simulate(
                         changed,
                     )
                 )
-    return report

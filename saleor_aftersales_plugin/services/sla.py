@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from ..domain import cases as machine
 from ..domain.facts import CaseKind
-from ..models import Case
+from ..models import Case, CaseEvent, CaseLine
+from ..notifications.outbox import enqueue_many, staff_messages
 from ..rules.calendar import BusinessCalendar
 from ..rules.document import DEFAULT_SLA, EscalationTier, Policy
 from . import ServiceError
@@ -43,9 +45,10 @@ __all__ = [
     "SlaTargets",
     "SweepReport",
     "case_policy",
+    "escalation_path",
     "escalation_tiers",
     "first_response_overdue",
-    "on_create",
+    "set_deadlines",
     "on_transition",
     "resolution_overdue",
     "sweep",
@@ -59,6 +62,7 @@ WAITING_STATUSES = frozenset({str(S.AWAITING_RETURN), str(S.QUOTED)})
 SLA_FIELDS = ("first_response_due", "resolution_due", "sla_paused_at")
 DEFAULT_CALENDAR = BusinessCalendar()
 DEFAULT_WARNING_HOURS = Decimal(2)
+SWEEP_BATCH_SIZE = 500
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
 
@@ -115,8 +119,8 @@ def resolution_deadline(calendar: BusinessCalendar, start: datetime, working_day
     return calendar.add_working_hours(start, working_days * hours_per_working_day(calendar))
 
 
-def on_create(case: Case) -> None:
-    """Set the deadlines of a case just created (saves them)."""
+def set_deadlines(case: Case) -> None:
+    """Set the deadlines of a new case from its decision and policy (the caller saves it)."""
     policy = case_policy(case)
     calendar = policy.calendar if policy else DEFAULT_CALENDAR
     targets = targets_for(case, policy)
@@ -126,7 +130,6 @@ def on_create(case: Case) -> None:
         )
     if targets.resolution_working_days is not None:
         case.resolution_due = resolution_deadline(calendar, case.created_at, targets.resolution_working_days)
-    case.save(update_fields=[*SLA_FIELDS, "updated_at"])
 
 
 def on_transition(case: Case, previous_status: str, now: datetime) -> None:
@@ -179,10 +182,18 @@ def resolution_overdue(now: datetime) -> QuerySet[Case]:
     return Case.objects.filter(resolved_at__isnull=True, resolution_due__lte=now, sla_paused_at__isnull=True)
 
 
+def escalation_path(case: Case) -> str | None:
+    """The escalation path the case's decision chose; read from the ``decided_path`` annotation when the sweep
+    loaded the case without its (large) decision."""
+    if hasattr(case, "decided_path"):
+        return case.decided_path
+    return (case.decision or {}).get("escalation_path")
+
+
 def escalation_tiers(case: Case, policy: Policy | None) -> tuple[EscalationTier, ...]:
     if policy is None or not policy.escalation:
         return ()
-    path = (case.decision or {}).get("escalation_path") or "default"
+    path = escalation_path(case) or "default"
     return policy.escalation.get(path) or next(iter(policy.escalation.values()))
 
 
@@ -204,6 +215,8 @@ class SweepReport:
     escalated: int = 0
     warned: int = 0
     escalated_cases: list[int] = field(default_factory=list)
+    seen: set[object] = field(default_factory=set, repr=False)
+    """Ids of the overdue cases examined (a case past both deadlines is examined once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +228,20 @@ class _Escalation:
     policy: Policy | None
 
 
-def _escalation_due(case: Case, now: datetime) -> _Escalation | None:
+class _Policies:
+    """The policy of each case in a sweep, read once per policy version (or channel, for orders without one)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[object, Policy | None] = {}
+
+    def of(self, case: Case) -> Policy | None:
+        key = case.order.policy_version_id or ("channel", case.channel)
+        if key not in self._loaded:
+            self._loaded[key] = case_policy(case)
+        return self._loaded[key]
+
+
+def _escalation_due(case: Case, now: datetime, policies: _Policies) -> _Escalation | None:
     """The tier ``case`` should be raised to now, or None when it is not overdue or already there."""
     if case.sla_paused_at is not None or not machine.is_open(case.kind, case.status):
         return None
@@ -223,7 +249,7 @@ def _escalation_due(case: Case, now: datetime) -> _Escalation | None:
     if missed is None:
         return None
     deadline_kind, due = missed
-    policy = case_policy(case)
+    policy = policies.of(case)
     tiers = escalation_tiers(case, policy)
     overdue_hours = Decimal((now - due).total_seconds()) / 3600
     target = sum(1 for tier in tiers if tier.after_hours <= overdue_hours)
@@ -232,46 +258,52 @@ def _escalation_due(case: Case, now: datetime) -> _Escalation | None:
     return _Escalation(target, tiers[target - 1], deadline_kind, due, policy)
 
 
-def _escalate_one(case_id: object, now: datetime, report: SweepReport) -> None:
-    from ..notifications.outbox import enqueue_staff
-    from .cases import add_event
+def _escalate_batch(cases: list[Case], now: datetime, policies: _Policies, report: SweepReport) -> None:
+    """Raise the cases of one locked batch that are due for a higher tier: tiers computed in memory, then one
+    bulk update of the cases, one bulk insert of their ``escalated`` events and one of their outbox rows."""
     from .conversations import EVENT_ESCALATED
 
-    with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=case_id)
-            .select_related("order__policy_version")
-            .first()
-        )
-        escalation = None if case is None else _escalation_due(case, now)
-        if case is None or escalation is None:
-            return
-        previous = case.escalation_tier
+    raised = [(case, escalation) for case in cases if (escalation := _escalation_due(case, now, policies))]
+    if not raised:
+        return
+    prefetch_related_objects(
+        [case for case, _ in raised],
+        Prefetch(
+            "lines", CaseLine.objects.select_related("order_line").defer("decision", "order_line__product")
+        ),
+    )
+    written_at = timezone.now()
+    events, messages = [], []
+    for case, escalation in raised:
         tier = escalation.tier
-        case.escalation_tier = escalation.target
-        case.save(update_fields=["escalation_tier", "updated_at"])
-        add_event(
-            case.pk,
-            EVENT_ESCALATED,
-            actor_type=SYSTEM_ACTOR.type,
-            actor_id="sla",
-            message=f"Missed the {escalation.deadline_kind.replace('_', ' ')} deadline; escalated to {tier.name}.",
-            payload={
-                "from_tier": previous,
-                "to_tier": escalation.target,
-                "tier_name": tier.name,
-                "path": (case.decision or {}).get("escalation_path"),
-                "deadline_kind": escalation.deadline_kind,
-                "deadline": escalation.due.isoformat(),
-            },
+        events.append(
+            CaseEvent(
+                case=case,
+                type=EVENT_ESCALATED,
+                actor_type=SYSTEM_ACTOR.type,
+                actor_id="sla",
+                at=written_at,
+                message=f"Missed the {escalation.deadline_kind.replace('_', ' ')} deadline; "
+                f"escalated to {tier.name}.",
+                payload={
+                    "from_tier": case.escalation_tier,
+                    "to_tier": escalation.target,
+                    "tier_name": tier.name,
+                    "path": escalation_path(case),
+                    "deadline_kind": escalation.deadline_kind,
+                    "deadline": escalation.due.isoformat(),
+                },
+            )
         )
-        enqueue_staff(
+        case.escalation_tier = escalation.target
+        case.updated_at = written_at
+        messages += staff_messages(
             case,
             escalation.policy,
             "staff_escalation",
             tier.notify,
             f"staff_escalation:{case.pk}:{escalation.target}",
+            prefetched=True,
             deadline_kind=escalation.deadline_kind,
             deadline={"instant": escalation.due.isoformat()},
             tier_name=tier.name,
@@ -279,6 +311,54 @@ def _escalate_one(case_id: object, now: datetime, report: SweepReport) -> None:
         )
         report.escalated += 1
         report.escalated_cases.append(case.number)
+    # One UPDATE ... FROM unnest(): Django's bulk_update builds a CASE per row, which costs more than the writes.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{Case._meta.db_table}" SET escalation_tier = raised.tier, updated_at = %s '
+            "FROM unnest(%s::uuid[], %s::smallint[]) AS raised(id, tier) "
+            f'WHERE "{Case._meta.db_table}".id = raised.id',
+            [written_at, [case.pk for case, _ in raised], [case.escalation_tier for case, _ in raised]],
+        )
+    CaseEvent.objects.bulk_create(events)
+    enqueue_many(messages)
+
+
+def _sweep_deadline(
+    deadline: str, met: str, now: datetime, batch_size: int, policies: _Policies, report: SweepReport
+) -> None:
+    """Escalate the cases past ``deadline`` (not yet ``met``) in batches, each in its own short transaction.
+
+    A batch is read in deadline order through the deadline's partial index and locked with ``FOR UPDATE SKIP
+    LOCKED``: rows another sweeper holds are skipped (it handles them), so two sweepers never block or collide;
+    each raise is decided on the locked row. The next batch starts after the last (deadline, id) read.
+    """
+    overdue = Case.objects.filter(
+        **{f"{met}__isnull": True, f"{deadline}__lte": now, "sla_paused_at__isnull": True}
+    )
+    after: tuple[datetime, object] | None = None
+    while True:
+        with transaction.atomic():
+            batch_query = overdue
+            if after is not None:
+                batch_query = batch_query.filter(
+                    Q(**{f"{deadline}__gt": after[0]}) | Q(**{deadline: after[0], "pk__gt": after[1]})
+                )
+            batch = list(
+                batch_query.select_for_update(skip_locked=True, of=("self",))
+                .select_related("order")
+                .annotate(decided_path=KeyTextTransform("escalation_path", "decision"))
+                .defer("decision", "order__facts")
+                .order_by(deadline, "pk")[:batch_size]
+            )
+            if not batch:
+                return
+            after = (getattr(batch[-1], deadline), batch[-1].pk)
+            fresh = [case for case in batch if case.pk not in report.seen]
+            report.seen.update(case.pk for case in fresh)
+            report.examined += len(fresh)
+            _escalate_batch(fresh, now, policies, report)
+        if len(batch) < batch_size:
+            return
 
 
 def _warn(cases: Iterable[Case], deadline_kind: str, report: SweepReport) -> None:
@@ -300,18 +380,24 @@ def _warn(cases: Iterable[Case], deadline_kind: str, report: SweepReport) -> Non
         )
 
 
-def sweep(now: datetime | None = None, *, warning_hours: Decimal = DEFAULT_WARNING_HOURS) -> SweepReport:
-    """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once)."""
+def sweep(
+    now: datetime | None = None,
+    *,
+    warning_hours: Decimal = DEFAULT_WARNING_HOURS,
+    batch_size: int = SWEEP_BATCH_SIZE,
+) -> SweepReport:
+    """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once).
+
+    Overdue cases are handled in batches of ``batch_size`` (1 to 10,000), each batch in one short transaction (see
+    :func:`_sweep_deadline`), so a sweep never holds many locks for long and concurrent sweeps share the work.
+    """
+    if not 1 <= batch_size <= 10_000:
+        raise ValueError(f"batch_size must be between 1 and 10,000, not {batch_size}.")
     now = now or timezone.now()
     report = SweepReport()
-    overdue: dict[object, Case] = {}
-    for queryset in (first_response_overdue(now), resolution_overdue(now)):
-        overdue.update((case.pk, case) for case in queryset.select_related("order__policy_version"))
-    report.examined = len(overdue)
-    # Decided on the rows read; each raise is decided again under the case's lock before it is written.
-    for case_id, case in sorted(overdue.items(), key=lambda item: item[1].created_at):
-        if _escalation_due(case, now) is not None:
-            _escalate_one(case_id, now, report)
+    policies = _Policies()
+    _sweep_deadline("first_response_due", "first_responded_at", now, batch_size, policies, report)
+    _sweep_deadline("resolution_due", "resolved_at", now, batch_size, policies, report)
     soon = now + timedelta(seconds=float(warning_hours * 3600))
     with transaction.atomic():
         _warn(

@@ -14,6 +14,7 @@ from typing import Any
 import graphene
 import pytest
 from django.db import connection
+from django.test import Client
 from saleor.channel import MarkAsPaidStrategy
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderStatus
@@ -649,7 +650,8 @@ def test_app_tokens_need_manage_orders(
 
     assert refused.status_code == 200
     assert refused.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
-    assert allowed.json() == {"data": {"afterSalesCases": {"totalCount": 0}}}
+    assert allowed.json()["data"] == {"afterSalesCases": {"totalCount": 0}}
+    assert "errors" not in allowed.json()
 
 
 class _PaymentApp(BaseHTTPRequestHandler):
@@ -853,3 +855,86 @@ def test_the_languages_setting_fills_a_policy_that_lists_none(
     assert result["errors"] == []
     latest = PolicyVersion.objects.filter(channel=channel_USD.slug).order_by("-version").first()
     assert latest.document["defaults"]["languages"] == ["zh_Hans", "en"]
+
+
+def test_a_guest_with_the_email_of_a_registered_customers_order_is_refused(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    assert draft_order.user_id == user_api_client.user.pk  # order.user is set: a registered customer's order
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    line = order.lines.order_by("created_at").first()
+    request = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "changed_mind",
+        "idempotencyKey": "retry-1",
+    }
+    as_guest = _call(
+        api_client, channel_USD.slug, RETURN_REQUEST, {"input": {**request, "email": order.user_email}}
+    )
+    assert as_guest.json()["data"]["returnRequestCreate"]["errors"][0]["code"] == "NOT_FOUND"
+    assert order.user_email not in json.dumps(as_guest.json()["data"])
+    assert not Case.objects.exists()
+
+    mine = _data(
+        _call(user_api_client, channel_USD.slug, RETURN_REQUEST, {"input": request}), "returnRequestCreate"
+    )
+    again = _data(
+        _call(user_api_client, channel_USD.slug, RETURN_REQUEST, {"input": request}), "returnRequestCreate"
+    )
+    assert mine["case"]["id"] == again["case"]["id"]
+    assert Case.objects.count() == 1
+
+
+def test_the_endpoint_refuses_expensive_requests_before_running_them_and_answers_json(
+    aftersales_enabled: Any,
+    staff_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    api_client: Any,
+) -> None:
+    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    aliases = " ".join(f"p{i}: afterSalesPolicy {{ version }}" for i in range(300))
+    response = _call(api_client, channel_USD.slug, "{ " + aliases + " }", {})
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert answer["errors"][0]["extensions"]["exception"]["code"] == "QueryCostError"
+    assert answer["extensions"]["requestId"] == response["X-Request-Id"]
+
+    deep = Client().post(
+        _endpoint(channel_USD.slug),
+        b'{"query": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        content_type="application/json",
+    )
+    assert deep.status_code == 400
+    assert deep["Content-Type"] == "application/json"
+    assert "nests too deeply" in deep.json()["errors"][0]["message"]
+    assert deep.json()["extensions"]["requestId"] == deep["X-Request-Id"]
+
+
+def test_saving_without_a_mail_backend_shows_a_delivery_warning(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    def delivery_status(result: dict[str, Any]) -> str:
+        (configuration,) = result["plugin"]["channelConfigurations"]
+        return next(
+            item["value"] for item in configuration["configuration"] if item["name"] == "deliveryStatus"
+        )
+
+    aftersales_enabled.EMAIL_BACKEND = ""  # what Saleor sets when EMAIL_URL is missing
+    result = _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    assert result["errors"] == []
+    assert delivery_status(result).startswith("Warning: No mail backend is configured (Saleor: set EMAIL_URL")
+
+    aftersales_enabled.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    result = _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    assert delivery_status(result) == "OK: e-mails are delivered through Saleor's mail backend."
