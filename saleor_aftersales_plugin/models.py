@@ -356,3 +356,40 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.recipient} ({self.status})"
+
+
+class SandboxLedgerEntry(models.Model):
+    """The sandbox host's ledger: what it delivered, took back and refunded, by line (or for the whole order).
+
+    Only the standalone sandbox writes here (inside Saleor, Saleor's own fulfilments, granted refunds and payments
+    are the ledger and this table stays empty). Entries are append-only; a refund's outcome lives in ``outcome``.
+    """
+
+    class Kind(models.TextChoices):
+        REFUND = "refund"
+        STORE_CREDIT = "store_credit"
+        RETURN = "return"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending"
+        SUCCESS = "success"
+        FAILURE = "failure"
+
+    order_id = models.UUIDField(db_index=True)
+    line_id = models.UUIDField(null=True, blank=True)
+    """None for a refund of the whole order (not attributed to a line)."""
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    quantity = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(**MONEY, default=Decimal(0))
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    message = models.TextField(blank=True, default="")
+    case_id = models.CharField(max_length=64, blank=True, default="")
+    """The case that caused the entry; empty for what staff did in the shop outside the plugin."""
+    reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} on {self.order_id}"

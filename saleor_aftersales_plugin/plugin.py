@@ -157,6 +157,14 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "with their reason by the afterSalesOutbox query."
         ),
     },
+    "refundReasonReference": {
+        "type": ConfigurationTypeField.STRING,
+        "label": "Refund reason reference",
+        "help_text": (
+            "When the shop's refund settings require a reason reference, the slug (or id) of the page of that "
+            "type that the plugin's refunds carry; without it such refunds are refused before any money moves."
+        ),
+    },
     "templateOverrides": {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
@@ -177,6 +185,7 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "escalationContacts", "value": ""},
     {"name": "customerFavourable", "value": False},
     {"name": STATUTORY_MINIMUMS, "value": StatutoryMode.WARN.value},
+    {"name": "refundReasonReference", "value": ""},
     {"name": "templateOverrides", "value": ""},
     {"name": "deliveryStatus", "value": ""},
 ]

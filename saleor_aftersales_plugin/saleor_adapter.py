@@ -11,7 +11,8 @@
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ from saleor.order.actions import (
 )
 from saleor.order.events import order_replacement_created
 from saleor.order.utils import calculate_order_granted_refund_status, update_order_charge_data
+from saleor.page.models import Page
 from saleor.payment import PaymentError, TransactionEventType, TransactionKind
 from saleor.payment import gateway as payment_gateway
 from saleor.payment.interface import RefundData
@@ -44,11 +46,13 @@ from saleor.permission.enums import OrderPermissions, PluginsPermissions
 from saleor.site.models import Site
 
 from .domain.facts import OrderFacts, OrderLineFacts, ProductFacts
-from .domain.host import HostError, HostResult, ReturnedLine
+from .domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
 from .domain.money import allocate, quantize
 from .graphql.api import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 from .services import ServiceError
+from .services import ledger as ledger_service
 from .services import orders as order_service
+from .services import returns as return_service
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +62,20 @@ CASE_TAG = "aftersales_case"
 """Metadata key on Saleor objects (return fulfilments, gift cards) naming the case that created them."""
 REFUND_TAG = "aftersales_refund"
 """Metadata key on a return fulfilment: the refund already made for its case (legacy payment flow)."""
+ORDER_TAG = "aftersales_order"
+"""Metadata key on a gift card the plugin issued: the order whose lines it settles."""
+LINES_TAG = "aftersales_lines"
+"""Metadata key: the money per order line that a plugin gift card or legacy refund settles (the ledger reads it)."""
+GRANTED_REFUND = "granted-refund:"
+PAYMENT_REFUND = "payment-refund:"
+"""Prefixes of refund references: a granted refund (Transactions flow) or a legacy payment refund transaction."""
 
+# Fulfilments whose lines came back to the shop (or were replaced).
+_RETURNED_FULFILMENTS = (
+    FulfillmentStatus.RETURNED,
+    FulfillmentStatus.REFUNDED_AND_RETURNED,
+    FulfillmentStatus.REPLACED,
+)
 # Fulfilments whose lines the customer still holds (and may send back).
 _RETURNABLE_FULFILMENTS = (FulfillmentStatus.FULFILLED, FulfillmentStatus.REFUNDED)
 # Fulfilments that mean the items left the warehouse.
@@ -221,34 +238,100 @@ def ensure_order_recorded(order_id: str) -> bool:
     return True
 
 
-def saleor_refunded_total(order: Any) -> Decimal:
-    """What Saleor has refunded on the order, whichever payment flow it used."""
-    transactions = order.payment_transactions.aggregate(total=Sum("refunded_value"))["total"]
-    total = Decimal(transactions or 0)
-    legacy = Transaction.objects.filter(
-        payment__order=order, kind=TransactionKind.REFUND, is_success=True
-    ).aggregate(total=Sum("amount"))["total"]
-    total += Decimal(legacy or 0)
-    return quantize(total, order.currency)
+def _spread(
+    amount: Decimal, weights: Mapping[str, Decimal], currency: str, into: dict[str, Decimal]
+) -> Decimal:
+    """Add ``amount`` to the lines of ``weights`` in proportion (each at most its weight); returns what is left."""
+    amount = quantize(amount, currency)
+    total = sum(weights.values(), Decimal(0))
+    if amount <= 0 or total <= 0:
+        return max(amount, Decimal(0))
+    part = min(amount, quantize(total, currency))
+    for key, share in zip(weights, allocate(part, list(weights.values()), currency), strict=True):
+        into[key] += share
+    return amount - part
 
 
-def sync_outside_refunds(order: Any) -> Decimal:
-    """Spread refunds made in Saleor outside the plugin over the lines, so they reduce what stays refundable.
+def saleor_ledger(order: Any) -> OrderLedger:
+    """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
 
-    The plugin's own refunds are already on the lines; only the difference is new. Returns the amount recorded.
+    * delivered: units in approved fulfilments (waiting-for-approval and cancelled ones are not delivered);
+      returned: units in returned, refunded-and-returned and replaced fulfilments;
+    * Transactions flow: every granted refund not refused counts (pending or not yet requested included, so it can
+      never be paid twice); one with lines is spread over them by unit price x quantity, as Saleor computes a
+      grant's amount (the rest, e.g. shipping, counts for the order); transaction refunds no grant explains
+      count for the order;
+    * legacy payments: refunds of fulfilments (orderFulfillmentRefundProducts) spread over their lines; the
+      plugin's own refunds and gift cards per line as recorded in their metadata; the rest of the payments' refunds
+      for the order.
     """
-    record_row = order_service.get_order(order.pk)
-    lines = list(record_row.lines.order_by("id"))
-    known = sum((line.refunded_amount for line in lines), Decimal(0))
-    new = saleor_refunded_total(order) - known
-    room = [max(line.paid_total - line.refunded_amount, Decimal(0)) for line in lines]
-    new = min(new, sum(room, Decimal(0)))
-    if new <= 0:
-        return Decimal(0)
-    for line, share in zip(lines, allocate(new, room, record_row.currency), strict=True):
-        if share > 0:
-            order_service.record_refund(record_row.order_id, line.line_id, share)
-    return new
+    currency = order.currency
+    unit = {str(line.pk): Decimal(line.unit_price_gross_amount) for line in order.lines.all()}
+    delivered: dict[str, int] = defaultdict(int)
+    returned: dict[str, int] = defaultdict(int)
+    refunded: dict[str, Decimal] = defaultdict(Decimal)
+    for_order = Decimal(0)
+    fulfilments = list(order.fulfillments.prefetch_related("lines"))
+    for fulfilment in fulfilments:
+        for fline in fulfilment.lines.all():
+            key = str(fline.order_line_id)
+            if fulfilment.status in _SHIPPED_FULFILMENTS:
+                delivered[key] += fline.quantity
+            if fulfilment.status in _RETURNED_FULFILMENTS:
+                returned[key] += fline.quantity
+    transactions = list(order.payment_transactions.all())
+    if transactions:
+        covered = Decimal(0)
+        for granted in order.granted_refunds.prefetch_related("lines"):
+            if granted.status == OrderGrantedRefundStatus.FAILURE:
+                continue
+            weights = {
+                str(gline.order_line_id): unit.get(str(gline.order_line_id), Decimal(0)) * gline.quantity
+                for gline in granted.lines.all()
+            }
+            for_order += _spread(granted.amount_value, weights, currency, refunded)
+            if granted.status in (OrderGrantedRefundStatus.PENDING, OrderGrantedRefundStatus.SUCCESS):
+                covered += granted.amount_value
+        moved = sum((item.refunded_value + item.refund_pending_value for item in transactions), Decimal(0))
+        for_order += max(moved - covered, Decimal(0))
+    payments = list(order.payments.all())
+    if payments:
+        legacy = Transaction.objects.filter(
+            payment__order=order, kind=TransactionKind.REFUND, is_success=True
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        explained = Decimal(0)
+        for payment in payments:
+            for amounts in (payment.get_value_from_metadata(LINES_TAG) or {}).values():
+                for key, value in amounts.items():
+                    refunded[key] += Decimal(str(value))
+                    explained += Decimal(str(value))
+        if not transactions:
+            for fulfilment in fulfilments:
+                if fulfilment.status not in (
+                    FulfillmentStatus.REFUNDED,
+                    FulfillmentStatus.REFUNDED_AND_RETURNED,
+                ) or fulfilment.get_value_from_metadata(REFUND_TAG):
+                    continue
+                weights: dict[str, Decimal] = defaultdict(Decimal)
+                for fline in fulfilment.lines.all():
+                    weights[str(fline.order_line_id)] += unit.get(str(fline.order_line_id), Decimal(0)) * (
+                        fline.quantity
+                    )
+                amount = Decimal(fulfilment.total_refund_amount or 0)
+                for_order += _spread(amount, weights, currency, refunded)
+                explained += amount + Decimal(fulfilment.shipping_refund_amount or 0)
+        for_order += max(Decimal(legacy) - explained, Decimal(0))
+    for card in GiftCard.objects.filter(metadata__contains={ORDER_TAG: str(order.pk)}):
+        for key, value in (card.get_value_from_metadata(LINES_TAG) or {}).items():
+            refunded[key] += Decimal(str(value))
+    return OrderLedger(
+        currency,
+        {
+            key: LineLedger(key, delivered[key], returned[key], quantize(refunded[key], currency))
+            for key in unit
+        },
+        quantize(for_order, currency),
+    )
 
 
 # --- order events (run by the record_saleor_order task, off Saleor's request path)
@@ -273,11 +356,12 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
         facts = order_facts(order)
         if event == "refunded":
             try:
-                order_service.get_order(order.pk)
+                record_row = order_service.get_order(order.pk)
             except ServiceError:
-                order_service.record_order(facts)
-            sync_outside_refunds(order)
-            note_refund_outcomes(order)
+                record_row = order_service.record_order(facts)
+            host = SaleorHost()
+            return_service.reconcile_refunds(order.pk, host)
+            ledger_service.refresh_cache(record_row, ledger_service.balances(record_row, host))
             return True
         order_service.record_order(
             facts,
@@ -291,54 +375,6 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
 
         send_policy_reminder.delay(str(order.pk))
     return True
-
-
-EVENT_REFUND_COMPLETED = "refund_completed"
-EVENT_REFUND_REFUSED = "refund_refused"
-
-
-def note_refund_outcomes(order: Any) -> None:
-    """Record on each case whether its pending refund request (Transactions flow) succeeded or was refused.
-
-    A refused refund is written on the case for staff with Saleor's reason; the granted refund stays on the order.
-    """
-    from .models import CaseEvent
-    from .services.actors import SYSTEM_ACTOR
-    from .services.cases import add_event
-
-    pending = CaseEvent.objects.filter(
-        case__order__order_id=order.pk, type="refund_issued", payload__pending=True
-    ).select_related("case")
-    for event in pending:
-        reference = (event.payload or {}).get("reference")
-        if (
-            not reference
-            or event.case.events.filter(
-                type__in=[EVENT_REFUND_COMPLETED, EVENT_REFUND_REFUSED], payload__reference=reference
-            ).exists()
-        ):
-            continue
-        granted = order.granted_refunds.filter(pk=reference).first() if str(reference).isdigit() else None
-        if granted is None or granted.status not in (
-            OrderGrantedRefundStatus.SUCCESS,
-            OrderGrantedRefundStatus.FAILURE,
-        ):
-            continue
-        succeeded = granted.status == OrderGrantedRefundStatus.SUCCESS
-        last = granted.transaction_events.order_by("created_at").last()
-        add_event(
-            event.case_id,
-            EVENT_REFUND_COMPLETED if succeeded else EVENT_REFUND_REFUSED,
-            actor_type=SYSTEM_ACTOR.type,
-            actor_id="saleor",
-            message=(
-                f"The payment app refunded {granted.amount_value} {granted.currency}."
-                if succeeded
-                else f"The payment app refused the refund: {last.message if last else 'no reason given'}. "
-                "Refund the customer another way, e.g. from the order in the Dashboard."
-            ),
-            payload={"reference": reference},
-        )
 
 
 def close_open_cases(order_id: Any, reason: str) -> None:
@@ -391,6 +427,60 @@ class SaleorHost:
         if order is None:
             raise HostError(f"Saleor has no order {order_id}; it may have been deleted.")
         return order
+
+    # the ledger
+
+    def ledger(self, order_id: str) -> OrderLedger:
+        return saleor_ledger(self._order(order_id))
+
+    def _reason_page(self, order: Any, page_type: Any) -> Any | None:
+        """The page the channel's configuration names as the refund reason reference (slug or Page id)."""
+        wanted = str(channel_configuration(order.channel.slug).get("refundReasonReference") or "").strip()
+        if not wanted:
+            return None
+        pages = Page.objects.filter(page_type=page_type)
+        try:
+            kind, pk = graphene.Node.from_global_id(wanted)
+        except Exception:  # not a global id: a slug
+            kind, pk = "", ""
+        if kind == "Page" and str(pk).isdigit():
+            return pages.filter(pk=int(pk)).first()
+        return pages.filter(slug=wanted).first()
+
+    def _uses_transactions(self, order: Any) -> bool:
+        return order.payment_transactions.filter(charged_value__gt=0).exists()
+
+    def refund_blocker(self, order_id: str) -> str:
+        order = self._order(order_id)
+        if not self._uses_transactions(order):
+            return ""
+        page_type = Site.objects.get_current().settings.refund_reason_reference_type
+        if page_type is None or self._reason_page(order, page_type) is not None:
+            return ""
+        return (
+            f"The shop's refund settings require a refund reason reference (a page of type '{page_type.name}'), "
+            f"and the after-sales configuration of channel {order.channel.slug} names none of that type: set "
+            "'Refund reason reference' to the slug of such a page. No money was moved."
+        )
+
+    def refund_outcome(self, order_id: str, reference: str) -> tuple[RefundOutcome, str]:
+        order = self._order(order_id)
+        if reference.startswith(GRANTED_REFUND):
+            granted = order.granted_refunds.filter(pk=reference.removeprefix(GRANTED_REFUND)).first()
+            if granted is None:
+                return RefundOutcome.FAILURE, "The granted refund no longer exists in Saleor."
+            calculate_order_granted_refund_status(granted)
+            last = granted.transaction_events.order_by("created_at").last()
+            message = (last.message or "") if last else ""
+            if granted.status == OrderGrantedRefundStatus.SUCCESS:
+                return (
+                    RefundOutcome.SUCCESS,
+                    f"The payment app refunded {granted.amount_value} {granted.currency}.",
+                )
+            if granted.status == OrderGrantedRefundStatus.FAILURE:
+                return RefundOutcome.FAILURE, message or "no reason given"
+            return RefundOutcome.PENDING, message
+        return RefundOutcome.SUCCESS, "Refunded through the payment gateway."
 
     def _case_fulfilment(self, order: Any, case_id: str) -> Any | None:
         return order.fulfillments.filter(
@@ -505,10 +595,14 @@ class SaleorHost:
             OrderGrantedRefundStatus.SUCCESS,
         ):
             return HostResult(
-                str(granted.pk),
+                f"{GRANTED_REFUND}{granted.pk}",
                 pending=granted.status != OrderGrantedRefundStatus.SUCCESS,
                 message="The refund was already requested.",
             )
+        page_type = Site.objects.get_current().settings.refund_reason_reference_type
+        reason_page = self._reason_page(order, page_type) if page_type is not None else None
+        if page_type is not None and reason_page is None:
+            raise HostError(self.refund_blocker(str(order.pk)))
         if amount > transaction_item.charged_value:
             raise HostError(
                 f"Cannot refund {amount} {order.currency}: the payment holds only "
@@ -523,6 +617,7 @@ class SaleorHost:
                     user=self.user,
                     app=self.app,
                     transaction_item=transaction_item,
+                    reason_reference=reason_page,
                 )
                 order_models.OrderGrantedRefundLine.objects.bulk_create(
                     [
@@ -531,6 +626,7 @@ class SaleorHost:
                             order_line_id=line.line_id,
                             quantity=line.quantity,
                             reason=reason,
+                            reason_reference=reason_page,
                         )
                         for line in lines
                     ]
@@ -565,10 +661,20 @@ class SaleorHost:
                 "on the order; retry once the payment app is available, or refund manually."
             ) from error
         calculate_order_granted_refund_status(granted)
+        outcome, answer = self.refund_outcome(str(order.pk), f"{GRANTED_REFUND}{granted.pk}")
+        if outcome == RefundOutcome.FAILURE:
+            raise HostError(
+                f"The payment app refused the refund: {answer}. The amount stays refundable; resolve again to "
+                "retry, or refund another way."
+            )
         return HostResult(
-            str(granted.pk),
-            pending=True,
-            message=f"Refund of {amount} {order.currency} requested from the payment app.",
+            f"{GRANTED_REFUND}{granted.pk}",
+            pending=outcome == RefundOutcome.PENDING,
+            message=(
+                f"Refund of {amount} {order.currency} requested from the payment app."
+                if outcome == RefundOutcome.PENDING
+                else answer
+            ),
         )
 
     def _refund_payment(
@@ -577,8 +683,12 @@ class SaleorHost:
         fulfilment = self._case_fulfilment(order, case_id)
         if fulfilment is not None and fulfilment.get_value_from_metadata(REFUND_TAG):
             return HostResult(
-                str(fulfilment.get_value_from_metadata(REFUND_TAG)), message="Already refunded."
+                f"{PAYMENT_REFUND}{fulfilment.get_value_from_metadata(REFUND_TAG)}",
+                message="Already refunded.",
             )
+        recorded = payment.get_value_from_metadata(LINES_TAG) or {}
+        if case_id in recorded:
+            return HostResult(f"{PAYMENT_REFUND}{case_id}", message="Already refunded.")
         if amount > payment.captured_amount:
             raise HostError(
                 f"Cannot refund {amount} {order.currency}: the payment holds only {payment.captured_amount} "
@@ -601,6 +711,10 @@ class SaleorHost:
         except PaymentError as error:
             raise HostError(f"The payment gateway refused the refund: {error}") from error
         payment.refresh_from_db()
+        # The payment remembers what each line got back, so the ledger attributes the refund exactly.
+        recorded[case_id] = {line.line_id: str(line.amount) for line in lines}
+        payment.store_value_in_metadata({LINES_TAG: recorded})
+        payment.save(update_fields=["metadata"])
         order_refunded(
             order=order, user=self.user, app=self.app, amount=amount, payment=payment, manager=self.manager
         )
@@ -610,10 +724,19 @@ class SaleorHost:
             fulfilment.total_refund_amount = amount
             fulfilment.store_value_in_metadata({REFUND_TAG: reference})
             fulfilment.save(update_fields=["status", "total_refund_amount", "metadata"])
-        return HostResult(reference, message=f"Refunded {amount} {order.currency} to the original payment.")
+        return HostResult(
+            f"{PAYMENT_REFUND}{reference}",
+            message=f"Refunded {amount} {order.currency} to the original payment.",
+        )
 
     def issue_store_credit(
-        self, order_id: str, case_id: str, amount: Decimal, currency: str, customer_email: str
+        self,
+        order_id: str,
+        case_id: str,
+        amount: Decimal,
+        currency: str,
+        customer_email: str,
+        lines: Sequence[ReturnedLine] = (),
     ) -> HostResult:
         order = self._order(order_id)
         existing = GiftCard.objects.filter(metadata__contains={CASE_TAG: case_id}).first()
@@ -639,7 +762,11 @@ class SaleorHost:
                     created_by_email=email or None,
                     app=self.app,
                     expiry_date=calculate_expiry_date(Site.objects.get_current().settings),
-                    metadata={CASE_TAG: case_id},
+                    metadata={
+                        CASE_TAG: case_id,
+                        ORDER_TAG: str(order.pk),
+                        LINES_TAG: {line.line_id: str(line.amount) for line in lines if line.amount > 0},
+                    },
                 )
                 gift_card_events.gift_card_issued_event(card, self.user, self.app)
         except Exception as error:

@@ -21,11 +21,12 @@ from saleor_aftersales_plugin.domain.facts import CaseKind
 # The specification, restated independently of the module's tables.
 RETURN = {
     "requested": {"approved", "declined", "cancelled"},
-    "approved": {"awaiting_return", "resolved", "cancelled"},
+    "approved": {"awaiting_return", "resolved", "cancelled", "refund_pending", "resolution_failed"},
     "awaiting_return": {"received", "cancelled"},
     "received": {"inspected"},
-    "inspected": {"resolved", "closed", "resolution_failed"},
-    "resolution_failed": {"resolved", "closed"},
+    "inspected": {"resolved", "closed", "resolution_failed", "refund_pending"},
+    "refund_pending": {"resolved", "resolution_failed"},
+    "resolution_failed": {"resolved", "closed", "refund_pending"},
     "resolved": {"closed"},
     "declined": {"closed"},
     "cancelled": set(),

@@ -135,7 +135,8 @@ def test_ineligible_lines_are_refused_with_the_reason_and_nothing_is_held(policy
         returns.request_return(
             facts.order_id, [LineRequest(facts.lines[0].line_id, 1, reason="no_reason")], actor=CUSTOMER_ACTOR
         )
-    assert refused.value.code == "not_eligible" and "window_expired" in refused.value.message
+    assert refused.value.code == "not_eligible"
+    assert refused.value.message == "OLED TV cannot be returned: The return window for this item has ended."
     assert OrderLineRecord.objects.get(line_id=facts.lines[0].line_id).quantity_returned == 0
     # A defect is still inside its 30-day window, but needs two photos.
     with pytest.raises(ServiceError) as photos:
@@ -165,7 +166,9 @@ def test_cheap_items_are_approved_automatically_and_cancelling_releases_the_unit
         returns.request_return(
             facts.order_id, [LineRequest(cable.line_id, 1, reason="no_reason")], actor=CUSTOMER_ACTOR
         )
-    assert "quantity_not_available" in twice.value.message
+    assert twice.value.message == (
+        "HDMI cable cannot be returned: More units were requested than were delivered and not yet returned."
+    )
     returns.cancel(case.pk, actor=CUSTOMER_ACTOR, reason="found it")
     assert OrderLineRecord.objects.get(line_id=cable.line_id).quantity_returned == 0
     with pytest.raises(TransitionError, match="cannot move to 'received'"):
@@ -225,12 +228,18 @@ def test_staff_override_needs_a_reason_and_is_recorded(policy):
     returns.inspect(case.pk, {tv.line_id: "damaged"}, actor=STAFF_ACTOR)
     with pytest.raises(ServiceError, match="reason"):
         returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=SandboxHost(), amount=Decimal("1000"))
+    for bad in (Decimal("1000.004"), Decimal("NaN"), Decimal("Infinity"), Decimal("-1")):
+        with pytest.raises(ServiceError) as refused:
+            returns.resolve(
+                case.pk, "store_credit", actor=STAFF_ACTOR, host=SandboxHost(), amount=bad, override_reason="x"
+            )
+        assert (refused.value.code, refused.value.field) == ("invalid", "amount")
     case = returns.resolve(
         case.pk,
         "store_credit",
         actor=STAFF_ACTOR,
         host=SandboxHost(),
-        amount=Decimal("1000.004"),
+        amount=Decimal("1000.00"),
         override_reason="scratched",
     )
     assert case.refund_amount == Decimal("1000.00")

@@ -45,6 +45,8 @@ class CaseStatus(StrEnum):
     INSPECTED = "inspected"
     RESOLVED = "resolved"
     RESOLUTION_FAILED = "resolution_failed"
+    REFUND_PENDING = "refund_pending"
+    """The refund was requested from the payment provider, which has not confirmed it yet."""
     CLOSED = "closed"
     # Repairs and warranty claims (also use requested, approved, declined, received, closed).
     DIAGNOSING = "diagnosing"
@@ -88,12 +90,13 @@ _RETURN = _machine(
     {
         S.REQUESTED: (S.APPROVED, S.DECLINED, S.CANCELLED),
         # Keep-the-item resolutions go straight to resolved: nothing is shipped back.
-        S.APPROVED: (S.AWAITING_RETURN, S.RESOLVED, S.CANCELLED),
+        S.APPROVED: (S.AWAITING_RETURN, S.RESOLVED, S.CANCELLED, S.REFUND_PENDING, S.RESOLUTION_FAILED),
         S.AWAITING_RETURN: (S.RECEIVED, S.CANCELLED),
         S.RECEIVED: (S.INSPECTED,),
-        S.INSPECTED: (S.RESOLVED, S.CLOSED, S.RESOLUTION_FAILED),
-        # A failed refund stays visible and can be retried.
-        S.RESOLUTION_FAILED: (S.RESOLVED, S.CLOSED),
+        S.INSPECTED: (S.RESOLVED, S.CLOSED, S.RESOLUTION_FAILED, S.REFUND_PENDING),
+        # A refund is resolved only when the payment provider confirms it; a refusal can be retried.
+        S.REFUND_PENDING: (S.RESOLVED, S.RESOLUTION_FAILED),
+        S.RESOLUTION_FAILED: (S.RESOLVED, S.CLOSED, S.REFUND_PENDING),
         S.RESOLVED: (S.CLOSED,),
         S.DECLINED: (S.CLOSED,),
         S.CANCELLED: (),

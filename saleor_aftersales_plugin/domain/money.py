@@ -22,6 +22,7 @@ from .locales import parse_locale
 __all__ = [
     "Money",
     "allocate",
+    "attribute_refunds",
     "currency_precision",
     "paid_for_units",
     "quantize",
@@ -274,3 +275,38 @@ def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Dec
     )
     left = _exact(line.paid_total, currency, "paid_total") - refunded
     return max(min(share, left), Decimal(0)).quantize(_exponent(currency))
+
+
+def attribute_refunds(
+    paid: Sequence[Decimal],
+    line_refunds: Sequence[Decimal],
+    order_refunds: Decimal,
+    currency: str,
+) -> list[Decimal]:
+    """What counts as refunded on each line, given each line's own refunds and refunds made for the whole order.
+
+    The rule (documented in docs, property-tested): a line's own refunds count up to what was paid for it; the pool
+    of order-level refunds plus any line refund above its line's paid amount is spread over the lines in proportion
+    to the room each still has (paid - its own refunds), by largest remainder in minor units, so no line ever goes
+    above its paid amount; what exceeds the room of all lines together (e.g. a refunded shipping fee) counts on no
+    line. Every amount is counted once: the result never sums to more than the refunds it was given.
+    """
+    paid_exact = [_exact(quantize(value, currency), currency, f"paid #{i}") for i, value in enumerate(paid)]
+    own = [quantize(value, currency) for value in line_refunds]
+    if len(own) != len(paid_exact):
+        raise ValueError(f"{len(paid_exact)} paid amounts but {len(own)} line refunds: give one per line.")
+    pool = max(quantize(order_refunds, currency), Decimal(0))
+    counted = []
+    for index, (line_paid, line_own) in enumerate(zip(paid_exact, own, strict=True)):
+        if line_paid < 0 or line_own < 0:
+            raise ValueError(
+                f"line #{index}: paid {line_paid} and refunds {line_own} must be zero or positive."
+            )
+        counted.append(min(line_own, line_paid))
+        pool += line_own - counted[-1]
+    rooms = [line_paid - line_counted for line_paid, line_counted in zip(paid_exact, counted, strict=True)]
+    spread = min(pool, sum(rooms, Decimal(0)))
+    if spread <= 0:
+        return [value.quantize(_exponent(currency)) for value in counted]
+    shares = allocate(spread, rooms, currency)
+    return [line_counted + share for line_counted, share in zip(counted, shares, strict=True)]

@@ -203,6 +203,7 @@ class ReturnRequestCreate(CaseMutation):
                 comment=input.get("comment") or "",
                 photo_urls=photos,
                 idempotency_key=key,
+                host=context.host,
             ),
         )
 
@@ -310,7 +311,9 @@ class ReturnRequestInspect(CaseMutation):
         conditions = {}
         for index, line in enumerate(lines):
             conditions[decode_uuid(line["line_id"], "OrderLine", f"lines.{index}.lineId")] = line["condition"]
-        return returns.inspect(case.pk, conditions, actor=actor_for(context.principal), message=message or "")
+        return returns.inspect(
+            case.pk, conditions, actor=actor_for(context.principal), message=message or "", host=context.host
+        )
 
 
 class CaseResolve(CaseMutation):

@@ -570,7 +570,9 @@ class Query(graphene.ObjectType):
         record = order_for(context, order, email)
         requests = line_requests(record, lines, reason or "", resolution or "")
         manager = is_manager(context)
-        decision, _version = evaluate(record, CaseKind(kind or CaseKind.RETURN), requests, explain=manager)
+        decision, _version = evaluate(
+            record, CaseKind(kind or CaseKind.RETURN), requests, explain=manager, host=context.host
+        )
         policy, _ = policy_for_order(record)
         return eligibility_answer(policy, decision, record, language, manager)
 

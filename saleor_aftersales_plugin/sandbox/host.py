@@ -1,20 +1,153 @@
-"""The sandbox's host port: it records what Saleor would do and moves no money."""
+"""The sandbox's host port: it keeps a ledger of what Saleor would do (deliveries, returns, refunds) and moves no money.
 
+The ledger (:class:`~..models.SandboxLedgerEntry`) is the sandbox's counterpart of Saleor's fulfilments and refunds:
+the plugin decides money from it exactly as it decides from Saleor's tables inside Saleor. What staff do in the shop
+outside the plugin (a refund of a line or of the whole order, a return) is recorded with :meth:`SandboxHost.record_outside_refund`
+and :meth:`SandboxHost.record_outside_return`. Refunds complete at once by default; ``refunds="pending"`` keeps them
+waiting for :meth:`SandboxHost.settle_refund` (the payment app's later answer) and ``refunds="refused"`` refuses them, so
+every path of a refund can be tried without a payment provider.
+"""
+
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from uuid import uuid4
 
-from ..domain.host import HostResult, ReturnedLine
+from django.db import transaction
+from django.db.models import Sum
+
+from ..domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
+from ..domain.money import quantize
+from ..models import OrderRecord, SandboxLedgerEntry
 
 NO_MONEY_MOVES = "sandbox host: recorded only, no money moved"
+REFUND_MODES = ("instant", "pending", "refused")
+
+Entry = SandboxLedgerEntry
 
 
 class SandboxHost:
     name = "sandbox"
     moves_money = False
+    refund_mode = "instant"
+
+    def __init__(self, refunds: str = "instant") -> None:
+        if refunds not in REFUND_MODES:
+            raise ValueError(f"refunds must be one of {', '.join(REFUND_MODES)}, not {refunds!r}.")
+        self.refund_mode = refunds
+
+    def _order(self, order_id: str) -> OrderRecord:
+        order = OrderRecord.objects.filter(order_id=order_id).first()
+        if order is None:
+            raise HostError(f"The sandbox has no order {order_id}; import it first.")
+        return order
+
+    # --- the ledger
+
+    def ledger(self, order_id: str) -> OrderLedger:
+        order = self._order(order_id)
+        baseline = {str(line["line_id"]): line for line in (order.facts or {}).get("lines", [])}
+        entries = Entry.objects.filter(order_id=order.order_id).exclude(outcome=Entry.Outcome.FAILURE)
+        refunded: dict[str, Decimal] = {}
+        returned: dict[str, int] = {}
+        order_refunded = Decimal(0)
+        for row in entries.values("line_id", "kind").annotate(amount=Sum("amount"), quantity=Sum("quantity")):
+            if row["line_id"] is None:
+                order_refunded += row["amount"] or Decimal(0)
+                continue
+            key = str(row["line_id"])
+            if row["kind"] == Entry.Kind.RETURN:
+                returned[key] = returned.get(key, 0) + (row["quantity"] or 0)
+            else:
+                refunded[key] = refunded.get(key, Decimal(0)) + (row["amount"] or Decimal(0))
+        lines = {}
+        for line in order.lines.all():
+            key = str(line.line_id)
+            before = baseline.get(key, {})
+            lines[key] = LineLedger(
+                line_id=key,
+                delivered=line.quantity_fulfilled,
+                returned=int(before.get("quantity_returned") or 0) + returned.get(key, 0),
+                refunded=quantize(
+                    Decimal(str(before.get("refunded_amount") or 0)) + refunded.get(key, Decimal(0)),
+                    order.currency,
+                ),
+            )
+        return OrderLedger(order.currency, lines, quantize(order_refunded, order.currency))
+
+    def refund_blocker(self, order_id: str) -> str:
+        return ""
+
+    def refund_outcome(self, order_id: str, reference: str) -> tuple[RefundOutcome, str]:
+        entry = Entry.objects.filter(order_id=order_id, reference=reference).first()
+        if entry is None:
+            return RefundOutcome.FAILURE, f"The sandbox has no refund {reference}."
+        return RefundOutcome(entry.outcome), entry.message
+
+    def settle_refund(self, order_id: str, reference: str, succeeded: bool, message: str = "") -> None:
+        """The payment app's late answer to a pending refund (every line entry of the refund gets the outcome)."""
+        outcome = Entry.Outcome.SUCCESS if succeeded else Entry.Outcome.FAILURE
+        Entry.objects.filter(order_id=order_id, reference=reference).update(outcome=outcome, message=message)
+
+    # --- what staff do in the shop outside the plugin
+
+    def record_outside_refund(self, order_id: str, amount: Decimal, line_id: str | None = None) -> str:
+        """A refund made in the shop (of one line, or of the whole order when ``line_id`` is None)."""
+        order = self._order(order_id)
+        reference = f"sandbox-outside-refund-{uuid4()}"
+        Entry.objects.create(
+            order_id=order.order_id,
+            line_id=uuid.UUID(str(line_id)) if line_id else None,
+            kind=Entry.Kind.REFUND,
+            amount=quantize(amount, order.currency),
+            reference=reference,
+        )
+        return reference
+
+    def record_outside_return(self, order_id: str, line_id: str, quantity: int) -> str:
+        """Units taken back in the shop outside the plugin; refused beyond what was delivered and not returned."""
+        self._check_returnable(order_id, {str(line_id): quantity})
+        reference = f"sandbox-outside-return-{uuid4()}"
+        Entry.objects.create(
+            order_id=order_id, line_id=line_id, kind=Entry.Kind.RETURN, quantity=quantity, reference=reference
+        )
+        return reference
+
+    def _check_returnable(self, order_id: str, wanted: dict[str, int]) -> None:
+        ledger = self.ledger(order_id)
+        for line_id, quantity in wanted.items():
+            line = ledger.lines.get(line_id)
+            left = line.delivered - line.returned if line else 0
+            if quantity <= 0 or quantity > left:
+                raise HostError(
+                    f"Cannot take back {quantity} unit(s) of line {line_id}: {max(left, 0)} delivered and not "
+                    "yet returned."
+                )
+
+    # --- the plugin's actions
+
+    def _existing(self, case_id: str, kind: str) -> Entry | None:
+        return Entry.objects.filter(case_id=case_id, kind=kind).exclude(outcome=Entry.Outcome.FAILURE).first()
 
     def mark_returned(self, order_id: str, case_id: str, lines: Sequence[ReturnedLine]) -> HostResult:
-        return HostResult(f"sandbox-return-{uuid4()}", message=NO_MONEY_MOVES)
+        with transaction.atomic():
+            existing = self._existing(case_id, Entry.Kind.RETURN)
+            if existing is not None:
+                return HostResult(existing.reference, message="Items were already marked returned.")
+            self._check_returnable(order_id, {line.line_id: line.quantity for line in lines})
+            reference = f"sandbox-return-{uuid4()}"
+            Entry.objects.bulk_create(
+                Entry(
+                    order_id=order_id,
+                    line_id=line.line_id,
+                    kind=Entry.Kind.RETURN,
+                    quantity=line.quantity,
+                    case_id=case_id,
+                    reference=reference,
+                )
+                for line in lines
+            )
+        return HostResult(reference, message=NO_MONEY_MOVES)
 
     def refund(
         self,
@@ -25,12 +158,82 @@ class SandboxHost:
         currency: str,
         reason: str,
     ) -> HostResult:
-        return HostResult(f"sandbox-refund-{uuid4()}", message=NO_MONEY_MOVES)
+        order = self._order(order_id)
+        if currency != order.currency:
+            raise HostError(f"The refund is in {currency} but the order is in {order.currency}.")
+        with transaction.atomic():
+            # A refused refund is requested again under the same reference: one refund per case, never two.
+            previous = Entry.objects.filter(case_id=case_id, kind=Entry.Kind.REFUND).first()
+            if previous is not None and previous.outcome != Entry.Outcome.FAILURE:
+                return HostResult(
+                    previous.reference,
+                    pending=previous.outcome == Entry.Outcome.PENDING,
+                    message="The refund was already requested.",
+                )
+            if amount > order.total:
+                raise HostError(
+                    f"Cannot refund {amount} {currency}: the order was paid {order.total} {currency}."
+                )
+            reference = previous.reference if previous is not None else f"sandbox-refund-{uuid4()}"
+            outcome = {
+                "instant": Entry.Outcome.SUCCESS,
+                "pending": Entry.Outcome.PENDING,
+                "refused": Entry.Outcome.FAILURE,
+            }[self.refund_mode]
+            message = (
+                "The sandbox payment app refused the refund." if outcome == Entry.Outcome.FAILURE else ""
+            )
+            Entry.objects.filter(case_id=case_id, kind=Entry.Kind.REFUND).delete()
+            Entry.objects.bulk_create(
+                Entry(
+                    order_id=order_id,
+                    line_id=line.line_id,
+                    kind=Entry.Kind.REFUND,
+                    amount=line.amount,
+                    case_id=case_id,
+                    reference=reference,
+                    outcome=outcome,
+                    message=message,
+                )
+                for line in lines
+                if line.amount > 0
+            )
+        if outcome == Entry.Outcome.FAILURE:
+            raise HostError(message)
+        return HostResult(reference, pending=outcome == Entry.Outcome.PENDING, message=NO_MONEY_MOVES)
 
     def issue_store_credit(
-        self, order_id: str, case_id: str, amount: Decimal, currency: str, customer_email: str
+        self,
+        order_id: str,
+        case_id: str,
+        amount: Decimal,
+        currency: str,
+        customer_email: str,
+        lines: Sequence[ReturnedLine] = (),
     ) -> HostResult:
-        return HostResult(f"SANDBOX-{uuid4().hex[:12].upper()}", message=NO_MONEY_MOVES)
+        with transaction.atomic():
+            existing = self._existing(case_id, Entry.Kind.STORE_CREDIT)
+            if existing is not None:
+                return HostResult(existing.reference, message="The store credit was already issued.")
+            reference = f"SANDBOX-{uuid4().hex[:12].upper()}"
+            Entry.objects.bulk_create(
+                Entry(
+                    order_id=order_id,
+                    line_id=line.line_id,
+                    kind=Entry.Kind.STORE_CREDIT,
+                    amount=line.amount,
+                    case_id=case_id,
+                    reference=reference,
+                    message=f"store credit {amount} {currency}",
+                )
+                for line in lines
+                if line.amount > 0
+            )
+            if not any(line.amount > 0 for line in lines):
+                Entry.objects.create(
+                    order_id=order_id, kind=Entry.Kind.STORE_CREDIT, case_id=case_id, reference=reference
+                )
+        return HostResult(reference, message=NO_MONEY_MOVES)
 
     def create_exchange(self, order_id: str, case_id: str, lines: Sequence[ReturnedLine]) -> HostResult:
         return HostResult(f"sandbox-exchange-{uuid4()}", message=NO_MONEY_MOVES)

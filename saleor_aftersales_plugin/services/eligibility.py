@@ -11,14 +11,25 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from ..domain.facts import CaseFacts, CaseKind, CustomerHistory, LineRequest
+from ..domain.facts import CaseFacts, CaseKind, CustomerHistory, LineRequest, OrderFacts
+from ..domain.host import HostPort
 from ..models import Case, OrderRecord, PolicyVersion
-from ..rules.decision import CaseDecision
+from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
+from .ledger import LineBalance, balances, decision_facts
 from .policies import current_policy, policy_in_force
+
+REASON_ALREADY_REFUNDED = "already_refunded"
+REASON_ALREADY_RETURNED = "already_returned"
+LEDGER_REASONS = {
+    REASON_ALREADY_REFUNDED: "Already refunded.",
+    REASON_ALREADY_RETURNED: "Already returned.",
+}
+"""Reasons that come from the host's ledger rather than the policy (texts as the API shows them by default)."""
+_MONEY_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
 
 _policies: dict[tuple[int, str], Policy] = {}
 
@@ -71,6 +82,8 @@ def evaluate(
     explain: bool = True,
     held: Mapping[str, int] | None = None,
     customer_favourable: bool | None = None,
+    host: HostPort | None = None,
+    exclude_case: Case | None = None,
 ) -> tuple[CaseDecision, PolicyVersion]:
     """Decide a (possible) request on a recorded order with the policy it is judged by.
 
@@ -79,18 +92,31 @@ def evaluate(
     version in force at ``now`` decides instead of the pinned one when it is more generous: more eligible lines,
     then a later window (or warranty) end, then a higher net refund. The decision's ``decided_by_version`` and
     notes say which version decided.
+
+    With ``host`` the order's delivered, returned and refunded figures come from the host's ledger (see
+    :mod:`.ledger`); ``exclude_case`` is the case being re-decided (its own units count as available). Lines the
+    ledger shows as fully returned or refunded are not eligible, with the reason ``already_returned`` or
+    ``already_refunded``.
     """
     now = now or timezone.now()
     policy, version = policy_for_order(order)
     if customer_favourable is None:
         customer_favourable = customer_favourable_default(order.channel)
-    pinned = _decide_with(order, kind, requests, now, explain, held, policy, version)
+    figures: dict[str, LineBalance] | None = None
+    order_facts: OrderFacts | None = None
+    if host is not None:
+        figures = balances(order, host, exclude_case=exclude_case)
+        order_facts = decision_facts(order, figures)
+        held = None
+    pinned = _decide_with(order, kind, requests, now, explain, held, policy, version, order_facts, figures)
     if not customer_favourable:
         return VersionedDecision.of(pinned, version.version), version
     latest = policy_in_force(order.channel, now)
     if latest is None or latest.pk == version.pk:
         return VersionedDecision.of(pinned, version.version, version.version, "customer_favourable"), version
-    other = _decide_with(order, kind, requests, now, explain, held, load_policy(latest), latest)
+    other = _decide_with(
+        order, kind, requests, now, explain, held, load_policy(latest), latest, order_facts, figures
+    )
     if _generosity(other) > _generosity(pinned):
         note = (
             f"Customer-favourable mode: version {latest.version} (current) decided; it is more generous than "
@@ -115,8 +141,10 @@ def _decide_with(
     held: Mapping[str, int] | None,
     policy: Policy,
     version: PolicyVersion,
+    ledger_facts: OrderFacts | None = None,
+    figures: Mapping[str, LineBalance] | None = None,
 ) -> CaseDecision:
-    order_facts = order.to_facts()
+    order_facts = ledger_facts or order.to_facts()
     if held:
         order_facts = replace(
             order_facts,
@@ -137,6 +165,8 @@ def _decide_with(
         return decide(policy, case, explain=explain, policy_version=version.version)
 
     decision, zero_refunds = apply_zero_refund(policy.defaults.zero_refund, facts, redecide(facts), redecide)
+    if figures is not None and CaseKind(kind) in _MONEY_KINDS:
+        decision = _with_ledger_reasons(decision, figures)
     return ZeroRefundDecision.of(decision, zero_refunds) if zero_refunds else decision
 
 
@@ -158,6 +188,30 @@ class ZeroRefundDecision(CaseDecision):
 
 def _fields_of(decision: CaseDecision) -> dict[str, Any]:
     return {item.name: getattr(decision, item.name) for item in fields(CaseDecision)}
+
+
+def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalance]) -> CaseDecision:
+    """Say why a line the host shows as already refunded or returned cannot be returned (again)."""
+    lines: list[LineDecision] = []
+    changed = False
+    for line in decision.lines:
+        balance = figures.get(line.line_id)
+        reason = ""
+        if balance is not None:
+            if balance.refunded > 0 and balance.refundable <= 0:
+                reason = REASON_ALREADY_REFUNDED
+            elif balance.returned > 0 and line.quantity > balance.returnable:
+                reason = REASON_ALREADY_RETURNED
+        if reason and reason not in line.reasons:
+            reasons = (reason, *line.reasons) if not line.eligible else (reason,)
+            lines.append(replace(line, eligible=False, reasons=reasons, refundable=Decimal(0)))
+            changed = True
+        else:
+            lines.append(line)
+    if not changed:
+        return decision
+    # Such lines already had nothing refundable, so the settlement (money of eligible lines only) is unchanged.
+    return replace(decision, lines=tuple(lines), eligible=any(line.eligible for line in lines))
 
 
 def customer_favourable_default(channel: str) -> bool:

@@ -16,15 +16,17 @@ from django.db.models import F
 
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
-from ..domain.host import HostError, HostPort, ReturnedLine
-from ..domain.money import quantize
+from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
+from ..domain.money import allocate, currency_precision, quantize
 from ..models import Case, CaseEvent, OrderLineRecord
 from ..rules.decision import CaseDecision
+from ..rules.engine import ENGINE_REASONS
 from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
-from .eligibility import evaluate
+from .eligibility import LEDGER_REASONS, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
+from .ledger import balances, lock_lines, refresh_cache
 from .orders import get_order
 
 S = machine.CaseStatus
@@ -35,6 +37,8 @@ EVENT_EXCHANGE_CREATED = "exchange_created"
 EVENT_ITEMS_RETURNED = "items_returned"
 EVENT_RESOLUTION_FAILED = "resolution_failed"
 EVENT_DECISION_UPDATED = "decision_updated"
+EVENT_REFUND_COMPLETED = "refund_completed"
+EVENT_REFUND_REFUSED = "refund_refused"
 # Events whose host reference proves the money or stock action already happened.
 _DONE_EVENTS = {
     "mark_returned": EVENT_ITEMS_RETURNED,
@@ -44,13 +48,20 @@ _DONE_EVENTS = {
 }
 
 
-def _reject_ineligible(decision: CaseDecision) -> None:
+def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None = None) -> None:
+    names = names or {}
     problems = [(index, line) for index, line in enumerate(decision.lines) if not line.eligible]
     if problems:
         index, line = problems[0]
-        others = f" ({len(problems) - 1} more line(s) also not eligible)" if len(problems) > 1 else ""
+        others = f" {len(problems) - 1} more line(s) cannot be returned either." if len(problems) > 1 else ""
+        reasons = " ".join(
+            LEDGER_REASONS.get(reason)
+            or ENGINE_REASONS.get(reason)
+            or reason.replace("_", " ").capitalize() + "."
+            for reason in line.reasons
+        )
         raise ServiceError(
-            f"Line {line.line_id} cannot be returned: {', '.join(line.reasons)}{others}.",
+            f"{names.get(line.line_id) or 'This item'} cannot be returned: {reasons}{others}",
             code="not_eligible",
             field=f"lines.{index}",
         )
@@ -66,9 +77,12 @@ def request_return(
     comment: str = "",
     photo_urls: Sequence[str] = (),
     idempotency_key: str | None = None,
+    host: HostPort | None = None,
 ) -> tuple[Case, bool]:
     """Open a return or exchange case; returns ``(case, created)``. The same caller's idempotency key returns the
     same case (:mod:`.idempotency`).
+
+    With ``host`` the units and money still available come from the host's ledger (see :mod:`.ledger`).
 
     Every requested line must be eligible under the order's policy (otherwise nothing is created and the error names
     the first ineligible line and why). Requests the policy does not send to review are approved at once.
@@ -109,8 +123,8 @@ def request_return(
         existing = case_for_key(order.channel, stored_key, order.order_id)
         if existing is not None:
             return existing, False
-        decision, _version = evaluate(order, kind, requests)
-        _reject_ineligible(decision)
+        decision, _version = evaluate(order, kind, requests, host=host)
+        _reject_ineligible(decision, {str(line.line_id): line.product_name for line in locked})
         if decision.photos_required > len(photo_urls):
             raise ServiceError(
                 f"This request needs at least {decision.photos_required} photo(s) of the item; "
@@ -229,7 +243,12 @@ def mark_received(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") 
 
 
 def inspect(
-    case_id: str | uuid.UUID, conditions: Mapping[str, str], *, actor: Actor, message: str = ""
+    case_id: str | uuid.UUID,
+    conditions: Mapping[str, str],
+    *,
+    actor: Actor,
+    message: str = "",
+    host: HostPort | None = None,
 ) -> Case:
     """Record each line's condition and decide again: fees may change with the condition (e.g. opened items)."""
     valid = {c.value for c in ItemCondition} - {ItemCondition.UNKNOWN.value}
@@ -255,7 +274,7 @@ def inspect(
         for line_id, case_line in case_lines.items():
             case_line.condition = conditions[line_id]
             case_line.save(update_fields=["condition"])
-        data = _redecide(case)
+        data = _redecide(case, host)
         case = transition(
             case.pk,
             S.INSPECTED,
@@ -281,7 +300,7 @@ def _line_requests(case: Case) -> list[LineRequest]:
     ]
 
 
-def _redecide(case: Case) -> dict[str, Any]:
+def _redecide(case: Case, host: HostPort | None = None) -> dict[str, Any]:
     """Decide the case again as of its request time (its own held units do not count as already returned), store
     the new decision and return it as data."""
     requests = _line_requests(case)
@@ -291,6 +310,8 @@ def _redecide(case: Case) -> dict[str, Any]:
         requests,
         now=case.created_at,
         held={request.line_id: request.quantity for request in requests},
+        host=host,
+        exclude_case=case,
     )
     data = decision.to_dict()
     _store_money(case, decision, data)
@@ -314,10 +335,14 @@ def resolve(
     amount: Decimal | None = None,
     override_reason: str = "",
 ) -> Case:
-    """Carry out the resolution through the host and mark the case resolved.
+    """Carry out the resolution through the host; the case is resolved when the host confirms the money moved.
 
-    ``amount`` lets staff override the refund with a reason (it is recorded). A host failure moves the case to
-    ``resolution_failed`` with the message; calling resolve() again retries, skipping what already succeeded.
+    The amount is bounded by :mod:`.ledger`, re-read from the host under the lines' row locks: per line, what was
+    paid for the case's units minus everything refunded for the line by anyone. ``amount`` lets staff override
+    the figure with a reason (recorded); above the bound it is refused with ``refund_exceeds_paid``. A refund the
+    payment provider has not confirmed leaves the case ``refund_pending`` (see :func:`reconcile_refunds`); a host
+    failure or refusal moves it to ``resolution_failed`` with the message, and resolving again retries, skipping
+    what already succeeded and never refunding twice.
     """
     try:
         resolution = Resolution(resolution).value
@@ -326,6 +351,7 @@ def resolve(
             f"Unknown resolution {resolution!r}; use one of {', '.join(r.value for r in Resolution)}.",
             field="resolution",
         ) from None
+    reconcile_refunds(get_case(case_id).order.order_id, host)
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         allowed = (case.decision or {}).get("resolutions") or []
@@ -335,7 +361,17 @@ def resolve(
                 code="not_allowed",
                 field="resolution",
             )
-        ready = (S.INSPECTED, S.RESOLUTION_FAILED) if resolution != Resolution.KEEP_ITEM else (S.APPROVED,)
+        if case.status == S.REFUND_PENDING:
+            raise ServiceError(
+                f"Case {case.number} waits for the payment provider to confirm its refund; it is resolved (or "
+                "shown as failed) when the answer arrives.",
+                code="refund_pending",
+            )
+        ready = (
+            (S.INSPECTED, S.RESOLUTION_FAILED)
+            if resolution != Resolution.KEEP_ITEM
+            else (S.APPROVED, S.RESOLUTION_FAILED)
+        )
         if case.status not in ready:
             raise ServiceError(
                 f"Case {case.number} is {case.status}; resolve it with {resolution} when it is "
@@ -343,45 +379,54 @@ def resolve(
                 code="invalid_status",
             )
         if amount is not None:
+            amount = checked_amount(amount, case.currency)
             if not override_reason.strip():
                 raise ServiceError("Give a reason for changing the amount.", code="required", field="reason")
-            amount = quantize(amount, case.currency)
-            if amount < 0:
-                raise ServiceError("The amount cannot be negative.", code="invalid", field="amount")
-        net = amount if amount is not None else quantize(case.refund_amount or Decimal(0), case.currency)
-        # The case row stays locked while the host acts, so concurrent resolves run one after the other and the
-        # second finds the first one's recorded references instead of paying again.
-        # A staff override sets the final figure; otherwise store credit includes the policy's bonus.
-        store_credit = net if amount is not None else quantize(case.store_credit_amount or net, case.currency)
-        references, error = _carry_out(case, resolution, _returned_lines(case, net), net, store_credit, host)
+        # The case row and its lines stay locked while the host acts, so concurrent resolves run one after the
+        # other and the second finds the first one's recorded references instead of paying again.
+        lock_lines(
+            case.order, [str(line.order_line.line_id) for line in case.lines.select_related("order_line")]
+        )
+        lines = _settled_lines(case, resolution, amount, host)
+        net = sum((line.amount for line in lines), Decimal(0))
+        store_credit = _store_credit(case, net, amount)
+        moves_refund = resolution in (Resolution.REFUND.value, Resolution.KEEP_ITEM.value) and net > 0
+        if moves_refund and _done_reference(case, EVENT_REFUND_ISSUED) is None:
+            blocker = host.refund_blocker(str(case.order.order_id))
+            if blocker:
+                raise ServiceError(blocker, code="refund_reason_required", field="resolution")
+        references, pending, error = _carry_out(case, resolution, lines, net, store_credit, host)
+        if host is not None:
+            refresh_cache(case.order, balances(case.order, host))
         if error is not None:
-            case.failure_message = str(error)
-            case.save(update_fields=["failure_message", "updated_at"])
-            if case.status != S.RESOLUTION_FAILED:
-                return transition(
-                    case.pk,
-                    S.RESOLUTION_FAILED,
-                    actor_type=SYSTEM_ACTOR.type,
-                    actor_id=host.name,
-                    message=str(error),
-                    payload={"resolution": resolution, "references": references},
-                )
-            add_event(
-                case.pk,
-                EVENT_RESOLUTION_FAILED,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id=host.name,
-                message=str(error),
-            )
-            return get_case(case.pk)
+            return _fail(case, str(error), host.name, {"resolution": resolution, "references": references})
         case.resolution = resolution
         case.failure_message = ""
-        if amount is not None:
-            case.refund_amount = amount
-        case.save(update_fields=["resolution", "failure_message", "refund_amount", "updated_at"])
-        payload: dict[str, Any] = {"resolution": resolution, "amount": str(net), "references": references}
+        case.refund_amount = net
+        if resolution == Resolution.STORE_CREDIT.value:
+            case.store_credit_amount = store_credit
+        case.save(
+            update_fields=[
+                "resolution",
+                "failure_message",
+                "refund_amount",
+                "store_credit_amount",
+                "updated_at",
+            ]
+        )
+        moved = store_credit if resolution == Resolution.STORE_CREDIT.value else net
+        payload: dict[str, Any] = {"resolution": resolution, "amount": str(moved), "references": references}
         if amount is not None:
             payload["override_reason"] = override_reason
+        if pending:
+            return transition(
+                case.pk,
+                S.REFUND_PENDING,
+                actor_type=actor.type,
+                actor_id=actor.id,
+                message=f"Refund of {net} {case.currency} requested; waiting for the payment provider to confirm.",
+                payload=payload,
+            )
         return transition(
             case.pk,
             S.RESOLVED,
@@ -392,25 +437,129 @@ def resolve(
         )
 
 
-def _returned_lines(case: Case, net: Decimal) -> list[ReturnedLine]:
+def checked_amount(amount: Any, currency: str) -> Decimal:
+    """A staff amount as money of ``currency``, or a ServiceError ``invalid`` on the ``amount`` field."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int | str):
+        raise ServiceError(f"The amount must be a decimal number, not {amount!r}.", field="amount")
+    try:
+        value = Decimal(str(amount).strip())
+    except ArithmeticError:
+        raise ServiceError(f"The amount {amount!r} is not a number.", field="amount") from None
+    if not value.is_finite():
+        raise ServiceError(f"The amount must be a finite number, not {value}.", field="amount")
+    if value < 0:
+        raise ServiceError(f"The amount cannot be negative ({value}).", field="amount")
+    precision = currency_precision(currency)
+    if value != quantize(value, currency):
+        raise ServiceError(
+            f"The amount {value} has more decimals than {currency} allows ({precision}).", field="amount"
+        )
+    return quantize(value, currency)
+
+
+def _fail(case: Case, message: str, actor_id: str, payload: dict[str, Any]) -> Case:
+    case.failure_message = message
+    case.save(update_fields=["failure_message", "updated_at"])
+    if case.status != S.RESOLUTION_FAILED:
+        return transition(
+            case.pk,
+            S.RESOLUTION_FAILED,
+            actor_type=SYSTEM_ACTOR.type,
+            actor_id=actor_id,
+            message=message,
+            payload=payload,
+        )
+    add_event(
+        case.pk, EVENT_RESOLUTION_FAILED, actor_type=SYSTEM_ACTOR.type, actor_id=actor_id, message=message
+    )
+    return get_case(case.pk)
+
+
+def refund_bounds(case: Case, host: HostPort) -> dict[str, Decimal]:
+    """Per case line: the most that may still be refunded for its units now (see :mod:`.ledger`)."""
+    decision, _ = evaluate(
+        case.order,
+        CaseKind(case.kind),
+        _line_requests(case),
+        now=case.created_at,
+        explain=False,
+        host=host,
+        exclude_case=case,
+        customer_favourable=False,
+    )
+    return {line.line_id: line.refundable if line.eligible else Decimal(0) for line in decision.lines}
+
+
+def _settled_lines(
+    case: Case, resolution: str, override: Decimal | None, host: HostPort
+) -> list[ReturnedLine]:
+    """The case's lines with the money each settles: the decided (or overridden) amount within the bound.
+
+    Once the money of this resolution moved, the amounts it moved are kept (a retry only finishes the rest).
+    """
     case_lines = list(case.lines.select_related("order_line").order_by("id"))
-    estimate = sum((line.refund_amount or Decimal(0) for line in case_lines), Decimal(0))
-    lines = []
-    remaining = net
-    for index, line in enumerate(case_lines):
-        if index == len(case_lines) - 1:
-            share = remaining
-        elif estimate:
-            share = quantize(net * (line.refund_amount or Decimal(0)) / estimate, case.currency)
-        else:
-            share = Decimal(0)
-        remaining -= share
-        lines.append(ReturnedLine(str(line.order_line.line_id), line.quantity, share))
-    return lines
+    done = _done_event(case, _DONE_EVENTS.get(resolution, ""))
+    if done is not None and (done.payload or {}).get("lines"):
+        recorded = done.payload["lines"]
+        return [
+            ReturnedLine(
+                str(line.order_line.line_id),
+                line.quantity,
+                Decimal(str(recorded.get(str(line.order_line.line_id), "0"))),
+            )
+            for line in case_lines
+        ]
+    if resolution == Resolution.EXCHANGE.value:
+        return [ReturnedLine(str(line.order_line.line_id), line.quantity, Decimal(0)) for line in case_lines]
+    bounds = refund_bounds(case, host)
+    keys = [str(line.order_line.line_id) for line in case_lines]
+    limits = [quantize(bounds.get(key, Decimal(0)), case.currency) for key in keys]
+    if override is None:
+        amounts = [
+            min(quantize(line.refund_amount or Decimal(0), case.currency), limit)
+            for line, limit in zip(case_lines, limits, strict=True)
+        ]
+    else:
+        bound = sum(limits, Decimal(0))
+        if override > bound:
+            raise ServiceError(
+                f"{override} {case.currency} is more than may still be refunded for these items: at most "
+                f"{bound} {case.currency} (what was paid for them minus what was already refunded).",
+                code="refund_exceeds_paid",
+                field="amount",
+            )
+        amounts = allocate(override, limits, case.currency) if bound > 0 else [Decimal(0)] * len(limits)
+    return [
+        ReturnedLine(key, line.quantity, amount)
+        for key, line, amount in zip(keys, case_lines, amounts, strict=True)
+    ]
+
+
+def _store_credit(case: Case, net: Decimal, override: Decimal | None) -> Decimal:
+    """Store credit for ``net``: a staff override is the final figure; otherwise the policy's bonus is added."""
+    if override is not None:
+        return net
+    if case.store_credit_amount is not None and net == quantize(case.refund_amount or 0, case.currency):
+        return quantize(case.store_credit_amount, case.currency)
+    bonus = Decimal(str((case.decision or {}).get("store_credit_bonus") or 0))
+    return quantize(net * (Decimal(100) + bonus) / Decimal(100), case.currency)
+
+
+def _done_event(case: Case, event_type: str) -> CaseEvent | None:
+    """The event recording that ``event_type``'s host action happened (a refund the provider refused does not)."""
+    event = case.events.filter(type=event_type).order_by("-at", "-id").first()
+    if event is None:
+        return None
+    if (
+        event_type == EVENT_REFUND_ISSUED
+        and case.events.filter(type=EVENT_REFUND_REFUSED, payload__request_event=event.pk).exists()
+    ):
+        return None
+    return event
 
 
 def _done_reference(case: Case, event_type: str) -> str | None:
-    event = case.events.filter(type=event_type).order_by("-at").first()
+    event = _done_event(case, event_type)
     return (event.payload or {}).get("reference") if event else None
 
 
@@ -421,30 +570,45 @@ def _carry_out(
     net: Decimal,
     store_credit: Decimal,
     host: HostPort,
-) -> tuple[dict[str, str], HostError | None]:
-    """Run the host actions not yet done for this case, recording each success; stops at the first failure."""
+) -> tuple[dict[str, str], bool, HostError | None]:
+    """Run the host actions not yet done for this case, recording each success; stops at the first failure.
+
+    Returns the references, whether the refund still waits for the payment provider, and the failure if any.
+    """
     references: dict[str, str] = {}
     order_id = str(case.order.order_id)
+    pending = False
+    by_line = {line.line_id: str(line.amount) for line in lines}
 
-    def once(step: str, action: Any) -> None:
+    def once(step: str, action: Any, amount: Decimal | None = None) -> None:
+        nonlocal pending
         event_type = _DONE_EVENTS[step]
-        reference = _done_reference(case, event_type)
-        if reference is None:
+        done = _done_event(case, event_type)
+        if done is None:
             result = action()
-            reference = result.reference
+            payload: dict[str, Any] = {"reference": result.reference, "pending": result.pending}
+            if amount is not None:
+                payload["amount"] = str(amount)
+                payload["lines"] = by_line
             add_event(
                 case.pk,
                 event_type,
                 actor_type=SYSTEM_ACTOR.type,
                 actor_id=host.name,
                 message=result.message,
-                payload={"reference": reference, "pending": result.pending, "amount": str(net)},
+                payload=payload,
             )
-            if step == Resolution.REFUND.value:
-                for line in lines:
-                    OrderLineRecord.objects.filter(line_id=line.line_id).update(
-                        refunded_amount=F("refunded_amount") + line.amount
-                    )
+            reference, pending_now = result.reference, result.pending
+        else:
+            reference = (done.payload or {}).get("reference")
+            pending_now = (
+                bool((done.payload or {}).get("pending"))
+                and not case.events.filter(
+                    type=EVENT_REFUND_COMPLETED, payload__request_event=done.pk
+                ).exists()
+            )
+        if step == Resolution.REFUND.value:
+            pending = pending_now
         references[step] = reference
 
     try:
@@ -454,19 +618,89 @@ def _carry_out(
             once(
                 Resolution.REFUND.value,
                 lambda: host.refund(order_id, str(case.pk), lines, net, case.currency, f"Case {case.number}"),
+                net,
             )
         elif resolution == Resolution.STORE_CREDIT.value:
             once(
                 Resolution.STORE_CREDIT.value,
                 lambda: host.issue_store_credit(
-                    order_id, str(case.pk), store_credit, case.currency, case.customer_email
+                    order_id, str(case.pk), store_credit, case.currency, case.customer_email, lines
                 ),
+                store_credit,
             )
         elif resolution == Resolution.EXCHANGE.value:
             once(Resolution.EXCHANGE.value, lambda: host.create_exchange(order_id, str(case.pk), lines))
     except HostError as error:
-        return references, error
-    return references, None
+        return references, pending, error
+    return references, pending, None
+
+
+def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
+    """Bring every refund-pending case of the order in line with the host's answer; returns the cases changed.
+
+    Idempotent: each refund request gets one outcome event. A confirmed refund resolves the case (the customer is
+    told then); a refused one moves it to ``resolution_failed`` with the reason for staff, and the amount stays
+    refundable for a retry.
+    """
+    changed = 0
+    for case_id in Case.objects.filter(order__order_id=order_id, status=S.REFUND_PENDING).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            case = get_case(case_id, lock=True)
+            if case.status != S.REFUND_PENDING:
+                continue
+            request = _done_event(case, EVENT_REFUND_ISSUED)
+            if request is None:
+                continue
+            reference = str((request.payload or {}).get("reference"))
+            outcome, message = host.refund_outcome(str(order_id), reference)
+            if outcome == RefundOutcome.PENDING:
+                continue
+            marker = {"reference": reference, "request_event": request.pk}
+            if outcome == RefundOutcome.SUCCESS:
+                add_event(
+                    case.pk,
+                    EVENT_REFUND_COMPLETED,
+                    actor_type=SYSTEM_ACTOR.type,
+                    actor_id=host.name,
+                    message=message or "The payment provider confirmed the refund.",
+                    payload=marker,
+                )
+                transition(
+                    case.pk,
+                    S.RESOLVED,
+                    actor_type=SYSTEM_ACTOR.type,
+                    actor_id=host.name,
+                    message=f"Refund of {request.payload.get('amount')} {case.currency} confirmed.",
+                    payload={
+                        "resolution": case.resolution,
+                        "amount": request.payload.get("amount"),
+                        "references": {"refund": reference},
+                    },
+                )
+            else:
+                reason = (
+                    f"The payment provider refused the refund: {message or 'no reason given'}. The amount stays "
+                    "refundable; resolve the case again to retry."
+                )
+                add_event(
+                    case.pk,
+                    EVENT_REFUND_REFUSED,
+                    actor_type=SYSTEM_ACTOR.type,
+                    actor_id=host.name,
+                    message=reason,
+                    payload=marker,
+                )
+                _fail(
+                    case,
+                    reason,
+                    host.name,
+                    {"resolution": case.resolution, "references": {"refund": reference}},
+                )
+            refresh_cache(case.order, balances(case.order, host))
+            changed += 1
+    return changed
 
 
 def close(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
@@ -484,6 +718,9 @@ def close(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
 
 __all__ = [
     "approve",
+    "checked_amount",
+    "reconcile_refunds",
+    "refund_bounds",
     "cancel",
     "close",
     "decline",

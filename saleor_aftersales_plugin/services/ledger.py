@@ -1,0 +1,177 @@
+"""The money bound, once: what each order line may still be refunded and how many units may still come back.
+
+For every line: refundable now = what the customer paid for it (order-level discounts spread as
+:func:`~..domain.money.spread_order_discount` does) - everything already refunded for it by anyone; returnable =
+delivered - returned by anyone - units held by the plugin's open cases. "By anyone" is read from the host's ledger
+(:meth:`~..domain.host.HostPort.ledger`: Saleor's own tables inside Saleor, the sandbox's ledger outside it), never
+from the plugin's own records, which are only a cache. Refunds the host records for the whole order are attributed
+to lines by :func:`~..domain.money.attribute_refunds` (in proportion to each line's remaining room, never above
+it). Eligibility, the estimate and every resolution (automatic or staff override; refund, store credit) read these
+figures through :func:`balances` / :func:`decision_facts`; resolutions re-read them under the lines' row locks.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, Sum
+
+from ..domain import cases as machine
+from ..domain.facts import CaseKind, OrderFacts
+from ..domain.host import HostPort, LineLedger, OrderLedger
+from ..domain.money import attribute_refunds, quantize
+from ..models import Case, CaseEvent, CaseLine, OrderLineRecord, OrderRecord
+
+__all__ = ["LineBalance", "balances", "decision_facts", "held_units", "lock_lines", "refresh_cache"]
+
+RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
+EVENT_ITEMS_RETURNED = "items_returned"
+
+
+@dataclass(frozen=True, slots=True)
+class LineBalance:
+    line_id: str
+    product_name: str
+    quantity: int
+    paid: Decimal
+    refunded: Decimal
+    """Refunded for this line by anyone (its share of order-level refunds included); never above ``paid``."""
+    delivered: int
+    returned: int
+    """Units returned (or replaced) at the host, by anyone."""
+    held: int
+    """Units held by the plugin's open cases and not yet returned at the host."""
+
+    @property
+    def refundable(self) -> Decimal:
+        return max(self.paid - self.refunded, Decimal(0))
+
+    @property
+    def returnable(self) -> int:
+        return max(self.delivered - self.returned - self.held, 0)
+
+
+def held_units(order: OrderRecord, exclude_case: Case | None = None) -> dict[str, int]:
+    """Units of each line held by the plugin's return and exchange cases that the host has not taken back yet.
+
+    A case holds its units from the request until it is declined, cancelled or closed unresolved; once its items are
+    marked returned at the host, the host's ledger counts them instead. A resolved keep-the-item case holds its units
+    for good (they were settled without coming back).
+    """
+    returned_at_host = CaseEvent.objects.filter(case=OuterRef("case"), type=EVENT_ITEMS_RETURNED)
+    lines = (
+        CaseLine.objects.filter(order_line__order=order, case__kind__in=RETURN_KINDS)
+        .exclude(case__status__in=[machine.CaseStatus.DECLINED, machine.CaseStatus.CANCELLED])
+        .exclude(Q(case__status=machine.CaseStatus.CLOSED) & Q(case__resolution=""))
+        .exclude(Exists(returned_at_host))
+    )
+    if exclude_case is not None:
+        lines = lines.exclude(case=exclude_case)
+    rows = lines.values("order_line__line_id").annotate(units=Sum("quantity"))
+    return {str(row["order_line__line_id"]): row["units"] or 0 for row in rows}
+
+
+def _cached_ledger(order: OrderRecord, rows: list[OrderLineRecord]) -> OrderLedger:
+    """The plugin's cached figures, for callers without a host (offline tools and tests of the rules)."""
+    return OrderLedger(
+        order.currency,
+        {
+            str(row.line_id): LineLedger(str(row.line_id), row.quantity_fulfilled, 0, row.refunded_amount)
+            for row in rows
+        },
+    )
+
+
+def balances(
+    order: OrderRecord, host: HostPort | None, *, exclude_case: Case | None = None
+) -> dict[str, LineBalance]:
+    """Every line's balance, from the host's ledger (``host`` None: from the plugin's cached figures).
+
+    ``exclude_case``: the case being resolved, whose own units count as not yet held or returned, so its lines
+    show what it may still settle.
+    """
+    rows = list(order.lines.order_by("id"))
+    if host is None:
+        ledger = _cached_ledger(order, rows)
+        held = {str(row.line_id): row.quantity_returned for row in rows}
+        if exclude_case is not None:
+            for line in exclude_case.lines.select_related("order_line"):
+                key = str(line.order_line.line_id)
+                held[key] = max(held.get(key, 0) - line.quantity, 0)
+    else:
+        ledger = host.ledger(str(order.order_id))
+        held = held_units(order, exclude_case)
+    currency = order.currency
+    paid = [quantize(row.paid_total, currency) for row in rows]
+    own = [
+        ledger.lines[str(row.line_id)].refunded if str(row.line_id) in ledger.lines else row.refunded_amount
+        for row in rows
+    ]
+    refunded = attribute_refunds(paid, own, ledger.order_refunded, currency)
+    own_returned = _own_returned(exclude_case) if host is not None else {}
+    result = {}
+    for row, line_paid, line_refunded in zip(rows, paid, refunded, strict=True):
+        key = str(row.line_id)
+        facts = ledger.lines.get(key)
+        delivered = facts.delivered if facts is not None else row.quantity_fulfilled
+        returned = (facts.returned if facts is not None else 0) - own_returned.get(key, 0)
+        result[key] = LineBalance(
+            line_id=key,
+            product_name=row.product_name or row.sku or "this item",
+            quantity=row.quantity,
+            paid=line_paid,
+            refunded=line_refunded,
+            delivered=delivered,
+            returned=max(returned, 0),
+            held=held.get(key, 0),
+        )
+    return result
+
+
+def _own_returned(case: Case | None) -> dict[str, int]:
+    """Units of ``case`` that the host already took back (they count for the case, not against it)."""
+    if case is None or not case.events.filter(type=EVENT_ITEMS_RETURNED).exists():
+        return {}
+    return {str(line.order_line.line_id): line.quantity for line in case.lines.select_related("order_line")}
+
+
+def decision_facts(order: OrderRecord, figures: Mapping[str, LineBalance]) -> OrderFacts:
+    """The order's facts for the rules with the ledger's figures: delivered units, units returned or held, refunds."""
+    facts = order.to_facts()
+    lines = []
+    for line in facts.lines:
+        balance = figures.get(line.line_id)
+        if balance is None:
+            lines.append(line)
+            continue
+        lines.append(
+            replace(
+                line,
+                quantity_fulfilled=min(balance.delivered, line.quantity),
+                quantity_returned=min(balance.returned + balance.held, line.quantity),
+                refunded_amount=balance.refunded,
+            )
+        )
+    return replace(facts, lines=tuple(lines))
+
+
+def lock_lines(order: OrderRecord, line_ids: Iterable[str] | None = None) -> list[OrderLineRecord]:
+    """Lock the order's line rows (in id order, so concurrent use cases cannot deadlock)."""
+    queryset = OrderLineRecord.objects.select_for_update().filter(order=order)
+    if line_ids is not None:
+        queryset = queryset.filter(line_id__in=list(line_ids))
+    return list(queryset.order_by("id"))
+
+
+def refresh_cache(order: OrderRecord, figures: Mapping[str, LineBalance]) -> None:
+    """Make the plugin's cached per-line figures equal the host's (delivered units and refunds)."""
+    for row in order.lines.all():
+        balance = figures.get(str(row.line_id))
+        if balance is None:
+            continue
+        if row.refunded_amount != balance.refunded or row.quantity_fulfilled != min(
+            balance.delivered, row.quantity
+        ):
+            row.refunded_amount = balance.refunded
+            row.quantity_fulfilled = min(balance.delivered, row.quantity)
+            row.save(update_fields=["refunded_amount", "quantity_fulfilled"])
