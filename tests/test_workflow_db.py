@@ -231,7 +231,12 @@ def test_staff_override_needs_a_reason_and_is_recorded(policy):
     for bad in (Decimal("1000.004"), Decimal("NaN"), Decimal("Infinity"), Decimal("-1")):
         with pytest.raises(ServiceError) as refused:
             returns.resolve(
-                case.pk, "store_credit", actor=STAFF_ACTOR, host=SandboxHost(), amount=bad, override_reason="x"
+                case.pk,
+                "store_credit",
+                actor=STAFF_ACTOR,
+                host=SandboxHost(),
+                amount=bad,
+                override_reason="x",
             )
         assert (refused.value.code, refused.value.field) == ("invalid", "amount")
     case = returns.resolve(

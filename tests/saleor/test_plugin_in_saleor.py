@@ -22,8 +22,9 @@ from saleor.plugins.models import PluginConfiguration
 
 from saleor_aftersales_plugin.models import Case, OrderRecord, PolicyVersion
 from saleor_aftersales_plugin.plugin import DEFAULT_POLICY, PLUGIN_ID
-from saleor_aftersales_plugin.saleor_adapter import apply_order_event
 from saleor_aftersales_plugin.rules.document import load_source
+from saleor_aftersales_plugin.saleor_adapter import SaleorHost, apply_order_event
+from saleor_aftersales_plugin.services.ledger import balances
 
 pytestmark = pytest.mark.django_db
 
@@ -940,3 +941,166 @@ def test_saving_without_a_mail_backend_shows_a_delivery_warning(
     aftersales_enabled.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     result = _enable(staff_api_client, channel_USD, permission_manage_plugins)
     assert delivery_status(result) == "OK: e-mails are delivered through Saleor's mail backend."
+
+
+# --- Saleor is the ledger: refunds and returns made in Saleor bound what the plugin does
+
+RESOLVE_WITH_AMOUNT = f"""mutation ($id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String) {{
+  caseResolve(id: $id, resolution: $resolution, amount: $amount, reason: $reason) {{ {CASE_FIELDS} }} }}"""
+ELIGIBILITY = """
+query ($order: ID!, $lines: [LineQuantityInput!]) {
+  returnEligibility(order: $order, lines: $lines) { lines { eligible reasons { code text } } }
+}
+"""
+RETURN_PRODUCTS = """
+mutation ($order: ID!, $input: OrderReturnProductsInput!) {
+  orderFulfillmentReturnProducts(order: $order, input: $input) { errors { field code message } }
+}
+"""
+GRANT_REFUND = """
+mutation ($id: ID!, $input: OrderGrantRefundCreateInput!) {
+  orderGrantRefundCreate(id: $id, input: $input) { errors { field code message } }
+}
+"""
+
+
+def _inspected(channel_slug: str, customer: Any, staff: Any, order: Any) -> str:
+    line = order.lines.order_by("created_at").first()
+    case_id = _request_return(channel_slug, customer, order)
+    _data(_call(staff, channel_slug, APPROVE, {"id": case_id}), "caseApprove")
+    _data(_call(staff, channel_slug, RECEIVE, {"id": case_id}), "returnRequestMarkReceived")
+    _data(
+        _call(
+            staff,
+            channel_slug,
+            INSPECT,
+            {
+                "id": case_id,
+                "lines": [
+                    {"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "condition": "UNOPENED"}
+                ],
+            },
+        ),
+        "returnRequestInspect",
+    )
+    return case_id
+
+
+def test_an_override_above_what_was_paid_is_refused_in_saleor(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    line = order.lines.order_by("created_at").first()
+    case_id = _inspected(channel_USD.slug, user_api_client, staff_with_orders, order)
+    variables = {"id": case_id, "resolution": "REFUND", "reason": "goodwill"}
+
+    too_much = _call(
+        staff_with_orders, channel_USD.slug, RESOLVE_WITH_AMOUNT, {**variables, "amount": "10000"}
+    )
+    not_a_number = _call(
+        staff_with_orders, channel_USD.slug, RESOLVE_WITH_AMOUNT, {**variables, "amount": "NaN"}
+    )
+
+    error = too_much.json()["data"]["caseResolve"]["errors"][0]
+    assert error["code"] == "REFUND_EXCEEDS_PAID" and error["field"] == "amount"
+    assert f"at most {line.unit_price_gross_amount:.2f} USD" in error["message"]
+    invalid = not_a_number.json()
+    problems = invalid.get("errors") or invalid["data"]["caseResolve"]["errors"]
+    assert problems and "amount" in json.dumps(problems).lower()
+    assert order.payments.get().captured_amount == order.total_gross_amount
+    assert Case.objects.get().status == "inspected"
+
+
+def test_products_returned_by_staff_in_saleor_show_already_returned(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    line = order.lines.order_by("created_at").first()
+    fline = order.fulfillments.get().lines.get(order_line=line)
+    _saleor(
+        staff_with_orders,
+        RETURN_PRODUCTS,
+        {
+            "order": graphene.Node.to_global_id("Order", order.pk),
+            "input": {
+                "fulfillmentLines": [
+                    {
+                        "fulfillmentLineId": graphene.Node.to_global_id("FulfillmentLine", fline.pk),
+                        "quantity": line.quantity,
+                    }
+                ],
+                "refund": False,
+            },
+        },
+        "orderFulfillmentReturnProducts",
+    )
+    request = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", line.pk), "quantity": 1}],
+        "reason": "changed_mind",
+    }
+
+    refused = _call(user_api_client, channel_USD.slug, RETURN_REQUEST, {"input": request})
+
+    error = refused.json()["data"]["returnRequestCreate"]["errors"][0]
+    assert error["message"].startswith(f"{line.product_name} cannot be returned: Already returned.")
+    assert str(line.pk) not in error["message"]
+    assert not Case.objects.exists()
+
+
+def test_a_line_refund_granted_in_saleor_bounds_only_that_line(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+) -> None:
+    channel_USD.order_mark_as_paid_strategy = MarkAsPaidStrategy.TRANSACTION_FLOW
+    channel_USD.save(update_fields=["order_mark_as_paid_strategy"])
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins)
+    order = _place_paid_fulfilled_order(staff_with_orders, draft_order, warehouse)
+    first, second = order.lines.order_by("created_at")[:2]
+    _saleor(
+        staff_with_orders,
+        GRANT_REFUND,
+        {
+            "id": graphene.Node.to_global_id("Order", order.pk),
+            "input": {
+                "lines": [
+                    {"id": graphene.Node.to_global_id("OrderLine", first.pk), "quantity": first.quantity}
+                ],
+                "reason": "damaged in transit",
+            },
+        },
+        "orderGrantRefundCreate",
+    )
+    figures = balances(OrderRecord.objects.get(order_id=order.pk), SaleorHost())
+
+    assert figures[str(first.pk)].refundable == 0
+    assert figures[str(second.pk)].refunded == 0
+    assert figures[str(second.pk)].refundable == second.total_price_gross_amount
+    request = {
+        "order": graphene.Node.to_global_id("Order", order.pk),
+        "lines": [{"lineId": graphene.Node.to_global_id("OrderLine", first.pk), "quantity": 1}],
+        "reason": "changed_mind",
+    }
+    refused = _call(user_api_client, channel_USD.slug, RETURN_REQUEST, {"input": request})
+    assert refused.json()["data"]["returnRequestCreate"]["errors"][0]["message"] == (
+        f"{first.product_name} cannot be returned: Already refunded."
+    )

@@ -1,0 +1,264 @@
+"""A stateful model of an order's money, shared by the sandbox test and the Saleor tier.
+
+Random sequences of customer requests, staff steps (approve, receive, inspect, resolve by refund, store credit,
+exchange or keep-the-item, with or without an amount override), and what staff do in the shop outside the plugin
+(refunds of one line or of the whole order, returns). After every step, per line: refunded <= paid and returned <=
+delivered at the host, and the plugin's figures equal the host's, computed here independently from the steps.
+
+A host adapter (:class:`LedgerWorld`) gives the machine the order and the outside actions; the sandbox's and
+Saleor's differ only there.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from saleor_aftersales_plugin.domain.facts import LineRequest
+from saleor_aftersales_plugin.domain.money import attribute_refunds, quantize
+from saleor_aftersales_plugin.models import Case, CaseEvent
+from saleor_aftersales_plugin.services import ServiceError, returns
+from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.services.ledger import balances
+from saleor_aftersales_plugin.services.orders import get_order
+
+CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
+STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@example.com")
+RESOLUTIONS = ("refund", "store_credit", "exchange", "keep_item")
+
+
+@dataclass
+class LedgerWorld:
+    """What the machine needs from a host: a fresh order, the host port and the shop's own actions."""
+
+    new_order: Callable[[], str]
+    """Places a paid order with a few lines (some delivered) and returns its id (recorded by the plugin)."""
+    host: Any
+    outside_refund: Callable[[str, Decimal, str | None], None]
+    """(order id, amount, line id or None for the whole order): a refund made in the shop outside the plugin."""
+    outside_return: Callable[[str, str, int], None]
+    currency: str = "EUR"
+    steps: dict[str, int] = field(default_factory=dict)
+
+
+def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
+    class LedgerMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            world.steps["examples"] = world.steps.get("examples", 0) + 1
+            self.order_id = world.new_order()
+            order = get_order(self.order_id)
+            self.lines = [str(line.line_id) for line in order.lines.order_by("id")]
+            self.paid = {str(line.line_id): line.paid_total for line in order.lines.all()}
+            self.delivered = {str(line.line_id): line.quantity_fulfilled for line in order.lines.all()}
+            self.own_refunds = dict.fromkeys(self.lines, Decimal(0))
+            self.order_refunds = Decimal(0)
+            self.returned = dict.fromkeys(self.lines, 0)
+            self.held: dict[str, dict[str, int]] = {}
+            self.cases: list[str] = []
+
+        # --- the model's view
+
+        def _count(self, name: str) -> None:
+            world.steps[name] = world.steps.get(name, 0) + 1
+
+        def expected_refunded(self) -> dict[str, Decimal]:
+            paid = [self.paid[key] for key in self.lines]
+            own = [self.own_refunds[key] for key in self.lines]
+            figures = attribute_refunds(paid, own, self.order_refunds, world.currency)
+            return dict(zip(self.lines, figures, strict=True))
+
+        def held_units(self, line_id: str) -> int:
+            return sum(units.get(line_id, 0) for units in self.held.values())
+
+        def returnable(self, line_id: str) -> int:
+            return self.delivered[line_id] - self.returned[line_id] - self.held_units(line_id)
+
+        def room(self, line_id: str) -> Decimal:
+            return self.paid[line_id] - self.expected_refunded()[line_id]
+
+        # --- customers and staff through the plugin
+
+        @rule(
+            line=st.integers(0, 2),
+            quantity=st.integers(1, 2),
+            resolution=st.sampled_from(RESOLUTIONS),
+            defective=st.booleans(),
+        )
+        def request(self, line: int, quantity: int, resolution: str, defective: bool) -> None:
+            line_id = self.lines[line % len(self.lines)]
+            fits = quantity <= self.returnable(line_id)
+            try:
+                case, _ = returns.request_return(
+                    self.order_id,
+                    [
+                        LineRequest(
+                            line_id,
+                            quantity,
+                            reason="defective" if defective else "no_reason",
+                            resolution=resolution,
+                        )
+                    ],
+                    actor=CUSTOMER_ACTOR,
+                    photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
+                    host=world.host,
+                )
+            except ServiceError as error:
+                # Refused for a reason the customer can read, naming the product, never a line id.
+                assert line_id not in error.message, error.message
+                assert not (fits and "More units" in error.message), error.message
+                self._count("request refused")
+                return
+            assert fits, f"accepted {quantity} unit(s) with {self.returnable(line_id)} returnable"
+            self.cases.append(str(case.pk))
+            self.held[str(case.pk)] = {line_id: quantity}
+            self._count("request")
+
+        def _case(self, index: int, *statuses: str) -> Case | None:
+            if not self.cases:
+                return None
+            case = Case.objects.get(pk=self.cases[index % len(self.cases)])
+            return case if case.status in statuses else None
+
+        @rule(index=st.integers(0, 20), condition=st.sampled_from(["unopened", "opened", "damaged"]))
+        def advance(self, index: int, condition: str) -> None:
+            """Staff take a case one step further: approve, receive the parcel, inspect it."""
+            case = self._case(index, "requested", "awaiting_return", "received")
+            if case is None:
+                return
+            if case.status == "requested":
+                returns.approve(case.pk, actor=STAFF_ACTOR)
+            elif case.status == "awaiting_return":
+                returns.mark_received(case.pk, actor=STAFF_ACTOR)
+            else:
+                line_ids = [str(line.order_line.line_id) for line in case.lines.select_related("order_line")]
+                returns.inspect(
+                    case.pk, dict.fromkeys(line_ids, condition), actor=STAFF_ACTOR, host=world.host
+                )
+            self._count(f"advance from {case.status}")
+
+        @rule(
+            index=st.integers(0, 20),
+            resolution=st.sampled_from(RESOLUTIONS),
+            override=st.none() | st.decimals(min_value=0, max_value=3000, places=2),
+        )
+        def resolve(self, index: int, resolution: str, override: Decimal | None) -> None:
+            case = self._case(index, "approved", "inspected", "resolution_failed")
+            if case is None:
+                return
+            case_lines = {
+                str(line.order_line.line_id): line.quantity
+                for line in case.lines.select_related("order_line")
+            }
+            bound = returns.refund_bounds(case, world.host) if override is not None else {}
+            before = set(CaseEvent.objects.filter(case=case).values_list("pk", flat=True))
+            try:
+                resolved = returns.resolve(
+                    case.pk,
+                    resolution,
+                    actor=STAFF_ACTOR,
+                    host=world.host,
+                    amount=override,
+                    override_reason="staff decision" if override is not None else "",
+                )
+            except ServiceError as error:
+                if error.code == "refund_exceeds_paid":
+                    limit = sum(bound.values(), Decimal(0))
+                    assert override is not None and override > limit, (override, bound, error.message)
+                    assert f"at most {quantize(limit, world.currency)}" in error.message, (
+                        bound,
+                        error.message,
+                    )
+                self._count(f"resolve refused ({error.code})")
+                return
+            if override is not None and resolved.status in ("resolved", "refund_pending"):
+                assert override <= sum(bound.values(), Decimal(0))
+            for event in CaseEvent.objects.filter(case=case).exclude(pk__in=before).order_by("id"):
+                payload = event.payload or {}
+                if event.type in ("refund_issued", "store_credit_issued"):
+                    for line_id, amount in payload.get("lines", {}).items():
+                        self.own_refunds[line_id] += Decimal(amount)
+                    if event.type == "store_credit_issued":
+                        net = sum((Decimal(a) for a in payload["lines"].values()), Decimal(0))
+                        expected = (
+                            net if override is not None else quantize(net * Decimal("1.05"), world.currency)
+                        )
+                        assert Decimal(payload["amount"]) == expected
+                if event.type == "items_returned":
+                    for line_id, units in case_lines.items():
+                        self.returned[line_id] += units
+                    self.held.pop(str(case.pk), None)
+            self._count(f"resolve {resolution} -> {resolved.status}")
+
+        @rule(index=st.integers(0, 20))
+        def cancel(self, index: int) -> None:
+            case = self._case(index, "requested", "approved", "awaiting_return")
+            if case is not None:
+                returns.cancel(case.pk, actor=CUSTOMER_ACTOR, reason="changed my mind")
+                self.held.pop(str(case.pk), None)
+                self._count("cancel")
+
+        # --- staff in the shop, outside the plugin
+
+        @rule(line=st.integers(0, 2), share=st.integers(1, 100))
+        def outside_line_refund(self, line: int, share: int) -> None:
+            line_id = self.lines[line % len(self.lines)]
+            amount = quantize(self.room(line_id) * share / 100, world.currency)
+            if amount <= 0:
+                return
+            world.outside_refund(self.order_id, amount, line_id)
+            self.own_refunds[line_id] += amount
+            self._count("outside line refund")
+
+        @rule(share=st.integers(1, 60))
+        def outside_order_refund(self, share: int) -> None:
+            room = sum((self.room(key) for key in self.lines), Decimal(0))
+            amount = quantize(room * share / 100, world.currency)
+            if amount <= 0:
+                return
+            world.outside_refund(self.order_id, amount, None)
+            self.order_refunds += amount
+            self._count("outside order refund")
+
+        @rule(line=st.integers(0, 2), quantity=st.integers(1, 2))
+        def outside_return(self, line: int, quantity: int) -> None:
+            line_id = self.lines[line % len(self.lines)]
+            if quantity > self.returnable(line_id):
+                return
+            world.outside_return(self.order_id, line_id, quantity)
+            self.returned[line_id] += quantity
+            self._count("outside return")
+
+        # --- after every step
+
+        @invariant()
+        def money_and_units_hold(self) -> None:
+            ledger = world.host.ledger(self.order_id)
+            figures = balances(get_order(self.order_id), world.host)
+            expected = self.expected_refunded()
+            for line_id in self.lines:
+                at_host = ledger.lines[line_id]
+                assert at_host.refunded <= self.paid[line_id], (line_id, at_host.refunded, self.paid[line_id])
+                assert at_host.returned <= at_host.delivered
+                assert figures[line_id].refunded == expected[line_id], (line_id, figures[line_id], expected)
+                assert figures[line_id].refunded <= figures[line_id].paid
+                assert figures[line_id].returned == self.returned[line_id]
+                assert figures[line_id].held == self.held_units(line_id)
+                assert figures[line_id].returnable == max(self.returnable(line_id), 0)
+            total_paid = sum(self.paid.values(), Decimal(0))
+            total_refunded = sum((line.refunded for line in ledger.lines.values()), Decimal(0))
+            assert total_refunded + ledger.order_refunded <= total_paid
+
+        @precondition(lambda self: bool(self.cases))
+        @invariant()
+        def no_case_claims_money_that_did_not_move(self) -> None:
+            for case in Case.objects.filter(pk__in=self.cases, status="resolved", resolution="refund"):
+                issued = case.events.filter(type="refund_issued").order_by("-id").first()
+                if issued is not None and Decimal(issued.payload.get("amount", "0")) > 0:
+                    outcome, _ = world.host.refund_outcome(self.order_id, issued.payload["reference"])
+                    assert outcome == "success", (case.number, outcome)
+
+    return LedgerMachine
