@@ -121,7 +121,9 @@ def test_random_workflows_never_refund_above_paid_nor_return_above_delivered(pol
 
 
 @pytest.mark.slow
-def test_random_workflows_many_examples(policy):
+def test_random_workflows_many_examples(policy, request):
+    if "slow" not in (request.config.option.markexpr or ""):
+        pytest.skip("the long run: select it with -m slow")
     world = _run(max_examples=300, steps=30)
     assert world.steps["examples"] >= 300
 
