@@ -53,7 +53,8 @@ def test_return_eligibility_costs_the_same_for_1_and_50_lines(principal):
     one, fifty = order_with(1), order_with(50)
     call(ELIGIBILITY, {"order": order_gid(one)}, principal)  # warm the per-process policy cache
     counts = [queries(ELIGIBILITY, {"order": order_gid(order)}, principal) for order in (one, fifty)]
-    assert counts[0] == counts[1] <= 6, counts
+    # 6 for the order and the policy, 4 for the host's ledger (refunds and returns by anyone) and held units.
+    assert counts[0] == counts[1] <= 10, counts
 
 
 @pytest.mark.django_db
