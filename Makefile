@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: venv demo test test-fast lint format bench test-saleor docs clean browser dashboard test-dashboard
+.PHONY: venv demo test test-slow test-fast lint format bench test-saleor docs clean browser dashboard test-dashboard
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it or pass PYTHON312=/path/to/python3.12"; exit 1; }
@@ -31,6 +31,10 @@ test: $(STAMP) browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(ARGS)
+
+# The long tier (-m slow): property runs with many more examples and fresh random sequences each time.
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ Use cases (locks, transactions, idempotency) live in :mod:`saleor_aftersales_plu
 """
 
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -123,11 +124,16 @@ class OrderRecord(models.Model):
     def __str__(self) -> str:
         return f"order {self.number or self.order_id} ({self.channel})"
 
-    def to_facts(self) -> OrderFacts:
-        """The pure facts of this order, rebuilt from the rows (lines included, in the order they were recorded)."""
-        if "lines" in getattr(self, "_prefetched_objects_cache", {}):  # loaded with the order: no query
+    def to_facts(self, rows: "Iterable[OrderLineRecord] | None" = None) -> OrderFacts:
+        """The pure facts of this order, rebuilt from the rows (lines included, in the order they were recorded).
+
+        ``rows``: this order's lines in id order when the caller already read them.
+        """
+        if rows is None and "lines" in getattr(
+            self, "_prefetched_objects_cache", {}
+        ):  # loaded with the order
             rows = sorted(self.lines.all(), key=lambda line: line.pk)
-        else:
+        elif rows is None:
             rows = self.lines.order_by("id")
         lines = tuple(line.to_facts() for line in rows)
         return OrderFacts(

@@ -1,9 +1,9 @@
-"""Celery tasks: outbox delivery, the SLA sweep and the post-purchase policy reminder.
+"""Celery tasks: outbox delivery, the SLA sweep, refund reconciliation and the post-purchase policy reminder.
 
 Declared with ``shared_task`` so whichever Celery app is current runs them: Saleor's own app (it autodiscovers this
 module) or the sandbox's (:mod:`saleor_aftersales_plugin.sandbox.celery_app`). Database writes run inside Saleor's
-writer guard when Saleor is installed. :func:`register_periodic_tasks` schedules the sweep and a catch-up delivery
-as django-celery-beat rows, so Saleor's database scheduler runs them without a settings change.
+writer guard when Saleor is installed. :func:`register_periodic_tasks` schedules the sweep, the refund reconciliation
+and a catch-up delivery as django-celery-beat rows, so Saleor's database scheduler runs them without a settings change.
 """
 
 import contextlib
@@ -13,8 +13,9 @@ from typing import Any
 
 from celery import shared_task
 
+from .domain.host import HostPort
 from .notifications import outbox
-from .services import ServiceError, sla
+from .services import ServiceError, returns, sla
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,11 @@ DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
 SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
 POLICY_REMINDER = "saleor_aftersales_plugin.send_policy_reminder"
 RECORD_SALEOR_ORDER = "saleor_aftersales_plugin.record_saleor_order"
+RECONCILE_REFUNDS = "saleor_aftersales_plugin.reconcile_refunds"
 PERIODIC_TASKS = {
     "after-sales: SLA sweep": (SLA_SWEEP, 5),
     "after-sales: deliver outbox": (DELIVER_OUTBOX, 1),
+    "after-sales: reconcile pending refunds": (RECONCILE_REFUNDS, 5),
 }
 """Periodic task name -> (task, every N minutes)."""
 
@@ -76,6 +79,26 @@ def sla_sweep() -> dict[str, Any]:
     with writer():
         report = sla.sweep()
     return {"examined": report.examined, "escalated": report.escalated, "warned": report.warned}
+
+
+def current_host() -> HostPort:
+    """Saleor's host port inside Saleor, the sandbox's elsewhere."""
+    try:
+        from .saleor_adapter import SaleorHost
+    except ImportError:
+        from .sandbox.host import SandboxHost
+
+        return SandboxHost()
+    return SaleorHost()
+
+
+@shared_task(name=RECONCILE_REFUNDS, ignore_result=True)
+def reconcile_refunds() -> dict[str, int]:
+    """Record the payment provider's answer to every refund still pending (a refusal moves the case to
+    ``resolution_failed`` and tells staff): the catch-up for answers that arrive without a hook from the host."""
+    with writer():
+        changed = returns.reconcile_pending_refunds(current_host())
+    return {"changed": changed}
 
 
 @shared_task(name=POLICY_REMINDER, ignore_result=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -59,11 +60,9 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             self.returned = dict.fromkeys(self.lines, 0)
             self.held: dict[str, dict[str, int]] = {}
             self.cases: list[str] = []
+            self.status: dict[str, str] = {}
 
         # --- the model's view
-
-        def _count(self, name: str) -> None:
-            world.steps[name] = world.steps.get(name, 0) + 1
 
         def expected_refunded(self) -> dict[str, Decimal]:
             paid = [self.paid[key] for key in self.lines]
@@ -82,14 +81,47 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
 
         # --- customers and staff through the plugin
 
+        def _count(self, name: str) -> None:
+            world.steps[name] = world.steps.get(name, 0) + 1
+            event(name)
+
+        def _statuses(self) -> dict[str, str]:
+            return {
+                str(pk): status
+                for pk, status in Case.objects.filter(pk__in=self.cases).values_list("pk", "status")
+            }
+
+        def _with_status(self, *statuses: str) -> list[str]:
+            return [pk for pk, status in self.status.items() if status in statuses]
+
         @rule(
             line=st.integers(0, 2),
-            quantity=st.integers(1, 2),
+            quantity=st.integers(1, 3),
+            overask=st.integers(0, 4),
             resolution=st.sampled_from(RESOLUTIONS),
             defective=st.booleans(),
+            progress=st.integers(0, 4),
+            settle=st.sampled_from(RESOLUTIONS),
+            override=st.none() | st.none() | st.decimals(min_value=0, max_value=3000, places=2),
         )
-        def request(self, line: int, quantity: int, resolution: str, defective: bool) -> None:
+        def request(
+            self,
+            line: int,
+            quantity: int,
+            overask: int,
+            resolution: str,
+            defective: bool,
+            progress: int,
+            settle: str,
+            override: Decimal | None,
+        ) -> None:
+            """A customer asks to return units: mostly what is still returnable, now and then more. Staff may then
+            take the case some steps further at once (approve, receive, inspect, resolve)."""
             line_id = self.lines[line % len(self.lines)]
+            if overask:
+                quantity = min(quantity, self.returnable(line_id))
+                if quantity <= 0:
+                    return
             fits = quantity <= self.returnable(line_id)
             try:
                 case, _ = returns.request_return(
@@ -114,46 +146,69 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 return
             assert fits, f"accepted {quantity} unit(s) with {self.returnable(line_id)} returnable"
             self.cases.append(str(case.pk))
+            self.status[str(case.pk)] = case.status
             self.held[str(case.pk)] = {line_id: quantity}
             self._count("request")
+            case_id = str(case.pk)
+            for _ in range(min(progress, 3)):
+                if self.status[case_id] not in ("requested", "awaiting_return", "received"):
+                    break
+                self._step(case_id, "opened" if defective else "unopened")
+            if progress == 4 and self.status[case_id] in ("approved", "inspected"):
+                self._resolve(case_id, settle, 1, override)
 
-        def _case(self, index: int, *statuses: str) -> Case | None:
-            if not self.cases:
-                return None
-            case = Case.objects.get(pk=self.cases[index % len(self.cases)])
-            return case if case.status in statuses else None
-
-        @rule(index=st.integers(0, 20), condition=st.sampled_from(["unopened", "opened", "damaged"]))
-        def advance(self, index: int, condition: str) -> None:
-            """Staff take a case one step further: approve, receive the parcel, inspect it."""
-            case = self._case(index, "requested", "awaiting_return", "received")
-            if case is None:
-                return
-            if case.status == "requested":
-                returns.approve(case.pk, actor=STAFF_ACTOR)
-            elif case.status == "awaiting_return":
-                returns.mark_received(case.pk, actor=STAFF_ACTOR)
+        def _step(self, case_id: str, condition: str) -> None:
+            status = self.status[case_id]
+            if status == "requested":
+                case = returns.approve(case_id, actor=STAFF_ACTOR)
+            elif status == "awaiting_return":
+                case = returns.mark_received(case_id, actor=STAFF_ACTOR)
             else:
+                case = Case.objects.get(pk=case_id)
                 line_ids = [str(line.order_line.line_id) for line in case.lines.select_related("order_line")]
-                returns.inspect(
-                    case.pk, dict.fromkeys(line_ids, condition), actor=STAFF_ACTOR, host=world.host
+                case = returns.inspect(
+                    case_id, dict.fromkeys(line_ids, condition), actor=STAFF_ACTOR, host=world.host
                 )
-            self._count(f"advance from {case.status}")
+            self.status[case_id] = case.status
+            self._count(f"advance from {status}")
 
+        @precondition(lambda self: bool(self._with_status("requested", "awaiting_return", "received")))
+        @rule(
+            index=st.integers(0, 20),
+            condition=st.sampled_from(["unopened", "opened", "damaged"]),
+            to_the_end=st.booleans(),
+        )
+        def advance(self, index: int, condition: str, to_the_end: bool) -> None:
+            """Staff take a case one step further (approve, receive the parcel, inspect it), or all the way."""
+            open_cases = self._with_status("requested", "awaiting_return", "received")
+            case_id = open_cases[index % len(open_cases)]
+            self._step(case_id, condition)
+            while to_the_end and self.status[case_id] in ("awaiting_return", "received"):
+                self._step(case_id, condition)
+
+        @precondition(lambda self: bool(self._with_status("approved", "inspected", "resolution_failed")))
         @rule(
             index=st.integers(0, 20),
             resolution=st.sampled_from(RESOLUTIONS),
+            offered=st.integers(0, 3),
             override=st.none() | st.decimals(min_value=0, max_value=3000, places=2),
         )
-        def resolve(self, index: int, resolution: str, override: Decimal | None) -> None:
-            case = self._case(index, "approved", "inspected", "resolution_failed")
-            if case is None:
-                return
+        def resolve(self, index: int, resolution: str, offered: int, override: Decimal | None) -> None:
+            ready = self._with_status("approved", "inspected", "resolution_failed")
+            self._resolve(ready[index % len(ready)], resolution, offered, override)
+
+        def _resolve(self, case_id: str, resolution: str, offered: int, override: Decimal | None) -> None:
+            case = Case.objects.get(pk=case_id)
+            allowed = [r for r in (case.decision or {}).get("resolutions") or [] if r in RESOLUTIONS]
+            if offered and allowed:
+                # Mostly what the policy offers; now and then anything, which must be refused.
+                resolution = allowed[(RESOLUTIONS.index(resolution)) % len(allowed)]
             case_lines = {
                 str(line.order_line.line_id): line.quantity
                 for line in case.lines.select_related("order_line")
             }
             bound = returns.refund_bounds(case, world.host) if override is not None else {}
+            limit = sum(bound.values(), Decimal(0))
             before = set(CaseEvent.objects.filter(case=case).values_list("pk", flat=True))
             try:
                 resolved = returns.resolve(
@@ -166,76 +221,91 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 )
             except ServiceError as error:
                 if error.code == "refund_exceeds_paid":
-                    limit = sum(bound.values(), Decimal(0))
                     assert override is not None and override > limit, (override, bound, error.message)
                     assert f"at most {quantize(limit, world.currency)}" in error.message, (
                         bound,
                         error.message,
                     )
+                elif override is not None and error.field == "amount":
+                    # An amount where the resolution moves no money is refused on the field.
+                    assert resolution == "exchange", (resolution, error.code, error.message)
                 self._count(f"resolve refused ({error.code})")
+                self.status[str(case.pk)] = Case.objects.get(pk=case.pk).status
                 return
+            self.status[str(case.pk)] = resolved.status
             if override is not None and resolved.status in ("resolved", "refund_pending"):
-                assert override <= sum(bound.values(), Decimal(0))
-            for event in CaseEvent.objects.filter(case=case).exclude(pk__in=before).order_by("id"):
-                payload = event.payload or {}
-                if event.type in ("refund_issued", "store_credit_issued"):
+                assert override <= limit, (resolution, override, bound)
+            for event_row in CaseEvent.objects.filter(case=case).exclude(pk__in=before).order_by("id"):
+                payload = event_row.payload or {}
+                if event_row.type in ("refund_issued", "store_credit_issued"):
                     for line_id, amount in payload.get("lines", {}).items():
                         self.own_refunds[line_id] += Decimal(amount)
-                    if event.type == "store_credit_issued":
-                        net = sum((Decimal(a) for a in payload["lines"].values()), Decimal(0))
+                    moved = sum((Decimal(a) for a in payload["lines"].values()), Decimal(0))
+                    if override is not None:
+                        assert moved == override, (resolution, moved, override)
+                    if event_row.type == "store_credit_issued":
                         expected = (
-                            net if override is not None else quantize(net * Decimal("1.05"), world.currency)
+                            moved
+                            if override is not None
+                            else quantize(moved * Decimal("1.05"), world.currency)
                         )
                         assert Decimal(payload["amount"]) == expected
-                if event.type == "items_returned":
+                if event_row.type == "items_returned":
                     for line_id, units in case_lines.items():
                         self.returned[line_id] += units
                     self.held.pop(str(case.pk), None)
-            self._count(f"resolve {resolution} -> {resolved.status}")
+            self._count(
+                f"resolve {resolution}{' with override' if override is not None else ''} -> {resolved.status}"
+            )
 
+        @precondition(lambda self: bool(self._with_status("requested", "approved", "awaiting_return")))
         @rule(index=st.integers(0, 20))
         def cancel(self, index: int) -> None:
-            case = self._case(index, "requested", "approved", "awaiting_return")
-            if case is not None:
-                returns.cancel(case.pk, actor=CUSTOMER_ACTOR, reason="changed my mind")
-                self.held.pop(str(case.pk), None)
-                self._count("cancel")
+            open_cases = self._with_status("requested", "approved", "awaiting_return")
+            case_id = open_cases[index % len(open_cases)]
+            self.status[case_id] = returns.cancel(
+                case_id, actor=CUSTOMER_ACTOR, reason="changed my mind"
+            ).status
+            self.held.pop(case_id, None)
+            self._count("cancel")
 
         # --- staff in the shop, outside the plugin
 
-        @rule(line=st.integers(0, 2), share=st.integers(1, 100))
-        def outside_line_refund(self, line: int, share: int) -> None:
+        @rule(
+            action=st.sampled_from(["line refund", "order refund", "return"]),
+            line=st.integers(0, 2),
+            share=st.integers(1, 100),
+            quantity=st.integers(1, 2),
+        )
+        def outside(self, action: str, line: int, share: int, quantity: int) -> None:
+            """Staff act in the shop, outside the plugin: refund a line or the whole order, take units back."""
             line_id = self.lines[line % len(self.lines)]
-            amount = quantize(self.room(line_id) * share / 100, world.currency)
-            if amount <= 0:
-                return
-            world.outside_refund(self.order_id, amount, line_id)
-            self.own_refunds[line_id] += amount
-            self._count("outside line refund")
-
-        @rule(share=st.integers(1, 60))
-        def outside_order_refund(self, share: int) -> None:
-            room = sum((self.room(key) for key in self.lines), Decimal(0))
-            amount = quantize(room * share / 100, world.currency)
-            if amount <= 0:
-                return
-            world.outside_refund(self.order_id, amount, None)
-            self.order_refunds += amount
-            self._count("outside order refund")
-
-        @rule(line=st.integers(0, 2), quantity=st.integers(1, 2))
-        def outside_return(self, line: int, quantity: int) -> None:
-            line_id = self.lines[line % len(self.lines)]
-            if quantity > self.returnable(line_id):
-                return
-            world.outside_return(self.order_id, line_id, quantity)
-            self.returned[line_id] += quantity
-            self._count("outside return")
+            if action == "line refund":
+                amount = quantize(self.room(line_id) * share / 100, world.currency)
+                if amount <= 0:
+                    return
+                world.outside_refund(self.order_id, amount, line_id)
+                self.own_refunds[line_id] += amount
+            elif action == "order refund":
+                room = sum((self.room(key) for key in self.lines), Decimal(0))
+                amount = quantize(room * share / 300, world.currency)
+                if amount <= 0:
+                    return
+                world.outside_refund(self.order_id, amount, None)
+                self.order_refunds += amount
+            else:
+                if quantity > self.returnable(line_id):
+                    return
+                world.outside_return(self.order_id, line_id, quantity)
+                self.returned[line_id] += quantity
+            self._count(f"outside {action}")
 
         # --- after every step
 
         @invariant()
         def money_and_units_hold(self) -> None:
+            # Cases move on their own too (a refund confirmed or refused later), so the model follows the plugin.
+            self.status = self._statuses()
             ledger = world.host.ledger(self.order_id)
             figures = balances(get_order(self.order_id), world.host)
             expected = self.expected_refunded()

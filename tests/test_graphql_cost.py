@@ -53,8 +53,9 @@ def test_return_eligibility_costs_the_same_for_1_and_50_lines(principal):
     one, fifty = order_with(1), order_with(50)
     call(ELIGIBILITY, {"order": order_gid(one)}, principal)  # warm the per-process policy cache
     counts = [queries(ELIGIBILITY, {"order": order_gid(order)}, principal) for order in (one, fifty)]
-    # 6 for the order and the policy, 4 for the host's ledger (refunds and returns by anyone) and held units.
-    assert counts[0] == counts[1] <= 10, counts
+    # The order, its lines, the policy and the customer's history; the lines with the units cases hold; the host's
+    # ledger (2 in the sandbox: the lines and the refunds and returns by anyone).
+    assert counts[0] == counts[1] <= 7, counts
 
 
 @pytest.mark.django_db

@@ -340,6 +340,12 @@ class CaseResolve(CaseMutation):
         case = _managed_case(context, id)
         actor = actor_for(context.principal)
         if case.kind == CaseKind.COMPLAINT:
+            if amount is not None:
+                raise ServiceError(
+                    "A complaint is resolved without moving money, so it takes no amount; refund through a return "
+                    "case of the order's items.",
+                    field="amount",
+                )
             return conversations.resolve_complaint(case.pk, actor=actor, message=reason or "")
         if case.kind == CaseKind.REPAIR:
             raise ServiceError(

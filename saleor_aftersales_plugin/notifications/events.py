@@ -60,6 +60,9 @@ _EVENTS = (
                  ("items", "policy_name")),
     MessageEvent("staff_new_case", STAFF, "A new case was opened.", ("items", "first_response_due", "comment")),
     MessageEvent("staff_sla_warning", STAFF, "A case's deadline is near.", ("deadline_kind", "deadline")),
+    MessageEvent("staff_resolution_failed", STAFF,
+                 "A resolution failed (e.g. the payment app refused the refund); the amount stays refundable.",
+                 ("reason", "amount")),
     MessageEvent("staff_escalation", STAFF, "A case is overdue and was escalated to a tier.",
                  ("deadline_kind", "deadline", "tier_name", "tier_number")),
 )  # fmt: skip

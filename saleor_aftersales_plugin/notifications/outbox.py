@@ -50,6 +50,7 @@ __all__ = [
     "enqueue_for_transition",
     "enqueue_policy_reminder",
     "enqueue_reply",
+    "enqueue_resolution_failed",
     "enqueue_staff",
     "staff_messages",
     "undelivered",
@@ -333,6 +334,20 @@ def enqueue_for_transition(case: Case, status_event: CaseEvent) -> None:
     elif event_name == "repair_quote":
         extra["quote_amount"] = _money(case.fees_amount, case.currency)
     _enqueue_customer(case, policy, event_name, f"{event_name}:{case.pk}:{status_event.pk}", **extra)
+
+
+def enqueue_resolution_failed(case: Case, failure: CaseEvent, amount: Decimal | None) -> int:
+    """Tell staff (never the customer) that the resolution recorded by ``failure`` failed, and why."""
+    policy = _policy(case)
+    return enqueue_staff(
+        case,
+        policy,
+        "staff_resolution_failed",
+        staff_recipients(case, policy),
+        f"staff_resolution_failed:{case.pk}:{failure.pk}",
+        reason=failure.message,
+        amount=_money(amount, case.currency),
+    )
 
 
 def enqueue_reply(case: Case, reply_event: CaseEvent) -> None:

@@ -18,7 +18,7 @@ from django.db.models import Sum
 
 from ..domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
 from ..domain.money import quantize
-from ..models import OrderRecord, SandboxLedgerEntry
+from ..models import OrderLineRecord, OrderRecord, SandboxLedgerEntry
 
 NO_MONEY_MOVES = "sandbox host: recorded only, no money moved"
 REFUND_MODES = ("instant", "pending", "refused")
@@ -45,7 +45,9 @@ class SandboxHost:
     # --- the ledger
 
     def ledger(self, order_id: str) -> OrderLedger:
-        order = self._order(order_id)
+        # Two queries whatever the order's size: its lines (with the order) and the entries summed per line.
+        rows = list(OrderLineRecord.objects.filter(order__order_id=order_id).select_related("order"))
+        order = rows[0].order if rows else self._order(order_id)
         baseline = {str(line["line_id"]): line for line in (order.facts or {}).get("lines", [])}
         entries = Entry.objects.filter(order_id=order.order_id).exclude(outcome=Entry.Outcome.FAILURE)
         refunded: dict[str, Decimal] = {}
@@ -61,7 +63,7 @@ class SandboxHost:
             else:
                 refunded[key] = refunded.get(key, Decimal(0)) + (row["amount"] or Decimal(0))
         lines = {}
-        for line in order.lines.all():
+        for line in rows:
             key = str(line.line_id)
             before = baseline.get(key, {})
             lines[key] = LineLedger(

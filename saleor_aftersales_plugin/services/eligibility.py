@@ -19,7 +19,7 @@ from ..rules.document import Policy
 from ..rules.engine import decide
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
-from .ledger import LineBalance, balances, decision_facts
+from .ledger import LineBalance, balances, decision_facts, order_lines
 from .policies import current_policy, policy_in_force
 
 REASON_ALREADY_REFUNDED = "already_refunded"
@@ -105,8 +105,9 @@ def evaluate(
     figures: dict[str, LineBalance] | None = None
     order_facts: OrderFacts | None = None
     if host is not None:
-        figures = balances(order, host, exclude_case=exclude_case)
-        order_facts = decision_facts(order, figures)
+        rows = order_lines(order, exclude_case)
+        figures = balances(order, host, exclude_case=exclude_case, rows=rows)
+        order_facts = decision_facts(order, figures, rows)
         held = None
     pinned = _decide_with(order, kind, requests, now, explain, held, policy, version, order_facts, figures)
     if not customer_favourable:

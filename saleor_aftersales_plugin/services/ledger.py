@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, OrderFacts
@@ -22,7 +23,15 @@ from ..domain.host import HostPort, LineLedger, OrderLedger
 from ..domain.money import attribute_refunds, quantize
 from ..models import Case, CaseEvent, CaseLine, OrderLineRecord, OrderRecord
 
-__all__ = ["LineBalance", "balances", "decision_facts", "held_units", "lock_lines", "refresh_cache"]
+__all__ = [
+    "LineBalance",
+    "balances",
+    "decision_facts",
+    "held_units",
+    "lock_lines",
+    "order_lines",
+    "refresh_cache",
+]
 
 RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
 EVENT_ITEMS_RETURNED = "items_returned"
@@ -51,6 +60,20 @@ class LineBalance:
         return max(self.delivered - self.returned - self.held, 0)
 
 
+def _holding_lines(exclude_case: Case | None = None) -> QuerySet[CaseLine]:
+    """Case lines whose units the plugin holds: see :func:`held_units`."""
+    returned_at_host = CaseEvent.objects.filter(case=OuterRef("case"), type=EVENT_ITEMS_RETURNED)
+    lines = (
+        CaseLine.objects.filter(case__kind__in=RETURN_KINDS)
+        .exclude(case__status__in=[machine.CaseStatus.DECLINED, machine.CaseStatus.CANCELLED])
+        .exclude(Q(case__status=machine.CaseStatus.CLOSED) & Q(case__resolution=""))
+        .exclude(Exists(returned_at_host))
+    )
+    if exclude_case is not None:
+        lines = lines.exclude(case=exclude_case)
+    return lines
+
+
 def held_units(order: OrderRecord, exclude_case: Case | None = None) -> dict[str, int]:
     """Units of each line held by the plugin's return and exchange cases that the host has not taken back yet.
 
@@ -58,17 +81,25 @@ def held_units(order: OrderRecord, exclude_case: Case | None = None) -> dict[str
     marked returned at the host, the host's ledger counts them instead. A resolved keep-the-item case holds its units
     for good (they were settled without coming back).
     """
-    returned_at_host = CaseEvent.objects.filter(case=OuterRef("case"), type=EVENT_ITEMS_RETURNED)
-    lines = (
-        CaseLine.objects.filter(order_line__order=order, case__kind__in=RETURN_KINDS)
-        .exclude(case__status__in=[machine.CaseStatus.DECLINED, machine.CaseStatus.CANCELLED])
-        .exclude(Q(case__status=machine.CaseStatus.CLOSED) & Q(case__resolution=""))
-        .exclude(Exists(returned_at_host))
+    rows = (
+        _holding_lines(exclude_case)
+        .filter(order_line__order=order)
+        .values("order_line__line_id")
+        .annotate(units=Sum("quantity"))
     )
-    if exclude_case is not None:
-        lines = lines.exclude(case=exclude_case)
-    rows = lines.values("order_line__line_id").annotate(units=Sum("quantity"))
     return {str(row["order_line__line_id"]): row["units"] or 0 for row in rows}
+
+
+def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
+    """The order's lines in id order, each annotated with the units its cases hold (``held``; one query)."""
+    held = (
+        _holding_lines(exclude_case)
+        .filter(order_line=OuterRef("pk"))
+        .values("order_line")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    return list(order.lines.annotate(held=Coalesce(Subquery(held), 0)).order_by("id"))
 
 
 def _cached_ledger(order: OrderRecord, rows: list[OrderLineRecord]) -> OrderLedger:
@@ -83,15 +114,19 @@ def _cached_ledger(order: OrderRecord, rows: list[OrderLineRecord]) -> OrderLedg
 
 
 def balances(
-    order: OrderRecord, host: HostPort | None, *, exclude_case: Case | None = None
+    order: OrderRecord,
+    host: HostPort | None,
+    *,
+    exclude_case: Case | None = None,
+    rows: list[OrderLineRecord] | None = None,
 ) -> dict[str, LineBalance]:
     """Every line's balance, from the host's ledger (``host`` None: from the plugin's cached figures).
 
     ``exclude_case``: the case being resolved, whose own units count as not yet held or returned, so its lines
-    show what it may still settle.
+    show what it may still settle. ``rows``: the order's lines as :func:`order_lines` read them (else read here).
     """
-    rows = list(order.lines.order_by("id"))
     if host is None:
+        rows = list(order.lines.order_by("id"))
         ledger = _cached_ledger(order, rows)
         held = {str(row.line_id): row.quantity_returned for row in rows}
         if exclude_case is not None:
@@ -99,8 +134,9 @@ def balances(
                 key = str(line.order_line.line_id)
                 held[key] = max(held.get(key, 0) - line.quantity, 0)
     else:
+        rows = rows if rows is not None else order_lines(order, exclude_case)
         ledger = host.ledger(str(order.order_id))
-        held = held_units(order, exclude_case)
+        held = {str(row.line_id): row.held for row in rows}
     currency = order.currency
     paid = [quantize(row.paid_total, currency) for row in rows]
     own = [
@@ -135,9 +171,14 @@ def _own_returned(case: Case | None) -> dict[str, int]:
     return {str(line.order_line.line_id): line.quantity for line in case.lines.select_related("order_line")}
 
 
-def decision_facts(order: OrderRecord, figures: Mapping[str, LineBalance]) -> OrderFacts:
-    """The order's facts for the rules with the ledger's figures: delivered units, units returned or held, refunds."""
-    facts = order.to_facts()
+def decision_facts(
+    order: OrderRecord, figures: Mapping[str, LineBalance], rows: list[OrderLineRecord] | None = None
+) -> OrderFacts:
+    """The order's facts for the rules with the ledger's figures: delivered units, units returned or held, refunds.
+
+    ``rows``: the order's lines already read (by :func:`order_lines`), so they are not read again.
+    """
+    facts = order.to_facts(rows)
     lines = []
     for line in facts.lines:
         balance = figures.get(line.line_id)

@@ -19,6 +19,7 @@ from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
 from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
 from ..domain.money import allocate, currency_precision, quantize
 from ..models import Case, CaseEvent, OrderLineRecord
+from ..notifications import outbox
 from ..rules.decision import CaseDecision
 from ..rules.engine import ENGINE_REASONS
 from . import ServiceError
@@ -380,6 +381,12 @@ def resolve(
             )
         if amount is not None:
             amount = checked_amount(amount, case.currency)
+            if resolution == Resolution.EXCHANGE.value:
+                raise ServiceError(
+                    "An exchange moves no money, so it takes no amount; leave the amount empty or resolve with "
+                    "refund, store credit or keep the item.",
+                    field="amount",
+                )
             if not override_reason.strip():
                 raise ServiceError("Give a reason for changing the amount.", code="required", field="reason")
         # The case row and its lines stay locked while the host acts, so concurrent resolves run one after the
@@ -399,7 +406,13 @@ def resolve(
         if host is not None:
             refresh_cache(case.order, balances(case.order, host))
         if error is not None:
-            return _fail(case, str(error), host.name, {"resolution": resolution, "references": references})
+            return _fail(
+                case,
+                str(error),
+                host.name,
+                {"resolution": resolution, "references": references},
+                net if moves_refund else None,
+            )
         case.resolution = resolution
         case.failure_message = ""
         case.refund_amount = net
@@ -457,11 +470,15 @@ def checked_amount(amount: Any, currency: str) -> Decimal:
     return quantize(value, currency)
 
 
-def _fail(case: Case, message: str, actor_id: str, payload: dict[str, Any]) -> Case:
+def _fail(
+    case: Case, message: str, actor_id: str, payload: dict[str, Any], amount: Decimal | None = None
+) -> Case:
+    """Record a failed resolution (``amount``: the money that did not move) and tell staff; the customer hears
+    nothing, so no one is told "refunded" for money that did not move."""
     case.failure_message = message
     case.save(update_fields=["failure_message", "updated_at"])
     if case.status != S.RESOLUTION_FAILED:
-        return transition(
+        case = transition(
             case.pk,
             S.RESOLUTION_FAILED,
             actor_type=SYSTEM_ACTOR.type,
@@ -469,10 +486,15 @@ def _fail(case: Case, message: str, actor_id: str, payload: dict[str, Any]) -> C
             message=message,
             payload=payload,
         )
-    add_event(
-        case.pk, EVENT_RESOLUTION_FAILED, actor_type=SYSTEM_ACTOR.type, actor_id=actor_id, message=message
-    )
-    return get_case(case.pk)
+        failure = case.events.order_by("-id").first()
+    else:
+        failure = add_event(
+            case.pk, EVENT_RESOLUTION_FAILED, actor_type=SYSTEM_ACTOR.type, actor_id=actor_id, message=message
+        )
+        case = get_case(case.pk)
+    if failure is not None:
+        outbox.enqueue_resolution_failed(case, failure, amount)
+    return case
 
 
 def refund_bounds(case: Case, host: HostPort) -> dict[str, Decimal]:
@@ -697,10 +719,26 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                     reason,
                     host.name,
                     {"resolution": case.resolution, "references": {"refund": reference}},
+                    Decimal(str(request.payload.get("amount") or 0)),
                 )
             refresh_cache(case.order, balances(case.order, host))
             changed += 1
     return changed
+
+
+def reconcile_pending_refunds(host: HostPort) -> int:
+    """:func:`reconcile_refunds` for every order with a refund-pending case; returns the cases changed.
+
+    Run periodically (:mod:`..tasks`): a payment app that answers later, or refuses without the host firing a hook,
+    still gets its answer recorded, and staff hear of a refusal.
+    """
+    orders = (
+        Case.objects.filter(status=S.REFUND_PENDING)
+        .values_list("order__order_id", flat=True)
+        .distinct()
+        .order_by("order__order_id")
+    )
+    return sum(reconcile_refunds(order_id, host) for order_id in list(orders))
 
 
 def close(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
@@ -719,6 +757,7 @@ def close(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
 __all__ = [
     "approve",
     "checked_amount",
+    "reconcile_pending_refunds",
     "reconcile_refunds",
     "refund_bounds",
     "cancel",
