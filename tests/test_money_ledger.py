@@ -124,8 +124,8 @@ def _resolved(world: LedgerWorld) -> int:
 
 def test_random_workflows_never_refund_above_paid_nor_return_above_delivered(policy):
     """A fixed sample (derandomized, so CI sees the same runs) kept to a few seconds."""
-    world = _run(max_examples=8, steps=15, derandomize=True)
-    assert world.steps["examples"] >= 8
+    world = _run(max_examples=5, steps=10, derandomize=True)
+    assert world.steps["examples"] >= 5
     assert _resolved(world) >= 5, world.steps
     assert world.steps.get("request", 0) > 0 and world.steps.get("outside order refund", 0) > 0
 

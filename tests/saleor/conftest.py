@@ -3,6 +3,9 @@
 Run with Saleor's source root on ``sys.path`` and ``--ds=saleor.tests.settings`` (``make test-saleor`` does both).
 """
 
+import sys
+from pathlib import Path
+
 import django.test
 import pytest
 from django.conf import settings
@@ -13,6 +16,9 @@ django.test.TransactionTestCase.databases = TEST_DATABASES
 django.test.TestCase.databases = TEST_DATABASES
 
 prepare_test_db_connections()
+
+# The money machine (tests/ledger_machine.py) is shared with the sandbox's tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 pytest_plugins = [
     "saleor.tests.fixtures",

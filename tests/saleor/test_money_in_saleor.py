@@ -14,11 +14,21 @@ from typing import Any
 
 import graphene
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+from ledger_machine import LedgerWorld, ledger_machine
 from saleor.channel import MarkAsPaidStrategy
+from saleor.checkout import calculations
+from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
 from saleor.order import FulfillmentStatus
+from saleor.order.models import Order
 from saleor.page.models import Page, PageType
 from saleor.payment import ChargeStatus
+from saleor.plugins.manager import get_plugins_manager
 from saleor.site.models import SiteSettings
+from saleor.warehouse.models import Stock
+from saleor.webhook.event_types import WebhookEventSyncType
+from saleor.webhook.models import Webhook
 from test_plugin_in_saleor import (
     APPROVE,
     DRAFT_ORDER_COMPLETE,
@@ -35,17 +45,21 @@ from test_plugin_in_saleor import (
     _inspected,
     _place_paid_fulfilled_order,
     _saleor,
+    payment_app_url,
     staff_with_orders,
 )
 
 from saleor_aftersales_plugin.models import Case, OrderRecord, OutboxMessage
 from saleor_aftersales_plugin.plugin import DEFAULT_POLICY
-from saleor_aftersales_plugin.saleor_adapter import SaleorHost
+from saleor_aftersales_plugin.saleor_adapter import SaleorHost, apply_order_event
 from saleor_aftersales_plugin.services.ledger import balances
 from saleor_aftersales_plugin.tasks import reconcile_refunds
 
 pytestmark = pytest.mark.django_db
-__all__ = ["staff_with_orders"]  # the fixture, shared with the plugin's other Saleor-tier tests
+__all__ = [
+    "payment_app_url",
+    "staff_with_orders",
+]  # fixtures shared with the plugin's other Saleor-tier tests
 
 DUMMY_GATEWAY = "saleor.payment.gateways.dummy.plugin.DeprecatedDummyGatewayPlugin"
 WEBHOOKS = "saleor.plugins.webhook.plugin.WebhookPlugin"
@@ -183,11 +197,6 @@ def test_a_checkout_paid_with_the_dummy_gateway_is_refunded_through_it(
     checkout.email = user_api_client.user.email
     checkout.save(update_fields=["user", "email"])
     checkout_id = gid("Checkout", checkout.pk)
-    total = checkout.total_gross_amount or Decimal(0)
-    from saleor.checkout import calculations
-    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
-    from saleor.plugins.manager import get_plugins_manager
-
     manager = get_plugins_manager(allow_replica=False)
     lines, _ = fetch_checkout_lines(checkout)
     total = calculations.checkout_total(
@@ -206,8 +215,6 @@ def test_a_checkout_paid_with_the_dummy_gateway_is_refunded_through_it(
         "checkoutPaymentCreate",
     )
     completed = _saleor(user_api_client, CHECKOUT_COMPLETE, {"id": checkout_id}, "checkoutComplete")
-    from saleor.order.models import Order
-
     order = Order.objects.get(pk=graphene.Node.from_global_id(completed["order"]["id"])[1])
     payment = order.payments.get()
     assert payment.gateway == "mirumee.payments.dummy" and payment.captured_amount == order.total_gross_amount
@@ -288,9 +295,6 @@ def _transactions_order(
     draft: Any,
     warehouse: Any,
 ) -> Any:
-    from saleor.webhook.event_types import WebhookEventSyncType
-    from saleor.webhook.models import Webhook
-
     settings.PLUGINS = [*settings.PLUGINS, WEBHOOKS]
     app.permissions.add(permission_manage_payments)
     channel.order_mark_as_paid_strategy = MarkAsPaidStrategy.TRANSACTION_FLOW
@@ -642,3 +646,167 @@ def test_a_required_refund_reason_reference_is_carried_or_the_resolve_is_refused
     assert {gline.reason_reference for gline in granted.lines.all()} == {reason_page}
     assert granted.status == "success"
     assert Case.objects.get().status == "resolved"
+
+
+# --- the money machine against Saleor
+
+DRAFT_ORDER_CREATE = """
+mutation ($input: DraftOrderCreateInput!) {
+  draftOrderCreate(input: $input) { order { id } errors { field code message } }
+}
+"""
+GRANT_REFUND = """
+mutation ($id: ID!, $input: OrderGrantRefundCreateInput!) {
+  orderGrantRefundCreate(id: $id, input: $input) { errors { field code message } }
+}
+"""
+RETURN_PRODUCTS = """
+mutation ($order: ID!, $input: OrderReturnProductsInput!) {
+  orderFulfillmentReturnProducts(order: $order, input: $input) { errors { field code message } }
+}
+"""
+
+
+def _address(address: Any) -> dict[str, str]:
+    return {
+        "firstName": address.first_name,
+        "lastName": address.last_name,
+        "streetAddress1": address.street_address_1,
+        "city": address.city,
+        "postalCode": address.postal_code,
+        "country": str(address.country),
+        "countryArea": address.country_area,
+        "phone": str(address.phone),
+    }
+
+
+def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_delivered(
+    aftersales_enabled: Any,
+    staff_with_orders: Any,
+    user_api_client: Any,
+    channel_USD: Any,
+    permission_manage_plugins: Any,
+    draft_order: Any,
+    warehouse: Any,
+    app: Any,
+    permission_manage_payments: Any,
+    payment_app_url: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The stateful money machine (tests/ledger_machine.py) with Saleor as the host: orders placed, paid through a
+    payment app and partly fulfilled in Saleor; outside refunds are Saleor granted refunds (of a line, or of the
+    order), outside returns Saleor's orderFulfillmentReturnProducts. After every step the plugin's figures equal
+    what the machine computed, and Saleor's tables never show a line refunded above paid or returned above
+    delivered."""
+    aftersales_enabled.PLUGINS = [*aftersales_enabled.PLUGINS, WEBHOOKS]
+    app.permissions.add(permission_manage_payments)
+    channel_USD.order_mark_as_paid_strategy = MarkAsPaidStrategy.TRANSACTION_FLOW
+    channel_USD.save(update_fields=["order_mark_as_paid_strategy"])
+    _enable(staff_with_orders, channel_USD, permission_manage_plugins, policy=POLICY_WITH_KEEP_ITEM)
+    webhook = Webhook.objects.create(name="refunds", app=app, target_url=payment_app_url)
+    webhook.events.create(event_type=WebhookEventSyncType.TRANSACTION_REFUND_REQUESTED)
+    Stock.objects.filter(warehouse=warehouse).update(quantity=100_000)
+    template = [(line.variant, line.quantity) for line in draft_order.lines.order_by("created_at")]
+    address = _address(draft_order.shipping_address)
+
+    def new_order() -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            created = _saleor(
+                staff_with_orders,
+                DRAFT_ORDER_CREATE,
+                {
+                    "input": {
+                        "channelId": gid("Channel", channel_USD.pk),
+                        "user": gid("User", user_api_client.user.pk),
+                        "lines": [
+                            {"variantId": gid("ProductVariant", variant.pk), "quantity": quantity}
+                            for variant, quantity in template
+                        ],
+                        "shippingAddress": address,
+                        "billingAddress": address,
+                        "shippingMethod": gid("ShippingMethod", draft_order.shipping_method_id),
+                    }
+                },
+                "draftOrderCreate",
+            )
+            order = _paid(
+                staff_with_orders,
+                Order.objects.get(pk=graphene.Node.from_global_id(created["order"]["id"])[1]),
+            )
+            payment = order.payment_transactions.get()
+            payment.app = app
+            payment.app_identifier = app.identifier
+            payment.save(update_fields=["app", "app_identifier"])
+            first, second = order.lines.order_by("created_at")[:2]
+            _fulfil(staff_with_orders, order, warehouse, {first: first.quantity, second: 1})
+        apply_order_event(str(order.pk), "fulfilled", order.updated_at.isoformat())
+        return str(order.pk)
+
+    def outside_refund(order_id: str, amount: Decimal, line_id: str | None) -> None:
+        order = Order.objects.get(pk=order_id)
+        grant: dict[str, Any] = {
+            "amount": str(amount),
+            "reason": "refunded by staff in the Dashboard",
+            "transactionId": gid("TransactionItem", order.payment_transactions.get().token),
+        }
+        if line_id is not None:
+            line = order.lines.get(pk=line_id)
+            grant["lines"] = [{"id": gid("OrderLine", line.pk), "quantity": line.quantity}]
+        with django_capture_on_commit_callbacks(execute=True):
+            _saleor(
+                staff_with_orders,
+                GRANT_REFUND,
+                {"id": gid("Order", order.pk), "input": grant},
+                "orderGrantRefundCreate",
+            )
+
+    def outside_return(order_id: str, line_id: str, quantity: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        fline = (
+            order.fulfillments.filter(status=FulfillmentStatus.FULFILLED)
+            .get()
+            .lines.get(order_line_id=line_id)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            _saleor(
+                staff_with_orders,
+                RETURN_PRODUCTS,
+                {
+                    "order": gid("Order", order.pk),
+                    "input": {
+                        "fulfillmentLines": [
+                            {"fulfillmentLineId": gid("FulfillmentLine", fline.pk), "quantity": quantity}
+                        ],
+                        "refund": False,
+                    },
+                },
+                "orderFulfillmentReturnProducts",
+            )
+
+    world = LedgerWorld(
+        new_order=new_order,
+        host=SaleorHost(),
+        outside_refund=outside_refund,
+        outside_return=outside_return,
+        currency="USD",
+        around=lambda: django_capture_on_commit_callbacks(execute=True),
+        paid_lines=lambda order_id: {
+            str(line.pk): line.total_price_gross_amount for line in Order.objects.get(pk=order_id).lines.all()
+        },
+    )
+    run_state_machine_as_test(
+        ledger_machine(world),
+        settings=settings(
+            max_examples=5,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        ),
+    )
+    print(f"ledger machine in Saleor: {world.steps}")
+    assert world.steps["examples"] >= 5
+    assert (
+        sum(count for name, count in world.steps.items() if name.startswith("resolve ") and "->" in name) > 0
+    )
