@@ -240,7 +240,9 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             case = Case.objects.get(pk=case_id)
             ready_for = ("keep_item",) if case.status == "approved" else RESOLUTIONS
             allowed = [
-                r for r in (case.decision or {}).get("resolutions") or [] if r in RESOLUTIONS and r in ready_for
+                r
+                for r in (case.decision or {}).get("resolutions") or []
+                if r in RESOLUTIONS and r in ready_for
             ]
             if case.status == "resolution_failed" and case.resolution:
                 allowed = [case.resolution]  # a retry finishes what was started

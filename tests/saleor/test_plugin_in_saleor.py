@@ -1092,6 +1092,9 @@ def test_a_line_refund_granted_in_saleor_bounds_only_that_line(
                     {"id": graphene.Node.to_global_id("OrderLine", first.pk), "quantity": first.quantity}
                 ],
                 "reason": "damaged in transit",
+                "transactionId": graphene.Node.to_global_id(
+                    "TransactionItem", order.payment_transactions.get().token
+                ),
             },
         },
         "orderGrantRefundCreate",
