@@ -25,6 +25,7 @@ from saleor_aftersales_plugin.tasks import (
     DELIVER_OUTBOX,
     PERIODIC_TASKS,
     POLICY_REMINDER,
+    RECONCILE_REFUNDS,
     SLA_SWEEP,
     deliver_outbox,
     register_periodic_tasks,
@@ -46,8 +47,10 @@ def test_the_sweep_and_delivery_are_registered_as_database_beat_rows():
     assert register_periodic_tasks() == list(PERIODIC_TASKS)
     assert register_periodic_tasks() == list(PERIODIC_TASKS)  # idempotent
     rows = {row.name: row for row in PeriodicTask.objects.filter(name__in=list(PERIODIC_TASKS))}
-    assert {row.task for row in rows.values()} == {SLA_SWEEP, DELIVER_OUTBOX}
+    assert {row.task for row in rows.values()} == {SLA_SWEEP, DELIVER_OUTBOX, RECONCILE_REFUNDS}
     assert rows["after-sales: SLA sweep"].interval.every == 5 and rows["after-sales: SLA sweep"].enabled
+    reconcile = rows["after-sales: reconcile pending refunds"]
+    assert reconcile.interval.every == 5 and reconcile.interval.period == "minutes" and reconcile.enabled
 
 
 def test_sweep_and_delivery_tasks_write_under_saleors_writer_guard(settings):
