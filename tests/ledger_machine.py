@@ -40,8 +40,9 @@ class LedgerWorld:
     new_order: Callable[[], str]
     """Places a paid order with a few lines (some delivered) and returns its id (recorded by the plugin)."""
     host: Any
-    outside_refund: Callable[[str, Decimal, str | None], None]
-    """(order id, amount, line id or None for the whole order): a refund made in the shop outside the plugin."""
+    outside_refund: Callable[[str, Decimal, str | None], object]
+    """(order id, amount, line id or None for the whole order): a refund made in the shop outside the plugin;
+    returns False when the host does not allow that refund (nothing was done)."""
     outside_return: Callable[[str, str, int], None]
     currency: str = "EUR"
     around: Callable[[], AbstractContextManager[Any]] = nullcontext
@@ -332,7 +333,8 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 amount = quantize(self.room(line_id) * share / 100, world.currency)
                 if amount <= 0:
                     return
-                world.outside_refund(self.order_id, amount, line_id)
+                if world.outside_refund(self.order_id, amount, line_id) is False:
+                    return  # the host does not allow this refund (Saleor grants each unit of a line once)
                 self.own_refunds[line_id] += amount
             elif action == "order refund":
                 room = sum((self.room(key) for key in self.lines), Decimal(0))

@@ -23,7 +23,7 @@ from saleor.channel import MarkAsPaidStrategy
 from saleor.checkout import calculations
 from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
 from saleor.order import FulfillmentStatus
-from saleor.order.models import Order
+from saleor.order.models import Order, OrderGrantedRefundLine
 from saleor.page.models import Page, PageType
 from saleor.payment import ChargeStatus
 from saleor.plugins.manager import get_plugins_manager
@@ -752,7 +752,7 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
         apply_order_event(str(order.pk), "fulfilled", order.updated_at.isoformat())
         return str(order.pk)
 
-    def outside_refund(order_id: str, amount: Decimal, line_id: str | None) -> None:
+    def outside_refund(order_id: str, amount: Decimal, line_id: str | None) -> bool:
         order = Order.objects.get(pk=order_id)
         grant: dict[str, Any] = {
             "amount": str(amount),
@@ -760,8 +760,13 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
             "transactionId": gid("TransactionItem", order.payment_transactions.get().token),
         }
         if line_id is not None:
+            # Saleor grants each unit of a line once, and counts a grant for its lines up to their price.
             line = order.lines.get(pk=line_id)
-            grant["lines"] = [{"id": gid("OrderLine", line.pk), "quantity": line.quantity}]
+            granted = sum(gline.quantity for gline in OrderGrantedRefundLine.objects.filter(order_line=line))
+            units = line.quantity - granted
+            if units <= 0 or amount > line.unit_price_gross_amount * units:
+                return False
+            grant["lines"] = [{"id": gid("OrderLine", line.pk), "quantity": units}]
         with django_capture_on_commit_callbacks(execute=True):
             _saleor(
                 staff_with_orders,
@@ -769,6 +774,7 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
                 {"id": gid("Order", order.pk), "input": grant},
                 "orderGrantRefundCreate",
             )
+        return True
 
     def outside_return(order_id: str, line_id: str, quantity: int) -> None:
         order = Order.objects.get(pk=order_id)
