@@ -27,7 +27,6 @@ __all__ = [
     "LineBalance",
     "balances",
     "decision_facts",
-    "held_units",
     "lock_lines",
     "order_lines",
     "refresh_cache",
@@ -61,7 +60,9 @@ class LineBalance:
 
 
 def _holding_lines(exclude_case: Case | None = None) -> QuerySet[CaseLine]:
-    """Case lines whose units the plugin holds: see :func:`held_units`."""
+    """Case lines whose units the plugin holds: from the request until the case is declined, cancelled or closed
+    unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A resolved
+    keep-the-item case holds its units for good (they were settled without coming back)."""
     returned_at_host = CaseEvent.objects.filter(case=OuterRef("case"), type=EVENT_ITEMS_RETURNED)
     lines = (
         CaseLine.objects.filter(case__kind__in=RETURN_KINDS)
@@ -72,22 +73,6 @@ def _holding_lines(exclude_case: Case | None = None) -> QuerySet[CaseLine]:
     if exclude_case is not None:
         lines = lines.exclude(case=exclude_case)
     return lines
-
-
-def held_units(order: OrderRecord, exclude_case: Case | None = None) -> dict[str, int]:
-    """Units of each line held by the plugin's return and exchange cases that the host has not taken back yet.
-
-    A case holds its units from the request until it is declined, cancelled or closed unresolved; once its items are
-    marked returned at the host, the host's ledger counts them instead. A resolved keep-the-item case holds its units
-    for good (they were settled without coming back).
-    """
-    rows = (
-        _holding_lines(exclude_case)
-        .filter(order_line__order=order)
-        .values("order_line__line_id")
-        .annotate(units=Sum("quantity"))
-    )
-    return {str(row["order_line__line_id"]): row["units"] or 0 for row in rows}
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
