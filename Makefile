@@ -69,7 +69,7 @@ test-saleor:
 	@test -x "$(SALEOR_PYTHON)" || { echo "SALEOR_PYTHON=$(SALEOR_PYTHON) not found"; exit 1; }
 	@test -n "$(SALEOR_PIP_INSTALL)" || { echo "Neither pip nor uv is available for $(SALEOR_PYTHON)"; exit 1; }
 	$(SALEOR_PIP_INSTALL) --quiet --no-deps -e .
-	@missing=$$($(SALEOR_PYTHON) -c 'import importlib.util as u; m={"business_rules":"business-rules>=1.1.1,<2","holidays":"holidays>=0.60","babel":"babel>=2.14","yaml":"PyYAML>=6.0","jinja2":"jinja2>=3.1,<4","six":"six>=1.16","re2":"google-re2>=1.1"}; print(" ".join(repr(r) for n, r in m.items() if u.find_spec(n) is None))'); \
+	@missing=$$($(SALEOR_PYTHON) -c 'import importlib.util as u; m={"business_rules":"business-rules>=1.1.1,<2","holidays":"holidays>=0.60","babel":"babel>=2.14","yaml":"PyYAML>=6.0","jinja2":"jinja2>=3.1,<4","six":"six>=1.16","re2":"google-re2>=1.1","hypothesis":"hypothesis>=6.100","pydantic":"pydantic>=2.7,<3"}; print(" ".join(repr(r) for n, r in m.items() if u.find_spec(n) is None))'); \
 	if [ -n "$$missing" ]; then echo "installing into Saleor's env: $$missing"; eval $(SALEOR_PIP_INSTALL) --quiet --no-deps $$missing; fi
 	$(if $(SALEOR_ENV),. $(SALEOR_ENV) && ,)PYTHONPATH=$(SALEOR_SRC) $(SALEOR_PYTHON) -m pytest -c tests/saleor/pytest.ini \
 		--rootdir=$(CURDIR) tests/saleor -n 0 --ds=saleor.tests.settings $(SALEOR_PYTEST_ARGS) $(ARGS)

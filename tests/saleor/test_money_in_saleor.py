@@ -6,8 +6,10 @@ fulfilled (in parts, in several fulfilments, waiting for approval), refunded and
 the plugin's endpoint. What is asserted is what staff would check in Saleor: payments, granted refunds, fulfilments.
 """
 
+import contextlib
 import json
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -27,7 +29,6 @@ from saleor.order.models import Order, OrderGrantedRefundLine
 from saleor.page.models import Page, PageType
 from saleor.payment import ChargeStatus
 from saleor.plugins.manager import get_plugins_manager
-from saleor.site.models import SiteSettings
 from saleor.warehouse.models import Stock
 from saleor.webhook.event_types import WebhookEventSyncType
 from saleor.webhook.models import Webhook
@@ -98,6 +99,11 @@ mutation ($id: ID!, $status: AfterSalesCaseStatus!) {
 COMPLAINT = """
 mutation ($input: ComplaintCreateInput!) {
   complaintCreate(input: $input) { case { id status kind } errors { field code message } }
+}
+"""
+CASE_REPLY = """
+mutation ($id: ID!, $message: String!) {
+  caseReply(id: $id, message: $message) { case { id status } errors { field code message } }
 }
 """
 RESOLVE_COMPLAINT = """
@@ -201,11 +207,8 @@ def test_a_checkout_paid_with_the_dummy_gateway_is_refunded_through_it(
     checkout_id = gid("Checkout", checkout.pk)
     manager = get_plugins_manager(allow_replica=False)
     lines, _ = fetch_checkout_lines(checkout)
-    total = calculations.checkout_total(
-        manager=manager,
-        checkout_info=fetch_checkout_info(checkout, lines, manager),
-        lines=lines,
-        address=None,
+    total = calculations.calculate_checkout_total_with_gift_cards(
+        manager, fetch_checkout_info(checkout, lines, manager), lines
     ).gross.amount
     _saleor(
         user_api_client,
@@ -578,6 +581,16 @@ def test_repairs_and_complaints_move_no_money_in_saleor(
             "repairStatusUpdate",
         )
         assert moved["case"]["status"] == status
+    replied = _data(
+        _call(
+            staff_with_orders,
+            channel_USD.slug,
+            CASE_REPLY,
+            {"id": complaint["id"], "message": "Sorry about the box; we are looking into it."},
+        ),
+        "caseReply",
+    )
+    assert replied["case"]["status"] == "RESPONDED"
     with_amount = _call(
         staff_with_orders,
         channel_USD.slug,
@@ -618,12 +631,12 @@ def test_a_required_refund_reason_reference_is_carried_or_the_resolve_is_refused
     app: Any,
     permission_manage_payments: Any,
     refusing_app_url: str,
+    site_settings: Any,
 ) -> None:
     page_type = PageType.objects.create(name="Refund reasons", slug="refund-reasons")
     reason_page = Page.objects.create(title="Customer return", slug="customer-return", page_type=page_type)
-    settings_row = SiteSettings.objects.get()
-    settings_row.refund_reason_reference_type = page_type
-    settings_row.save(update_fields=["refund_reason_reference_type"])
+    site_settings.refund_reason_reference_type = page_type
+    site_settings.save(update_fields=["refund_reason_reference_type"])
     _enable(staff_with_orders, channel_USD, permission_manage_plugins)
     _RefusingThenPayingApp.requests = [{}]  # the app pays every request in this test
     order = _transactions_order(
@@ -719,8 +732,15 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
     template = [(line.variant, line.quantity) for line in draft_order.lines.order_by("created_at")]
     address = _address(draft_order.shipping_address)
 
-    def new_order() -> str:
+    @contextlib.contextmanager
+    def step() -> Iterator[None]:
+        # A run outlives Saleor's short-lived access tokens; and each step runs the on-commit hooks a request would.
+        staff_with_orders.regenerate_access_token()
         with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    def new_order() -> str:
+        with step():
             created = _saleor(
                 staff_with_orders,
                 DRAFT_ORDER_CREATE,
@@ -805,7 +825,7 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
         outside_refund=outside_refund,
         outside_return=outside_return,
         currency="USD",
-        around=lambda: django_capture_on_commit_callbacks(execute=True),
+        around=step,
         paid_lines=lambda order_id: {
             str(line.pk): line.total_price_gross_amount for line in Order.objects.get(pk=order_id).lines.all()
         },
