@@ -291,10 +291,11 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                     if override is not None:
                         assert moved == override, (resolution, moved, override)
                     if event_row.type == "store_credit_issued":
+                        bonus = Decimal(str((case.decision or {}).get("store_credit_bonus") or 0))
                         expected = (
                             moved
                             if override is not None
-                            else quantize(moved * Decimal("1.05"), world.currency)
+                            else quantize(moved * (100 + bonus) / 100, world.currency)
                         )
                         assert Decimal(payload["amount"]) == expected
                 if event_row.type == "items_returned":

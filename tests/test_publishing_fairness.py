@@ -115,7 +115,7 @@ def test_the_setting_turns_the_mode_on_for_request_return(order_pinned_to_v1, se
     facts, requests = order_pinned_to_v1
     actor = Actor(CUSTOMER, "c1")
     settings.AFTERSALES_CUSTOMER_FAVOURABLE = False
-    with pytest.raises(ServiceError, match="window_expired"):
+    with pytest.raises(ServiceError, match="The return window for this item has ended"):
         returns.request_return(facts.order_id, requests, actor=actor)
     settings.AFTERSALES_CUSTOMER_FAVOURABLE = ["other-channel"]
     assert not customer_favourable_default(CHANNEL)
