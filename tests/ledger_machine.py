@@ -73,6 +73,7 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 assert world.paid_lines(self.order_id) == self.paid
             self.delivered = {str(line.line_id): line.quantity_fulfilled for line in order.lines.all()}
             self.own_refunds = dict.fromkeys(self.lines, Decimal(0))
+            self.requested_refunds: dict[int, dict[str, Decimal]] = {}
             self.order_refunds = Decimal(0)
             self.returned = dict.fromkeys(self.lines, 0)
             self.held: dict[str, dict[str, int]] = {}
@@ -83,7 +84,18 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
 
         def expected_refunded(self) -> dict[str, Decimal]:
             paid = [self.paid[key] for key in self.lines]
-            own = [self.own_refunds[key] for key in self.lines]
+            refused = {
+                int(request)
+                for request in CaseEvent.objects.filter(
+                    type="refund_refused", payload__request_event__in=list(self.requested_refunds)
+                ).values_list("payload__request_event", flat=True)
+            }
+            own_by_line = dict(self.own_refunds)
+            for request, amounts in self.requested_refunds.items():
+                if request not in refused:
+                    for line_id, amount in amounts.items():
+                        own_by_line[line_id] += amount
+            own = [own_by_line[key] for key in self.lines]
             figures = attribute_refunds(paid, own, self.order_refunds, world.currency)
             return dict(zip(self.lines, figures, strict=True))
 
@@ -285,8 +297,14 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             for event_row in CaseEvent.objects.filter(case=case).exclude(pk__in=before).order_by("id"):
                 payload = event_row.payload or {}
                 if event_row.type in ("refund_issued", "store_credit_issued"):
-                    for line_id, amount in payload.get("lines", {}).items():
-                        self.own_refunds[line_id] += Decimal(amount)
+                    if event_row.type == "refund_issued":
+                        # Counted until the payment provider refuses it (see expected_refunded).
+                        self.requested_refunds[event_row.pk] = {
+                            line_id: Decimal(amount) for line_id, amount in payload.get("lines", {}).items()
+                        }
+                    else:
+                        for line_id, amount in payload.get("lines", {}).items():
+                            self.own_refunds[line_id] += Decimal(amount)
                     moved = sum((Decimal(a) for a in payload["lines"].values()), Decimal(0))
                     if override is not None:
                         assert moved == override, (resolution, moved, override)

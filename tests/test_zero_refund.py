@@ -117,7 +117,9 @@ def test_refuse_makes_the_line_ineligible_with_the_reason_and_the_request_is_ref
     created = request(cable_order, [0])
     assert created["case"] is None
     assert [(e["code"], e["field"]) for e in created["errors"]] == [("NOT_ELIGIBLE", "lines.0")]
-    assert "refund_zero_after_fees" in created["errors"][0]["message"]
+    assert created["errors"][0]["message"] == (
+        "HDMI cable cannot be returned: After the fees nothing would be refunded."
+    )
 
 
 def test_refuse_decides_the_other_lines_without_the_refused_ones_fees(db):

@@ -22,6 +22,7 @@ from ..models import Case, CaseEvent, OrderLineRecord
 from ..notifications import outbox
 from ..rules.decision import CaseDecision
 from ..rules.engine import ENGINE_REASONS
+from ..rules.zero_refund import REASON_ZERO_REFUND
 from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
@@ -49,6 +50,9 @@ _DONE_EVENTS = {
 }
 
 
+_OTHER_REASONS = {REASON_ZERO_REFUND: "After the fees nothing would be refunded."}
+
+
 def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None = None) -> None:
     names = names or {}
     problems = [(index, line) for index, line in enumerate(decision.lines) if not line.eligible]
@@ -58,6 +62,7 @@ def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None =
         reasons = " ".join(
             LEDGER_REASONS.get(reason)
             or ENGINE_REASONS.get(reason)
+            or _OTHER_REASONS.get(reason)
             or reason.replace("_", " ").capitalize() + "."
             for reason in line.reasons
         )

@@ -6,6 +6,7 @@ Everything goes through Saleor's GraphQL API (its test ApiClient) and the plugin
 
 import json
 import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -663,7 +664,7 @@ class _PaymentApp(BaseHTTPRequestHandler):
         payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         amount = payload["action"]["value"]
         body = json.dumps(
-            {"pspReference": "psp-refund-1", "result": "REFUND_SUCCESS", "amount": amount}
+            {"pspReference": f"psp-refund-{uuid.uuid4()}", "result": "REFUND_SUCCESS", "amount": amount}
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
