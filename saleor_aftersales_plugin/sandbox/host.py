@@ -14,7 +14,8 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from ..domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
 from ..domain.money import quantize
@@ -24,6 +25,13 @@ NO_MONEY_MOVES = "sandbox host: recorded only, no money moved"
 REFUND_MODES = ("instant", "pending", "refused")
 
 Entry = SandboxLedgerEntry
+
+
+def _summed(entries: QuerySet[SandboxLedgerEntry], field: str) -> Coalesce:
+    """The sum of ``field`` over ``entries`` as a subquery (0 when there are none)."""
+    total = entries.order_by().values("order_id").annotate(total=Sum(field)).values("total")
+    output = DecimalField(max_digits=20, decimal_places=4) if field == "amount" else IntegerField()
+    return Coalesce(Subquery(total, output_field=output), Value(0), output_field=output)
 
 
 class SandboxHost:
@@ -45,23 +53,25 @@ class SandboxHost:
     # --- the ledger
 
     def ledger(self, order_id: str) -> OrderLedger:
-        # Two queries whatever the order's size: its lines (with the order) and the entries summed per line.
-        rows = list(OrderLineRecord.objects.filter(order__order_id=order_id).select_related("order"))
-        order = rows[0].order if rows else self._order(order_id)
+        # One query whatever the order's size: its lines (with the order), each with its entries summed.
+        entries = Entry.objects.filter(order_id=OuterRef("order__order_id")).exclude(
+            outcome=Entry.Outcome.FAILURE
+        )
+        for_line = entries.filter(line_id=OuterRef("line_id"))
+        rows = list(
+            OrderLineRecord.objects.filter(order__order_id=order_id)
+            .select_related("order")
+            .annotate(
+                host_refunded=_summed(for_line.exclude(kind=Entry.Kind.RETURN), "amount"),
+                host_returned=_summed(for_line.filter(kind=Entry.Kind.RETURN), "quantity"),
+                order_refunded=_summed(entries.filter(line_id__isnull=True), "amount"),
+            )
+        )
+        if not rows:
+            order = self._order(order_id)
+            return OrderLedger(order.currency, {}, Decimal(0))
+        order = rows[0].order
         baseline = {str(line["line_id"]): line for line in (order.facts or {}).get("lines", [])}
-        entries = Entry.objects.filter(order_id=order.order_id).exclude(outcome=Entry.Outcome.FAILURE)
-        refunded: dict[str, Decimal] = {}
-        returned: dict[str, int] = {}
-        order_refunded = Decimal(0)
-        for row in entries.values("line_id", "kind").annotate(amount=Sum("amount"), quantity=Sum("quantity")):
-            if row["line_id"] is None:
-                order_refunded += row["amount"] or Decimal(0)
-                continue
-            key = str(row["line_id"])
-            if row["kind"] == Entry.Kind.RETURN:
-                returned[key] = returned.get(key, 0) + (row["quantity"] or 0)
-            else:
-                refunded[key] = refunded.get(key, Decimal(0)) + (row["amount"] or Decimal(0))
         lines = {}
         for line in rows:
             key = str(line.line_id)
@@ -69,13 +79,13 @@ class SandboxHost:
             lines[key] = LineLedger(
                 line_id=key,
                 delivered=line.quantity_fulfilled,
-                returned=int(before.get("quantity_returned") or 0) + returned.get(key, 0),
+                returned=int(before.get("quantity_returned") or 0) + int(line.host_returned),
                 refunded=quantize(
-                    Decimal(str(before.get("refunded_amount") or 0)) + refunded.get(key, Decimal(0)),
+                    Decimal(str(before.get("refunded_amount") or 0)) + Decimal(line.host_refunded),
                     order.currency,
                 ),
             )
-        return OrderLedger(order.currency, lines, quantize(order_refunded, order.currency))
+        return OrderLedger(order.currency, lines, quantize(Decimal(rows[0].order_refunded), order.currency))
 
     def refund_blocker(self, order_id: str) -> str:
         return ""
