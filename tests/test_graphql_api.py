@@ -590,6 +590,65 @@ def test_policy_and_product_terms(shop):
     assert not final["eligible"] and final["reasons"][0]["code"] == "final_sale"
 
 
+PRODUCT_FEES = """query($currency: String, $price: Decimal, $language: String) {
+  afterSalesPolicyForProduct(sku: "MUG", price: $price, currency: $currency, language: $language) {
+    eligible reasons { code text } fees { code kind amount currency scope estimate { amount currency } } summary } }"""
+
+
+def test_product_terms_quote_fixed_fees_in_the_price_currency_never_converted(db):
+    document = normalise_policy(
+        {
+            "schema_version": 1.1,
+            "defaults": {"currency": "USD", "country": "US", "time_zone": "UTC"},
+            "rules": [
+                {
+                    "id": "label",
+                    "conditions": {"all": [{"name": "quantity", "operator": "greater_than", "value": 0}]},
+                    "actions": [
+                        {
+                            "name": "charge_return_shipping",
+                            "params": {"amount": {"USD": "5.00", "JPY": "800"}},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    policies.publish_policy("cross", document, "", "json")
+    yen = ok(
+        call(PRODUCT_FEES, {"currency": "JPY", "price": "4000"}, GUEST, channel="cross"),
+        "afterSalesPolicyForProduct",
+    )
+    assert yen["eligible"] and yen["fees"] == [
+        {
+            "code": "return_shipping",
+            "kind": "fixed",
+            "amount": "800",
+            "currency": "JPY",
+            "scope": "case",
+            "estimate": {"amount": "800", "currency": "JPY"},
+        }
+    ]
+    assert "¥800" in yen["summary"] and "$" not in yen["summary"]
+    dollars = ok(call(PRODUCT_FEES, {"price": "40.00"}, GUEST, channel="cross"), "afterSalesPolicyForProduct")
+    assert (
+        dollars["fees"][0]["estimate"] == {"amount": "5.00", "currency": "USD"}
+        and "$5.00" in dollars["summary"]
+    )
+    euro = ok(
+        call(PRODUCT_FEES, {"currency": "EUR", "price": "40.00"}, GUEST, channel="cross"),
+        "afterSalesPolicyForProduct",
+    )
+    assert not euro["eligible"] and euro["fees"] == []
+    assert euro["reasons"][0] == {
+        "code": "no_amount_in_currency",
+        "text": "The shop's policy sets no amount in this order's currency for a fee that applies, so it cannot be "
+        "decided automatically; please contact the shop.",
+    }
+    too_precise = call(PRODUCT_FEES, {"currency": "JPY", "price": "4.95"}, GUEST, channel="cross")
+    assert too_precise["errors"][0]["message"] == "price 4.95 has more decimals than JPY allows (0)."
+
+
 def test_no_policy_published(db):
     assert call("{ afterSalesPolicy { version } }", principal=GUEST)["data"]["afterSalesPolicy"] is None
     answer = call('{ afterSalesPolicyForProduct(sku: "X") { eligible } }', principal=GUEST)

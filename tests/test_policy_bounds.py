@@ -17,7 +17,7 @@ from saleor_aftersales_plugin.rules.engine import CompiledPolicy
 from saleor_aftersales_plugin.rules.source import MAX_NESTING
 from saleor_aftersales_plugin.rules.validation import PolicyInvalid, parse_policy, validate_policy
 
-HEAD = "schema_version: 1\ndefaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}\n"
+HEAD = "schema_version: 1.1\ndefaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}\n"
 
 
 def refused(text: str) -> list[tuple[str, str, str]]:

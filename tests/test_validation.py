@@ -30,7 +30,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def base() -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 1.1,
         "name": "Test shop",
         "defaults": {
             "currency": "EUR",
@@ -269,6 +269,28 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         lambda d: leaf0(d).update(value="change_of_mind"),
         f"{LEAF}.value",
         "invalid_choice",
+    ),
+    (
+        "bare fee amount",
+        lambda d: action0(d).update(name="charge_return_shipping", params={"amount": 5}),
+        f"{ACT}.params.amount",
+        "amount_without_currency",
+    ),
+    (
+        "amount with more decimals than the currency",
+        lambda d: action0(d).update(
+            name="charge_return_shipping", params={"amount": {"EUR": 5, "JPY": "4.95"}}
+        ),
+        f"{ACT}.params.amount.JPY",
+        "too_many_decimals",
+    ),
+    (
+        "amount without the shop's currency",
+        lambda d: action0(d).update(
+            name="cap_fees", params={"amount": {"amount": "5.00", "currency": "USD"}}
+        ),
+        f"{ACT}.params.amount",
+        "missing_currency",
     ),
     (
         "reason without text",
@@ -519,3 +541,90 @@ def test_arbitrary_data_never_raises(data, path, garbage):
         assert all(e.code != "internal_error" for e in errors), errors
         if not errors:
             assert isinstance(parse_policy(candidate), Policy)
+
+
+def fee_document(currency: str, action: dict[str, Any], *, version: Any = 1.1) -> dict[str, Any]:
+    document = base()
+    document["schema_version"] = version
+    document["defaults"]["currency"] = currency
+    document["rules"][0]["actions"] = [action]
+    return document
+
+
+def test_a_bare_amount_is_refused_with_the_way_to_write_it_in_1_1():
+    for version in (1, 1.1, "1.1"):
+        errors = validate_policy(
+            fee_document("USD", {"name": "charge_return_shipping", "params": {"amount": 5}}, version=version)
+        )
+        assert [(e.path, e.code) for e in errors] == [(f"{ACT}.params.amount", "amount_without_currency")]
+        assert errors[0].message == (
+            "charge_return_shipping.amount is the bare amount 5; since schema_version 1.1 every fixed amount names "
+            "its currency: write {amount: '5.00', currency: USD}, or one amount per currency the shop sells in, "
+            "e.g. {USD: '5.00'}."
+        )
+
+
+def test_a_version_1_document_without_bare_amounts_is_read_as_1_1():
+    policy = parse_policy(fee_document("EUR", {"name": "set_window", "params": {"days": 30}}, version=1))
+    assert policy.schema_version == "1.1"
+    assert (
+        normalise_policy(fee_document("EUR", {"name": "set_window", "params": {"days": 3}}, version=1))[
+            "schema_version"
+        ]
+        == "1.1"
+    )
+
+
+def test_jpy_4_95_is_refused_and_5_suggested():
+    errors = validate_policy(
+        fee_document(
+            "JPY", {"name": "add_fee", "params": {"code": "x", "kind": "fixed", "amount": {"JPY": 4.95}}}
+        )
+    )
+    assert [(e.path, e.code, e.message) for e in errors] == [
+        (
+            f"{ACT}.params.amount.JPY",
+            "too_many_decimals",
+            "JPY 4.95 has more decimals than JPY allows (0); write an amount JPY can be paid in, e.g. '5'.",
+        )
+    ]
+
+
+def test_both_money_forms_publish_as_one_map_per_currency():
+    one = fee_document(
+        "USD", {"name": "charge_return_shipping", "params": {"amount": {"amount": "5.5", "currency": "USD"}}}
+    )
+    many = fee_document(
+        "USD",
+        {
+            "name": "add_fee",
+            "params": {
+                "code": "label",
+                "kind": "fixed",
+                "amount": {"JPY": 500, "USD": "5"},
+                "cap": {"USD": 9},
+            },
+        },
+    )
+    assert normalise_policy(one)["rules"][0]["actions"][0]["params"] == {"amount": {"USD": "5.50"}}
+    assert normalise_policy(many)["rules"][0]["actions"][0]["params"] == {
+        "code": "label",
+        "kind": "fixed",
+        "amount": {"JPY": "500", "USD": "5.00"},
+        "cap": {"USD": "9.00"},
+    }
+
+
+def test_a_percent_fee_is_a_number_and_a_fixed_fee_is_money():
+    percent_as_money = validate_policy(
+        fee_document(
+            "EUR", {"name": "add_fee", "params": {"code": "x", "kind": "percent", "amount": {"EUR": "5.00"}}}
+        )
+    )
+    assert [(e.path, e.code) for e in percent_as_money] == [(f"{ACT}.params.amount", "wrong_type")]
+    assert "plain percentage (15 = 15 %)" in percent_as_money[0].message
+    lower_case = validate_policy(
+        fee_document("EUR", {"name": "cap_fees", "params": {"amount": {"amount": 5, "currency": "eur"}}})
+    )
+    assert [(e.path, e.code) for e in lower_case] == [(f"{ACT}.params.amount.currency", "unknown_currency")]
+    assert "Write it in capitals: 'EUR'." in lower_case[0].message

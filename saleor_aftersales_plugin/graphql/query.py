@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from babel.numbers import is_currency
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to_cursor
@@ -336,10 +337,11 @@ def product_terms(
     reason: str,
     condition: str,
     language: str | None,
+    currency: str,
 ) -> dict[str, Any]:
-    """Decide a hypothetical return of one unit of ``product``, delivered just now, to show its terms."""
+    """Decide a hypothetical return of one unit of ``product`` in ``currency``, delivered just now, to show its
+    terms; fixed fees come from the policy's amount in that currency (never converted)."""
     now = timezone.now()
-    currency = policy.defaults.currency
     unit_price = price if price is not None else Decimal(0)
     line_facts = OrderLineFacts(
         line_id="product",
@@ -386,6 +388,7 @@ def product_terms(
                 "amount": fee.amount,
                 "scope": fee.scope.value,
                 "cap": fee.cap,
+                "currency": currency,
                 "estimate": money(charges.get(fee.code, Decimal(0)), currency)
                 if price is not None
                 else (money(fee.amount, currency) if fee.kind is FeeKind.FIXED else None),
@@ -400,7 +403,9 @@ def product_terms(
         "summary": None,
     }
     try:
-        terms["summary"] = product_summary(policy, product, _language(policy, language), unit_price=price)
+        terms["summary"] = product_summary(
+            policy, product, _language(policy, language), unit_price=price, currency=currency
+        )
     except ValueError as error:
         raise ServiceError(str(error), field="language") from None
     return terms
@@ -452,6 +457,11 @@ class Query(graphene.ObjectType):
         ),
         is_gift_card=graphene.Boolean(description="Whether the product is a gift card."),
         price=DecimalScalar(description="Unit price, to estimate fees in money."),
+        currency=graphene.String(
+            description="ISO 4217 currency of `price` and of the fees quoted; the channel's currency (the policy's "
+            "defaults.currency) by default. Fixed fees are quoted from the policy's amount in this currency, never "
+            "converted: without one the product is not returnable automatically (reason `no_amount_in_currency`)."
+        ),
         reason=graphene.String(description="Return reason to assume, e.g. `defective`."),
         condition=ItemConditionEnum(description="Item condition to assume, e.g. OPENED."),
         language=graphene.String(
@@ -533,6 +543,7 @@ class Query(graphene.ObjectType):
         attributes: Sequence[Mapping[str, Any]] = (),
         is_gift_card: bool = False,
         price: Decimal | None = None,
+        currency: str | None = None,
         reason: str = "",
         condition: str | None = None,
         language: str | None = None,
@@ -541,7 +552,13 @@ class Query(graphene.ObjectType):
         if price is not None and price < 0:
             raise ServiceError("price cannot be negative.", field="price")
         policy = load_policy(version)
-        price = amount_in(price, policy.defaults.currency, "price")
+        currency = policy.defaults.currency if currency is None else currency
+        if not is_currency(currency):
+            raise ServiceError(
+                f"{currency!r} is not an ISO 4217 currency code such as 'EUR', 'USD' or 'JPY' (in capitals).",
+                field="currency",
+            )
+        price = amount_in(price, currency, "price")
         product = ProductFacts(
             sku=sku or "",
             product_type=product_type or "",
@@ -550,7 +567,9 @@ class Query(graphene.ObjectType):
             attributes={item["slug"]: tuple(item["values"]) for item in attributes or ()},
             is_gift_card=bool(is_gift_card),
         )
-        return product_terms(policy, version.version, product, price, reason or "", condition or "", language)
+        return product_terms(
+            policy, version.version, product, price, reason or "", condition or "", language, currency
+        )
 
     @staticmethod
     def resolve_return_eligibility(

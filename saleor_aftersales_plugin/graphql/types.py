@@ -161,9 +161,12 @@ class ReturnWindow(graphene.ObjectType):
 class FeeTerm(graphene.ObjectType):
     code = graphene.String(required=True, description="Fee code.")
     kind = graphene.String(required=True, description="percent or fixed.")
-    amount = Decimal(required=True, description="Percentage or fixed amount.")
+    amount = Decimal(required=True, description="Percentage, or the fixed amount in `currency`.")
     scope = graphene.String(required=True, description="line or case.")
-    cap = Decimal(description="Upper limit of this fee, if any.")
+    cap = Decimal(description="Upper limit of this fee in `currency`, if any.")
+    currency = graphene.String(
+        required=True, description="ISO 4217 currency of a fixed amount and of the cap."
+    )
     estimate = graphene.Field(
         Money, description="What the fee would be for the given price; null without a price."
     )

@@ -52,9 +52,16 @@ def _probe_days(policy: Policy) -> list[int]:
 
 class _Scenario:
     def __init__(
-        self, policy: Policy, product: ProductFacts, country: str, price: Decimal, now: datetime
+        self,
+        policy: Policy,
+        product: ProductFacts,
+        country: str,
+        price: Decimal,
+        now: datetime,
+        currency: str,
     ) -> None:
         self.policy = policy
+        self.currency = currency
         self.product = product
         self.country = country
         self.price = price
@@ -76,7 +83,7 @@ class _Scenario:
         order = OrderFacts(
             order_id="summary",
             channel="",
-            currency=self.policy.defaults.currency,
+            currency=self.currency,
             created_at=self.delivered - timedelta(days=2),
             lines=(line,),
             total=self.price,
@@ -104,17 +111,20 @@ def product_summary(
     country: str | None = None,
     unit_price: Decimal | None = None,
     now: datetime | None = None,
+    currency: str | None = None,
 ) -> str:
-    """A few sentences of the terms for ``product``: change of mind, faulty items, warranty."""
+    """A few sentences of the terms for ``product`` in ``currency`` (the policy's by default): change of mind, faulty
+    items, warranty."""
     phrases = Phrases(language)
-    builder = Builder(policy, phrases)
-    currency = policy.defaults.currency
+    currency = currency or policy.defaults.currency
+    builder = Builder(policy, phrases, currency=currency)
     scenario = _Scenario(
         policy,
         product,
         (country or policy.defaults.country).upper(),
         unit_price if unit_price is not None else example_price(currency, []),
         now or datetime.now(UTC),
+        currency,
     )
     days = _probe_days(policy)
     sentences = []

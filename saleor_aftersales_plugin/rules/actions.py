@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from business_rules.actions import BaseActions, rule_action
 
 from ..domain.facts import Resolution
+from ..domain.money import Prices
 from .calendar import Anchor, DayKind
 from .fees import FeeCap, FeeKind, FeeScope, FeeSpec
-from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types
+from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types, check_money
 
 __all__ = ["ACTIONS", "ALL_FEES", "RETURN_SHIPPING_FEE", "ActionSpec", "PolicyActions", "to_decimal"]
 
@@ -106,25 +107,43 @@ def _set_window(sink: SettingSink, params: Mapping[str, Any]) -> None:
     )
 
 
-def _add_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
+def prices(value: Any) -> Prices:
+    """A published amount (``{"USD": "5.00"}``, or ``{amount, currency}``) as :class:`Prices`."""
+    return value if isinstance(value, Prices) else check_money(value)
+
+
+def fee_spec(action: str, params: Mapping[str, Any], rule_id: str = "") -> FeeSpec:
+    """The fee an add_fee or charge_return_shipping action charges."""
+    if action == "charge_return_shipping":
+        return FeeSpec(
+            RETURN_SHIPPING_FEE, FeeKind.FIXED, prices(params["amount"]), FeeScope.CASE, rule_id=rule_id
+        )
+    kind = FeeKind(params["kind"])
     cap = params.get("cap")
-    sink.write(
-        _fee_setting(params["code"]),
-        FeeSpec(
-            code=params["code"],
-            kind=FeeKind(params["kind"]),
-            amount=to_decimal(params["amount"]),
-            scope=FeeScope(params.get("scope") or FeeScope.LINE),
-            cap=None if cap is None else to_decimal(cap),
-        ),
+    return FeeSpec(
+        code=params["code"],
+        kind=kind,
+        amount=to_decimal(params["amount"]) if kind is FeeKind.PERCENT else prices(params["amount"]),
+        scope=FeeScope(params.get("scope") or FeeScope.LINE),
+        cap=None if cap is None else prices(cap),
+        rule_id=rule_id,
     )
+
+
+def fee_cap(params: Mapping[str, Any]) -> FeeCap:
+    amount, percent = params.get("amount"), params.get("percent")
+    return FeeCap(
+        amount=None if amount is None else prices(amount),
+        percent=None if percent is None else to_decimal(percent),
+    )
+
+
+def _add_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
+    sink.write(_fee_setting(params["code"]), fee_spec("add_fee", params))
 
 
 def _charge_return_shipping(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    sink.write(
-        _fee_setting(RETURN_SHIPPING_FEE),
-        FeeSpec(RETURN_SHIPPING_FEE, FeeKind.FIXED, to_decimal(params["amount"]), FeeScope.CASE),
-    )
+    sink.write(_fee_setting(RETURN_SHIPPING_FEE), fee_spec("charge_return_shipping", params))
 
 
 def _waive_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
@@ -132,14 +151,7 @@ def _waive_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
 
 
 def _cap_fees(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    amount, percent = params.get("amount"), params.get("percent")
-    sink.write(
-        "fee_cap",
-        FeeCap(
-            amount=None if amount is None else to_decimal(amount),
-            percent=None if percent is None else to_decimal(percent),
-        ),
-    )
+    sink.write("fee_cap", fee_cap(params))
 
 
 def _set_resolutions(sink: SettingSink, params: Mapping[str, Any]) -> None:

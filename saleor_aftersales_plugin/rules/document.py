@@ -90,6 +90,8 @@ class Defaults:
     warranty_months: int = 12
     store_credit_bonus: Decimal = Decimal(0)
     prior_returns_days: int = 90
+    rounding: str = "half_up"
+    """How computed amounts are rounded to the currency's decimals (a key of ``domain.money.ROUNDING_MODES``)."""
     customer_favourable: bool = False
     """Judge each order by the more generous of the version pinned at purchase and the current one."""
     zero_refund: str = DEFAULT_ZERO_REFUND
@@ -105,7 +107,7 @@ class Policy:
     escalation: Mapping[str, tuple[EscalationTier, ...]]
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     name: str = ""
-    schema_version: int = SCHEMA_VERSION
+    schema_version: str = SCHEMA_VERSION
 
     @property
     def ranked_rules(self) -> tuple[Rule, ...]:
@@ -138,6 +140,7 @@ class Policy:
             warranty_months=int(raw_defaults.warranty_months),
             store_credit_bonus=to_decimal(raw_defaults.store_credit_bonus),
             prior_returns_days=int(raw_defaults.prior_returns_days),
+            rounding=raw_defaults.rounding,
             customer_favourable=raw_defaults.customer_favourable,
             zero_refund=raw_defaults.zero_refund,
         )
@@ -191,5 +194,5 @@ class Policy:
             escalation=escalation,
             texts={lang: dict(texts) for lang, texts in (document.texts or {}).items()},
             name=document.name,
-            schema_version=int(document.schema_version),
+            schema_version=document.schema_version,
         )
