@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saleor_aftersales_plugin.domain.facts import CaseKind
 from saleor_aftersales_plugin.rules.document import (
     MAX_ACTIONS_PER_RULE,
     MAX_CONDITION_DEPTH,
@@ -628,3 +629,22 @@ def test_a_percent_fee_is_a_number_and_a_fixed_fee_is_money():
     )
     assert [(e.path, e.code) for e in lower_case] == [(f"{ACT}.params.amount.currency", "unknown_currency")]
     assert "Write it in capitals: 'EUR'." in lower_case[0].message
+
+
+def test_a_first_response_target_states_its_clock():
+    unstated = mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 48}))
+    errors = validate_policy(unstated)
+    assert [(e.path, e.code) for e in errors] == [("$.sla.complaint.first_response.clock", "required")]
+    wrong = validate_policy(
+        mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 4, "clock": "wall"}))
+    )
+    assert [(e.path, e.code) for e in wrong] == [("$.sla.complaint.first_response.clock", "invalid_choice")]
+    assert "calendar" in wrong[0].message and "working" in wrong[0].message
+    both = validate_policy(
+        mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 4, "clock": "calendar"}))
+    )
+    assert [(e.path, e.code) for e in both] == [("$.sla.complaint.first_response_hours", "duplicate_value")]
+    stated = mutated(
+        lambda d: d["sla"].update(complaint={"first_response": {"hours": 4, "clock": "calendar"}})
+    )
+    assert parse_policy(stated).sla_for(CaseKind.COMPLAINT).first_response_clock == "calendar"

@@ -7,7 +7,7 @@ Every sentence has a stable key (e.g. ``rule:final-sale:deny``) so two versions 
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..rules.actions import (
     RETURN_SHIPPING_FEE,
     WindowSetting,
     fee_spec,
+    first_response_target,
     prices,
     to_decimal,
 )
@@ -493,13 +494,14 @@ class Builder:
                         kind=ph.word("kinds_plural", kind.value),
                         hours=_number(ph, sla.first_response_hours),
                         days=_number(ph, sla.resolution_working_days),
+                        clock=sla.first_response_clock,
                         condition="",
                     ),
                 )
             )
         for writer in writers(policy, "sla"):
-            hours, days = (
-                writer.params.get("first_response_hours"),
+            (hours, clock), days = (
+                first_response_target(writer.params),
                 writer.params.get("resolution_working_days"),
             )
             items.append(
@@ -510,6 +512,7 @@ class Builder:
                         kind="",
                         hours=_number(ph, None if hours is None else to_decimal(hours)),
                         days=_number(ph, None if days is None else to_decimal(days)),
+                        clock=clock,
                         condition=self.cond(writer.rule),
                     ),
                 )
@@ -524,6 +527,8 @@ class Builder:
             hours = f"{calendar.working_hours[0]:%H:%M}–{calendar.working_hours[1]:%H:%M}"
         region = ph.country(calendar.country) if calendar.country else ""
         extra = ph.and_list(ph.date(day) for day in sorted(calendar.extra_holidays))
+        year = (self.effective_from or datetime.now(UTC)).year
+        official = any(calendar.has_official_workdays(y) for y in (year, year + 1))
         notes = [
             Item(
                 "sla:calendar",
@@ -535,6 +540,7 @@ class Builder:
                     country=region,
                     subdivision=_subdivision_name(calendar.country, calendar.subdivision),
                     extra=extra,
+                    makeup=("follow" if calendar.follow_official_calendar else "ignore") if official else "",
                 ),
             )
         ]

@@ -75,6 +75,8 @@ class WindowSetting:
 class SlaSetting:
     first_response_hours: Decimal | None
     resolution_working_days: Decimal | None
+    first_response_clock: str = "working"
+    """``calendar`` (around the clock) or ``working`` (working hours of the shop's calendar)."""
 
 
 WAIVED = "waived"
@@ -179,11 +181,21 @@ def _set_warranty(sink: SettingSink, params: Mapping[str, Any]) -> None:
     sink.write("warranty_months", int(to_decimal(params["months"])))
 
 
+def first_response_target(targets: Mapping[str, Any]) -> tuple[Any, str]:
+    """(hours, clock) of ``first_response: {hours, clock}``, or of ``first_response_hours`` (working hours)."""
+    first = targets.get("first_response")
+    if isinstance(first, Mapping):
+        return first.get("hours"), first.get("clock") or "working"
+    return targets.get("first_response_hours"), "working"
+
+
 def _set_sla(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    hours, days = params.get("first_response_hours"), params.get("resolution_working_days")
+    (hours, clock), days = first_response_target(params), params.get("resolution_working_days")
     sink.write(
         "sla",
-        SlaSetting(None if hours is None else to_decimal(hours), None if days is None else to_decimal(days)),
+        SlaSetting(
+            None if hours is None else to_decimal(hours), None if days is None else to_decimal(days), clock
+        ),
     )
 
 

@@ -156,6 +156,7 @@ class Policy:
             working_days=frozenset(WEEKDAYS.index(day) for day in raw_calendar.working_days),
             extra_holidays=frozenset(raw_calendar.extra_holidays),
             working_hours=(working_hours.start, working_hours.end) if working_hours else None,
+            follow_official_calendar=raw_calendar.follow_official_calendar,
         )
         rules = tuple(
             Rule(
@@ -173,13 +174,15 @@ class Policy:
             given = (
                 getattr(document.sla, "return_" if kind == "return" else kind, None) if document.sla else None
             )
-            hours = targets["first_response_hours"]
+            hours, clock = targets["first_response_hours"], "working"
             days = targets["resolution_working_days"]
-            if given is not None and given.first_response_hours is not MISSING:
+            if given is not None and given.first_response is not None:
+                hours, clock = given.first_response.hours, given.first_response.clock
+            elif given is not None and given.first_response_hours is not MISSING:
                 hours = given.first_response_hours
             if given is not None and given.resolution_working_days is not MISSING:
                 days = given.resolution_working_days
-            sla[kind] = SlaSetting(to_decimal(hours), to_decimal(days))
+            sla[kind] = SlaSetting(to_decimal(hours), to_decimal(days), clock)
         escalation = {
             name: tuple(
                 EscalationTier(tier.name, to_decimal(tier.after_hours), tuple(tier.notify)) for tier in tiers

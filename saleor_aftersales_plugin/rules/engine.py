@@ -640,9 +640,15 @@ def _case_decision(
 
 
 def _tightest_sla(slas: Sequence[SlaSetting]) -> SlaSetting:
-    hours = [s.first_response_hours for s in slas if s.first_response_hours is not None]
+    """The lowest targets of the lines; the first-response clock comes with the lowest hours."""
+    first = [s for s in slas if s.first_response_hours is not None]
     days = [s.resolution_working_days for s in slas if s.resolution_working_days is not None]
-    return SlaSetting(min(hours) if hours else None, min(days) if days else None)
+    tightest = min(first, key=lambda s: s.first_response_hours) if first else None  # type: ignore[arg-type,return-value]
+    return SlaSetting(
+        tightest.first_response_hours if tightest else None,
+        min(days) if days else None,
+        tightest.first_response_clock if tightest else "working",
+    )
 
 
 def _best_ranked(

@@ -974,6 +974,12 @@ class Calendar(StrictModel):
         WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
         Doc("list of dates", "1900..2200, at most 1000"),
     ] = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
+    follow_official_calendar: Boolean = Field(
+        True,
+        description="`true`: weekend days the holiday country officially declares working days (make-up days, "
+        "e.g. China's 调休) are working days; `false`: only working_days count (minus holidays). The published "
+        "policy says which.",
+    )
     working_hours: WorkingHours | None = Field(
         None,
         description='Opening hours for SLA deadlines, e.g. `{start: "09:00", end: "17:00"}` (quote the times in '
@@ -1341,9 +1347,40 @@ class SetWarrantyParams(Params):
     months: Number(0, 240, integer=True, example=24) = Field(description="Warranty length in months.")
 
 
+CLOCKS = ("calendar", "working")
+"""How a first-response target counts: ``calendar`` hours (around the clock, weekends and holidays included) or
+``working`` hours (only within calendar.working_hours on the calendar's working days)."""
+
+
+class FirstResponse(StrictModel):
+    doc_example: ClassVar[str] = "{hours: 48, clock: calendar}"
+    hours: Number(0, MAX_HOURS, example=48) = Field(description="Hours to the first response.")
+    clock: Choice(CLOCKS) = Field(
+        description="`calendar`: hours around the clock, weekends and holidays included; `working`: only working "
+        "hours on working days of the shop's calendar."
+    )
+
+
+def _one_first_response(model: Any, what: str) -> None:
+    if model.first_response is not None and model.first_response_hours not in (None, MISSING):
+        raise fail(
+            "duplicate_value",
+            f"{what} gives both first_response and first_response_hours; keep first_response: "
+            "{hours: ..., clock: calendar|working}.",
+            ("first_response_hours",),
+        )
+
+
 class SetSlaParams(Params):
+    first_response: FirstResponse | None = Field(
+        None,
+        description="`{hours, clock}`: hours to the first response and whether they are calendar or working "
+        "hours.",
+    )
     first_response_hours: Number(0, MAX_HOURS, example=24) | None = Field(
-        None, description="Hours to the first response."
+        None,
+        description="Working hours to the first response (the same as `first_response: {hours, clock: "
+        "working}`).",
     )
     resolution_working_days: Number(0, 3650, example=7) | None = Field(
         None, description="Working days to a resolution."
@@ -1351,8 +1388,13 @@ class SetSlaParams(Params):
 
     @model_validator(mode="after")
     def _one_given(self) -> "SetSlaParams":
-        if self.first_response_hours is None and self.resolution_working_days is None:
-            raise fail("required", "set_sla needs first_response_hours or resolution_working_days (or both).")
+        if (
+            self.first_response is None
+            and self.first_response_hours is None
+            and self.resolution_working_days is None
+        ):
+            raise fail("required", "set_sla needs first_response or resolution_working_days (or both).")
+        _one_first_response(self, "set_sla")
         return self
 
 
@@ -1436,7 +1478,8 @@ ACTION_CONSTRAINTS: dict[str, str] = {
     "its currency; the code '*' is reserved for waive_fee.",
     "waive_fee": "The code is '*' (every fee) or the code of a fee that some rule adds (or 'return_shipping').",
     "cap_fees": "Give amount, percent or both.",
-    "set_sla": "Give first_response_hours, resolution_working_days or both.",
+    "set_sla": "Give first_response (or first_response_hours, which counts working hours), "
+    "resolution_working_days or both; not first_response and first_response_hours together.",
     "set_escalation_path": "The path must be defined in the policy's escalation section.",
 }
 
@@ -1500,13 +1543,23 @@ class RuleModel(StrictModel):
 
 
 class SlaTargets(StrictModel):
-    doc_example: ClassVar[str] = "{first_response_hours: 24, resolution_working_days: 7}"
+    doc_example: ClassVar[str] = "{first_response: {hours: 48, clock: calendar}, resolution_working_days: 7}"
+    first_response: FirstResponse | None = Field(
+        None,
+        description="`{hours, clock}`: hours to the first response, counted as calendar or working hours.",
+    )
     first_response_hours: Number(0, MAX_HOURS, example=24) = Field(
-        MISSING, description="Hours to the first response."
+        MISSING,
+        description="Working hours to the first response (the same as `first_response: {hours, clock: working}`).",
     )
     resolution_working_days: Number(0, 3650, example=7) = Field(
         MISSING, description="Working days to a resolution."
     )
+
+    @model_validator(mode="after")
+    def _one(self) -> "SlaTargets":
+        _one_first_response(self, "This target")
+        return self
 
 
 DEFAULT_SLA: dict[str, dict[str, int]] = {
