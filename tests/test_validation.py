@@ -294,6 +294,17 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "missing_currency",
     ),
     (
+        "catalogue reason whose parent is not listed before it",
+        lambda d: d.update(
+            reasons=[
+                {"code": "no_reason", "labels": {"en": "None", "zh_Hans": "无"}, "no_reason": True},
+                {"code": "broken", "labels": {"en": "Broken", "zh_Hans": "坏了"}, "parent": "faulty"},
+            ]
+        ),
+        "$.reasons[1].parent",
+        "unknown_reason",
+    ),
+    (
         "reason without text",
         lambda d: action0(d).update(name="deny", params={"reason": "hygiene"}),
         f"{ACT}.params.reason",
@@ -648,3 +659,29 @@ def test_a_first_response_target_states_its_clock():
         lambda d: d["sla"].update(complaint={"first_response": {"hours": 4, "clock": "calendar"}})
     )
     assert parse_policy(stated).sla_for(CaseKind.COMPLAINT).first_response_clock == "calendar"
+
+
+def test_the_reason_variable_takes_the_catalogues_codes_and_one_no_reason_code():
+    old_name = validate_policy(
+        mutated(lambda d: d["rules"][0]["conditions"]["all"][0].update(value="changed_mind"))
+    )
+    assert [(e.path, e.code) for e in old_name] == [(f"{LEAF}.value", "invalid_choice")]
+    assert old_name[0].message == (
+        "'changed_mind' is the old name of 'no_reason', the one no-reason code: write 'no_reason' (storefronts may "
+        "still send 'changed_mind'; it is read as 'no_reason')."
+    )
+    catalogue = [
+        {"code": "no_reason", "labels": {"en": "None", "zh_Hans": "无"}, "no_reason": True},
+        {"code": "faulty", "labels": {"en": "Faulty", "zh_Hans": "有故障"}, "counts_as_defect": True},
+    ]
+    own = validate_policy(mutated(lambda d: d.update(reasons=catalogue)))
+    assert [(e.path, e.code) for e in own] == [(f"{LEAF}.value", "invalid_choice")]
+    assert "'defective' is not a value of reason" in own[0].message and "faulty" in own[0].message
+    unlabelled = validate_policy(
+        mutated(lambda d: d.update(reasons=[{**catalogue[0], "labels": {"en": "None"}}]))
+    )
+    assert ("$.reasons[0].labels", "missing_text") in [(e.path, e.code) for e in unlabelled]
+    second_no_reason = validate_policy(
+        mutated(lambda d: d.update(reasons=[catalogue[0], {**catalogue[1], "no_reason": True}]))
+    )
+    assert ("$.reasons[1].no_reason", "invalid_choice") in [(e.path, e.code) for e in second_no_reason]

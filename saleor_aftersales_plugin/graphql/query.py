@@ -21,6 +21,7 @@ from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import ENGINE_REASONS, decide
 from ..rules.fees import FeeKind
+from ..rules.reasons import DEFAULT_REASONS, canonical_reason
 from ..rules.zero_refund import REASON_ZERO_REFUND, ZERO_REFUND_TEXT
 from ..services import ServiceError
 from ..services.eligibility import ZeroRefundDecision, evaluate, load_policy, policy_for_order
@@ -41,6 +42,7 @@ from .types import (
     ItemConditionEnum,
     PolicyForProduct,
     ReturnEligibility,
+    ReturnReason,
     money,
 )
 from .types import Decimal as DecimalScalar
@@ -149,7 +151,9 @@ class AttributeInput(graphene.InputObjectType):
 class LineQuantityInput(graphene.InputObjectType):
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id or UUID).")
     quantity = graphene.Int(required=True, description="Units.")
-    reason = graphene.String(description="Reason for this line (overrides the request's reason).")
+    reason = graphene.String(
+        description="Reason for this line: a code of afterSalesReturnReasons (overrides the request's reason)."
+    )
     resolution = AfterSalesResolution(description="Resolution for this line (overrides the request's).")
     condition = ItemConditionEnum(description="Condition of the item, if known.")
 
@@ -239,7 +243,7 @@ def line_requests(
             LineRequest(
                 line_id,
                 quantity,
-                reason=line.get("reason") or reason,
+                reason=canonical_reason(line.get("reason") or reason),
                 resolution=line.get("resolution") or resolution,
                 condition=line.get("condition") or "unknown",
             )
@@ -443,6 +447,16 @@ class Query(graphene.ObjectType):
         AfterSalesPolicy,
         description="The channel's published after-sales policy (null when none is published).",
     )
+    after_sales_return_reasons = graphene.List(
+        graphene.NonNull(ReturnReason),
+        required=True,
+        language=graphene.String(
+            description="Language of the labels; defaults to the policy's first language (a label missing in a "
+            "language falls back to English)."
+        ),
+        description="The return reasons customers choose from, per line: the published policy's catalogue, or the "
+        "default catalogue while none is published.",
+    )
     after_sales_policy_for_product = graphene.Field(
         graphene.NonNull(PolicyForProduct),
         product_type=graphene.String(description="Product type slug."),
@@ -477,7 +491,9 @@ class Query(graphene.ObjectType):
             graphene.NonNull(LineQuantityInput),
             description="Lines and units; all returnable units when omitted.",
         ),
-        reason=graphene.String(description="Reason, e.g. `changed_mind` or `defective`."),
+        reason=graphene.String(
+            description="Reason code of the policy catalogue (afterSalesReturnReasons), e.g. `no_reason` or `defective`; applies to lines without their own reason. `changed_mind` is read as `no_reason`."
+        ),
         resolution=AfterSalesResolution(description="Desired resolution."),
         kind=AfterSalesCaseKind(description="Kind of request; RETURN by default."),
         language=graphene.String(description="Language of the reason texts."),
@@ -531,6 +547,26 @@ class Query(graphene.ObjectType):
     def resolve_after_sales_policy(root: Any, info: Any) -> PolicyView | None:
         version = current_policy(info.context.channel)
         return PolicyView(version) if version is not None else None
+
+    @staticmethod
+    def resolve_after_sales_return_reasons(
+        root: Any, info: Any, language: str | None = None
+    ) -> list[dict[str, Any]]:
+        version = current_policy(info.context.channel)
+        policy = load_policy(version) if version is not None else None
+        catalogue = policy.reasons if policy is not None else DEFAULT_REASONS
+        chosen = _language(policy, language) if policy is not None else (language or "en")
+        return [
+            {
+                "code": spec.code,
+                "label": spec.label(chosen),
+                "parent": spec.parent,
+                "counts_as_defect": spec.counts_as_defect,
+                "photos_required": spec.photos_required,
+                "no_reason": spec.no_reason,
+            }
+            for spec in catalogue
+        ]
 
     @staticmethod
     def resolve_after_sales_policy_for_product(

@@ -26,6 +26,7 @@ from ..rules.decision import LineDecision
 from ..rules.document import Policy
 from ..rules.engine import REASON_WINDOW_EXPIRED, decide
 from ..rules.fees import FeeKind, FeeSpec
+from ..rules.reasons import NO_REASON
 from .document import Builder, example_price
 from .language import Phrases
 
@@ -128,7 +129,7 @@ def product_summary(
     )
     days = _probe_days(policy)
     sentences = []
-    for reason, macro in (("changed_mind", "summary_change_of_mind"), ("defective", "summary_faulty")):
+    for reason, macro in ((NO_REASON, "summary_change_of_mind"), ("defective", "summary_faulty")):
         sentences.append(phrases.say(macro, parts=_terms(scenario, builder, phrases, reason, days)))
     warranty = scenario.decide(CaseKind.REPAIR, "defective", 0).warranty_months
     sentences.append(phrases.say("summary_warranty", months=warranty))

@@ -12,6 +12,7 @@ from typing import Any
 from ..domain.facts import CaseKind, Resolution
 from .actions import SlaSetting, WindowSetting, to_decimal
 from .calendar import Anchor, BusinessCalendar, DayKind
+from .reasons import DEFAULT_REASONS, ReasonSpec
 from .schema import (
     DEFAULT_RESOLUTIONS,
     DEFAULT_SLA,
@@ -107,7 +108,12 @@ class Policy:
     escalation: Mapping[str, tuple[EscalationTier, ...]]
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     name: str = ""
+    reasons: tuple[ReasonSpec, ...] = DEFAULT_REASONS
+    """The reason catalogue: the policy's own, or the default one."""
     schema_version: str = SCHEMA_VERSION
+
+    def reason(self, code: str) -> ReasonSpec | None:
+        return next((spec for spec in self.reasons if spec.code == code), None)
 
     @property
     def ranked_rules(self) -> tuple[Rule, ...]:
@@ -197,5 +203,18 @@ class Policy:
             escalation=escalation,
             texts={lang: dict(texts) for lang, texts in (document.texts or {}).items()},
             name=document.name,
+            reasons=tuple(
+                ReasonSpec(
+                    reason.code,
+                    dict(reason.labels),
+                    reason.parent,
+                    reason.counts_as_defect,
+                    reason.photos_required,
+                    reason.no_reason,
+                )
+                for reason in document.reasons
+            )
+            if document.reasons
+            else DEFAULT_REASONS,
             schema_version=document.schema_version,
         )

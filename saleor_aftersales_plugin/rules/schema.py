@@ -46,6 +46,7 @@ from ..domain.facts import CaseKind, Resolution
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_currency_precision, quantize
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
+from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
 from .variables import VARIABLES, compile_pattern
 from .wording import full_list, given, names, show, suggest, yaml_hint
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
@@ -100,6 +101,8 @@ class SchemaContext:
     rule_ids: dict[str, int] = field(default_factory=dict)
     rule_ids_seen: set[str] = field(default_factory=set)
     reasons_checked: set[str] = field(default_factory=set)
+    reason_codes: list[str] = field(default_factory=lambda: [spec.code for spec in DEFAULT_REASONS])
+    """The catalogue's codes (the policy's own, or the default catalogue): what the ``reason`` variable can be."""
     models: dict[int, type["StrictModel"]] = field(default_factory=dict)
     """id() of each raw mapping -> the model that read it (to suggest keys for an unknown one)."""
 
@@ -117,6 +120,15 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
     texts = data.get("texts")
     if isinstance(texts, Mapping):
         context.texts = texts
+    catalogue = data.get("reasons")
+    if isinstance(catalogue, list) and catalogue:
+        context.reason_codes = [
+            item["code"]
+            for item in catalogue
+            if isinstance(item, Mapping)
+            and isinstance(item.get("code"), str)
+            and item["code"] not in REASON_ALIASES
+        ]
     escalation = data.get("escalation")
     if isinstance(escalation, Mapping):
         context.escalation_paths = [name for name in escalation if isinstance(name, str)]
@@ -1109,8 +1121,19 @@ class Leaf(StrictModel):
                 compile_pattern(text)  # the engine's own operator (RE2), so what validates also evaluates
             except ValueError as exc:
                 raise fail("invalid_regex", f"{exc} Use RE2 syntax.") from None
+        if (
+            name == "reason"
+            and operator in ("equal_to", "equal_to_case_insensitive")
+            and text in REASON_ALIASES
+        ):
+            raise fail(
+                "invalid_choice",
+                f"'{text}' is the old name of '{REASON_ALIASES[text]}', the one no-reason code: write "
+                f"'{REASON_ALIASES[text]}' (storefronts may still send '{text}'; it is read as "
+                f"'{REASON_ALIASES[text]}').",
+            )
         if spec.options and operator in ("equal_to", "equal_to_case_insensitive"):
-            options = list(spec.options)
+            options = _context(info).reason_codes if name == "reason" else list(spec.options)
             folded = text.lower() if operator == "equal_to_case_insensitive" else text
             known = [o.lower() for o in options] if operator == "equal_to_case_insensitive" else options
             if folded not in known:
@@ -1676,6 +1699,103 @@ def _escalation_before(value: Any) -> Any:
     return value
 
 
+_REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _catalogue_code(value: Any) -> str:
+    check_text(value, example="arrived_late", max_length=63)
+    if value in REASON_ALIASES:
+        raise fail(
+            "invalid_choice",
+            f"'{value}' is the old name of '{REASON_ALIASES[value]}'; the catalogue has one no-reason code: use "
+            f"'{REASON_ALIASES[value]}' with no_reason: true.",
+        )
+    if not _REASON_CODE.match(value):
+        raise fail(
+            "invalid_id",
+            f"Reason code {show(value)} may use only lower-case letters, digits, '-' and '_' (at most 63), e.g. "
+            f"'{re.sub(r'[^a-z0-9_-]+', '_', value.lower()).strip('_-')[:63] or 'my_reason'}'.",
+        )
+    return value
+
+
+def _labels(value: Any, info: ValidationInfo) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not value:
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs a label per language, e.g. {{en: 'Arrived late', zh_Hans: '迟到'}}.",
+        )
+    languages = _context(info).languages
+    for language, label in value.items():
+        if language not in languages:
+            raise fail(
+                "unknown_language",
+                f"{{where}} has a label in {show(language)}, but defaults.languages is [{names(languages)}]: add "
+                "the language there or remove the label." + suggest(str(language), languages),
+                (language,),
+            )
+        try:
+            check_text(label, example="Arrived late", max_length=MAX_NAME_LENGTH)
+        except PydanticCustomError as exc:
+            raise fail(exc.type, str(exc), (language,)) from None
+    missing = [language for language in languages if language not in value]
+    if missing:
+        raise fail(
+            "missing_text",
+            f"{{where}} has no label in {names(missing)}; customers choosing in that language need one: add "
+            f"{missing[0]}: '...'.",
+        )
+    return dict(value)
+
+
+class ReasonModel(StrictModel):
+    doc_example: ClassVar[str] = (
+        "{code: arrived_late, labels: {en: 'Arrived too late', zh_Hans: '到货太晚'}, parent: not_as_described}"
+    )
+    code: Annotated[
+        str,
+        PlainValidator(_catalogue_code),
+        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
+        Doc("text"),
+    ] = Field(description="What storefronts send and rules test (`reason`), e.g. `defective`.")
+    labels: Annotated[
+        dict[str, str],
+        PlainValidator(_labels),
+        WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}}),
+        Doc("mapping", "a label in every language of defaults.languages"),
+    ] = Field(description="Language -> what the customer reads.")
+    parent: Text(example="defective") | None = Field(
+        None, description="Code of an earlier reason this one refines (nested reasons)."
+    )
+    counts_as_defect: Boolean = Field(False, description="Counted as a product defect in the KPIs.")
+    photos_required: Boolean = Field(False, description="The customer attaches photos with this reason.")
+    no_reason: Boolean = Field(False, description="The no-questions-asked return; only the code `no_reason`.")
+
+
+def _catalogue(reasons: list[ReasonModel]) -> list[ReasonModel]:
+    seen: set[str] = set()
+    for index, reason in enumerate(reasons):
+        if reason.code in seen:
+            raise fail(
+                "duplicate_id", f"Reason '{reason.code}' appears twice in the catalogue.", (index, "code")
+            )
+        if reason.parent is not None and reason.parent not in seen:
+            raise fail(
+                "unknown_reason",
+                f"Parent '{reason.parent}' of reason '{reason.code}' is not a reason listed before it; list the "
+                "parent first." + suggest(reason.parent, sorted(seen)),
+                (index, "parent"),
+            )
+        if reason.no_reason != (reason.code == NO_REASON):
+            raise fail(
+                "invalid_choice",
+                f"The one no-reason code is '{NO_REASON}': give it no_reason: true, and no other reason.",
+                (index, "no_reason"),
+            )
+        seen.add(reason.code)
+    return reasons
+
+
 def _schema_version(value: Any) -> str:
     if isinstance(value, str) and value.strip() in READ_VERSIONS:
         return SCHEMA_VERSION
@@ -1721,6 +1841,12 @@ class PolicyDocument(StrictModel):
         description="Path name -> ordered tiers `{name, after_hours, notify}`; after_hours never decreases along a "
         "path.",
     )
+    reasons: Annotated[list[ReasonModel], Field(min_length=1, max_length=MAX_LIST_ITEMS)] | None = Field(
+        None,
+        description="The return reasons customers choose from and rules test, in the order storefronts show them; "
+        "without it a default catalogue applies (no_reason, defective, damaged_in_transit, wrong_item, "
+        "not_as_described, labelled in en and zh_Hans).",
+    )
     texts: dict[LanguageKey, dict[CodeKey, CustomerText]] | None = Field(
         None,
         description="Language -> reason code -> customer-facing text. When present, every reason code used by allow "
@@ -1731,6 +1857,11 @@ class PolicyDocument(StrictModel):
     @classmethod
     def _texts_shape(cls, value: Any) -> Any:
         return _texts_before(value)
+
+    @field_validator("reasons", mode="after")
+    @classmethod
+    def _reasons_catalogue(cls, value: Any) -> Any:
+        return None if value is None else _catalogue(value)
 
     @field_validator("escalation", mode="before")
     @classmethod

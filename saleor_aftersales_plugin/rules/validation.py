@@ -81,7 +81,9 @@ ERROR_CODES: dict[str, str] = {
     "unknown_param": "An action parameter that the action does not take.",
     "unknown_escalation_path": "set_escalation_path names a path the escalation section does not define.",
     "unknown_fee": "waive_fee names a fee that no rule adds.",
-    "missing_text": "A reason code has no customer-facing text in one of the policy's languages.",
+    "missing_text": "A reason code has no customer-facing text (or a catalogue reason no label) in one of the "
+    "policy's languages.",
+    "unknown_reason": "A catalogue reason's parent is not a reason listed before it.",
     "internal_error": "The validator itself failed; please report it with the document.",
 }
 

@@ -23,7 +23,7 @@ from ..rules.decision import CaseDecision
 from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
-from .eligibility import evaluate
+from .eligibility import checked_reasons, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
 from .orders import get_order
 
@@ -109,6 +109,7 @@ def request_return(
         existing = case_for_key(order.channel, stored_key, order.order_id)
         if existing is not None:
             return existing, False
+        requests = checked_reasons(order, requests)
         decision, _version = evaluate(order, kind, requests)
         _reject_ineligible(decision)
         if decision.photos_required > len(photo_urls):
