@@ -58,7 +58,7 @@ def test_check_lists_every_error_with_its_path(tmp_path):
     broken.write_text(
         "\n".join(
             [
-                "schema_version: 1",
+                "schema_version: 1.1",
                 "defaults: {currency: EURO, country: DE, time_zone: Europe/Berlin}",
                 "rules:",
                 "  - id: defects",
@@ -91,7 +91,7 @@ def test_check_lists_every_error_with_its_path(tmp_path):
 
 def test_check_syntax_error(tmp_path):
     broken = tmp_path / "broken.json"
-    broken.write_text('{"schema_version": 1,\n "defaults": }', encoding="utf-8")
+    broken.write_text('{"schema_version": 1.1,\n "defaults": }', encoding="utf-8")
     result = run("policy", "check", str(broken))
     assert result.returncode == 1
     assert result.stdout.startswith("$: [syntax_error] Invalid JSON")

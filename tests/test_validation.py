@@ -334,7 +334,7 @@ def test_every_error_code_is_covered_and_documented():
 
 def test_syntax_error_has_line_and_column():
     with pytest.raises(PolicyInvalid) as raised:
-        parse_policy("schema_version: 1\ndefaults: {currency: EUR\nrules: []\n")
+        parse_policy("schema_version: 1.1\ndefaults: {currency: EUR\nrules: []\n")
     [error] = raised.value.errors
     assert (error.path, error.code) == ("$", "syntax_error")
     assert "line 3" in error.message and "column" in error.message
@@ -453,7 +453,7 @@ def test_cap_fees_needs_amount_or_percent():
 
 def test_yaml_norway_problem_is_explained():
     with pytest.raises(PolicyInvalid) as raised:
-        parse_policy("schema_version: 1\ndefaults: {currency: NOK, country: NO, time_zone: Europe/Oslo}\n")
+        parse_policy("schema_version: 1.1\ndefaults: {currency: NOK, country: NO, time_zone: Europe/Oslo}\n")
     [error] = raised.value.errors
     assert (error.path, error.code) == ("$.defaults.country", "wrong_type")
     assert "quotes" in error.message
@@ -545,7 +545,7 @@ def _splice(document: dict[str, Any], path: list[int], garbage: Any) -> dict[str
 def test_arbitrary_data_never_raises(data, path, garbage):
     for candidate in (
         data,
-        {"schema_version": 1, "defaults": data, "rules": data},
+        {"schema_version": 1.1, "defaults": data, "rules": data},
         _splice(base(), path, garbage),
     ):
         errors = validate_policy(candidate)

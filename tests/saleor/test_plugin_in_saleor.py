@@ -70,7 +70,7 @@ RESOLVE = f"""mutation ($id: ID!, $resolution: AfterSalesResolution) {{
   caseResolve(id: $id, resolution: $resolution) {{ {CASE_FIELDS} }} }}"""
 
 BAD_POLICY = """
-schema_version: 1
+schema_version: 1.1
 defaults:
   window: {days: -3, anchor: delivery}
   resolutions: [refund, teleport]
