@@ -1289,7 +1289,12 @@ def _fee_amount(value: Any, info: ValidationInfo) -> int | Decimal | Prices:
             "A percent fee's amount is a plain percentage (15 = 15 %), not money; write amount: 15, or use "
             "kind: fixed for an amount of money.",
         )
-    return check_number(value, minimum=Decimal(0), maximum=Decimal(100), integer=False, example=15, unit=" %")
+    number = check_number(value, minimum=Decimal(0), maximum=None, integer=False, example=15, unit=" %")
+    if number > 100:
+        raise fail(
+            "out_of_range", f"add_fee.amount is {number} %, but a percent fee must be between 0 and 100 %."
+        )
+    return number
 
 
 class AddFeeParams(Params):
