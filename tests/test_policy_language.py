@@ -1,4 +1,5 @@
-"""Money with a currency: amounts are never reinterpreted in another currency; rounding is a stated setting."""
+"""Policy language 1.1 as customers read it: money with its currency (never reinterpreted), stated rounding, and
+the merchant's own reason catalogue in the published text."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -131,3 +132,30 @@ def test_a_jpy_policy_quotes_yen():
     text = render_policy_text(policy("JPY", [restocking, SHIPPING]), "en")
     assert "15% of ¥19,999 is 2,999.85 JPY, which is charged as ¥3,000." in text
     assert "$" not in text
+
+
+def test_a_rule_on_a_merchant_reason_is_published_with_its_label_in_each_language():
+    document = {
+        "schema_version": 1.1,
+        "defaults": {"currency": "EUR", "country": "DE", "time_zone": "UTC", "languages": ["en", "zh_Hans"]},
+        "reasons": [
+            {
+                "code": "no_reason",
+                "labels": {"en": "Changed my mind", "zh_Hans": "不想要了"},
+                "no_reason": True,
+            },
+            {"code": "no_power", "labels": {"en": "Does not switch on", "zh_Hans": "无法开机"}},
+        ],
+        "rules": [
+            {
+                "id": "dead-on-arrival",
+                "conditions": {"all": [{"name": "reason", "operator": "equal_to", "value": "no_power"}]},
+                "actions": [{"name": "set_window", "params": {"days": 60}}],
+            }
+        ],
+    }
+    policy = parse_policy(document)
+    assert "If you give the reason “Does not switch on”: 60 days after delivery." in render_policy_text(
+        policy, "en"
+    )
+    assert "如果退货原因为“无法开机”：签收后 60 个自然日内。" in render_policy_text(policy, "zh_Hans")
