@@ -646,7 +646,10 @@ def test_product_terms_quote_fixed_fees_in_the_price_currency_never_converted(db
         "decided automatically; please contact the shop.",
     }
     too_precise = call(PRODUCT_FEES, {"currency": "JPY", "price": "4.95"}, GUEST, channel="cross")
-    assert too_precise["errors"][0]["message"] == "price 4.95 has more decimals than JPY allows (0)."
+    assert (
+        too_precise["errors"][0]["message"]
+        == "price 4.95 has more decimals than JPY allows (0); round it first."
+    )
 
 
 REASONS = """query($language: String) {
