@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: venv demo test test-fast lint format bench test-saleor docs clean browser
+.PHONY: venv demo test test-fast lint format bench test-saleor docs clean browser dashboard test-dashboard
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it or pass PYTHON312=/path/to/python3.12"; exit 1; }
@@ -69,6 +69,14 @@ test-saleor:
 	if [ -n "$$missing" ]; then echo "installing into Saleor's env: $$missing"; eval $(SALEOR_PIP_INSTALL) --quiet --no-deps $$missing; fi
 	$(if $(SALEOR_ENV),. $(SALEOR_ENV) && ,)PYTHONPATH=$(SALEOR_SRC) $(SALEOR_PYTHON) -m pytest -c tests/saleor/pytest.ini \
 		--rootdir=$(CURDIR) tests/saleor -n 0 --ds=saleor.tests.settings $(SALEOR_PYTEST_ARGS) $(ARGS)
+
+# The Dashboard app: sources in dashboard/, built into the package (committed, shipped in wheel and sdist).
+dashboard:
+	cd dashboard && npm ci --no-audit --no-fund && npx vite build
+
+# Vitest: the policy editor's visual <-> document round trip (offline after npm ci).
+test-dashboard:
+	cd dashboard && { test -d node_modules || npm ci --no-audit --no-fund; } && npx vitest run
 
 docs: $(STAMP)
 	$(PY) -m saleor_aftersales_plugin docs > docs/policy.md

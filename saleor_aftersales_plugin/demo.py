@@ -427,6 +427,8 @@ def run_demo(args: argparse.Namespace) -> int:
             "staff": staff_token(*STAFF, channels=[CHANNEL]),
             "app": app_token("app-1"),
         }
+        app_url = f"{base_url}/app/queue?token={staff_token(*STAFF, channels=[CHANNEL], merchant=True)}"
+        _say(f"  • Dashboard app (queue, cases, policy editor, KPIs): {app_url}")
         walkthrough(Client(base_url), tokens)
         show_notification(mail_dir, ANNA[1], worker)
 
@@ -434,7 +436,7 @@ def run_demo(args: argparse.Namespace) -> int:
         _say("The walkthrough used real PostgreSQL, Redis and a Celery worker; money moved nowhere.")
         if args.once:
             return 0
-        _serve_until_interrupted(base_url, tokens)
+        _serve_until_interrupted(base_url, tokens, app_url)
         return 0
     except DemoFailed as failed:
         _say()
@@ -448,13 +450,14 @@ def run_demo(args: argparse.Namespace) -> int:
         embedded.stop_embedded_broker()
 
 
-def _serve_until_interrupted(base_url: str, tokens: dict[str, str]) -> None:
+def _serve_until_interrupted(base_url: str, tokens: dict[str, str], app_url: str) -> None:
     _say()
     _say("The sandbox keeps serving (Ctrl-C stops it):")
     _say(f"  GraphiQL:           {base_url}/graphql/{CHANNEL}/")
     _say(f"  GraphiQL as staff:  {base_url}/graphql/{CHANNEL}/?token={tokens['staff']}")
     _say(f"  GraphiQL as Anna:   {base_url}/graphql/{CHANNEL}/?token={tokens['anna']}")
     _say(f"  Policy page:        {base_url}/policy/{CHANNEL}/")
+    _say(f"  Dashboard app:      {app_url}")
     _say("  Tokens (send as 'Authorization: Bearer <token>'; guests send none, they give order id + email):")
     for name, token in tokens.items():
         _say(f"    {name:6} {token}")

@@ -9,15 +9,19 @@ A valid policy is published as a new version in ``pre_save_plugin_configuration`
 ``validate_plugin_configuration`` accepted the save, and the configuration row it receives names the channel.
 """
 
+import contextvars
 import json
 import logging
 import re
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from saleor.core.utils import build_absolute_uri
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
@@ -30,6 +34,7 @@ from .config import (
     refusal_message,
     statutory_refusal,
 )
+from .dashboard_app import app_response, manifest
 from .rules.document import SourceError, load_source
 from .rules.validation import parse_policy, validate_policy
 
@@ -362,7 +367,7 @@ class AfterSalesPlugin(BasePlugin):
             _publish(
                 channel,
                 values.get("policy"),
-                created_by="dashboard",
+                created_by=_published_by.get(),
                 customer_favourable=values.get("customerFavourable"),
                 languages=values.get("languages"),
             )
@@ -460,6 +465,10 @@ class AfterSalesPlugin(BasePlugin):
     # --- HTTP
 
     def webhook(self, request: Any, path: str, previous_value: Any) -> HttpResponse:
+        route = (path or "").strip("/")
+        if route == "app" or route.startswith("app/"):
+            # The Dashboard app's public files: served whether or not this channel has the plugin on.
+            return _dashboard_app(request, route[len("app/") :])
         if not self.active or self.channel is None:
             return _json(404, "The after-sales service is not enabled in this channel.", "NOT_FOUND")
         prefix = f"/plugins/channel/{self.channel.slug}/"
@@ -469,7 +478,6 @@ class AfterSalesPlugin(BasePlugin):
                 f"Use the channel's endpoint: /plugins/channel/<channel-slug>/{PLUGIN_ID}/graphql/.",
                 "NOT_FOUND",
             )
-        route = (path or "").strip("/")
         if route == "graphql":
             return self._graphql(request)
         if route == "policy" or route.startswith("policy/"):
@@ -500,6 +508,7 @@ class AfterSalesPlugin(BasePlugin):
                 principal=caller.principal,
                 host=adapter.SaleorHost(user=caller.user, app=caller.app),
                 load_order=adapter.ensure_order_recorded,
+                policy_host=ConfigurationPolicyHost(self),
             )
             status, data = answer_http(request.body, context, request_id)
         response = HttpResponse(json_bytes(data), status=status, content_type="application/json")
@@ -522,6 +531,90 @@ class AfterSalesPlugin(BasePlugin):
             return response
         self._ensure_policy_safely()
         return policy_page(request, self.channel.slug)
+
+
+APP_ROUTE = f"/plugins/{PLUGIN_ID}/app/"
+
+
+def _plugin_version() -> str:
+    try:
+        return package_version("saleor-aftersales-plugin")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _dashboard_app(request: Any, tail: str) -> HttpResponse:
+    """The app manifest (``app/manifest``), the token registration Saleor posts on install (``app/register``:
+    acknowledged, not stored, because the app acts with the Dashboard's token) and the app's page and assets."""
+    # Saleor's public URL (PUBLIC_URL or the site's domain), as Saleor builds its own links: the Host header of
+    # Saleor's own manifest fetch loses the port (its hardened HTTP client sends the bare host name).
+    app_url = build_absolute_uri(APP_ROUTE)
+    if tail in ("manifest", "manifest.json"):
+        return JsonResponse(manifest(app_url, _plugin_version()))
+    if tail == "register":
+        if request.method != "POST":
+            return _json(
+                405, "Saleor posts the app token here when it installs the app.", "METHOD_NOT_ALLOWED"
+            )
+        return JsonResponse({"success": True})
+    config = {
+        "host": "saleor",
+        "graphqlPath": f"/plugins/channel/{{channel}}/{PLUGIN_ID}/graphql/",
+        "policyPath": f"/plugins/channel/{{channel}}/{PLUGIN_ID}/policy/",
+    }
+    return app_response(request, tail, config)
+
+
+_published_by: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "aftersales_published_by", default="dashboard"
+)
+
+
+class ConfigurationPolicyHost:
+    """Publishing from the Dashboard app inside Saleor: the policy text is saved into the channel's plugin
+    configuration through Saleor's own ``save_plugin_configuration`` (validate, pre-save publish, save), exactly
+    as ``pluginUpdate`` does, so the configuration page shows what the app published."""
+
+    def __init__(self, plugin: "AfterSalesPlugin") -> None:
+        self.plugin = plugin
+
+    def complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        return complete_policy(
+            data,
+            self.plugin.channel,
+            customer_favourable=self.plugin._setting("customerFavourable"),
+            languages=self.plugin._setting("languages"),
+        )
+
+    def publish(self, text: str, published_by: str) -> tuple[Any, bool]:
+        from saleor.plugins.models import PluginConfiguration
+
+        from .services import ServiceError
+        from .services.policies import current_policy, read_policy_text
+
+        read_policy_text(text, self.complete)  # every error with its path before Saleor flattens them
+        before = current_policy(self.plugin.channel.slug)
+        row, _created = PluginConfiguration.objects.get_or_create(
+            identifier=PLUGIN_ID,
+            channel=self.plugin.channel,
+            defaults={"configuration": self.plugin.configuration, "active": self.plugin.active},
+        )
+        token = _published_by.set(published_by)
+        try:
+            with transaction.atomic():
+                type(self.plugin).save_plugin_configuration(
+                    row, {"configuration": [{"name": "policy", "value": text}]}
+                )
+        except ValidationError as error:
+            # The policy passed; another saved setting of the channel no longer does.
+            messages = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
+            raise ServiceError(
+                f"The channel's plugin settings cannot be saved: {messages}", field="policy"
+            ) from None
+        finally:
+            _published_by.reset(token)
+        after = current_policy(self.plugin.channel.slug)
+        return after, before is None or after.pk != before.pk
 
 
 def ensure_channel_policy(order_id: str) -> None:

@@ -40,13 +40,13 @@ from saleor.payment import PaymentError, TransactionEventType, TransactionKind
 from saleor.payment import gateway as payment_gateway
 from saleor.payment.interface import RefundData
 from saleor.payment.models import Transaction, TransactionEvent
-from saleor.permission.enums import OrderPermissions
+from saleor.permission.enums import OrderPermissions, PluginsPermissions
 from saleor.site.models import Site
 
 from .domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 from .domain.host import HostError, HostResult, ReturnedLine
 from .domain.money import allocate, quantize
-from .graphql.api import ANONYMOUS, MANAGE_ORDERS, Principal
+from .graphql.api import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 from .services import ServiceError
 from .services import orders as order_service
 
@@ -707,6 +707,15 @@ def _staff_channels(user: Any) -> frozenset[str] | None:
     return frozenset(slug for group in groups for slug in group.channels.values_list("slug", flat=True))
 
 
+def _permissions(holder: Any) -> frozenset[str]:
+    """The permissions the plugin checks, as a user (with a Dashboard app token: the token's) or app holds them."""
+    held = {
+        MANAGE_ORDERS: holder.has_perm(OrderPermissions.MANAGE_ORDERS),
+        MANAGE_PLUGINS: holder.has_perm(PluginsPermissions.MANAGE_PLUGINS),
+    }
+    return frozenset(name for name, has in held.items() if has)
+
+
 def identify(request: Any) -> Caller:
     """Who sent ``request``: a Saleor user (JWT), an app (app token) or nobody; raises AuthenticationFailed."""
     if not hasattr(request, "dataloaders"):
@@ -724,9 +733,7 @@ def identify(request: Any) -> Caller:
             raise AuthenticationFailed("This account is inactive.")
         user_id = customer_global_id(user.pk) or ""
         if user.is_staff:
-            permissions = (
-                frozenset({MANAGE_ORDERS}) if user.has_perm(OrderPermissions.MANAGE_ORDERS) else frozenset()
-            )
+            permissions = _permissions(user)
             principal = Principal("staff", user_id, user.email, permissions, _staff_channels(user))
             return Caller(principal, user=user)
         return Caller(Principal("customer", user_id, user.email), user=user)
@@ -735,7 +742,7 @@ def identify(request: Any) -> Caller:
     app = get_app_promise(request).get()
     if app is None or not app.is_active:
         raise AuthenticationFailed("The token is neither a valid Saleor user token nor an active app token.")
-    permissions = frozenset({MANAGE_ORDERS}) if app.has_perm(OrderPermissions.MANAGE_ORDERS) else frozenset()
+    permissions = _permissions(app)
     return Caller(Principal("app", graphene.Node.to_global_id("App", app.pk), "", permissions), app=app)
 
 

@@ -56,6 +56,10 @@ def test_demo_walks_a_return_to_the_refund_email_and_exits(fresh_state: Path):
     assert output.count('"refund": {"amount": "1104.15", "currency": "EUR"}') == 2
     assert '"code": "final_sale"' in output
     assert "no money moves" in output
+    assert re.search(
+        r"Dashboard app \(queue, cases, policy editor, KPIs\): http://127\.0\.0\.1:\d+/app/queue\?token=\S+",
+        output,
+    )
     assert (
         '{"type": "refund_issued", "actorType": "system", "message": "sandbox host: recorded only, no money moved"}'
         in (output)

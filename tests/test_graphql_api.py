@@ -149,7 +149,8 @@ def ok(response: dict[str, Any], name: str) -> dict[str, Any]:
 
 CASE_FIELDS = """
   id number kind status allowedNextStatuses orderId
-  lines { orderLineId sku quantity reason condition eligible reasons refund { amount currency } fee { amount currency } decision }
+  lines { orderLineId sku quantity reason condition eligible reasons refund { amount currency } fee { amount currency } decision
+          paid { amount currency } alreadyRefunded { amount currency } }
   refund { amount currency } fees { amount currency } storeCredit { amount currency }
   deadlines { firstResponseDue resolutionDue } assignee escalationTier failureMessage policyVersion
   decision { eligible reviewRequired resolutions }
@@ -282,6 +283,10 @@ def test_return_from_request_to_refund_with_a_restocking_fee(shop):
     assert "note" in {event["type"] for event in staff_events}
     assert any(event["trace"] for event in staff_events)
     assert {"refund_issued", "items_returned"} <= {event["type"] for event in staff_events}
+    # Staff see the whole order line's money: 3 TVs paid, one refunded after its fee.
+    (line,) = resolved["case"]["lines"]
+    assert line["paid"] == {"amount": "1497.00", "currency": "EUR"}
+    assert line["alreadyRefunded"] == {"amount": "424.15", "currency": "EUR"}
 
     query = "query($id: ID!) { afterSalesCase(id: $id) { " + CASE_FIELDS + " } }"
     seen = ok(call(query, {"id": case_id}, CUSTOMER), "afterSalesCase")
@@ -297,6 +302,7 @@ def test_return_from_request_to_refund_with_a_restocking_fee(shop):
         for event in seen["events"]
     )
     assert all(line["decision"] is None for line in seen["lines"])
+    assert all(line["paid"] is None and line["alreadyRefunded"] is None for line in seen["lines"])
     assert seen["assignee"] is None and seen["failureMessage"] is None
 
 

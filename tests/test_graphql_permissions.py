@@ -1,10 +1,11 @@
 """Who may do what: every operation of the schema against every kind of caller.
 
-Managers (staff with MANAGE_ORDERS in the endpoint's channel, apps with MANAGE_ORDERS) may do everything; owners (the
-customer of a registered customer's order, or a guest giving the email of an order placed without an account) may use
-the storefront operations on their own orders and cases; anyone else gets NOT_FOUND there (exactly as for what does
-not exist) and PERMISSION_DENIED on staff operations. Every case an operation answers carries staff-only data (a note,
-an assignee, an escalation, an override reason): owners never see any of it, managers see all of it.
+Managers (staff with MANAGE_ORDERS in the endpoint's channel, apps with MANAGE_ORDERS) may do everything but publish;
+publishers (managers who also hold MANAGE_PLUGINS) publish the policy; owners (the customer of a registered customer's
+order, or a guest giving the email of an order placed without an account) may use the storefront operations on their
+own orders and cases; anyone else gets NOT_FOUND there (exactly as for what does not exist) and PERMISSION_DENIED on
+staff operations. Every case an operation answers carries staff-only data (a note, an assignee, an escalation, an
+override reason): owners never see any of it, managers see all of it.
 """
 
 import json
@@ -40,7 +41,8 @@ from saleor_aftersales_plugin.graphql.visibility import CUSTOMER_EVENTS
 from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.services import conversations, repairs, returns
 
-PUBLIC, OWNER, MANAGER, SIGNED_IN = "public", "owner", "manager", "signed-in"
+PUBLIC, OWNER, MANAGER, PUBLISHER, SIGNED_IN = "public", "owner", "manager", "publisher", "signed-in"
+MERCHANT = Principal("staff", "staff-4", "owner@volt.example", frozenset({"MANAGE_ORDERS", "MANAGE_PLUGINS"}))
 ALLOWED, NOT_FOUND, DENIED = "allowed", "NOT_FOUND", "PERMISSION_DENIED"
 
 ROLES: dict[str, tuple[Principal, str]] = {
@@ -50,6 +52,7 @@ ROLES: dict[str, tuple[Principal, str]] = {
     "guest-with-order-email": (GUEST, EMAIL),
     "guest-with-wrong-email": (GUEST, "mallory@example.com"),
     "staff": (STAFF, EMAIL),
+    "merchant": (MERCHANT, EMAIL),
     "staff-of-other-channel": (STAFF_OTHER_CHANNEL, EMAIL),
     "staff-without-permission": (STAFF_NO_PERMISSION, EMAIL),
     "app": (APP, EMAIL),
@@ -65,12 +68,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "guest-with-order-email": NOT_FOUND,
         "guest-with-wrong-email": NOT_FOUND,
         "staff": ALLOWED,
+        "merchant": ALLOWED,
         "staff-of-other-channel": NOT_FOUND,
         "staff-without-permission": NOT_FOUND,
         "app": ALLOWED,
         "app-without-permission": DENIED,
     },
-    MANAGER: {role: ALLOWED if role in ("staff", "app") else DENIED for role in ROLES},
+    MANAGER: {role: ALLOWED if role in ("staff", "merchant", "app") else DENIED for role in ROLES},
+    PUBLISHER: {role: ALLOWED if role == "merchant" else DENIED for role in ROLES},
     SIGNED_IN: {role: DENIED if role.startswith(("guest", "app")) else ALLOWED for role in ROLES},
 }
 
@@ -313,6 +318,28 @@ OPERATIONS = [
         "mutation($policy: String!) { policyValidate(policy: $policy) { valid errors { code } } }",
         lambda o, e: {"policy": EXAMPLE_POLICY.read_text()},
     ),
+    Operation("afterSalesPolicyBuilder", PUBLIC, "{ afterSalesPolicyBuilder }", lambda o, e: {}),
+    Operation(
+        "afterSalesPolicyDraft",
+        MANAGER,
+        "query($policy: String!) { afterSalesPolicyDraft(policy: $policy) { valid } }",
+        lambda o, e: {"policy": EXAMPLE_POLICY.read_text()},
+    ),
+    Operation(
+        "afterSalesPolicyVersions", MANAGER, "{ afterSalesPolicyVersions { version } }", lambda o, e: {}
+    ),
+    Operation(
+        "policyPublish",
+        PUBLISHER,
+        "mutation($policy: String!) { policyPublish(policy: $policy) { created errors { code } } }",
+        lambda o, e: {"policy": EXAMPLE_POLICY.read_text().replace("days: 7,", "days: 9,", 1)},
+    ),
+    Operation(
+        "policyRollback",
+        PUBLISHER,
+        "mutation { policyRollback(version: 1) { created errors { code } } }",
+        lambda o, e: {},
+    ),
     Operation(
         "policySimulate",
         MANAGER,
@@ -381,7 +408,7 @@ def test_who_may_do_what_and_see(operation: Operation, role: str, owner: str):
     response = call(operation.query, operation.variables(order, email), principal)
     expected = (EXPECTED if owner == REGISTERED else EXPECTED_ON_GUEST_ORDER)[operation.audience][role]
     assert outcome(response, operation.name) == expected, response
-    if expected == ALLOWED and role in ("staff", "app"):
+    if expected == ALLOWED and role in ("staff", "merchant", "app"):
         assert_manager_sees_staff_data(response, operation.name)
     elif expected == ALLOWED:
         assert_owner_sees_no_staff_data(response, operation.name)

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
 from graphql.error import GraphQLLocatedError, GraphQLSyntaxError
@@ -22,6 +22,8 @@ from ..services.actors import APP, CUSTOMER, STAFF, Actor
 __all__ = [
     "ANONYMOUS",
     "MANAGE_ORDERS",
+    "MANAGE_PLUGINS",
+    "PolicyHost",
     "Principal",
     "RequestContext",
     "actor_for",
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 MANAGE_ORDERS = "MANAGE_ORDERS"
 """Saleor's OrderPermissions.MANAGE_ORDERS codename: staff and apps with it work the after-sales queue."""
+
+MANAGE_PLUGINS = "MANAGE_PLUGINS"
+"""Saleor's PluginsPermissions.MANAGE_PLUGINS codename: needed to publish a channel's policy (its plugin settings)."""
 
 PRINCIPAL_KINDS = ("customer", "staff", "app", "anonymous")
 MAX_BODY_BYTES = 1_000_000
@@ -61,6 +66,17 @@ class Principal:
 ANONYMOUS = Principal("anonymous")
 
 
+class PolicyHost(Protocol):
+    """Where a channel's policy text lives: inside Saleor the plugin configuration, in the sandbox the plugin."""
+
+    def complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Fill what the host supplies (the channel's currency, country, languages): exactly what is published."""
+
+    def publish(self, text: str, published_by: str) -> tuple[Any, bool]:
+        """Publish ``text`` through the host's one publishing path; returns (PolicyVersion, created). Raises
+        ``services.policies.PolicyRejected`` with every error."""
+
+
 @dataclass(frozen=True)
 class RequestContext:
     channel: str
@@ -71,6 +87,8 @@ class RequestContext:
     load_order: Callable[[str], bool] | None = None
     """Records an order the plugin has not seen yet (e.g. placed before it was installed), given its id; returns
     False when the host has no such order. None where every order is recorded up front (the sandbox)."""
+    policy_host: PolicyHost | None = None
+    """How the Dashboard app publishes the channel's policy; None publishes directly (the sandbox)."""
 
 
 def actor_for(principal: Principal) -> Actor:

@@ -200,6 +200,8 @@ class AfterSalesCaseFilterInput(graphene.InputObjectType):
     created_to = graphene.DateTime(description="Created before this instant.")
     customer_id = graphene.String(description="Only cases of this customer.")
     order = graphene.ID(description="Only cases of this Saleor order.")
+    reason = graphene.String(description="Only cases with this reason code, e.g. `defective`.")
+    search = graphene.String(description="A case number, an order number or part of the customer's email.")
 
     class Meta:
         description = "Filters of the case list."
@@ -653,6 +655,8 @@ class Query(graphene.ObjectType):
             created_to=filter.get("created_to"),
             customer_id=filter.get("customer_id"),
             order_id=decode_id(order, "Order", "filter.order") if order else None,
+            reason=filter.get("reason"),
+            search=filter.get("search"),
         )
         offset, limit = _page(first, after)
         sort_field, descending = "created_at", True

@@ -17,10 +17,22 @@ if __name__ == "__main__":  # run as a script: load the app without a database
         )
     django.setup()
 
+from .dashboard import DashboardMutation, DashboardQuery  # noqa: E402
 from .inputs import ArgumentBounds  # noqa: E402
-from .mutations import Mutation  # noqa: E402
-from .query import Query  # noqa: E402
+from .mutations import Mutation as CaseMutations  # noqa: E402
+from .query import Query as CaseQueries  # noqa: E402
 from .visibility import CustomerView  # noqa: E402
+
+
+class Query(CaseQueries, DashboardQuery):
+    class Meta:
+        description = "The after-sales API of one channel: policies, eligibility, cases, statistics."
+
+
+class Mutation(CaseMutations, DashboardMutation):
+    class Meta:
+        description = "Requests, case work, and checking, simulating and publishing the channel's policy."
+
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
 

@@ -278,6 +278,20 @@ class AfterSalesCaseLine(graphene.ObjectType):
     window_ends_at = graphene.DateTime(description="End of the return window of this line.")
     refund = graphene.Field(Money, description="Refund for this line after fees.")
     fee = graphene.Field(Money, description="Fees charged on this line.")
+    paid = graphene.Field(
+        Money,
+        description=(
+            "What the customer paid for the whole order line (all its units, after its share of order discounts): "
+            "staff and apps only."
+        ),
+    )
+    already_refunded = graphene.Field(
+        Money,
+        description=(
+            "Money refunded for the whole order line so far, by this service or in Saleor outside it (never more "
+            "than paid): staff and apps only."
+        ),
+    )
     decision = JSON(description="The line's decision with its rule trace: staff and apps only.")
 
     class Meta:
@@ -319,6 +333,14 @@ class AfterSalesCaseLine(graphene.ObjectType):
     @staticmethod
     def resolve_fee(line: CaseLine, info: Any) -> dict[str, Any] | None:
         return money(line.fee_amount, line.case.currency)
+
+    @staticmethod
+    def resolve_paid(line: CaseLine, info: Any) -> dict[str, Any] | None:
+        return money(line.order_line.paid_total, line.case.currency)
+
+    @staticmethod
+    def resolve_already_refunded(line: CaseLine, info: Any) -> dict[str, Any] | None:
+        return money(line.order_line.refunded_amount, line.case.currency)
 
     @staticmethod
     def resolve_decision(line: CaseLine, info: Any) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ __all__ = ["CUSTOMER_EVENTS", "STAFF_ONLY_FIELDS", "CustomerView", "customer_mes
 STAFF_ONLY_FIELDS: dict[str, frozenset[str]] = {
     "AfterSalesCase": frozenset({"assignee", "escalationTier", "failureMessage"}),
     "DecisionSummary": frozenset({"escalationPath"}),
-    "AfterSalesCaseLine": frozenset({"decision"}),
+    "AfterSalesCaseLine": frozenset({"decision", "paid", "alreadyRefunded"}),
     "AfterSalesCaseEvent": frozenset({"actorId", "trace", "payload"}),
     "ReturnEligibility": frozenset({"trace"}),
 }

@@ -102,7 +102,9 @@ def _token(args: argparse.Namespace) -> int:
         if args.role == "customer":
             token = tokens.customer_token(args.id or "user-anna", args.email or "anna@example.com")
         elif args.role == "staff":
-            token = tokens.staff_token(args.id or "staff-1", args.email or "staff@volt.example", args.channel)
+            token = tokens.staff_token(
+                args.id or "staff-1", args.email or "staff@volt.example", args.channel, merchant=args.merchant
+            )
         else:
             token = tokens.app_token(args.id or "app-1")
     except ValueError as exc:
@@ -139,5 +141,8 @@ def add_parser(commands: Any) -> None:
     token.add_argument("--email", help="email of the customer or staff member")
     token.add_argument(
         "--channel", action="append", help="limit staff to this channel slug (repeat for more; default: all)"
+    )
+    token.add_argument(
+        "--merchant", action="store_true", help="staff who may also publish the policy (MANAGE_PLUGINS)"
     )
     token.set_defaults(handler=_token)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core import signing
 
-from ..graphql.api import ANONYMOUS, MANAGE_ORDERS, Principal
+from ..graphql.api import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 
 __all__ = [
     "TokenInvalid",
@@ -38,13 +38,17 @@ def customer_token(user_id: str, email: str) -> str:
     return _sign({"kind": "customer", "id": user_id, "email": email})
 
 
-def staff_token(user_id: str, email: str, channels: Iterable[str] | None = None) -> str:
-    """A staff member with MANAGE_ORDERS; ``channels`` limits them to those channel slugs (None: every channel)."""
+def staff_token(
+    user_id: str, email: str, channels: Iterable[str] | None = None, *, merchant: bool = False
+) -> str:
+    """A staff member with MANAGE_ORDERS; ``channels`` limits them to those channel slugs (None: every channel);
+    a ``merchant`` also has MANAGE_PLUGINS (publishes the channel's policy)."""
     if not user_id.strip():
         raise ValueError("A staff token needs a user id.")
     limited = sorted(set(channels)) if channels is not None else None
+    permissions = [MANAGE_ORDERS, MANAGE_PLUGINS] if merchant else [MANAGE_ORDERS]
     return _sign(
-        {"kind": "staff", "id": user_id, "email": email, "permissions": [MANAGE_ORDERS], "channels": limited}
+        {"kind": "staff", "id": user_id, "email": email, "permissions": permissions, "channels": limited}
     )
 
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("policy/", views.policy, name="sandbox-policy-default"),
     path("policy/<slug:channel>/", views.policy, name="sandbox-policy"),
     path("static/<path:path>", views.static, name="sandbox-static"),
+    path("app/", views.dashboard_app, name="sandbox-app"),
+    path("app/<path:tail>", views.dashboard_app, name="sandbox-app-path"),
 ]
 
 handler404 = "saleor_aftersales_plugin.sandbox.views.not_found"

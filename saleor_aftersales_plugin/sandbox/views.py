@@ -20,6 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.static import serve
 
+from ..dashboard_app import app_response
 from ..graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
 from ..publishing import policy_page
 from .host import SandboxHost
@@ -146,6 +147,28 @@ def static(request: HttpRequest, path: str) -> HttpResponse:
     return serve(request, path, document_root=STATIC_DIR)
 
 
+def sandbox_channels() -> list[str]:
+    """The default channel and every channel with a recorded order or a published policy."""
+    from ..models import OrderRecord, PolicyVersion
+
+    found = set(OrderRecord.objects.values_list("channel", flat=True).distinct())
+    found |= set(PolicyVersion.objects.values_list("channel", flat=True).distinct())
+    return [default_channel(), *sorted(found - {default_channel()})]
+
+
+@with_request_id
+def dashboard_app(request: HttpRequest, tail: str = "") -> HttpResponse:
+    """The Dashboard app; here staff sign in with a sandbox staff token instead of Saleor's AppBridge."""
+    config = {
+        "host": "sandbox",
+        "graphqlPath": "/graphql/{channel}/",
+        "policyPath": "/policy/{channel}/",
+        "channels": sandbox_channels(),
+        "notice": SANDBOX_NOTICE,
+    }
+    return app_response(request, tail, config)
+
+
 @with_request_id
 def index(request: HttpRequest) -> HttpResponse:
     channel = html.escape(default_channel())
@@ -156,6 +179,8 @@ def index(request: HttpRequest) -> HttpResponse:
 <ul>
 <li><a href="/graphql/">GraphiQL</a> for channel <code>{channel}</code> (or <code>/graphql/&lt;channel&gt;/</code>)</li>
 <li><a href="/policy/{channel}/">Policy page</a> of <code>{channel}</code></li>
+<li><a href="/app/">After-sales app</a> (the Dashboard app: queue, cases, policy editor, KPIs; sign in with a staff
+token from <code>python -m saleor_aftersales_plugin sandbox token staff --merchant</code>)</li>
 </ul>
 <p>Send <code>Authorization: Bearer &lt;token&gt;</code> to act as a customer, staff or an app; issue tokens with
 <code>python -m saleor_aftersales_plugin sandbox token</code>. Without a token you are a guest: give the order id and

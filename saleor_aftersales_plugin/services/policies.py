@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,15 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import PolicyVersion
+from ..rules.document import SourceError, load_source
+from ..rules.validation import PolicyError, normalise_policy, validate_policy
 from . import LOCK_POLICY_PUBLISH, NotFoundError, ServiceError, advisory_xact_lock
 
 __all__ = [
+    "DirectPolicyHost",
+    "PolicyRejected",
     "canonical_json",
     "content_hash",
     "current_policy",
     "policy_in_force",
     "policy_version",
     "publish_policy",
+    "read_policy_text",
 ]
 
 
@@ -90,3 +96,49 @@ def policy_version(channel: str, version: int) -> PolicyVersion:
         raise NotFoundError(
             f"Channel {channel!r} has no policy version {version}.", field="version"
         ) from None
+
+
+class PolicyRejected(ServiceError):
+    """A policy text that cannot be published; ``errors`` holds every problem with its JSON path."""
+
+    def __init__(self, errors: list[PolicyError]) -> None:
+        super().__init__(
+            f"The policy has {len(errors)} error(s); each is listed with its path.",
+            code="invalid",
+            field="policy",
+        )
+        self.errors = errors
+
+
+def read_policy_text(text: str, complete: Callable[[Any], Any] | None = None) -> tuple[dict[str, Any], str]:
+    """Policy text -> (the data that would be published, its format); ``complete`` fills what the host supplies
+    (e.g. the channel's currency). Raises :class:`PolicyRejected` with every error."""
+    if not isinstance(text, str) or not text.strip():
+        raise PolicyRejected(
+            [PolicyError("$", "required", "Enter a policy; the default one is a good start.")]
+        )
+    try:
+        data, source_format = load_source(text)
+    except SourceError as error:
+        where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
+        raise PolicyRejected([PolicyError("$", "syntax_error", f"{error}{where}")]) from None
+    if complete is not None and isinstance(data, dict):
+        data = complete(data)
+    errors = validate_policy(data)
+    if errors:
+        raise PolicyRejected(errors)
+    return data, source_format
+
+
+class DirectPolicyHost:
+    """Publishing where the plugin owns the policy text (the sandbox and the command line): validate, publish."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+    def publish(self, text: str, published_by: str) -> tuple[PolicyVersion, bool]:
+        data, source_format = read_policy_text(text, self.complete)
+        return publish_policy(self.channel, normalise_policy(data), text, source_format, published_by)

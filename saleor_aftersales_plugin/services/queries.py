@@ -120,6 +120,9 @@ class CaseFilter:
     created_to: datetime | None = None
     customer_id: str | None = None
     order_id: str | None = None
+    reason: str | None = None
+    search: str | None = None
+    """Case number, order number or (part of) the customer's email."""
 
 
 SORT_FIELDS = {
@@ -158,6 +161,14 @@ def _filtered(channel: str, case_filter: CaseFilter) -> QuerySet:
     if case_filter.order_id is not None:
         key = _uuid(case_filter.order_id)
         queryset = queryset.filter(order__order_id=key) if key else queryset.none()
+    if case_filter.reason:
+        queryset = queryset.filter(reason=case_filter.reason.strip())
+    search = (case_filter.search or "").strip().lstrip("#")
+    if search:
+        match = Q(customer_email__icontains=search) | Q(order__number=search)
+        if search.isdigit():
+            match |= Q(number=int(search))
+        queryset = queryset.filter(match)
     return queryset
 
 

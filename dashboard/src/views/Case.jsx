@@ -1,0 +1,267 @@
+import { useCallback, useEffect, useState } from "react";
+import { Input, Textarea } from "@saleor/macaw-ui";
+import { gql, errorsByField } from "../api";
+import { useT } from "../i18n";
+import { CASE_FIELDS, CASE_PAYLOAD } from "../queries";
+import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
+
+const CASE = `query($id: ID!) { afterSalesCase(id: $id) { ${CASE_FIELDS}
+  events { type at fromStatus toStatus actorType actorId message internal trace payload } } }`;
+const CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS", "UNKNOWN"];
+const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
+// The statuses staff set on a repair directly (quotes and approvals have their own actions).
+const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
+
+/** One action: a form whose errors land on its own controls. */
+function useAction(channel, onCase) {
+  const [errors, setErrors] = useState({});
+  const [busy, setBusy] = useState("");
+  const [done, setDone] = useState("");
+  async function run(name, mutation, variables) {
+    setBusy(name);
+    setDone("");
+    try {
+      const data = await gql(channel, mutation, variables);
+      const payload = Object.values(data)[0];
+      if (payload.errors.length) {
+        setErrors({ [name]: errorsByField(payload.errors) });
+      } else {
+        setErrors({});
+        setDone(name);
+        onCase(payload.case);
+      }
+    } catch (e) {
+      setErrors({ [name]: { _: e.message } });
+    } finally {
+      setBusy("");
+    }
+  }
+  const errorOf = (name, field) => errors[name]?.[field] || (field === "_" ? undefined : undefined);
+  const formError = (name) => {
+    const entries = errors[name] || {};
+    return entries._ || entries.id || entries.status || "";
+  };
+  return { run, errorOf, formError, busy, done };
+}
+
+function explain(caseData, t) {
+  const d = caseData.decision;
+  const parts = [];
+  if (d.eligible === true) parts.push("The policy accepts this request.");
+  if (d.eligible === false) parts.push("The policy does not accept this request as asked.");
+  if (d.reviewRequired) parts.push("Staff review is required before anything happens.");
+  if (d.photosRequired) parts.push(`The customer must send ${d.photosRequired} photo(s).`);
+  if (d.resolutions?.length) parts.push(`Allowed resolutions: ${d.resolutions.join(", ").toLowerCase()}.`);
+  for (const line of caseData.lines) {
+    if (line.reasons?.length) parts.push(`${line.productName || line.sku}: ${line.reasons.join(" ")}`);
+  }
+  if (d.policyVersion) parts.push(`Decided by policy version ${d.policyVersion}.`);
+  return parts.join(" ");
+}
+
+export function CasePage({ channel, caseId, navigate }) {
+  const t = useT();
+  const [caseData, setCase] = useState(null);
+  const [error, setError] = useState("");
+  const [trace, setTrace] = useState(false);
+  const [form, setForm] = useState({ declineReason: "", resolution: "REFUND", amount: "", overrideReason: "",
+    reply: "", note: "", assignee: "", escalateReason: "", quote: "", conditions: {} });
+  const load = useCallback(async () => {
+    try {
+      const data = await gql(channel, CASE, { id: caseId });
+      setCase(data.afterSalesCase);
+      if (!data.afterSalesCase) setError("Not found.");
+    } catch (e) {
+      setError(e.message);
+    }
+  }, [channel, caseId]);
+  useEffect(() => { load(); }, [load]);
+  const action = useAction(channel, (c) => setCase(c));
+  if (error) return <Notice kind="error">{error}</Notice>;
+  if (!caseData) return <Text>{t("loading")}</Text>;
+  const next = caseData.allowedNextStatuses;
+  const field = (name) => (e) => setForm((f) => ({ ...f, [name]: e.target ? e.target.value : e }));
+  const id = caseData.id;
+  const m = (name, args) => {
+    const call = args.split(",").map((a) => a.split(":")[0].trim().slice(1)).map((v) => `${v}: $${v}`).join(", ");
+    return `mutation(${args}) { ${name}(${call}) ${CASE_PAYLOAD} }`;
+  };
+  const final = next.length === 0;
+  const repair = caseData.kind === "REPAIR";
+
+  return (
+    <Box display="flex" flexDirection="column" gap={5}>
+      <a href="../queue" onClick={(e) => { e.preventDefault(); navigate("queue"); }}>← {t("back")}</a>
+      <Box display="flex" gap={4} alignItems="center" flexWrap="wrap">
+        <Text as="h1" size={8} fontWeight="bold">#{caseData.number} · {caseData.kind}</Text>
+        <span className="badge" data-testid="case-status">{caseData.status}</span>
+        <SlaBadge deadlines={caseData.deadlines} />
+      </Box>
+      {caseData.failureMessage && <Notice kind="error">{t("failureMessage")}: {caseData.failureMessage}</Notice>}
+      <section aria-labelledby="h-customer" className="card">
+        <h2 id="h-customer">{t("customer")} · {t("order")}</h2>
+        <p>{caseData.customerEmail} · {t("order")} {caseData.orderNumber || caseData.orderId} · {t("reason")}: {caseData.reason || "—"}</p>
+        {caseData.comment && <blockquote>{caseData.comment}</blockquote>}
+        {caseData.photoUrls.length > 0 && (
+          <div className="photos">
+            {caseData.photoUrls.map((url, i) => (
+              <a key={url} href={url} target="_blank" rel="noreferrer"><img src={url} alt={`${t("photos")} ${i + 1}`} /></a>
+            ))}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="h-lines" className="card">
+        <h2 id="h-lines">{t("lines")}</h2>
+        <table className="grid">
+          <thead><tr><th scope="col">{t("product")}</th><th scope="col">{t("quantity")}</th><th scope="col">{t("eligible")}</th>
+            <th scope="col">{t("windowEnds")}</th><th scope="col">{t("paid")}</th><th scope="col">{t("refundedBySaleor")}</th>
+            <th scope="col">{t("fee")}</th><th scope="col">{t("refund")}</th><th scope="col">{t("condition")}</th></tr></thead>
+          <tbody>
+            {caseData.lines.map((line) => (
+              <tr key={line.orderLineId}>
+                <td>{line.productName} <small>{line.sku}</small></td>
+                <td>{line.quantity}</td>
+                <td>{line.eligible === null ? "—" : line.eligible ? t("yes") : t("no")}</td>
+                <td>{line.windowEndsAt ? new Date(line.windowEndsAt).toLocaleDateString() : "—"}</td>
+                <td data-testid="line-paid">{money(line.paid)}</td>
+                <td data-testid="line-already-refunded">{money(line.alreadyRefunded)}</td>
+                <td>{money(line.fee)}</td>
+                <td>{money(line.refund)}</td>
+                <td>
+                  {next.includes("INSPECTED") ? (
+                    <select aria-label={`${t("condition")} ${line.productName || line.sku}`}
+                      value={form.conditions[line.orderLineId] || line.condition || "UNKNOWN"}
+                      onChange={(e) => setForm((f) => ({ ...f, conditions: { ...f.conditions, [line.orderLineId]: e.target.value } }))}>
+                      {CONDITIONS.map((c) => <option key={c} value={c}>{c}</option>)}
+                    </select>
+                  ) : (line.condition || "—")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="h-money" className="card">
+        <h2 id="h-money">{t("money")}</h2>
+        <dl className="money">
+          <dt>{t("refund")}</dt><dd data-testid="case-refund">{money(caseData.refund)}</dd>
+          <dt>{t("fees")}</dt><dd>{money(caseData.fees)}</dd>
+          <dt>{t("storeCredit")}</dt><dd>{money(caseData.storeCredit)}</dd>
+          <dt>{t("resolution")}</dt><dd>{caseData.resolution || caseData.requestedResolution || "—"}</dd>
+        </dl>
+      </section>
+      <section aria-labelledby="h-decision" className="card">
+        <h2 id="h-decision">{t("decision")}</h2>
+        <p data-testid="decision-text">{explain(caseData, t)}</p>
+        <Button variant="tertiary" aria-expanded={trace} onClick={() => setTrace(!trace)}>{trace ? t("hideTrace") : t("ruleTrace")}</Button>
+        {trace && <pre className="trace">{JSON.stringify(caseData.lines.map((l) => l.decision), null, 2)}</pre>}
+      </section>
+      {!final && (
+        <section aria-labelledby="h-actions" className="card">
+          <h2 id="h-actions">{t("actions")}</h2>
+          <Box display="flex" flexDirection="column" gap={4}>
+            {(next.includes("APPROVED") || next.includes("AWAITING_RETURN")) && (
+              <div>
+                <Button onClick={() => action.run("approve", m("caseApprove", "$id: ID!"), { id })}>{t("approve")}</Button>
+                <FieldError message={action.formError("approve")} />
+              </div>
+            )}
+            {next.includes("DECLINED") && (
+              <Box display="flex" gap={2} alignItems="flex-end">
+                <Input label={t("declineReason")} value={form.declineReason} onChange={field("declineReason")}
+                  error={!!action.errorOf("decline", "reason")} helperText={action.errorOf("decline", "reason")} />
+                <Button variant="error" onClick={() => action.run("decline", m("caseDecline", "$id: ID!, $reason: String!"), { id, reason: form.declineReason })}>{t("decline")}</Button>
+                <FieldError message={action.formError("decline")} />
+              </Box>
+            )}
+            {repair && (
+              <Box display="flex" gap={2} alignItems="flex-end" flexWrap="wrap">
+                {next.includes("QUOTED") && (
+                  <>
+                    <Input label={t("quoteAmount")} value={form.quote} onChange={field("quote")} inputMode="decimal"
+                      error={!!action.errorOf("quote", "amount")} helperText={action.errorOf("quote", "amount")} />
+                    <Button onClick={() => action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote })}>{t("sendQuote")}</Button>
+                    <FieldError message={action.formError("quote")} />
+                  </>
+                )}
+                {next.filter((s) => REPAIR_STATUSES.includes(s)).map((status) => (
+                  <Button key={status} variant="secondary" data-testid={`repair-${status}`}
+                    onClick={() => action.run("repairStatus", m("repairStatusUpdate", "$id: ID!, $status: AfterSalesCaseStatus!"), { id, status })}>
+                    {t("repairStatus")} {status}
+                  </Button>
+                ))}
+                <FieldError message={action.formError("repairStatus") || action.errorOf("repairStatus", "status")} />
+              </Box>
+            )}
+            {!repair && next.includes("RECEIVED") && (
+              <div>
+                <Button onClick={() => action.run("receive", m("returnRequestMarkReceived", "$id: ID!"), { id })}>{t("markReceived")}</Button>
+                <FieldError message={action.formError("receive")} />
+              </div>
+            )}
+            {next.includes("INSPECTED") && (
+              <div>
+                <Button onClick={() => action.run("inspect", m("returnRequestInspect", "$id: ID!, $lines: [LineConditionInput!]!"), {
+                  id, lines: caseData.lines.map((l) => ({ lineId: l.orderLineId, condition: form.conditions[l.orderLineId] || l.condition || "UNKNOWN" })),
+                })}>{t("inspect")}</Button>
+                <FieldError message={action.formError("inspect") || action.errorOf("inspect", "lines")} />
+              </div>
+            )}
+            {next.includes("RESOLVED") && (
+              <Box display="flex" gap={2} alignItems="flex-end" flexWrap="wrap">
+                <Select id="resolution" label={t("resolution")} value={form.resolution} onChange={field("resolution")}
+                  options={RESOLUTIONS.map((r) => ({ value: r, label: r }))} error={action.errorOf("resolve", "resolution")} />
+                <Input label={t("amount")} value={form.amount} onChange={field("amount")} inputMode="decimal"
+                  error={!!action.errorOf("resolve", "amount")} helperText={action.errorOf("resolve", "amount")} />
+                <Input label={t("overrideReason")} value={form.overrideReason} onChange={field("overrideReason")}
+                  error={!!action.errorOf("resolve", "reason")} helperText={action.errorOf("resolve", "reason")} />
+                <Button data-testid="resolve" onClick={() => action.run("resolve", m("caseResolve", "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String"), {
+                  id, resolution: form.resolution, amount: form.amount || null, reason: form.overrideReason || null,
+                })}>{t("resolve")}</Button>
+                <FieldError message={action.formError("resolve")} />
+              </Box>
+            )}
+            <Box display="flex" gap={2} alignItems="flex-end">
+              <Textarea label={t("reply")} value={form.reply} onChange={field("reply")} rows={2}
+                error={!!action.errorOf("reply", "message")} helperText={action.errorOf("reply", "message")} />
+              <Button variant="secondary" onClick={() => action.run("reply", m("caseReply", "$id: ID!, $message: String!"), { id, message: form.reply })}>{t("send")}</Button>
+              <FieldError message={action.formError("reply")} />
+            </Box>
+            <Box display="flex" gap={2} alignItems="flex-end">
+              <Textarea label={t("note")} value={form.note} onChange={field("note")} rows={2}
+                error={!!action.errorOf("note", "message")} helperText={action.errorOf("note", "message")} />
+              <Button variant="secondary" onClick={() => action.run("note", m("caseNoteAdd", "$id: ID!, $message: String!"), { id, message: form.note })}>{t("addNote")}</Button>
+              <FieldError message={action.formError("note")} />
+            </Box>
+            <Box display="flex" gap={2} alignItems="flex-end">
+              <Input label={t("assignee")} value={form.assignee} onChange={field("assignee")}
+                error={!!action.errorOf("assign", "assignee")} helperText={action.errorOf("assign", "assignee")} />
+              <Button variant="secondary" onClick={() => action.run("assign", m("caseAssign", "$id: ID!, $assignee: String!"), { id, assignee: form.assignee })}>{t("assign")}</Button>
+              <FieldError message={action.formError("assign")} />
+            </Box>
+            <Box display="flex" gap={2} alignItems="flex-end">
+              <Input label={t("escalateReason")} value={form.escalateReason} onChange={field("escalateReason")}
+                error={!!action.errorOf("escalate", "reason")} helperText={action.errorOf("escalate", "reason")} />
+              <Button variant="secondary" onClick={() => action.run("escalate", m("caseEscalate", "$id: ID!, $reason: String!"), { id, reason: form.escalateReason })}>{t("escalate")}</Button>
+              <FieldError message={action.formError("escalate") || action.errorOf("escalate", "tier")} />
+            </Box>
+            {action.done && <Notice>{t("done")}</Notice>}
+          </Box>
+        </section>
+      )}
+      <section aria-labelledby="h-timeline" className="card">
+        <h2 id="h-timeline">{t("timeline")}</h2>
+        <ol className="timeline">
+          {caseData.events.map((event, index) => (
+            <li key={index} className={event.internal ? "internal" : ""}>
+              <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time> · <strong>{event.type}</strong>
+              {event.toStatus && <> → {event.toStatus}</>} · {event.actorType}{event.actorId ? ` ${event.actorId}` : ""}
+              {event.internal && <> · <em>{t("internal")}</em></>}
+              {event.message && <div>{event.message}</div>}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </Box>
+  );
+}

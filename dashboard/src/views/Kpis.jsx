@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Input } from "@saleor/macaw-ui";
+import { gql } from "../api";
+import { useT } from "../i18n";
+import { Box, Button, Notice, Text } from "../ui";
+
+const STATS = `query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) {
+  cases figures csv
+  firstResponse { measured withinTarget shareWithinTarget medianHours p90Hours }
+  resolution { measured withinTarget shareWithinTarget medianHours p90Hours } } }`;
+const BUCKETS = 6;
+
+const day = (date) => date.toISOString().slice(0, 10);
+
+function Chart({ title, children, empty }) {
+  const t = useT();
+  return (
+    <section className="card chart" aria-label={title}>
+      <h2>{title}</h2>
+      {empty ? <p>{t("noData")}</p> : <ResponsiveContainer width="100%" height={220}>{children}</ResponsiveContainer>}
+    </section>
+  );
+}
+
+function sum(money, key) {
+  return Object.values(money || {}).reduce((total, values) => total + Number(values[key] || 0), 0);
+}
+
+export default function Kpis({ channel }) {
+  const t = useT();
+  const now = new Date();
+  const [from, setFrom] = useState(day(new Date(now.getTime() - 30 * 86400000)));
+  const [to, setTo] = useState(day(new Date(now.getTime() + 86400000)));
+  const [stats, setStats] = useState(null);
+  const [series, setSeries] = useState([]);
+  const [error, setError] = useState("");
+
+  const load = useCallback(async () => {
+    try {
+      const start = new Date(from + "T00:00:00Z");
+      const end = new Date(to + "T00:00:00Z");
+      const whole = await gql(channel, STATS, { from: start.toISOString(), to: end.toISOString() });
+      setStats(whole.afterSalesStats);
+      const step = (end - start) / BUCKETS;
+      const parts = await Promise.all(Array.from({ length: BUCKETS }, (_, i) => {
+        const a = new Date(start.getTime() + i * step);
+        const b = new Date(start.getTime() + (i + 1) * step);
+        return gql(channel, STATS, { from: a.toISOString(), to: b.toISOString() }).then((d) => ({ label: day(a), stats: d.afterSalesStats }));
+      }));
+      setSeries(parts.map(({ label, stats: s }) => ({
+        label,
+        cases: s.cases,
+        open: Object.values(s.figures?.cases?.by_kind || {}).reduce((n, statuses) => n + Object.entries(statuses || {})
+          .filter(([status]) => !["resolved", "closed", "declined", "cancelled"].includes(status)).reduce((m, [, c]) => m + c, 0), 0),
+        overdue: s.figures?.sla?.first_response ? (s.figures.sla.first_response.measured - s.figures.sla.first_response.within_target) : 0,
+        refunds: sum(s.figures?.money, "refunds"),
+        fees: sum(s.figures?.money, "fees"),
+        withinTarget: s.firstResponse?.shareWithinTarget != null ? Math.round(s.firstResponse.shareWithinTarget * 100) : null,
+      })));
+      setError("");
+    } catch (e) {
+      setError(e.message);
+    }
+  }, [channel, from, to]);
+  useEffect(() => { load(); }, [load]);
+
+  function exportCsv() {
+    const blob = new Blob([stats.csv], { type: "text/csv" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `aftersales-${channel}-${from}-${to}.csv`;
+    link.click();
+  }
+
+  const figures = stats?.figures;
+  const reasons = figures ? Object.entries(figures.reasons || {}).flatMap(([kind, counts]) =>
+    Object.entries(counts || {}).map(([reason, count]) => ({ label: `${kind}: ${reason || "—"}`, count }))) : [];
+  const products = figures ? Object.entries(figures.return_rates?.products || {}).map(([sku, v]) => ({ label: v.name || sku, rate: Number(v.rate || 0) * 100 })) : [];
+  const categories = figures ? Object.entries(figures.return_rates?.categories || {}).map(([slug, v]) => ({ label: slug, rate: Number(v.rate || 0) * 100 })) : [];
+  const fr = stats?.firstResponse;
+  const res = stats?.resolution;
+  return (
+    <Box display="flex" flexDirection="column" gap={4}>
+      <Text as="h1" size={7} fontWeight="bold">{t("kpiTitle")} · {channel}</Text>
+      <Box display="flex" gap={3} alignItems="flex-end">
+        <Input type="date" label={t("from")} value={from} onChange={(e) => setFrom(e.target.value)} size="small" />
+        <Input type="date" label={t("to")} value={to} onChange={(e) => setTo(e.target.value)} size="small" />
+        <Button variant="secondary" onClick={load}>{t("refresh")}</Button>
+        <Button variant="secondary" onClick={exportCsv} disabled={!stats}>{t("exportCsv")}</Button>
+      </Box>
+      {error && <Notice kind="error">{error}</Notice>}
+      {stats && (
+        <div className="kpi-tiles">
+          <div className="card" data-testid="kpi-cases"><h2>{t("cases")}</h2><p className="big">{stats.cases}</p></div>
+          <div className="card"><h2>{t("firstResponse")}</h2>
+            <p className="big">{fr?.shareWithinTarget == null ? "—" : `${Math.round(fr.shareWithinTarget * 100)} %`}</p>
+            {fr && <p>{t("withinTarget", { share: fr.shareWithinTarget == null ? "—" : `${Math.round(fr.shareWithinTarget * 100)} %`, within: fr.withinTarget, measured: fr.measured })}</p>}
+            {fr?.medianHours != null && <p>{t("median", { hours: fr.medianHours.toFixed(1) })} · {t("p90", { hours: (fr.p90Hours ?? 0).toFixed(1) })}</p>}
+          </div>
+          <div className="card"><h2>{t("resolutionTime")}</h2>
+            <p className="big">{res?.medianHours == null ? "—" : `${res.medianHours.toFixed(1)} h`}</p>
+            {res?.p90Hours != null && <p>{t("p90", { hours: res.p90Hours.toFixed(1) })}</p>}
+          </div>
+        </div>
+      )}
+      <div className="charts">
+        <Chart title={t("firstResponse")} empty={!series.some((s) => s.withinTarget != null)}>
+          <LineChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis unit=" %" domain={[0, 100]} /><Tooltip />
+            <Line dataKey="withinTarget" name={t("firstResponse")} stroke="#2563eb" /></LineChart>
+        </Chart>
+        <Chart title={t("openOverdue")} empty={!series.some((s) => s.cases)}>
+          <BarChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis allowDecimals={false} /><Tooltip /><Legend />
+            <Bar dataKey="cases" name={t("cases")} fill="#94a3b8" /><Bar dataKey="open" name="open" fill="#2563eb" /><Bar dataKey="overdue" name={t("overdue")} fill="#dc2626" /></BarChart>
+        </Chart>
+        <Chart title={t("reasons")} empty={!reasons.length}>
+          <BarChart data={reasons} layout="vertical"><XAxis type="number" allowDecimals={false} /><YAxis type="category" dataKey="label" width={160} /><Tooltip />
+            <Bar dataKey="count" name={t("cases")} fill="#7c3aed" /></BarChart>
+        </Chart>
+        <Chart title={t("returnRate")} empty={!products.length}>
+          <BarChart data={products}><XAxis dataKey="label" /><YAxis unit=" %" /><Tooltip /><Bar dataKey="rate" name="%" fill="#059669" /></BarChart>
+        </Chart>
+        <Chart title={t("returnRateCategory")} empty={!categories.length}>
+          <BarChart data={categories}><XAxis dataKey="label" /><YAxis unit=" %" /><Tooltip /><Bar dataKey="rate" name="%" fill="#0891b2" /></BarChart>
+        </Chart>
+        <Chart title={t("refundsFees")} empty={!series.some((s) => s.refunds || s.fees)}>
+          <LineChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis /><Tooltip /><Legend />
+            <Line dataKey="refunds" name={t("refund")} stroke="#2563eb" /><Line dataKey="fees" name={t("fees")} stroke="#f59e0b" /></LineChart>
+        </Chart>
+      </div>
+    </Box>
+  );
+}
