@@ -15,8 +15,9 @@ from saleor_aftersales_plugin.domain.facts import (
     ProductFacts,
 )
 from saleor_aftersales_plugin.publishing import render_policy_text
+from saleor_aftersales_plugin.rules.document import Policy
 from saleor_aftersales_plugin.rules.engine import ENGINE_REASONS, REASON_NO_AMOUNT_IN_CURRENCY, decide
-from saleor_aftersales_plugin.rules.validation import parse_policy
+from saleor_aftersales_plugin.rules.validation import PolicyInvalid, parse_policy
 
 DELIVERED = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -159,3 +160,36 @@ def test_a_rule_on_a_merchant_reason_is_published_with_its_label_in_each_languag
         policy, "en"
     )
     assert "如果退货原因为“无法开机”：签收后 60 个自然日内。" in render_policy_text(policy, "zh_Hans")
+
+
+def test_a_version_published_before_1_1_still_loads_with_its_amounts_in_its_own_currency():
+    """Orders stay pinned to versions published before schema_version 1.1: their bare amounts meant the channel's
+    currency, which publishing wrote into defaults.currency, so loading names them in it; a new text with a bare
+    amount is still refused."""
+    stored = {
+        "schema_version": 1,
+        "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin", "languages": ["en"]},
+        "rules": [
+            {
+                "id": "shipping",
+                "priority": 1,
+                "conditions": {"all": [{"name": "line_unit_price", "operator": "greater_than", "value": 0}]},
+                "actions": [
+                    {"name": "charge_return_shipping", "params": {"amount": "4.95"}},
+                    {
+                        "name": "add_fee",
+                        "params": {"code": "handling", "kind": "fixed", "amount": 5, "scope": "line"},
+                    },
+                    {"name": "add_fee", "params": {"code": "restocking", "kind": "percent", "amount": 15}},
+                ],
+            }
+        ],
+    }
+    (rule,) = Policy.from_dict(stored).rules
+    assert [action["params"]["amount"] for action in rule.actions] == [{"EUR": "4.95"}, {"EUR": "5"}, 15]
+    with pytest.raises(PolicyInvalid) as refused:
+        parse_policy(stored)
+    assert [(error.path, error.code) for error in refused.value.errors] == [
+        ("$.rules[0].actions[0].params.amount", "amount_without_currency"),
+        ("$.rules[0].actions[1].params.amount", "amount_without_currency"),
+    ]

@@ -26,6 +26,7 @@ from .schema import (
     PolicyDocument,
     SchemaContext,
     gather_context,
+    upgrade_stored_amounts,
 )
 from .source import MAX_SOURCE_BYTES, SourceError, load_source
 from .zero_refund import DEFAULT_ZERO_REFUND
@@ -124,7 +125,9 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Policy":
-        """Build from a valid (normalised) document; every default comes from :mod:`.schema`."""
+        """Build from a valid (normalised) document, such as a stored version (one published before schema_version
+        1.1 has its bare amounts named in its own currency); every default comes from :mod:`.schema`."""
+        data = upgrade_stored_amounts(data)
         context: SchemaContext = gather_context(data)
         return cls.from_document(PolicyDocument.model_validate(data, context=context), data)
 

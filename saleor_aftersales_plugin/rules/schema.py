@@ -586,6 +586,46 @@ Money = Annotated[
 ]
 
 
+def upgrade_stored_amounts(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A schema_version 1 document as published before 1.1, with its bare amounts named in its own
+    ``defaults.currency`` (which publishing always filled in): lossless, because a published version only ever judged
+    orders in its channel's currency. Only stored versions are upgraded this way; a new text with a bare amount is
+    refused (``amount_without_currency``)."""
+    if str(data.get("schema_version")) not in ("1", "1.0"):
+        return data
+    defaults = data.get("defaults")
+    currency = defaults.get("currency") if isinstance(defaults, Mapping) else None
+    if not isinstance(currency, str) or not isinstance(data.get("rules"), list):
+        return data
+
+    def named(amount: Any) -> Any:
+        bare = isinstance(amount, (int, float, Decimal, str)) and not isinstance(amount, bool)
+        return {currency: str(amount)} if bare else amount
+
+    rules = []
+    for rule in data["rules"]:
+        actions = rule.get("actions") if isinstance(rule, Mapping) else None
+        if not isinstance(actions, list):
+            rules.append(rule)
+            continue
+        upgraded = []
+        for action in actions:
+            params = action.get("params") if isinstance(action, Mapping) else None
+            name = action.get("name") if isinstance(action, Mapping) else None
+            if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
+                upgraded.append(action)
+                continue
+            params = dict(params)
+            for key in MONEY_PARAMS[name]:
+                if key in params:
+                    params[key] = named(params[key])
+            if name == "add_fee" and params.get("kind") == FeeKind.FIXED.value and "amount" in params:
+                params["amount"] = named(params["amount"])
+            upgraded.append({**action, "params": params})
+        rules.append({**rule, "actions": upgraded})
+    return {**data, "rules": rules}
+
+
 def money_document_value(value: Any) -> dict[str, str]:
     """The canonical (published) form of a valid amount: one entry per currency, amount as decimal text in the
     currency's decimals, e.g. ``{"JPY": "500", "USD": "5.00"}``."""
@@ -1915,6 +1955,7 @@ __all__ = [
     "WEEKDAYS",
     "Money",
     "check_money",
+    "upgrade_stored_amounts",
     "money_document_value",
     "money_params",
     "Doc",
