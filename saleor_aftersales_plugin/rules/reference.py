@@ -318,7 +318,9 @@ def _money_section() -> list[str]:
         "with the code `amount_without_currency` and the exact 1.1 form to write, e.g. `amount: 5` in a EUR policy → "
         "`{amount: '5.00', currency: EUR}`. It is not converted silently: which currencies the shop means is the "
         "merchant's decision. Documents are published (and stored) as schema_version 1.1, amounts as a map per "
-        "currency.",
+        "currency. Versions published before 1.1 stay readable for the orders pinned to them: their bare amounts "
+        "are read in the version's own `defaults.currency` (which publishing always filled in with the channel's "
+        "currency, the only one such a version ever judged).",
     ]
 
 
