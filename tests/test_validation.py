@@ -685,3 +685,12 @@ def test_the_reason_variable_takes_the_catalogues_codes_and_one_no_reason_code()
         mutated(lambda d: d.update(reasons=[catalogue[0], {**catalogue[1], "no_reason": True}]))
     )
     assert ("$.reasons[1].no_reason", "invalid_choice") in [(e.path, e.code) for e in second_no_reason]
+
+
+@pytest.mark.parametrize("version", [Decimal("sNaN"), Decimal("NaN"), float("inf")])
+def test_a_non_finite_schema_version_is_a_wrong_type_not_a_crash(version):
+    document = base()
+    document["schema_version"] = version
+    assert [(error.path, error.code) for error in validate_policy(document)] == [
+        ("$.schema_version", "wrong_type")
+    ]

@@ -1845,6 +1845,10 @@ def _schema_version(value: Any) -> str:
     if isinstance(value, str) and value.strip() in READ_VERSIONS:
         return SCHEMA_VERSION
     number = _as_decimal(value)
+    if number is not None and not number.is_finite():
+        number = None  # NaN, sNaN and infinities are no version (and sNaN refuses to be compared)
+        if not isinstance(value, str):
+            raise fail("wrong_type", f"{given(value)} but schema_version needs the number {SCHEMA_VERSION}.")
     if number is None and not isinstance(value, str):
         raise fail("wrong_type", f"{given(value)} but schema_version needs the number {SCHEMA_VERSION}.")
     if number is None or str(canonical_number(number)) not in READ_VERSIONS:
