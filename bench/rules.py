@@ -107,7 +107,7 @@ def build_policy(rng: random.Random, rule_count: int = 100) -> dict:
             }
         )
     return {
-        "schema_version": 1,
+        "schema_version": 1.1,
         "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},
         "rules": rules,
     }

@@ -200,7 +200,7 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
         tokens["anna"],
         """
         query Eligibility($order: ID!, $line: ID!) {
-          returnEligibility(order: $order, reason: "changed_mind", resolution: REFUND,
+          returnEligibility(order: $order, reason: "no_reason", resolution: REFUND,
                             lines: [{lineId: $line, quantity: 1, condition: OPENED}]) {
             eligible
             refundEstimate { amount currency }
@@ -217,7 +217,7 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
         tokens["ben"],
         """
         query Eligibility($order: ID!, $line: ID!) {
-          returnEligibility(order: $order, reason: "changed_mind", lines: [{lineId: $line, quantity: 1}]) {
+          returnEligibility(order: $order, reason: "no_reason", lines: [{lineId: $line, quantity: 1}]) {
             eligible
             lines { eligible reasons { code text } }
           }
@@ -233,7 +233,7 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
         f"""
         mutation Request($order: ID!, $line: ID!) {{
           returnRequestCreate(input: {{
-            order: $order, reason: "changed_mind", desiredResolution: REFUND,
+            order: $order, reason: "no_reason", desiredResolution: REFUND,
             comment: "The picture is great, but it does not fit the wall.",
             lines: [{{lineId: $line, quantity: 1}}], idempotencyKey: "demo-anna-tv"
           }}) {{

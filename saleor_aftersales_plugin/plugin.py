@@ -52,7 +52,7 @@ DEFAULT_POLICY = """\
 # Returns and warranty for this channel. Currency and country come from the channel unless you set them under
 # defaults (currency: EUR, country: DE); time_zone is UTC unless you set one (e.g. time_zone: Europe/Berlin);
 # languages come from the Languages setting unless you list them here.
-schema_version: 1
+schema_version: 1.1
 name: "Returns and warranty"
 defaults:
   eligible: true
@@ -242,10 +242,18 @@ def read_policy(
     if isinstance(data, dict):
         data = complete_policy(data, channel, customer_favourable=customer_favourable, languages=languages)
     errors = validate_policy(data)
-    if errors:
-        lines = [f"{error.path}: {error.message}" for error in errors]
+    lines = [f"{error.path}: {error.message}" for error in errors]
+    currency = data.get("defaults", {}).get("currency") if isinstance(data, dict) else None
+    if channel is not None and isinstance(currency, str) and currency.upper() != channel.currency_code:
+        # Orders of the channel are in its currency: every fixed amount must have one there (never converted).
+        lines.append(
+            f"$.defaults.currency: defaults.currency is {currency.upper()}, but channel '{channel.slug}' sells in "
+            f"{channel.currency_code}: set currency: {channel.currency_code} (or leave it out to use the channel's) "
+            f"and give every fixed amount a {channel.currency_code} value."
+        )
+    if lines:
         raise ConfigurationErrors(
-            {"policy": ValidationError(f"The policy has {len(errors)} error(s):\n" + "\n".join(lines))}
+            {"policy": ValidationError(f"The policy has {len(lines)} error(s):\n" + "\n".join(lines))}
         )
     return data, source_format
 

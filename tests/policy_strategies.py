@@ -123,8 +123,9 @@ actions = st.one_of(
     st.builds(
         lambda code, kind, amount, scope, cap: {
             "name": "add_fee",
-            "params": {"code": code, "kind": kind, "amount": amount, "scope": scope}
-            | ({} if cap is None else {"cap": cap}),
+            "params": {"code": code, "kind": kind, "amount": amount if kind == "percent" else money(amount)}
+            | {"scope": scope}
+            | ({} if cap is None else {"cap": money(cap)}),
         },
         st.sampled_from(FEE_CODES),
         st.sampled_from(["percent", "fixed"]),
@@ -132,9 +133,11 @@ actions = st.one_of(
         st.sampled_from(["line", "case"]),
         st.none() | st.integers(0, 30),
     ),
-    st.builds(lambda a: {"name": "charge_return_shipping", "params": {"amount": a}}, st.integers(0, 15)),
+    st.builds(
+        lambda a: {"name": "charge_return_shipping", "params": {"amount": money(a)}}, st.integers(0, 15)
+    ),
     st.builds(lambda c: {"name": "waive_fee", "params": {"code": c}}, st.sampled_from([*FEE_CODES, "*"])),
-    st.builds(lambda a: {"name": "cap_fees", "params": {"amount": a}}, st.integers(0, 50)),
+    st.builds(lambda a: {"name": "cap_fees", "params": {"amount": money(a)}}, st.integers(0, 50)),
     st.builds(
         lambda rs: {"name": "set_resolutions", "params": {"resolutions": rs}},
         st.lists(st.sampled_from([r.value for r in Resolution]), min_size=1, max_size=3, unique=True),
@@ -146,6 +149,11 @@ actions = st.one_of(
     st.builds(lambda m: {"name": "set_warranty", "params": {"months": m}}, st.integers(0, 36)),
     st.builds(lambda h: {"name": "set_sla", "params": {"first_response_hours": h}}, st.integers(1, 72)),
 )
+
+
+def money(amount: int) -> dict[str, str]:
+    """A fixed amount in every currency the generated policies and orders use (amounts are never converted)."""
+    return {"EUR": f"{amount}.00", "CNY": f"{amount}.00", "JPY": str(amount * 100)}
 
 
 @st.composite
@@ -169,14 +177,14 @@ def policy_documents(draw: st.DrawFn, max_rules: int = 8) -> dict[str, Any]:
             "actions": [
                 {
                     "name": "add_fee",
-                    "params": {"code": code, "kind": "fixed", "amount": draw(st.integers(0, 9))},
+                    "params": {"code": code, "kind": "fixed", "amount": money(draw(st.integers(0, 9)))},
                 }
                 for code in FEE_CODES
             ],
         }
     )
     return {
-        "schema_version": 1,
+        "schema_version": 1.1,
         "defaults": {
             "currency": draw(st.sampled_from(["EUR", "JPY", "CNY"])),
             "country": "DE",

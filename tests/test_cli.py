@@ -58,7 +58,7 @@ def test_check_lists_every_error_with_its_path(tmp_path):
     broken.write_text(
         "\n".join(
             [
-                "schema_version: 1",
+                "schema_version: 1.1",
                 "defaults: {currency: EURO, country: DE, time_zone: Europe/Berlin}",
                 "rules:",
                 "  - id: defects",
@@ -91,7 +91,7 @@ def test_check_lists_every_error_with_its_path(tmp_path):
 
 def test_check_syntax_error(tmp_path):
     broken = tmp_path / "broken.json"
-    broken.write_text('{"schema_version": 1,\n "defaults": }', encoding="utf-8")
+    broken.write_text('{"schema_version": 1.1,\n "defaults": }', encoding="utf-8")
     result = run("policy", "check", str(broken))
     assert result.returncode == 1
     assert result.stdout.startswith("$: [syntax_error] Invalid JSON")
@@ -299,13 +299,13 @@ def test_preview_refuses_bad_input_without_a_traceback(tmp_path):
 def test_explain_shows_a_refund_of_zero_after_fees_and_the_policys_outcome(tmp_path):
     policy = tmp_path / "fees.yaml"
     policy.write_text(
-        "schema_version: 1\n"
+        "schema_version: 1.1\n"
         "defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin, window: {days: 14}, review: auto,"
         " zero_refund: refuse}\n"
         "rules:\n"
         "  - id: handling\n"
         "    conditions: {all: [{name: line_unit_price, operator: greater_than, value: 0}]}\n"
-        "    actions: [{name: add_fee, params: {code: restocking, kind: fixed, amount: 2000}}]\n"
+        "    actions: [{name: add_fee, params: {code: restocking, kind: fixed, amount: {EUR: '2000.00'}}}]\n"
     )
     result = run("policy", "explain", str(policy), "--case", str(CASES / "tv-opened-5-days.json"))
     assert result.returncode == 0, result.stdout + result.stderr

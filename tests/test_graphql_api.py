@@ -149,7 +149,7 @@ def ok(response: dict[str, Any], name: str) -> dict[str, Any]:
 
 CASE_FIELDS = """
   id number kind status allowedNextStatuses orderId
-  lines { orderLineId sku quantity condition eligible reasons refund { amount currency } fee { amount currency } decision
+  lines { orderLineId sku quantity reason condition eligible reasons refund { amount currency } fee { amount currency } decision
           paid { amount currency } alreadyRefunded { amount currency } }
   refund { amount currency } fees { amount currency } storeCredit { amount currency }
   deadlines { firstResponseDue resolutionDue } assignee escalationTier failureMessage policyVersion
@@ -594,6 +594,159 @@ def test_policy_and_product_terms(shop):
         "afterSalesPolicyForProduct",
     )
     assert not final["eligible"] and final["reasons"][0]["code"] == "final_sale"
+
+
+PRODUCT_FEES = """query($currency: String, $price: Decimal, $language: String) {
+  afterSalesPolicyForProduct(sku: "MUG", price: $price, currency: $currency, language: $language) {
+    eligible reasons { code text } fees { code kind amount currency scope estimate { amount currency } } summary } }"""
+
+
+def test_product_terms_quote_fixed_fees_in_the_price_currency_never_converted(db):
+    document = normalise_policy(
+        {
+            "schema_version": 1.1,
+            "defaults": {"currency": "USD", "country": "US", "time_zone": "UTC"},
+            "rules": [
+                {
+                    "id": "label",
+                    "conditions": {"all": [{"name": "quantity", "operator": "greater_than", "value": 0}]},
+                    "actions": [
+                        {
+                            "name": "charge_return_shipping",
+                            "params": {"amount": {"USD": "5.00", "JPY": "800"}},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    policies.publish_policy("cross", document, "", "json")
+    yen = ok(
+        call(PRODUCT_FEES, {"currency": "JPY", "price": "4000"}, GUEST, channel="cross"),
+        "afterSalesPolicyForProduct",
+    )
+    assert yen["eligible"] and yen["fees"] == [
+        {
+            "code": "return_shipping",
+            "kind": "fixed",
+            "amount": "800",
+            "currency": "JPY",
+            "scope": "case",
+            "estimate": {"amount": "800", "currency": "JPY"},
+        }
+    ]
+    assert "¥800" in yen["summary"] and "$" not in yen["summary"]
+    dollars = ok(call(PRODUCT_FEES, {"price": "40.00"}, GUEST, channel="cross"), "afterSalesPolicyForProduct")
+    assert (
+        dollars["fees"][0]["estimate"] == {"amount": "5.00", "currency": "USD"}
+        and "$5.00" in dollars["summary"]
+    )
+    euro = ok(
+        call(PRODUCT_FEES, {"currency": "EUR", "price": "40.00"}, GUEST, channel="cross"),
+        "afterSalesPolicyForProduct",
+    )
+    assert not euro["eligible"] and euro["fees"] == []
+    assert euro["reasons"][0] == {
+        "code": "no_amount_in_currency",
+        "text": "The shop's policy sets no amount in this order's currency for a fee that applies, so it cannot be "
+        "decided automatically; please contact the shop.",
+    }
+    too_precise = call(PRODUCT_FEES, {"currency": "JPY", "price": "4.95"}, GUEST, channel="cross")
+    assert (
+        too_precise["errors"][0]["message"]
+        == "price 4.95 has more decimals than JPY allows (0); round it first."
+    )
+
+
+REASONS = """query($language: String) {
+  afterSalesReturnReasons(language: $language) { code label parent countsAsDefect photosRequired noReason } }"""
+
+
+def test_return_reasons_come_from_the_catalogue_in_the_customers_language(shop):
+    chinese = ok(call(REASONS, {"language": "zh_Hans"}, GUEST), "afterSalesReturnReasons")
+    assert [(r["code"], r["label"]) for r in chinese] == [
+        ("no_reason", "无理由退货"),
+        ("defective", "商品存在质量问题"),
+        ("damaged_in_transit", "运输途中损坏"),
+        ("wrong_item", "发错商品"),
+        ("not_as_described", "与描述不符"),
+    ]
+    english = ok(call(REASONS, {"language": "en"}, GUEST), "afterSalesReturnReasons")
+    assert english[0] == {
+        "code": "no_reason",
+        "label": "No reason (changed my mind)",
+        "parent": None,
+        "countsAsDefect": False,
+        "photosRequired": False,
+        "noReason": True,
+    }
+    assert english[1]["code"] == "defective" and english[1]["countsAsDefect"] and english[1]["photosRequired"]
+
+
+def test_a_merchant_catalogue_with_nested_reasons_is_what_storefronts_read(db):
+    document = normalise_policy(
+        {
+            "schema_version": 1.1,
+            "defaults": {
+                "currency": "EUR",
+                "country": "DE",
+                "time_zone": "UTC",
+                "languages": ["en", "zh_Hans"],
+            },
+            "reasons": [
+                {
+                    "code": "no_reason",
+                    "labels": {"en": "Changed my mind", "zh_Hans": "不想要了"},
+                    "no_reason": True,
+                },
+                {"code": "faulty", "labels": {"en": "Faulty", "zh_Hans": "有故障"}, "counts_as_defect": True},
+                {
+                    "code": "no_power",
+                    "labels": {"en": "Does not switch on", "zh_Hans": "无法开机"},
+                    "parent": "faulty",
+                    "counts_as_defect": True,
+                    "photos_required": True,
+                },
+            ],
+            "rules": [],
+        }
+    )
+    policies.publish_policy("catalogue", document, "", "json")
+    reasons = ok(
+        call(REASONS, {"language": "zh_Hans"}, GUEST, channel="catalogue"), "afterSalesReturnReasons"
+    )
+    assert reasons[2] == {
+        "code": "no_power",
+        "label": "无法开机",
+        "parent": "faulty",
+        "countsAsDefect": True,
+        "photosRequired": True,
+        "noReason": False,
+    }
+
+
+def test_each_line_carries_its_own_reason_and_unknown_reasons_are_refused_on_their_line(shop):
+    refused = create_return(shop, lines=[{"lineId": line_gid(shop, 0), "quantity": 1, "reason": "defectiv"}])
+    assert refused["data"]["returnRequestCreate"]["errors"] == [
+        {
+            "field": "lines.0.reason",
+            "code": "INVALID",
+            "message": "'defectiv' is not a return reason of this shop. Did you mean 'defective'? "
+            "afterSalesReturnReasons lists the reasons with their labels.",
+        }
+    ]
+    created = ok(
+        create_return(
+            shop,
+            lines=[
+                {"lineId": line_gid(shop, 0), "quantity": 1, "reason": "wrong_item"},
+                {"lineId": line_gid(shop, 1), "quantity": 1},
+            ],
+        ),
+        "returnRequestCreate",
+    )
+    # The second line takes the request's reason, the storefront's old "changed_mind", read as "no_reason".
+    assert [line["reason"] for line in created["case"]["lines"]] == ["wrong_item", "no_reason"]
 
 
 def test_no_policy_published(db):

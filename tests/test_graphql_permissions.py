@@ -174,6 +174,12 @@ OPERATIONS = [
         lambda o, e: {},
     ),
     Operation(
+        "afterSalesReturnReasons",
+        PUBLIC,
+        '{ afterSalesReturnReasons(language: "en") { code label } }',
+        lambda o, e: {},
+    ),
+    Operation(
         "returnEligibility",
         OWNER,
         "query($order: ID!, $email: String) { returnEligibility(order: $order, email: $email) { eligible trace } }",

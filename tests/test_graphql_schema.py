@@ -112,6 +112,19 @@ EXPECTED: dict[str, Any] = {
         and p["warrantyMonths"] == 24
         and p["summary"].startswith("Change of mind: returns within 7 days after delivery")
     ),
+    "Reasons": lambda p: (
+        p[0]
+        == {
+            "code": "no_reason",
+            "label": "无理由退货",
+            "parent": None,
+            "countsAsDefect": False,
+            "photosRequired": False,
+            "noReason": True,
+        }
+        and [(r["code"], r["label"], r["countsAsDefect"]) for r in p[1:3]]
+        == [("defective", "商品存在质量问题", True), ("damaged_in_transit", "运输途中损坏", True)]
+    ),
     "Eligibility": lambda p: (
         p["eligible"]
         and p["refundEstimate"] == _euros("499.00")

@@ -17,7 +17,7 @@ from saleor_aftersales_plugin.rules.engine import CompiledPolicy
 from saleor_aftersales_plugin.rules.source import MAX_NESTING
 from saleor_aftersales_plugin.rules.validation import PolicyInvalid, parse_policy, validate_policy
 
-HEAD = "schema_version: 1\ndefaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}\n"
+HEAD = "schema_version: 1.1\ndefaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}\n"
 
 
 def refused(text: str) -> list[tuple[str, str, str]]:
@@ -29,7 +29,7 @@ def refused(text: str) -> list[tuple[str, str, str]]:
 
 
 def test_duplicate_keys_are_refused_in_json_and_yaml():
-    [(path, code, message)] = refused('{"schema_version": 1, "rules": [], "rules": []}')
+    [(path, code, message)] = refused('{"schema_version": 1.1, "rules": [], "rules": []}')
     assert (path, code) == ("$", "syntax_error")
     assert "'rules'" in message or '"rules"' in message
     assert "appears twice" in message and "line 1" in message
@@ -82,7 +82,7 @@ def test_deep_nesting_gives_a_clear_error_not_a_recursion_error():
 )
 def test_non_finite_huge_and_over_precise_numbers_are_refused(value, code):
     text = (
-        '{"schema_version": 1, "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},'
+        '{"schema_version": 1.1, "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},'
         f' "sla": {{"return": {{"first_response_hours": {value}}}}}}}'
     )
     [(path, found, message)] = refused(text)
@@ -99,7 +99,7 @@ def test_huge_yaml_integer_is_out_of_range():
 
 def test_unpaired_surrogates_and_control_characters_are_refused():
     text = (
-        '{"schema_version": 1, "name": "Shop \\ud800", '
+        '{"schema_version": 1.1, "name": "Shop \\ud800", '
         '"defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"}}'
     )
     [(path, code, message)] = refused(text)

@@ -85,7 +85,7 @@ def test_electronics_text_states_the_rules_in_english():
         in text
     )
     assert (
-        "Repairs and warranty claims: a first answer within 48 hours and a resolution within 10 working days."
+        "Repairs and warranty claims: a first answer within 48 working hours and a resolution within 10 working days."
         in text
     )
     assert "Repairs under warranty are free for 24 months after delivery." in text
@@ -104,7 +104,7 @@ def test_electronics_text_states_the_rules_in_chinese():
     assert "重新上架费（实付金额的 15%）" in text
     assert "示例：一件 €200.00 的商品，重新上架费为 €30.00，您将收到 €170.00 退款。" in text
     assert "签收后 24 个月内，保修范围内的维修免费。" in text
-    assert "维修与保修：48 小时内首次答复，10 个工作日内处理完毕。" in text
+    assert "维修与保修：48 个工作小时内首次答复，10 个工作日内处理完毕。" in text
     assert "工作日为周一至周五，德国（Berlin）法定节假日除外" in text
 
 
@@ -126,11 +126,32 @@ def test_cross_border_text_describes_country_windows_and_the_return_label():
         "If the order is delivered outside China, a return shipping fee (the return label) of CN¥80.00"
         in english
     )
-    assert "Complaints: a first answer within 12 hours and a resolution within 3 working days." in english
+    assert (
+        "Complaints: a first answer within 12 hours around the clock (weekends and holidays included) and a "
+        "resolution within 3 working days." in english
+    )
+    assert (
+        "Returns: a first answer within 24 working hours and a resolution within 5 working days." in english
+    )
+    assert (
+        "Working days are Monday to Friday, except public holidays in China, plus the weekend days officially "
+        "declared working days in China (make-up days); working hours are 09:00–18:00 (Asia/Shanghai)."
+        in english
+    )
     chinese = render_policy_text(policy_of(CROSS_BORDER), "zh_Hans")
     assert "如果收货地为日本、韩国或新加坡：签收后 10 个工作日内。" in chinese
     assert "如果收货地为中国，且商品存在质量问题，且签收后超过 7 个自然日：签收后 15 个自然日内。" in chinese
     assert "如果收货地不在中国，将从退款中扣除每次申请退货运费（退货面单） ¥80.00。" in chinese
+    assert "投诉：12 小时内（按自然时间连续计算，含周末和节假日）首次答复，3 个工作日内处理完毕。" in chinese
+    assert "退货：24 个工作小时内首次答复，5 个工作日内处理完毕。" in chinese
+    assert "工作日为周一至周五，中国法定节假日除外；中国官方调休上班的周末也是工作日；" in chinese
+    ignoring = copy.deepcopy(CROSS_BORDER)
+    ignoring["calendar"]["follow_official_calendar"] = False
+    assert (
+        "weekend days officially declared working days in China (make-up days) are not working days for us"
+        in render_policy_text(policy_of(ignoring), "en")
+    )
+    assert "中国官方调休上班的周末不计为我们的工作日" in render_policy_text(policy_of(ignoring), "zh_Hans")
 
 
 def test_changing_a_rule_changes_the_text():
@@ -139,7 +160,7 @@ def test_changing_a_rule_changes_the_text():
     restocking["actions"][0]["params"]["amount"] = 20
     changed["defaults"]["window"]["days"] = 14
     rule(changed, "defects-30-days")["actions"][1]["params"]["days"] = 45
-    changed["sla"]["return"]["first_response_hours"] = 8
+    changed["sla"]["return"]["first_response"] = {"hours": 8, "clock": "calendar"}
     changed["defaults"]["warranty_months"] = 36
     before = render_policy_text(policy_of(ELECTRONICS), "en")
     after = render_policy_text(policy_of(changed), "en")
@@ -148,7 +169,7 @@ def test_changing_a_rule_changes_the_text():
     assert "the restocking fee is €40.00 and you get €160.00 back" in after
     assert "within 14 days after delivery" in after and "within 7 days after delivery" not in after
     assert "If the item is faulty: 45 days after delivery." in after
-    assert "Returns: a first answer within 8 hours" in after
+    assert "Returns: a first answer within 8 hours around the clock (weekends and holidays included)" in after
     assert "free for 36 months" in after
     chinese = render_policy_text(policy_of(changed), "zh_Hans")
     assert "实付金额的 20%" in chinese and "签收后 14 个自然日内" in chinese

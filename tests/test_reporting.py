@@ -96,7 +96,13 @@ def test_policy_kpis(activity):
     assert kpis["cases"]["by_kind"]["return"] == {"cancelled": 1, "resolved": 2}
     assert sum(kpis["cases"]["by_kind"]["complaint"].values()) == 1
     assert kpis["cases"]["by_kind"]["repair"] == {}
-    assert kpis["reasons"]["return"] == {"changed_mind": 2, "wrong_item": 1}
+    # Per line, in the catalogue's one no-reason code (storefronts' "changed_mind" is read as "no_reason").
+    assert kpis["reasons"]["return"] == {"no_reason": 2, "wrong_item": 1}
+    assert kpis["reason_labels"] == {
+        "no_reason": "No reason (changed my mind)",
+        "wrong_item": "Wrong item sent",
+    }
+    assert kpis["defects"]["return"] == 0
     products = kpis["return_rates"]["products"]
     assert products["tv"] == {"name": "TV", "sold": 2, "returned": 1, "rate": "0.5000"}
     assert products["cable"] == {"name": "CABLE", "sold": 4, "returned": 2, "rate": "0.5000"}
@@ -114,7 +120,8 @@ def test_kpis_csv_includes_the_sla_figures(activity):
     rows = list(csv.reader(io.StringIO(kpis_csv(CHANNEL, *period()))))
     assert rows[0] == ["section", "group", "key", "value"]
     assert ["cases", "return", "resolved", "2"] in rows
-    assert ["reasons", "return", "changed_mind", "2"] in rows
+    assert ["reasons", "return", "no_reason", "2"] in rows
+    assert ["reason_label", "wrong_item", "label", "Wrong item sent"] in rows
     assert ["return_rate_category", "electronics", "rate", "0.5000"] in rows
     assert ["money", "EUR", "refunds", "425.00"] in rows
     assert any(row[:3] == ["sla", "first_response", "measured"] for row in rows)
@@ -129,3 +136,27 @@ def test_empty_periods_and_bad_periods():
         policy_kpis("quiet", now, now)
     with pytest.raises(ServiceError, match="timezone-aware"):
         policy_kpis("quiet", now.replace(tzinfo=None), now)
+
+
+@pytest.mark.django_db
+def test_reasons_are_counted_per_line_with_the_catalogue_labels():
+    publish_policy(CHANNEL, normalise_policy(load_source(EXAMPLE.read_text())[0]), "", "yaml")
+    first, second = (
+        line("cable", "10.00", 4, ("electronics", "cables")),
+        line("mouse", "20.00", 1, ("electronics",)),
+    )
+    both = order(first, second)
+    record_order(both)
+    returns.request_return(
+        both.order_id,
+        [
+            LineRequest(first.line_id, 1, reason="wrong_item"),
+            LineRequest(second.line_id, 1, reason="damaged_in_transit"),
+        ],
+        actor=CUSTOMER_ACTOR,
+        photo_urls=["https://img.example/1.jpg", "https://img.example/2.jpg"],
+    )
+    kpis = policy_kpis(CHANNEL, *period())
+    assert kpis["reasons"]["return"] == {"damaged_in_transit": 1, "wrong_item": 1}
+    assert kpis["reason_labels"]["damaged_in_transit"] == "Damaged in transit"
+    assert kpis["defects"]["return"] == 1

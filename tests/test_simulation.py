@@ -168,7 +168,7 @@ def test_cli_policy_simulate(recorded, tmp_path, capsys):
     assert data["counts"]["order"]["newly_eligible"] == 1
     assert cli.main(args) == cli.EXIT_OK
     assert "Refunds EUR: 425.00 -> 400.00 (-25.00)" in capsys.readouterr().out
-    path.write_text("schema_version: 1\ndefaults: {currency: EURO}\n")
+    path.write_text("schema_version: 1.1\ndefaults: {currency: EURO}\n")
     assert cli.main(args) == cli.EXIT_INVALID
     assert "$.defaults.currency" in capsys.readouterr().out
     with pytest.raises(SystemExit):

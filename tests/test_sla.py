@@ -44,6 +44,32 @@ def test_first_response_skips_the_weekend_and_counts_opening_hours_only():
     assert due == berlin(2026, 12, 2, 15).astimezone(UTC)
 
 
+def test_a_calendar_clock_runs_through_the_weekend_and_a_working_clock_does_not():
+    friday_3pm = berlin(2026, 11, 27, 15)
+    # 48 h around the clock: Sunday 15:00. 48 working hours of 8 h: 2 h Fri, 8 h Mon..Fri, 6 h the Monday after.
+    assert sla.first_response_deadline(SHOP, friday_3pm, Decimal(48), "calendar") == berlin(
+        2026, 11, 29, 15
+    ).astimezone(UTC)
+    assert sla.first_response_deadline(SHOP, friday_3pm, Decimal(48), "working") == berlin(
+        2026, 12, 7, 15
+    ).astimezone(UTC)
+
+
+def test_official_make_up_working_days_count_only_when_the_policy_follows_the_official_calendar():
+    # Sunday 4 January 2026 is an official working day in China (调休 for New Year).
+    follows = BusinessCalendar(time_zone="Asia/Shanghai", country="CN")
+    ignores = BusinessCalendar(time_zone="Asia/Shanghai", country="CN", follow_official_calendar=False)
+    sunday = datetime(2026, 1, 4).date()
+    assert follows.is_business_day(sunday) and not ignores.is_business_day(sunday)
+    saturday_noon = datetime(2026, 1, 3, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert sla.first_response_deadline(follows, saturday_noon, Decimal(24)) == datetime(
+        2026, 1, 5, 0, tzinfo=ZoneInfo("Asia/Shanghai")
+    ).astimezone(UTC)
+    assert sla.first_response_deadline(ignores, saturday_noon, Decimal(24)) == datetime(
+        2026, 1, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai")
+    ).astimezone(UTC)
+
+
 def test_deadlines_skip_public_and_shop_holidays():
     # Wed 23 Dec 10:00: 7 h that day; 24th (shop holiday), 25th/26th (public holidays) and the weekend are skipped.
     due = sla.first_response_deadline(SHOP, berlin(2026, 12, 23, 10), Decimal(24))
@@ -81,7 +107,11 @@ def test_new_cases_get_deadlines_from_their_decision_and_the_shops_calendar():
     complaint, _ = conversations.open_complaint(
         order.order_id, category="service", comment="Rude", actor=CUSTOMER_ACTOR
     )
-    assert complaint.decision["sla"] == {"first_response_hours": "24", "resolution_working_days": "5"}
+    assert complaint.decision["sla"] == {
+        "first_response_hours": "24",
+        "first_response_clock": "working",
+        "resolution_working_days": "5",
+    }
     assert complaint.first_response_due == sla.first_response_deadline(
         calendar, complaint.created_at, Decimal(24)
     )

@@ -22,7 +22,7 @@ EU_27 = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO
 
 def base(country: str = "DE", **defaults) -> dict:
     return {
-        "schema_version": 1,
+        "schema_version": 1.1,
         "name": "Test shop",
         "defaults": {"currency": "EUR", "country": country, "time_zone": "Europe/Berlin", **defaults},
         "rules": [],

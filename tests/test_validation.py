@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saleor_aftersales_plugin.domain.facts import CaseKind
 from saleor_aftersales_plugin.rules.document import (
     MAX_ACTIONS_PER_RULE,
     MAX_CONDITION_DEPTH,
@@ -30,7 +31,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def base() -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 1.1,
         "name": "Test shop",
         "defaults": {
             "currency": "EUR",
@@ -271,6 +272,39 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "invalid_choice",
     ),
     (
+        "bare fee amount",
+        lambda d: action0(d).update(name="charge_return_shipping", params={"amount": 5}),
+        f"{ACT}.params.amount",
+        "amount_without_currency",
+    ),
+    (
+        "amount with more decimals than the currency",
+        lambda d: action0(d).update(
+            name="charge_return_shipping", params={"amount": {"EUR": 5, "JPY": "4.95"}}
+        ),
+        f"{ACT}.params.amount.JPY",
+        "too_many_decimals",
+    ),
+    (
+        "amount without the shop's currency",
+        lambda d: action0(d).update(
+            name="cap_fees", params={"amount": {"amount": "5.00", "currency": "USD"}}
+        ),
+        f"{ACT}.params.amount",
+        "missing_currency",
+    ),
+    (
+        "catalogue reason whose parent is not listed before it",
+        lambda d: d.update(
+            reasons=[
+                {"code": "no_reason", "labels": {"en": "None", "zh_Hans": "无"}, "no_reason": True},
+                {"code": "broken", "labels": {"en": "Broken", "zh_Hans": "坏了"}, "parent": "faulty"},
+            ]
+        ),
+        "$.reasons[1].parent",
+        "unknown_reason",
+    ),
+    (
         "reason without text",
         lambda d: action0(d).update(name="deny", params={"reason": "hygiene"}),
         f"{ACT}.params.reason",
@@ -300,7 +334,7 @@ def test_every_error_code_is_covered_and_documented():
 
 def test_syntax_error_has_line_and_column():
     with pytest.raises(PolicyInvalid) as raised:
-        parse_policy("schema_version: 1\ndefaults: {currency: EUR\nrules: []\n")
+        parse_policy("schema_version: 1.1\ndefaults: {currency: EUR\nrules: []\n")
     [error] = raised.value.errors
     assert (error.path, error.code) == ("$", "syntax_error")
     assert "line 3" in error.message and "column" in error.message
@@ -419,7 +453,7 @@ def test_cap_fees_needs_amount_or_percent():
 
 def test_yaml_norway_problem_is_explained():
     with pytest.raises(PolicyInvalid) as raised:
-        parse_policy("schema_version: 1\ndefaults: {currency: NOK, country: NO, time_zone: Europe/Oslo}\n")
+        parse_policy("schema_version: 1.1\ndefaults: {currency: NOK, country: NO, time_zone: Europe/Oslo}\n")
     [error] = raised.value.errors
     assert (error.path, error.code) == ("$.defaults.country", "wrong_type")
     assert "quotes" in error.message
@@ -511,7 +545,7 @@ def _splice(document: dict[str, Any], path: list[int], garbage: Any) -> dict[str
 def test_arbitrary_data_never_raises(data, path, garbage):
     for candidate in (
         data,
-        {"schema_version": 1, "defaults": data, "rules": data},
+        {"schema_version": 1.1, "defaults": data, "rules": data},
         _splice(base(), path, garbage),
     ):
         errors = validate_policy(candidate)
@@ -519,3 +553,144 @@ def test_arbitrary_data_never_raises(data, path, garbage):
         assert all(e.code != "internal_error" for e in errors), errors
         if not errors:
             assert isinstance(parse_policy(candidate), Policy)
+
+
+def fee_document(currency: str, action: dict[str, Any], *, version: Any = 1.1) -> dict[str, Any]:
+    document = base()
+    document["schema_version"] = version
+    document["defaults"]["currency"] = currency
+    document["rules"][0]["actions"] = [action]
+    return document
+
+
+def test_a_bare_amount_is_refused_with_the_way_to_write_it_in_1_1():
+    for version in (1, 1.1, "1.1"):
+        errors = validate_policy(
+            fee_document("USD", {"name": "charge_return_shipping", "params": {"amount": 5}}, version=version)
+        )
+        assert [(e.path, e.code) for e in errors] == [(f"{ACT}.params.amount", "amount_without_currency")]
+        assert errors[0].message == (
+            "charge_return_shipping.amount is the bare amount 5; since schema_version 1.1 every fixed amount names "
+            "its currency: write {amount: '5.00', currency: USD}, or one amount per currency the shop sells in, "
+            "e.g. {USD: '5.00'}."
+        )
+
+
+def test_a_version_1_document_without_bare_amounts_is_read_as_1_1():
+    policy = parse_policy(fee_document("EUR", {"name": "set_window", "params": {"days": 30}}, version=1))
+    assert policy.schema_version == "1.1"
+    assert (
+        normalise_policy(fee_document("EUR", {"name": "set_window", "params": {"days": 3}}, version=1))[
+            "schema_version"
+        ]
+        == "1.1"
+    )
+
+
+def test_jpy_4_95_is_refused_and_5_suggested():
+    errors = validate_policy(
+        fee_document(
+            "JPY", {"name": "add_fee", "params": {"code": "x", "kind": "fixed", "amount": {"JPY": 4.95}}}
+        )
+    )
+    assert [(e.path, e.code, e.message) for e in errors] == [
+        (
+            f"{ACT}.params.amount.JPY",
+            "too_many_decimals",
+            "JPY 4.95 has more decimals than JPY allows (0); write an amount JPY can be paid in, e.g. '5'.",
+        )
+    ]
+
+
+def test_both_money_forms_publish_as_one_map_per_currency():
+    one = fee_document(
+        "USD", {"name": "charge_return_shipping", "params": {"amount": {"amount": "5.5", "currency": "USD"}}}
+    )
+    many = fee_document(
+        "USD",
+        {
+            "name": "add_fee",
+            "params": {
+                "code": "label",
+                "kind": "fixed",
+                "amount": {"JPY": 500, "USD": "5"},
+                "cap": {"USD": 9},
+            },
+        },
+    )
+    assert normalise_policy(one)["rules"][0]["actions"][0]["params"] == {"amount": {"USD": "5.50"}}
+    assert normalise_policy(many)["rules"][0]["actions"][0]["params"] == {
+        "code": "label",
+        "kind": "fixed",
+        "amount": {"JPY": "500", "USD": "5.00"},
+        "cap": {"USD": "9.00"},
+    }
+
+
+def test_a_percent_fee_is_a_number_and_a_fixed_fee_is_money():
+    percent_as_money = validate_policy(
+        fee_document(
+            "EUR", {"name": "add_fee", "params": {"code": "x", "kind": "percent", "amount": {"EUR": "5.00"}}}
+        )
+    )
+    assert [(e.path, e.code) for e in percent_as_money] == [(f"{ACT}.params.amount", "wrong_type")]
+    assert "plain percentage (15 = 15 %)" in percent_as_money[0].message
+    lower_case = validate_policy(
+        fee_document("EUR", {"name": "cap_fees", "params": {"amount": {"amount": 5, "currency": "eur"}}})
+    )
+    assert [(e.path, e.code) for e in lower_case] == [(f"{ACT}.params.amount.currency", "unknown_currency")]
+    assert "Write it in capitals: 'EUR'." in lower_case[0].message
+
+
+def test_a_first_response_target_states_its_clock():
+    unstated = mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 48}))
+    errors = validate_policy(unstated)
+    assert [(e.path, e.code) for e in errors] == [("$.sla.complaint.first_response.clock", "required")]
+    wrong = validate_policy(
+        mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 4, "clock": "wall"}))
+    )
+    assert [(e.path, e.code) for e in wrong] == [("$.sla.complaint.first_response.clock", "invalid_choice")]
+    assert "calendar" in wrong[0].message and "working" in wrong[0].message
+    both = validate_policy(
+        mutated(lambda d: d["sla"]["complaint"].update(first_response={"hours": 4, "clock": "calendar"}))
+    )
+    assert [(e.path, e.code) for e in both] == [("$.sla.complaint.first_response_hours", "duplicate_value")]
+    stated = mutated(
+        lambda d: d["sla"].update(complaint={"first_response": {"hours": 4, "clock": "calendar"}})
+    )
+    assert parse_policy(stated).sla_for(CaseKind.COMPLAINT).first_response_clock == "calendar"
+
+
+def test_the_reason_variable_takes_the_catalogues_codes_and_one_no_reason_code():
+    old_name = validate_policy(
+        mutated(lambda d: d["rules"][0]["conditions"]["all"][0].update(value="changed_mind"))
+    )
+    assert [(e.path, e.code) for e in old_name] == [(f"{LEAF}.value", "invalid_choice")]
+    assert old_name[0].message == (
+        "'changed_mind' is the old name of 'no_reason', the one no-reason code: write 'no_reason' (storefronts may "
+        "still send 'changed_mind'; it is read as 'no_reason')."
+    )
+    catalogue = [
+        {"code": "no_reason", "labels": {"en": "None", "zh_Hans": "无"}, "no_reason": True},
+        {"code": "faulty", "labels": {"en": "Faulty", "zh_Hans": "有故障"}, "counts_as_defect": True},
+    ]
+    own = validate_policy(mutated(lambda d: d.update(reasons=catalogue)))
+    assert [(e.path, e.code) for e in own] == [(f"{LEAF}.value", "invalid_choice")]
+    assert "'defective' is not a value of reason" in own[0].message and "faulty" in own[0].message
+    unlabelled = validate_policy(
+        mutated(lambda d: d.update(reasons=[{**catalogue[0], "labels": {"en": "None"}}]))
+    )
+    assert ("$.reasons[0].labels", "missing_text") in [(e.path, e.code) for e in unlabelled]
+    second_no_reason = validate_policy(
+        mutated(lambda d: d.update(reasons=[catalogue[0], {**catalogue[1], "no_reason": True}]))
+    )
+    assert ("$.reasons[1].no_reason", "invalid_choice") in [(e.path, e.code) for e in second_no_reason]
+
+
+@pytest.mark.parametrize("version", [Decimal("sNaN"), Decimal("NaN"), float("inf")])
+def test_a_non_finite_schema_version_is_a_wrong_type_not_a_crash(version):
+    document = base()
+    document["schema_version"] = version
+    assert [(error.path, error.code) for error in validate_policy(document)] == [
+        ("$.schema_version", "wrong_type")
+    ]

@@ -38,10 +38,15 @@ def publish(zero_refund: str | None, *, line_fee: bool = False) -> None:
     action = (
         {
             "name": "add_fee",
-            "params": {"code": "return_shipping", "kind": "fixed", "amount": 25, "scope": "line"},
+            "params": {
+                "code": "return_shipping",
+                "kind": "fixed",
+                "amount": {"EUR": "25.00"},
+                "scope": "line",
+            },
         }
         if line_fee
-        else {"name": "charge_return_shipping", "params": {"amount": 25}}
+        else {"name": "charge_return_shipping", "params": {"amount": {"amount": "25.00", "currency": "EUR"}}}
     )
     data["rules"].append(
         {

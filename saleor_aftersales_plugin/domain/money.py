@@ -1,15 +1,16 @@
 """Money: ``Decimal`` amounts at their currency's precision, and the arithmetic of refunds.
 
-Precision comes from the CLDR data in babel (JPY 0, EUR 2, KWD 3 decimals); rounding is ``ROUND_HALF_UP``.
+Precision comes from the CLDR data in babel (JPY 0, EUR 2, KWD 3 decimals); rounding is ``ROUND_HALF_UP`` unless a
+policy's ``defaults.rounding`` names another of :data:`ROUNDING_MODES`.
 Floats are refused everywhere: build amounts from strings, e.g. ``Decimal("19.99")``.
 
 Functions that split money (``allocate``, ``spread_order_discount``, ``paid_for_units``) work in whole minor
 units with exact fractions, so their parts always add up to the whole to the last cent.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from math import floor
@@ -20,10 +21,14 @@ from .facts import OrderLineFacts
 from .locales import parse_locale
 
 __all__ = [
+    "ROUNDING_MODES",
+    "MissingCurrency",
     "Money",
+    "Prices",
     "allocate",
     "attribute_refunds",
     "currency_precision",
+    "has_currency_precision",
     "paid_for_units",
     "quantize",
     "refundable_amount",
@@ -64,9 +69,80 @@ def _exponent(currency: str) -> Decimal:
     return Decimal(1).scaleb(-currency_precision(currency))
 
 
-def quantize(amount: Decimal | int, currency: str) -> Decimal:
-    """``amount`` rounded half up to the precision of ``currency``: ``2.345`` EUR -> ``2.35``."""
-    return to_decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
+ROUNDING_MODES: dict[str, str] = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_DOWN,
+}
+"""Policy rounding names -> ``decimal`` rounding modes (``half_up``: 2.345 -> 2.35; ``half_even``: 2.345 -> 2.34,
+2.355 -> 2.36; ``down``: towards zero, 2.349 -> 2.34)."""
+
+
+def quantize(amount: Decimal | int, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``amount`` rounded (half up unless told) to the precision of ``currency``: ``2.345`` EUR -> ``2.35``."""
+    return to_decimal(amount).quantize(_exponent(currency), rounding=rounding)
+
+
+def has_currency_precision(amount: Decimal, currency: str) -> bool:
+    """Whether ``amount`` needs no more decimals than ``currency`` has (JPY 4.95: no; EUR 4.95: yes)."""
+    return amount == amount.quantize(_exponent(currency), rounding=ROUND_DOWN)
+
+
+class Prices(Mapping[str, Decimal]):
+    """A fixed amount of a policy, written per currency: ``{"USD": Decimal("5.00"), "JPY": Decimal("500")}``.
+
+    It is never converted: an order in a currency that has no amount here gets none (:meth:`in_currency` raises).
+    """
+
+    __slots__ = ("_amounts",)
+
+    def __init__(self, amounts: Mapping[str, Decimal | int]) -> None:
+        if not amounts:
+            raise ValueError("Prices need an amount in at least one currency.")
+        checked: dict[str, Decimal] = {}
+        for currency, amount in amounts.items():
+            value = to_decimal(amount, f"{currency} amount")
+            if value < 0 or not has_currency_precision(value, currency):
+                raise ValueError(
+                    f"{currency} {value} is negative or has more decimals than {currency} allows "
+                    f"({currency_precision(currency)})."
+                )
+            checked[currency] = quantize(value, currency)
+        self._amounts = checked
+
+    def __getitem__(self, currency: str) -> Decimal:
+        return self._amounts[currency]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._amounts)
+
+    def __len__(self) -> int:
+        return len(self._amounts)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._amounts.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Prices) and self._amounts == other._amounts
+
+    def __repr__(self) -> str:
+        return f"Prices({self._amounts!r})"
+
+    def in_currency(self, currency: str) -> Decimal:
+        if currency not in self._amounts:
+            raise MissingCurrency(currency, tuple(self._amounts))
+        return self._amounts[currency]
+
+
+class MissingCurrency(LookupError):
+    """A policy amount has no value in the order's currency; it is never converted."""
+
+    def __init__(self, currency: str, available: tuple[str, ...]) -> None:
+        self.currency = currency
+        self.available = available
+        super().__init__(
+            f"The policy gives this amount in {', '.join(available)} but not in {currency}, the order's currency."
+        )
 
 
 def _exact(amount: Decimal | int, currency: str, name: str) -> Decimal:

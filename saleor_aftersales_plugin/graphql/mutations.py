@@ -18,6 +18,7 @@ from ..domain.facts import CaseKind, Resolution
 from ..models import Case
 from ..rules.document import SourceError, load_source
 from ..rules.engine import ENGINE_REASONS
+from ..rules.reasons import canonical_reason
 from ..rules.statutory import shortfalls
 from ..rules.validation import parse_policy, validate_policy
 from ..services import ServiceError, conversations, repairs, returns
@@ -161,7 +162,9 @@ class ReturnRequestCreateInput(graphene.InputObjectType):
     lines = graphene.List(
         graphene.NonNull(CaseLineInput), required=True, description="Lines and units to return."
     )
-    reason = graphene.String(description="Reason, e.g. `changed_mind` or `defective`.")
+    reason = graphene.String(
+        description="Reason code of the policy catalogue (afterSalesReturnReasons), e.g. `no_reason` or `defective`; applies to lines without their own reason. `changed_mind` is read as `no_reason`."
+    )
     comment = graphene.String(description="Customer's comment.")
     photo_urls = graphene.List(graphene.NonNull(graphene.String), description="Photos of the items.")
     desired_resolution = AfterSalesResolution(
@@ -199,7 +202,7 @@ class ReturnRequestCreate(CaseMutation):
                 requests,
                 actor=actor_for(context.principal),
                 kind=kind,
-                reason=input.get("reason") or "",
+                reason=canonical_reason(input.get("reason") or ""),
                 comment=input.get("comment") or "",
                 photo_urls=photos,
                 idempotency_key=key,

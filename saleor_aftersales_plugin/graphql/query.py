@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from babel.numbers import is_currency
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to_cursor
@@ -20,6 +21,7 @@ from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import ENGINE_REASONS, decide
 from ..rules.fees import FeeKind
+from ..rules.reasons import DEFAULT_REASONS, canonical_reason
 from ..rules.zero_refund import REASON_ZERO_REFUND, ZERO_REFUND_TEXT
 from ..services import ServiceError
 from ..services.eligibility import ZeroRefundDecision, evaluate, load_policy, policy_for_order
@@ -40,6 +42,7 @@ from .types import (
     ItemConditionEnum,
     PolicyForProduct,
     ReturnEligibility,
+    ReturnReason,
     money,
 )
 from .types import Decimal as DecimalScalar
@@ -148,7 +151,9 @@ class AttributeInput(graphene.InputObjectType):
 class LineQuantityInput(graphene.InputObjectType):
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id or UUID).")
     quantity = graphene.Int(required=True, description="Units.")
-    reason = graphene.String(description="Reason for this line (overrides the request's reason).")
+    reason = graphene.String(
+        description="Reason for this line: a code of afterSalesReturnReasons (overrides the request's reason)."
+    )
     resolution = AfterSalesResolution(description="Resolution for this line (overrides the request's).")
     condition = ItemConditionEnum(description="Condition of the item, if known.")
 
@@ -240,7 +245,7 @@ def line_requests(
             LineRequest(
                 line_id,
                 quantity,
-                reason=line.get("reason") or reason,
+                reason=canonical_reason(line.get("reason") or reason),
                 resolution=line.get("resolution") or resolution,
                 condition=line.get("condition") or "unknown",
             )
@@ -338,10 +343,11 @@ def product_terms(
     reason: str,
     condition: str,
     language: str | None,
+    currency: str,
 ) -> dict[str, Any]:
-    """Decide a hypothetical return of one unit of ``product``, delivered just now, to show its terms."""
+    """Decide a hypothetical return of one unit of ``product`` in ``currency``, delivered just now, to show its
+    terms; fixed fees come from the policy's amount in that currency (never converted)."""
     now = timezone.now()
-    currency = policy.defaults.currency
     unit_price = price if price is not None else Decimal(0)
     line_facts = OrderLineFacts(
         line_id="product",
@@ -388,6 +394,7 @@ def product_terms(
                 "amount": fee.amount,
                 "scope": fee.scope.value,
                 "cap": fee.cap,
+                "currency": currency,
                 "estimate": money(charges.get(fee.code, Decimal(0)), currency)
                 if price is not None
                 else (money(fee.amount, currency) if fee.kind is FeeKind.FIXED else None),
@@ -402,7 +409,9 @@ def product_terms(
         "summary": None,
     }
     try:
-        terms["summary"] = product_summary(policy, product, _language(policy, language), unit_price=price)
+        terms["summary"] = product_summary(
+            policy, product, _language(policy, language), unit_price=price, currency=currency
+        )
     except ValueError as error:
         raise ServiceError(str(error), field="language") from None
     return terms
@@ -440,6 +449,16 @@ class Query(graphene.ObjectType):
         AfterSalesPolicy,
         description="The channel's published after-sales policy (null when none is published).",
     )
+    after_sales_return_reasons = graphene.List(
+        graphene.NonNull(ReturnReason),
+        required=True,
+        language=graphene.String(
+            description="Language of the labels; defaults to the policy's first language (a label missing in a "
+            "language falls back to English)."
+        ),
+        description="The return reasons customers choose from, per line: the published policy's catalogue, or the "
+        "default catalogue while none is published.",
+    )
     after_sales_policy_for_product = graphene.Field(
         graphene.NonNull(PolicyForProduct),
         product_type=graphene.String(description="Product type slug."),
@@ -454,6 +473,11 @@ class Query(graphene.ObjectType):
         ),
         is_gift_card=graphene.Boolean(description="Whether the product is a gift card."),
         price=DecimalScalar(description="Unit price, to estimate fees in money."),
+        currency=graphene.String(
+            description="ISO 4217 currency of `price` and of the fees quoted; the channel's currency (the policy's "
+            "defaults.currency) by default. Fixed fees are quoted from the policy's amount in this currency, never "
+            "converted: without one the product is not returnable automatically (reason `no_amount_in_currency`)."
+        ),
         reason=graphene.String(description="Return reason to assume, e.g. `defective`."),
         condition=ItemConditionEnum(description="Item condition to assume, e.g. OPENED."),
         language=graphene.String(
@@ -469,7 +493,9 @@ class Query(graphene.ObjectType):
             graphene.NonNull(LineQuantityInput),
             description="Lines and units; all returnable units when omitted.",
         ),
-        reason=graphene.String(description="Reason, e.g. `changed_mind` or `defective`."),
+        reason=graphene.String(
+            description="Reason code of the policy catalogue (afterSalesReturnReasons), e.g. `no_reason` or `defective`; applies to lines without their own reason. `changed_mind` is read as `no_reason`."
+        ),
         resolution=AfterSalesResolution(description="Desired resolution."),
         kind=AfterSalesCaseKind(description="Kind of request; RETURN by default."),
         language=graphene.String(description="Language of the reason texts."),
@@ -525,6 +551,26 @@ class Query(graphene.ObjectType):
         return PolicyView(version) if version is not None else None
 
     @staticmethod
+    def resolve_after_sales_return_reasons(
+        root: Any, info: Any, language: str | None = None
+    ) -> list[dict[str, Any]]:
+        version = current_policy(info.context.channel)
+        policy = load_policy(version) if version is not None else None
+        catalogue = policy.reasons if policy is not None else DEFAULT_REASONS
+        chosen = _language(policy, language) if policy is not None else (language or "en")
+        return [
+            {
+                "code": spec.code,
+                "label": spec.label(chosen),
+                "parent": spec.parent,
+                "counts_as_defect": spec.counts_as_defect,
+                "photos_required": spec.photos_required,
+                "no_reason": spec.no_reason,
+            }
+            for spec in catalogue
+        ]
+
+    @staticmethod
     def resolve_after_sales_policy_for_product(
         root: Any,
         info: Any,
@@ -535,6 +581,7 @@ class Query(graphene.ObjectType):
         attributes: Sequence[Mapping[str, Any]] = (),
         is_gift_card: bool = False,
         price: Decimal | None = None,
+        currency: str | None = None,
         reason: str = "",
         condition: str | None = None,
         language: str | None = None,
@@ -543,7 +590,13 @@ class Query(graphene.ObjectType):
         if price is not None and price < 0:
             raise ServiceError("price cannot be negative.", field="price")
         policy = load_policy(version)
-        price = amount_in(price, policy.defaults.currency, "price")
+        currency = policy.defaults.currency if currency is None else currency
+        if not is_currency(currency):
+            raise ServiceError(
+                f"{currency!r} is not an ISO 4217 currency code such as 'EUR', 'USD' or 'JPY' (in capitals).",
+                field="currency",
+            )
+        price = amount_in(price, currency, "price")
         product = ProductFacts(
             sku=sku or "",
             product_type=product_type or "",
@@ -552,7 +605,9 @@ class Query(graphene.ObjectType):
             attributes={item["slug"]: tuple(item["values"]) for item in attributes or ()},
             is_gift_card=bool(is_gift_card),
         )
-        return product_terms(policy, version.version, product, price, reason or "", condition or "", language)
+        return product_terms(
+            policy, version.version, product, price, reason or "", condition or "", language, currency
+        )
 
     @staticmethod
     def resolve_return_eligibility(

@@ -160,12 +160,33 @@ class ReturnWindow(graphene.ObjectType):
         description = "The period during which an item can be returned."
 
 
+class ReturnReason(graphene.ObjectType):
+    code = graphene.String(required=True, description="What to send as a line's `reason`, e.g. `defective`.")
+    label = graphene.String(required=True, description="What the customer reads, in the requested language.")
+    parent = graphene.String(
+        description="Code of the reason this one refines (nested reasons); null at the top."
+    )
+    counts_as_defect = graphene.Boolean(required=True, description="Counted as a product defect in the KPIs.")
+    photos_required = graphene.Boolean(
+        required=True, description="Ask the customer for photos when they give this reason."
+    )
+    no_reason = graphene.Boolean(
+        required=True, description="The no-questions-asked return (`no_reason`, the only such code)."
+    )
+
+    class Meta:
+        description = "A return reason of the channel's policy catalogue, in the order storefronts show them."
+
+
 class FeeTerm(graphene.ObjectType):
     code = graphene.String(required=True, description="Fee code.")
     kind = graphene.String(required=True, description="percent or fixed.")
-    amount = Decimal(required=True, description="Percentage or fixed amount.")
+    amount = Decimal(required=True, description="Percentage, or the fixed amount in `currency`.")
     scope = graphene.String(required=True, description="line or case.")
-    cap = Decimal(description="Upper limit of this fee, if any.")
+    cap = Decimal(description="Upper limit of this fee in `currency`, if any.")
+    currency = graphene.String(
+        required=True, description="ISO 4217 currency of a fixed amount and of the cap."
+    )
     estimate = graphene.Field(
         Money, description="What the fee would be for the given price; null without a price."
     )

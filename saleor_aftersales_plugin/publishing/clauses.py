@@ -102,8 +102,16 @@ class ClauseWriter:
 
     def _in_shape(self, variable: str, values: Sequence[str], negated: bool) -> str:
         shape, table = _IN_SHAPES[variable]
-        words = self.ph.or_list(self.ph.word(table, value) for value in values)
+        words = self.ph.or_list(self._word(variable, table, value) for value in values)
         return self.ph.say(f"clause_{shape}", words=words, negated=negated)
+
+    def _word(self, variable: str, table: str, value: str) -> str:
+        """A value's phrase; a reason of the merchant's own catalogue is named by its label in the language."""
+        if variable == "reason" and value not in self.ph.table(table):
+            spec = self.policy.reason(value)
+            if spec is not None:
+                return self.ph.say("reason_label", label=spec.label(self.ph.language))
+        return self.ph.word(table, value)
 
     def leaf(self, name: str, operator: str, value: Any) -> str:
         phrased = self._shaped(name, operator, value)

@@ -7,15 +7,24 @@ Every sentence has a stable key (e.g. ``rule:final-sale:deny``) so two versions 
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import holidays
 
 from ..domain.facts import CaseKind
-from ..domain.money import currency_precision, quantize
-from ..rules.actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, WindowSetting, to_decimal
+from ..domain.money import ROUNDING_MODES, Prices, currency_precision, quantize
+from ..rules.actions import (
+    ACTIONS,
+    ALL_FEES,
+    RETURN_SHIPPING_FEE,
+    WindowSetting,
+    fee_spec,
+    first_response_target,
+    prices,
+    to_decimal,
+)
 from ..rules.calendar import Anchor, DayKind
 from ..rules.document import WEEKDAYS, Policy, Rule
 from ..rules.fees import FeeKind, FeeScope, FeeSpec, settle
@@ -135,11 +144,12 @@ class Builder:
         version: int | None = None,
         effective_from: datetime | None = None,
         customer_favourable: bool = False,
+        currency: str | None = None,
     ) -> None:
         self.policy = policy
         self.ph = phrases
         self.clauses = ClauseWriter(policy, phrases)
-        self.currency = policy.defaults.currency
+        self.currency = currency or policy.defaults.currency
         self.version = version
         self.effective_from = effective_from
         self.customer_favourable = customer_favourable
@@ -161,7 +171,10 @@ class Builder:
     def resolutions(self, values: Any) -> str:
         return self.ph.or_list(self.ph.word("resolutions", value) for value in values)
 
-    def money(self, amount: Decimal) -> str:
+    def money(self, amount: Decimal | Prices) -> str:
+        """An amount in the shop's currency (validation makes every fixed amount of a policy give one)."""
+        if isinstance(amount, Prices):
+            amount = amount.in_currency(self.currency)
         return self.ph.money(amount, self.currency)
 
     def exceptions(self, writer: Writer, overriding: list[Writer]) -> list[str]:
@@ -341,7 +354,7 @@ class Builder:
         fee_writers = writers(self.policy, "fee:", "fee:*")
         charging = [w for w in fee_writers if w.action in ("add_fee", "charge_return_shipping")]
         fixed = [
-            to_decimal(w.params["amount"])
+            prices(w.params["amount"]).in_currency(self.currency)
             for w in charging
             if w.action == "charge_return_shipping" or w.params.get("kind") == FeeKind.FIXED.value
         ]
@@ -376,7 +389,7 @@ class Builder:
                     f"rule:{writer.rule.id}:fee_cap",
                     ph.say(
                         "fee_cap",
-                        amount=self.money(to_decimal(amount)) if amount is not None else "",
+                        amount=self.money(prices(amount)) if amount is not None else "",
                         percent=ph.percent(to_decimal(percent)) if percent is not None else "",
                         condition=self.cond(writer.rule),
                     ),
@@ -384,32 +397,45 @@ class Builder:
             )
         if not items:
             items.append(Item("fees:none", ph.say("no_fees")))
+        percents = [w.params["amount"] for w in charging if w.params.get("kind") == FeeKind.PERCENT.value]
+        if percents:
+            items.append(self._rounding(to_decimal(percents[0])))
         return self.section("fees", Block("ul", items))
 
-    def _fee_spec(self, writer: Writer, code: str) -> FeeSpec:
-        if writer.action == "charge_return_shipping":
-            return FeeSpec(
-                code,
-                FeeKind.FIXED,
-                to_decimal(writer.params["amount"]),
-                FeeScope.CASE,
-                rule_id=writer.rule.id,
-            )
-        cap = writer.params.get("cap")
-        return FeeSpec(
-            code,
-            FeeKind(writer.params["kind"]),
-            to_decimal(writer.params["amount"]),
-            FeeScope(writer.params.get("scope") or FeeScope.LINE),
-            None if cap is None else to_decimal(cap),
-            rule_id=writer.rule.id,
+    def _rounding(self, percent: Decimal) -> Item:
+        """The policy's rounding, with an example whose exact amount needs rounding (one unit under a round price)."""
+        mode = self.policy.defaults.rounding
+        unit = Decimal(1).scaleb(-currency_precision(self.currency))
+        price = example_price(self.currency, []) - unit
+        exact = price * percent / Decimal(100)
+        rounded = quantize(exact, self.currency, ROUNDING_MODES[mode])
+        exact_text = self.ph.exact_number(exact) + " " + self.currency
+        return Item(
+            "fees:rounding",
+            self.ph.say(
+                "rounding",
+                mode=mode,
+                percent=self.ph.percent(percent),
+                price=self.money(price),
+                exact=exact_text,
+                rounded=self.money(rounded),
+            ),
         )
+
+    def _fee_spec(self, writer: Writer, code: str) -> FeeSpec:
+        return fee_spec(writer.action, writer.params, writer.rule.id).in_currency(self.currency)
 
     def _fee_example(self, spec: FeeSpec, price: Decimal) -> str:
         """A worked example computed by the engine's own fee math."""
         line_fees = {"example": [spec]} if spec.scope is FeeScope.LINE else {}
         case_fees = [spec] if spec.scope is FeeScope.CASE else []
-        settlement = settle(self.currency, {"example": price}, line_fees, case_fees)
+        settlement = settle(
+            self.currency,
+            {"example": price},
+            line_fees,
+            case_fees,
+            rounding=ROUNDING_MODES[self.policy.defaults.rounding],
+        )
         return self.ph.say(
             "fee_example",
             price=self.money(price),
@@ -468,13 +494,14 @@ class Builder:
                         kind=ph.word("kinds_plural", kind.value),
                         hours=_number(ph, sla.first_response_hours),
                         days=_number(ph, sla.resolution_working_days),
+                        clock=sla.first_response_clock,
                         condition="",
                     ),
                 )
             )
         for writer in writers(policy, "sla"):
-            hours, days = (
-                writer.params.get("first_response_hours"),
+            (hours, clock), days = (
+                first_response_target(writer.params),
                 writer.params.get("resolution_working_days"),
             )
             items.append(
@@ -485,6 +512,7 @@ class Builder:
                         kind="",
                         hours=_number(ph, None if hours is None else to_decimal(hours)),
                         days=_number(ph, None if days is None else to_decimal(days)),
+                        clock=clock,
                         condition=self.cond(writer.rule),
                     ),
                 )
@@ -499,6 +527,8 @@ class Builder:
             hours = f"{calendar.working_hours[0]:%H:%M}–{calendar.working_hours[1]:%H:%M}"
         region = ph.country(calendar.country) if calendar.country else ""
         extra = ph.and_list(ph.date(day) for day in sorted(calendar.extra_holidays))
+        year = (self.effective_from or datetime.now(UTC)).year
+        official = any(calendar.has_official_workdays(y) for y in (year, year + 1))
         notes = [
             Item(
                 "sla:calendar",
@@ -510,6 +540,7 @@ class Builder:
                     country=region,
                     subdivision=_subdivision_name(calendar.country, calendar.subdivision),
                     extra=extra,
+                    makeup=("follow" if calendar.follow_official_calendar else "ignore") if official else "",
                 ),
             )
         ]

@@ -127,6 +127,10 @@ class Phrases:
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def exact_number(self, value: Decimal) -> str:
+        """Every decimal of ``value`` (for showing what is rounded)."""
+        return format_decimal(value.normalize(), locale=self.locale, decimal_quantization=False)
+
     def percent(self, value: Decimal | int) -> str:
         return f"{format_decimal(value, locale=self.locale)}%"
 

@@ -26,6 +26,7 @@ from ..rules.decision import LineDecision
 from ..rules.document import Policy
 from ..rules.engine import REASON_WINDOW_EXPIRED, decide
 from ..rules.fees import FeeKind, FeeSpec
+from ..rules.reasons import NO_REASON
 from .document import Builder, example_price
 from .language import Phrases
 
@@ -52,9 +53,16 @@ def _probe_days(policy: Policy) -> list[int]:
 
 class _Scenario:
     def __init__(
-        self, policy: Policy, product: ProductFacts, country: str, price: Decimal, now: datetime
+        self,
+        policy: Policy,
+        product: ProductFacts,
+        country: str,
+        price: Decimal,
+        now: datetime,
+        currency: str,
     ) -> None:
         self.policy = policy
+        self.currency = currency
         self.product = product
         self.country = country
         self.price = price
@@ -76,7 +84,7 @@ class _Scenario:
         order = OrderFacts(
             order_id="summary",
             channel="",
-            currency=self.policy.defaults.currency,
+            currency=self.currency,
             created_at=self.delivered - timedelta(days=2),
             lines=(line,),
             total=self.price,
@@ -104,21 +112,24 @@ def product_summary(
     country: str | None = None,
     unit_price: Decimal | None = None,
     now: datetime | None = None,
+    currency: str | None = None,
 ) -> str:
-    """A few sentences of the terms for ``product``: change of mind, faulty items, warranty."""
+    """A few sentences of the terms for ``product`` in ``currency`` (the policy's by default): change of mind, faulty
+    items, warranty."""
     phrases = Phrases(language)
-    builder = Builder(policy, phrases)
-    currency = policy.defaults.currency
+    currency = currency or policy.defaults.currency
+    builder = Builder(policy, phrases, currency=currency)
     scenario = _Scenario(
         policy,
         product,
         (country or policy.defaults.country).upper(),
         unit_price if unit_price is not None else example_price(currency, []),
         now or datetime.now(UTC),
+        currency,
     )
     days = _probe_days(policy)
     sentences = []
-    for reason, macro in (("changed_mind", "summary_change_of_mind"), ("defective", "summary_faulty")):
+    for reason, macro in ((NO_REASON, "summary_change_of_mind"), ("defective", "summary_faulty")):
         sentences.append(phrases.say(macro, parts=_terms(scenario, builder, phrases, reason, days)))
     warranty = scenario.decide(CaseKind.REPAIR, "defective", 0).warranty_months
     sentences.append(phrases.say("summary_warranty", months=warranty))

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from business_rules.actions import BaseActions, rule_action
 
 from ..domain.facts import Resolution
+from ..domain.money import Prices
 from .calendar import Anchor, DayKind
 from .fees import FeeCap, FeeKind, FeeScope, FeeSpec
-from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types
+from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types, check_money
 
 __all__ = ["ACTIONS", "ALL_FEES", "RETURN_SHIPPING_FEE", "ActionSpec", "PolicyActions", "to_decimal"]
 
@@ -74,6 +75,8 @@ class WindowSetting:
 class SlaSetting:
     first_response_hours: Decimal | None
     resolution_working_days: Decimal | None
+    first_response_clock: str = "working"
+    """``calendar`` (around the clock) or ``working`` (working hours of the shop's calendar)."""
 
 
 WAIVED = "waived"
@@ -106,25 +109,43 @@ def _set_window(sink: SettingSink, params: Mapping[str, Any]) -> None:
     )
 
 
-def _add_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
+def prices(value: Any) -> Prices:
+    """A published amount (``{"USD": "5.00"}``, or ``{amount, currency}``) as :class:`Prices`."""
+    return value if isinstance(value, Prices) else check_money(value)
+
+
+def fee_spec(action: str, params: Mapping[str, Any], rule_id: str = "") -> FeeSpec:
+    """The fee an add_fee or charge_return_shipping action charges."""
+    if action == "charge_return_shipping":
+        return FeeSpec(
+            RETURN_SHIPPING_FEE, FeeKind.FIXED, prices(params["amount"]), FeeScope.CASE, rule_id=rule_id
+        )
+    kind = FeeKind(params["kind"])
     cap = params.get("cap")
-    sink.write(
-        _fee_setting(params["code"]),
-        FeeSpec(
-            code=params["code"],
-            kind=FeeKind(params["kind"]),
-            amount=to_decimal(params["amount"]),
-            scope=FeeScope(params.get("scope") or FeeScope.LINE),
-            cap=None if cap is None else to_decimal(cap),
-        ),
+    return FeeSpec(
+        code=params["code"],
+        kind=kind,
+        amount=to_decimal(params["amount"]) if kind is FeeKind.PERCENT else prices(params["amount"]),
+        scope=FeeScope(params.get("scope") or FeeScope.LINE),
+        cap=None if cap is None else prices(cap),
+        rule_id=rule_id,
     )
+
+
+def fee_cap(params: Mapping[str, Any]) -> FeeCap:
+    amount, percent = params.get("amount"), params.get("percent")
+    return FeeCap(
+        amount=None if amount is None else prices(amount),
+        percent=None if percent is None else to_decimal(percent),
+    )
+
+
+def _add_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
+    sink.write(_fee_setting(params["code"]), fee_spec("add_fee", params))
 
 
 def _charge_return_shipping(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    sink.write(
-        _fee_setting(RETURN_SHIPPING_FEE),
-        FeeSpec(RETURN_SHIPPING_FEE, FeeKind.FIXED, to_decimal(params["amount"]), FeeScope.CASE),
-    )
+    sink.write(_fee_setting(RETURN_SHIPPING_FEE), fee_spec("charge_return_shipping", params))
 
 
 def _waive_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
@@ -132,14 +153,7 @@ def _waive_fee(sink: SettingSink, params: Mapping[str, Any]) -> None:
 
 
 def _cap_fees(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    amount, percent = params.get("amount"), params.get("percent")
-    sink.write(
-        "fee_cap",
-        FeeCap(
-            amount=None if amount is None else to_decimal(amount),
-            percent=None if percent is None else to_decimal(percent),
-        ),
-    )
+    sink.write("fee_cap", fee_cap(params))
 
 
 def _set_resolutions(sink: SettingSink, params: Mapping[str, Any]) -> None:
@@ -167,11 +181,21 @@ def _set_warranty(sink: SettingSink, params: Mapping[str, Any]) -> None:
     sink.write("warranty_months", int(to_decimal(params["months"])))
 
 
+def first_response_target(targets: Mapping[str, Any]) -> tuple[Any, str]:
+    """(hours, clock) of ``first_response: {hours, clock}``, or of ``first_response_hours`` (working hours)."""
+    first = targets.get("first_response")
+    if isinstance(first, Mapping):
+        return first.get("hours"), first.get("clock") or "working"
+    return targets.get("first_response_hours"), "working"
+
+
 def _set_sla(sink: SettingSink, params: Mapping[str, Any]) -> None:
-    hours, days = params.get("first_response_hours"), params.get("resolution_working_days")
+    (hours, clock), days = first_response_target(params), params.get("resolution_working_days")
     sink.write(
         "sla",
-        SlaSetting(None if hours is None else to_decimal(hours), None if days is None else to_decimal(days)),
+        SlaSetting(
+            None if hours is None else to_decimal(hours), None if days is None else to_decimal(days), clock
+        ),
     )
 
 

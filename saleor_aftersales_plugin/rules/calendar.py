@@ -4,7 +4,7 @@ Every instant going in must be timezone-aware; every instant coming out is aware
 the shop's local calendar (its IANA time zone), so a window always ends at a local midnight, whatever
 daylight saving does. Public holidays come from the ``holidays`` package for the shop's country (and
 subdivision); where that package knows a country's make-up working days on weekends (China's 调休), those
-days count as business days too.
+days count as business days too, unless the policy's ``calendar.follow_official_calendar`` is false.
 """
 
 from collections.abc import Iterator
@@ -105,6 +105,8 @@ class BusinessCalendar:
     """The shop's own closing days on top of the public holidays."""
     working_hours: tuple[time, time] | None = None
     """Local opening and closing time on business days, used for SLA deadlines; None counts whole days."""
+    follow_official_calendar: bool = True
+    """Whether weekend days the country officially declares working days (make-up days) are business days."""
 
     def __post_init__(self) -> None:
         _zone(self.time_zone)
@@ -160,7 +162,13 @@ class BusinessCalendar:
         public_holidays, makeup_workdays = _country_year(self.country, self.subdivision, day.year)
         if day in public_holidays:
             return False
-        return day.weekday() in self.working_days or day in makeup_workdays
+        return day.weekday() in self.working_days or (
+            self.follow_official_calendar and day in makeup_workdays
+        )
+
+    def has_official_workdays(self, year: int) -> bool:
+        """Whether the holiday country declares weekend make-up working days in ``year`` (e.g. China)."""
+        return self.country is not None and bool(_country_year(self.country, self.subdivision, year)[1])
 
     def local_date(self, instant: datetime) -> date:
         """The shop's local date at ``instant``."""

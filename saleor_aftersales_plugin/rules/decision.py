@@ -219,6 +219,7 @@ class CaseDecision:
                 },
                 "sla": {
                     "first_response_hours": self.sla.first_response_hours,
+                    "first_response_clock": self.sla.first_response_clock,
                     "resolution_working_days": self.sla.resolution_working_days,
                 },
                 "escalation_path": self.escalation_path,

@@ -12,6 +12,7 @@ from typing import Any
 from ..domain.facts import CaseKind, Resolution
 from .actions import SlaSetting, WindowSetting, to_decimal
 from .calendar import Anchor, BusinessCalendar, DayKind
+from .reasons import DEFAULT_REASONS, ReasonSpec
 from .schema import (
     DEFAULT_RESOLUTIONS,
     DEFAULT_SLA,
@@ -25,6 +26,7 @@ from .schema import (
     PolicyDocument,
     SchemaContext,
     gather_context,
+    upgrade_stored_amounts,
 )
 from .source import MAX_SOURCE_BYTES, SourceError, load_source
 from .zero_refund import DEFAULT_ZERO_REFUND
@@ -90,6 +92,8 @@ class Defaults:
     warranty_months: int = 12
     store_credit_bonus: Decimal = Decimal(0)
     prior_returns_days: int = 90
+    rounding: str = "half_up"
+    """How computed amounts are rounded to the currency's decimals (a key of ``domain.money.ROUNDING_MODES``)."""
     customer_favourable: bool = False
     """Judge each order by the more generous of the version pinned at purchase and the current one."""
     zero_refund: str = DEFAULT_ZERO_REFUND
@@ -105,7 +109,12 @@ class Policy:
     escalation: Mapping[str, tuple[EscalationTier, ...]]
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     name: str = ""
-    schema_version: int = SCHEMA_VERSION
+    reasons: tuple[ReasonSpec, ...] = DEFAULT_REASONS
+    """The reason catalogue: the policy's own, or the default one."""
+    schema_version: str = SCHEMA_VERSION
+
+    def reason(self, code: str) -> ReasonSpec | None:
+        return next((spec for spec in self.reasons if spec.code == code), None)
 
     @property
     def ranked_rules(self) -> tuple[Rule, ...]:
@@ -116,7 +125,9 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Policy":
-        """Build from a valid (normalised) document; every default comes from :mod:`.schema`."""
+        """Build from a valid (normalised) document, such as a stored version (one published before schema_version
+        1.1 has its bare amounts named in its own currency); every default comes from :mod:`.schema`."""
+        data = upgrade_stored_amounts(data)
         context: SchemaContext = gather_context(data)
         return cls.from_document(PolicyDocument.model_validate(data, context=context), data)
 
@@ -138,6 +149,7 @@ class Policy:
             warranty_months=int(raw_defaults.warranty_months),
             store_credit_bonus=to_decimal(raw_defaults.store_credit_bonus),
             prior_returns_days=int(raw_defaults.prior_returns_days),
+            rounding=raw_defaults.rounding,
             customer_favourable=raw_defaults.customer_favourable,
             zero_refund=raw_defaults.zero_refund,
         )
@@ -153,6 +165,7 @@ class Policy:
             working_days=frozenset(WEEKDAYS.index(day) for day in raw_calendar.working_days),
             extra_holidays=frozenset(raw_calendar.extra_holidays),
             working_hours=(working_hours.start, working_hours.end) if working_hours else None,
+            follow_official_calendar=raw_calendar.follow_official_calendar,
         )
         rules = tuple(
             Rule(
@@ -170,13 +183,15 @@ class Policy:
             given = (
                 getattr(document.sla, "return_" if kind == "return" else kind, None) if document.sla else None
             )
-            hours = targets["first_response_hours"]
+            hours, clock = targets["first_response_hours"], "working"
             days = targets["resolution_working_days"]
-            if given is not None and given.first_response_hours is not MISSING:
+            if given is not None and given.first_response is not None:
+                hours, clock = given.first_response.hours, given.first_response.clock
+            elif given is not None and given.first_response_hours is not MISSING:
                 hours = given.first_response_hours
             if given is not None and given.resolution_working_days is not MISSING:
                 days = given.resolution_working_days
-            sla[kind] = SlaSetting(to_decimal(hours), to_decimal(days))
+            sla[kind] = SlaSetting(to_decimal(hours), to_decimal(days), clock)
         escalation = {
             name: tuple(
                 EscalationTier(tier.name, to_decimal(tier.after_hours), tuple(tier.notify)) for tier in tiers
@@ -191,5 +206,18 @@ class Policy:
             escalation=escalation,
             texts={lang: dict(texts) for lang, texts in (document.texts or {}).items()},
             name=document.name,
-            schema_version=int(document.schema_version),
+            reasons=tuple(
+                ReasonSpec(
+                    reason.code,
+                    dict(reason.labels),
+                    reason.parent,
+                    reason.counts_as_defect,
+                    reason.photos_required,
+                    reason.no_reason,
+                )
+                for reason in document.reasons
+            )
+            if document.reasons
+            else DEFAULT_REASONS,
+            schema_version=document.schema_version,
         )

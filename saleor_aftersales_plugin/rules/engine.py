@@ -23,7 +23,7 @@ from business_rules.engine import run as business_rules_run
 from business_rules.operators import BooleanType, NumericType, SelectMultipleType, SelectType, StringType
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, ProductFacts, Resolution
-from ..domain.money import quantize, refundable_amount
+from ..domain.money import ROUNDING_MODES, MissingCurrency, quantize, refundable_amount
 from .actions import PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
 from .decision import (
@@ -45,7 +45,10 @@ REASON_NOT_FULFILLED = "not_fulfilled"
 REASON_QUANTITY_NOT_AVAILABLE = "quantity_not_available"
 REASON_RESOLUTION_NOT_OFFERED = "resolution_not_offered"
 REASON_NOT_ELIGIBLE = "not_eligible"
+REASON_NO_AMOUNT_IN_CURRENCY = "no_amount_in_currency"
 ENGINE_REASONS = {
+    REASON_NO_AMOUNT_IN_CURRENCY: "The shop's policy sets no amount in this order's currency for a fee that "
+    "applies, so it cannot be decided automatically; please contact the shop.",
     REASON_WINDOW_EXPIRED: "The return window for this item has ended.",
     REASON_NOT_FULFILLED: "This item has not been shipped yet.",
     REASON_QUANTITY_NOT_AVAILABLE: "More units were requested than were delivered and not yet returned.",
@@ -501,7 +504,10 @@ def _line_decision(
     refundable = Decimal(0)
     if eligible and facts.kind in WINDOW_KINDS:
         refundable = refundable_amount(line, request.quantity, currency)
-    fees = builder.fees()
+    fees, fee_cap, missing = _in_currency(builder.fees(), values.get("fee_cap"), currency)
+    if missing and eligible:
+        eligible, refundable = False, Decimal(0)
+        reasons.insert(0, REASON_NO_AMOUNT_IN_CURRENCY)
     return LineDecision(
         line_id=line.line_id,
         quantity=request.quantity,
@@ -511,7 +517,7 @@ def _line_decision(
         window_anchor=window_anchor,
         window_ends_at=window_ends_at,
         fees=fees,
-        fee_cap=values.get("fee_cap"),
+        fee_cap=fee_cap,
         resolutions=tuple(resolutions),
         store_credit_bonus=setting("store_credit_bonus", defaults.store_credit_bonus),
         review_required=setting("review", defaults.review),
@@ -525,6 +531,26 @@ def _line_decision(
         decided_by=decided_by,
         trace=builder.trace(),
     )
+
+
+def _in_currency(
+    fees: tuple[FeeSpec, ...], cap: FeeCap | None, currency: str
+) -> tuple[tuple[FeeSpec, ...], FeeCap | None, list[MissingCurrency]]:
+    """The fees and cap in force with their money in the order's currency (never converted), and what has none."""
+    missing: list[MissingCurrency] = []
+    priced: list[FeeSpec] = []
+    for fee in fees:
+        try:
+            priced.append(fee.in_currency(currency))
+        except MissingCurrency as error:
+            missing.append(error)
+    if cap is not None:
+        try:
+            cap = cap.in_currency(currency)
+        except MissingCurrency as error:
+            missing.append(error)
+            cap = None
+    return tuple(priced), cap, missing
 
 
 def _add_months(policy: Policy, start: datetime, months: int) -> datetime:
@@ -580,9 +606,14 @@ def _case_decision(
         line_fees,
         [fee for _, fee in sorted(case_fees.values(), key=lambda item: item[0])],
         cap[1] if cap else None,
+        rounding=ROUNDING_MODES[policy.defaults.rounding],
     )
     bonus = min((line.store_credit_bonus for line in eligible), default=policy.defaults.store_credit_bonus)
-    store_credit = quantize(settlement.net * (Decimal(100) + bonus) / Decimal(100), currency)
+    store_credit = quantize(
+        settlement.net * (Decimal(100) + bonus) / Decimal(100),
+        currency,
+        ROUNDING_MODES[policy.defaults.rounding],
+    )
     sla = _tightest_sla([line.sla for line in basis]) if basis else policy.sla_for(facts.kind)
     escalation_path = _best_ranked(basis, "escalation_path", rank_of) or _default_escalation_path(policy)
     return CaseDecision(
@@ -609,9 +640,15 @@ def _case_decision(
 
 
 def _tightest_sla(slas: Sequence[SlaSetting]) -> SlaSetting:
-    hours = [s.first_response_hours for s in slas if s.first_response_hours is not None]
+    """The lowest targets of the lines; the first-response clock comes with the lowest hours."""
+    first = [s for s in slas if s.first_response_hours is not None]
     days = [s.resolution_working_days for s in slas if s.resolution_working_days is not None]
-    return SlaSetting(min(hours) if hours else None, min(days) if days else None)
+    tightest = min(first, key=lambda s: s.first_response_hours) if first else None  # type: ignore[arg-type,return-value]
+    return SlaSetting(
+        tightest.first_response_hours if tightest else None,
+        min(days) if days else None,
+        tightest.first_response_clock if tightest else "working",
+    )
 
 
 def _best_ranked(

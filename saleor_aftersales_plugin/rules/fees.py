@@ -2,8 +2,10 @@
 
 How :func:`settle` computes, step by step:
 
-1. Every amount is quantized (``ROUND_HALF_UP``) to the currency's precision: refundable amounts, fixed fees,
-   caps and each computed percentage.
+1. Every amount is quantized to the currency's precision: refundable amounts, fixed fees, caps and each computed
+   percentage, with the policy's rounding (``defaults.rounding``: ``half_up`` unless set), line by line. Fixed fees
+   and caps are written per currency (:class:`~..domain.money.Prices`) and taken in the order's currency, never
+   converted: an order in a currency they have no amount for raises :class:`~..domain.money.MissingCurrency`.
 2. Line fees, line by line, each line's fees in the order given. A percent fee is ``amount`` % of the line's
    refundable amount; a fixed fee is ``amount`` once for the line. Each fee is clipped by its own ``cap``,
    then by what remains of the line after its earlier fees: a line never goes below zero.
@@ -22,11 +24,11 @@ How :func:`settle` computes, step by step:
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from ..domain.money import allocate, currency_precision, quantize, to_decimal
+from ..domain.money import Prices, allocate, currency_precision, quantize, to_decimal
 
 __all__ = ["FeeCap", "FeeCharge", "FeeKind", "FeeScope", "FeeSpec", "Settlement", "settle"]
 
@@ -50,6 +52,14 @@ def _non_negative(value: Decimal | int, name: str) -> Decimal:
     return result
 
 
+def _money(value: "Decimal | int | Prices", name: str) -> "Decimal | Prices":
+    return value if isinstance(value, Prices) else _non_negative(value, name)
+
+
+def _in_currency(value: "Decimal | Prices", currency: str) -> Decimal:
+    return value.in_currency(currency) if isinstance(value, Prices) else value
+
+
 def _percentage(value: Decimal | int, name: str) -> Decimal:
     result = _non_negative(value, name)
     if result > _HUNDRED:
@@ -59,17 +69,18 @@ def _percentage(value: Decimal | int, name: str) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class FeeSpec:
-    """A fee in force: ``amount`` is a percentage (15 = 15 %) for PERCENT, money (order currency) for FIXED.
+    """A fee in force: ``amount`` is a percentage (15 = 15 %) for PERCENT, money for FIXED.
 
     PERCENT is taken of the refundable amount of the line (LINE scope) or of the whole case (CASE scope);
-    FIXED is charged once per line or once per case. ``cap`` bounds this one fee, in the order currency.
+    FIXED is charged once per line or once per case. ``cap`` bounds this one fee. Money is either a plain amount
+    (already in the order currency) or :class:`Prices` per currency, resolved by :meth:`in_currency`.
     """
 
     code: str
     kind: FeeKind
-    amount: Decimal
+    amount: "Decimal | Prices"
     scope: FeeScope = FeeScope.LINE
-    cap: Decimal | None = None
+    cap: "Decimal | Prices | None" = None
     rule_id: str = ""
 
     def __post_init__(self) -> None:
@@ -85,34 +96,48 @@ class FeeSpec:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "scope", scope)
         if kind is FeeKind.PERCENT:
-            amount = _percentage(self.amount, f"Fee {self.code!r} percentage")
+            amount = _percentage(self.amount, f"Fee {self.code!r} percentage")  # type: ignore[arg-type]
         else:
-            amount = _non_negative(self.amount, f"Fee {self.code!r} amount")
+            amount = _money(self.amount, f"Fee {self.code!r} amount")
         object.__setattr__(self, "amount", amount)
         if self.cap is not None:
-            object.__setattr__(self, "cap", _non_negative(self.cap, f"Fee {self.code!r} cap"))
+            object.__setattr__(self, "cap", _money(self.cap, f"Fee {self.code!r} cap"))
+
+    def in_currency(self, currency: str) -> "FeeSpec":
+        """This fee with its money in ``currency``; :class:`MissingCurrency` when the policy gives none."""
+        amount = self.amount if self.kind is FeeKind.PERCENT else _in_currency(self.amount, currency)
+        cap = None if self.cap is None else _in_currency(self.cap, currency)
+        if amount is self.amount and cap is self.cap:
+            return self
+        return replace(self, amount=amount, cap=cap)
 
 
 @dataclass(frozen=True, slots=True)
 class FeeCap:
     """A bound on the total fees of a case: an amount, a percentage of the gross, or the lower of both."""
 
-    amount: Decimal | None = None
+    amount: "Decimal | Prices | None" = None
     percent: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.amount is not None:
-            object.__setattr__(self, "amount", _non_negative(self.amount, "Fee cap amount"))
+            object.__setattr__(self, "amount", _money(self.amount, "Fee cap amount"))
         if self.percent is not None:
             object.__setattr__(self, "percent", _percentage(self.percent, "Fee cap percent"))
 
-    def limit(self, gross: Decimal, currency: str) -> Decimal | None:
+    def in_currency(self, currency: str) -> "FeeCap":
+        """This cap with its amount in ``currency``; :class:`MissingCurrency` when the policy gives none."""
+        if not isinstance(self.amount, Prices):
+            return self
+        return replace(self, amount=self.amount.in_currency(currency))
+
+    def limit(self, gross: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal | None:
         """The most the fees of a case refunding ``gross`` may total, or None when unbounded."""
         bounds = []
         if self.amount is not None:
-            bounds.append(quantize(self.amount, currency))
+            bounds.append(quantize(_in_currency(self.amount, currency), currency, rounding))
         if self.percent is not None:
-            bounds.append(quantize(gross * self.percent / _HUNDRED, currency))
+            bounds.append(quantize(gross * self.percent / _HUNDRED, currency, rounding))
         return min(bounds) if bounds else None
 
 
@@ -138,11 +163,12 @@ class Settlement:
     net_by_line: Mapping[str, Decimal]
 
 
-def _fee_amount(spec: FeeSpec, base: Decimal, currency: str) -> Decimal:
+def _fee_amount(spec: FeeSpec, base: Decimal, currency: str, rounding: str) -> Decimal:
+    spec = spec.in_currency(currency)
     raw = base * spec.amount / _HUNDRED if spec.kind is FeeKind.PERCENT else spec.amount
-    amount = quantize(raw, currency)
+    amount = quantize(raw, currency, rounding)  # type: ignore[arg-type]
     if spec.cap is not None:
-        amount = min(amount, quantize(spec.cap, currency))
+        amount = min(amount, quantize(spec.cap, currency, rounding))  # type: ignore[arg-type]
     return amount
 
 
@@ -152,8 +178,12 @@ def settle(
     line_fees: Mapping[str, Sequence[FeeSpec]],
     case_fees: Sequence[FeeSpec],
     cap: FeeCap | None = None,
+    rounding: str = ROUND_HALF_UP,
 ) -> Settlement:
-    """Apply the fees to what is refundable per line; the module docstring documents the math."""
+    """Apply the fees to what is refundable per line; the module docstring documents the math.
+
+    ``rounding`` is a ``decimal`` rounding mode (see :data:`~..domain.money.ROUNDING_MODES`).
+    """
     currency_precision(currency)
     zero = quantize(Decimal(0), currency)
     refundable: dict[str, Decimal] = {}
@@ -190,16 +220,16 @@ def settle(
     left_by_line = dict(refundable)
     for line_id, specs in line_fees.items():
         for spec in specs:
-            amount = min(_fee_amount(spec, refundable[line_id], currency), left_by_line[line_id])
+            amount = min(_fee_amount(spec, refundable[line_id], currency, rounding), left_by_line[line_id])
             left_by_line[line_id] -= amount
             charges.append(FeeCharge(spec.code, amount, spec.rule_id, line_id))
     left_in_case = sum(left_by_line.values(), zero)
     for spec in case_fees:
-        amount = min(_fee_amount(spec, gross, currency), left_in_case)
+        amount = min(_fee_amount(spec, gross, currency, rounding), left_in_case)
         left_in_case -= amount
         charges.append(FeeCharge(spec.code, amount, spec.rule_id, None))
 
-    limit = cap.limit(gross, currency) if cap is not None else None
+    limit = cap.limit(gross, currency, rounding) if cap is not None else None
     excess = sum((charge.amount for charge in charges), zero) - limit if limit is not None else zero
     for index in reversed(range(len(charges))):
         if excess <= 0:

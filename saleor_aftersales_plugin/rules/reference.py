@@ -275,7 +275,7 @@ _PARAM_EXAMPLES: dict[tuple[str, str], Any] = {
     ("add_fee", "code"): "restocking",
     ("add_fee", "kind"): "percent",
     ("add_fee", "amount"): 15,
-    ("charge_return_shipping", "amount"): Decimal("4.95"),
+    ("charge_return_shipping", "amount"): {"amount": "4.95", "currency": "EUR"},
     ("waive_fee", "code"): "restocking",
     ("set_store_credit_bonus", "percent"): 10,
     ("set_warranty", "months"): 24,
@@ -283,13 +283,45 @@ _PARAM_EXAMPLES: dict[tuple[str, str], Any] = {
     ("set_resolutions", "resolutions"): ["refund", "store_credit"],
 }
 _EXTRA_EXAMPLES: dict[str, dict[str, Any]] = {
-    "cap_fees": {"percent": 20},
+    "cap_fees": {"amount": {"EUR": "30.00", "JPY": "4000"}, "percent": 20},
     "set_sla": {"first_response_hours": 24},
 }
 
 
 def _param_example(action: str, param: str) -> Any:
     return _PARAM_EXAMPLES.get((action, param), "x")
+
+
+def _money_section() -> list[str]:
+    return [
+        "Every fixed amount of a policy (a fixed fee, a fee's `cap`, `charge_return_shipping.amount`, "
+        "`cap_fees.amount`) names its currency, in one of two forms:",
+        "",
+        "```yaml",
+        "- {name: charge_return_shipping, params: {amount: {amount: '4.95', currency: EUR}}}",
+        "- {name: charge_return_shipping, params: {amount: {EUR: '4.95', USD: '5.50', JPY: '800'}}}",
+        "```",
+        "",
+        "- Amounts are never converted. An order is charged the amount written for its own currency; every fixed "
+        "amount must have one in `defaults.currency` (when the plugin publishes a policy for a channel, "
+        "`defaults.currency` is the channel's currency and must be), otherwise the policy is refused "
+        "(`missing_currency`). Deciding an order in a currency an amount in force has no value for refuses the line "
+        "with the reason `no_amount_in_currency` instead of guessing.",
+        "- An amount has at most as many decimals as its currency (`JPY 4.95` is refused with `too_many_decimals`; "
+        "EUR and USD have 2, JPY 0, KWD 3). Write amounts in quotes (`'5.00'`) or as numbers.",
+        "- Percentages (a percent fee, `cap_fees.percent`, `set_store_credit_bonus`) stay plain numbers.",
+        "- Computed amounts are rounded line by line to the currency's decimals as `defaults.rounding` says "
+        "(`half_up` by default); the published policy states the rule with a worked example.",
+        "",
+        "**Schema version 1.** A `schema_version: 1` document is read as 1.1, except that a bare amount (which "
+        'version 1 read as "in the order currency", so a USD policy\'s 5.00 charged 5 yen on a yen order) is refused '
+        "with the code `amount_without_currency` and the exact 1.1 form to write, e.g. `amount: 5` in a EUR policy → "
+        "`{amount: '5.00', currency: EUR}`. It is not converted silently: which currencies the shop means is the "
+        "merchant's decision. Documents are published (and stored) as schema_version 1.1, amounts as a map per "
+        "currency. Versions published before 1.1 stay readable for the orders pinned to them: their bare amounts "
+        "are read in the version's own `defaults.currency` (which publishing always filled in with the channel's "
+        "currency, the only one such a version ever judged).",
+    ]
 
 
 def _limits() -> list[str]:
@@ -344,6 +376,7 @@ def render_reference() -> str:
         "- [Document structure](#document-structure)",
         "- [Rules](#rules)",
         "- [How rules combine](#how-rules-combine)",
+        "- [Money](#money)",
         "- [Variables](#variables)",
         "- [Operators](#operators)",
         "- [Actions](#actions)",
@@ -362,6 +395,10 @@ def render_reference() -> str:
         "## How rules combine",
         "",
         *_conflict_rule(),
+        "",
+        "## Money",
+        "",
+        *_money_section(),
         "",
         "## Variables",
         "",

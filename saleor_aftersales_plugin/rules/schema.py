@@ -43,13 +43,18 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..domain.facts import CaseKind, Resolution
+from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_currency_precision, quantize
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
+from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
 from .variables import VARIABLES, compile_pattern
 from .wording import full_list, given, names, show, suggest, yaml_hint
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = "1.1"
+READ_VERSIONS = ("1", "1.1")
+"""Versions this plugin reads. A 1 document is read as 1.1 unless it has a bare amount, which 1.1 refuses with the
+way to write it (``amount_without_currency``): a bare amount once meant "in the order currency"."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETURN_SHIPPING_FEE = "return_shipping"
 ALL_FEES = "*"
@@ -86,6 +91,8 @@ def fail(code: str, message: str, at: tuple[Any, ...] = ()) -> PydanticCustomErr
 @dataclass
 class SchemaContext:
     languages: list[str] = field(default_factory=lambda: ["en"])
+    currency: str | None = None
+    """defaults.currency when well formed: the currency orders are in, which every fixed amount must have."""
     texts: Mapping[Any, Any] | None = None
     escalation_paths: list[str] = field(default_factory=list)
     fee_codes: list[str] = field(default_factory=list)
@@ -94,6 +101,8 @@ class SchemaContext:
     rule_ids: dict[str, int] = field(default_factory=dict)
     rule_ids_seen: set[str] = field(default_factory=set)
     reasons_checked: set[str] = field(default_factory=set)
+    reason_codes: list[str] = field(default_factory=lambda: [spec.code for spec in DEFAULT_REASONS])
+    """The catalogue's codes (the policy's own, or the default catalogue): what the ``reason`` variable can be."""
     models: dict[int, type["StrictModel"]] = field(default_factory=dict)
     """id() of each raw mapping -> the model that read it (to suggest keys for an unknown one)."""
 
@@ -105,9 +114,21 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
         languages = defaults.get("languages")
         if isinstance(languages, list) and languages:
             context.languages = [lang for lang in languages if isinstance(lang, str)]
+        currency = defaults.get("currency")
+        if isinstance(currency, str) and is_currency(currency.strip().upper()):
+            context.currency = currency.strip().upper()
     texts = data.get("texts")
     if isinstance(texts, Mapping):
         context.texts = texts
+    catalogue = data.get("reasons")
+    if isinstance(catalogue, list) and catalogue:
+        context.reason_codes = [
+            item["code"]
+            for item in catalogue
+            if isinstance(item, Mapping)
+            and isinstance(item.get("code"), str)
+            and item["code"] not in REASON_ALIASES
+        ]
     escalation = data.get("escalation")
     if isinstance(escalation, Mapping):
         context.escalation_paths = [name for name in escalation if isinstance(name, str)]
@@ -137,8 +158,8 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
     return context
 
 
-def _context(info: ValidationInfo) -> SchemaContext:
-    context = info.context
+def _context(info: ValidationInfo | None) -> SchemaContext:
+    context = info.context if info is not None else None
     return context if isinstance(context, SchemaContext) else SchemaContext()
 
 
@@ -398,6 +419,233 @@ def check_boolean(value: Any) -> bool:
 Boolean = Annotated[
     bool, PlainValidator(check_boolean), WithJsonSchema({"type": "boolean"}), Doc("true/false")
 ]
+
+
+# --- money: every fixed amount names its currency
+
+_AMOUNT_TEXT = re.compile(r"^\d{1,10}(\.\d{1,10})?$")
+
+
+def _money_example(value: Any, currency: str) -> str:
+    number = _as_decimal(value)
+    if number is None and isinstance(value, str) and _AMOUNT_TEXT.match(value.strip()):
+        number = Decimal(value.strip())
+    if number is None or not number.is_finite() or number < 0:
+        number = Decimal(5)
+    return str(quantize(number, currency))
+
+
+def _amount_in(value: Any, currency: str, at: tuple[Any, ...]) -> Decimal:
+    """One amount of ``currency``: a number or a decimal text, 0..10^9, no more decimals than the currency has."""
+    if isinstance(value, str) and _AMOUNT_TEXT.match(value.strip()):
+        number: Decimal | None = Decimal(value.strip())
+    else:
+        number = _as_decimal(value)
+    if number is None or not number.is_finite():
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but the {currency} amount of {{where}} needs a number such as "
+            f"'{_money_example(5, currency)}'.",
+            at,
+        )
+    if number < 0 or number > MAX_MONEY:
+        raise fail(
+            "out_of_range",
+            f"The {currency} amount of {{where}} is {show(value)}; it must be between 0 and {MAX_MONEY}.",
+            at,
+        )
+    if not has_currency_precision(number, currency):
+        places = currency_precision(currency)
+        raise fail(
+            "too_many_decimals",
+            f"{currency} {show(value)[1:-1] if isinstance(value, str) else value} has more decimals than {currency} "
+            f"allows ({places}); write an amount {currency} can be paid in, e.g. "
+            f"'{quantize(number, currency)}'.",
+            at,
+        )
+    return quantize(number, currency)
+
+
+def _currency_code(value: Any, at: tuple[Any, ...]) -> str:
+    if not isinstance(value, str) or not is_currency(value):
+        hint = ""
+        if isinstance(value, str) and is_currency(value.strip().upper()):
+            hint = f" Write it in capitals: '{value.strip().upper()}'."
+        raise fail(
+            "unknown_currency",
+            f"{show(value)} in {{where}} is not an ISO 4217 currency code such as 'EUR', 'USD' or 'JPY'."
+            + hint,
+            at,
+        )
+    return value
+
+
+def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
+    """``{amount: '5.00', currency: USD}`` or ``{USD: '5.00', JPY: '500'}`` -> :class:`Prices`.
+
+    A bare number is refused: since schema_version 1.1 an amount never silently means "in the order currency".
+    """
+    shop_currency = _context(info).currency
+    currency = shop_currency or "EUR"
+    if not isinstance(value, Mapping):
+        if _as_decimal(value) is not None or (isinstance(value, str) and _AMOUNT_TEXT.match(value.strip())):
+            example = _money_example(value, currency)
+            raise fail(
+                "amount_without_currency",
+                f"{{where}} is the bare amount {show(value)}; since schema_version 1.1 every fixed amount names its "
+                f"currency: write {{amount: '{example}', currency: {currency}}}, or one amount per currency the "
+                f"shop sells in, e.g. {{{currency}: '{example}'}}.",
+            )
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
+            f"{{amount: '{_money_example(5, currency)}', currency: {currency}}}.",
+        )
+    if "amount" in value or "currency" in value:
+        extra = [key for key in value if key not in ("amount", "currency")]
+        if extra:
+            raise fail(
+                "unknown_key",
+                f"Unknown key {show(extra[0])} in {{where}}: an amount is {{amount, currency}} or a map of "
+                "amounts per currency, not both.",
+                (extra[0],),
+            )
+        if "currency" not in value:
+            raise fail(
+                "required",
+                f"{{where}} has an amount but no currency: add currency, e.g. currency: {currency}.",
+            )
+        if "amount" not in value:
+            raise fail("required", "{where} has a currency but no amount: add amount, e.g. amount: '5.00'.")
+        code = _currency_code(value["currency"], ("currency",))
+        prices = Prices({code: _amount_in(value["amount"], code, ("amount",))})
+        _has_shop_currency(prices, shop_currency)
+        return prices
+    if not value:
+        raise fail(
+            "required",
+            f"{{where}} is empty; give an amount per currency, e.g. {{{currency}: '{_money_example(5, currency)}'}}.",
+        )
+    if len(value) > MAX_LIST_ITEMS:
+        raise fail(
+            "too_many", f"{{where}} has {len(value)} currencies; at most {MAX_LIST_ITEMS} are allowed."
+        )
+    amounts: dict[str, Decimal] = {}
+    for key, amount in value.items():
+        code = _currency_code(key, (key,))
+        amounts[code] = _amount_in(amount, code, (key,))
+    prices = Prices(amounts)
+    _has_shop_currency(prices, shop_currency)
+    return prices
+
+
+def _has_shop_currency(prices: Prices, shop_currency: str | None) -> None:
+    """Orders of the channel are in defaults.currency (the channel's currency when published): an amount without
+    it could only be converted or guessed, so it is refused."""
+    if shop_currency is None or shop_currency in prices:
+        return
+    written = ", ".join(f"{code}: '{amount}'" for code, amount in prices.items())
+    raise fail(
+        "missing_currency",
+        f"{{where}} gives {', '.join(prices)} but not {shop_currency}, the currency of defaults.currency that this "
+        f"channel's orders are in; amounts are never converted: add one, e.g. {{{written}, {shop_currency}: "
+        f"'{_money_example(next(iter(prices.values())), shop_currency)}'}}.",
+    )
+
+
+_AMOUNT_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "pattern": "^\\d{1,10}(\\.\\d{1,10})?$"}, {"type": "number", "minimum": 0}]
+}
+MONEY_JSON_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"amount": _AMOUNT_SCHEMA, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+            "required": ["amount", "currency"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "patternProperties": {"^[A-Z]{3}$": _AMOUNT_SCHEMA},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    ]
+}
+
+
+def _money_field(value: Any, info: ValidationInfo) -> Prices:
+    return check_money(value, info)
+
+
+Money = Annotated[
+    Prices,
+    PlainValidator(_money_field),
+    WithJsonSchema(MONEY_JSON_SCHEMA),
+    Doc("money", "`{amount, currency}` or `{CUR: amount, ...}`; 0..10^9 in the currency's decimals"),
+]
+
+
+def upgrade_stored_amounts(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A schema_version 1 document as published before 1.1, with its bare amounts named in its own
+    ``defaults.currency`` (which publishing always filled in): lossless, because a published version only ever judged
+    orders in its channel's currency. Only stored versions are upgraded this way; a new text with a bare amount is
+    refused (``amount_without_currency``)."""
+    if str(data.get("schema_version")) not in ("1", "1.0"):
+        return data
+    defaults = data.get("defaults")
+    currency = defaults.get("currency") if isinstance(defaults, Mapping) else None
+    if not isinstance(currency, str) or not isinstance(data.get("rules"), list):
+        return data
+
+    def named(amount: Any) -> Any:
+        bare = isinstance(amount, (int, float, Decimal, str)) and not isinstance(amount, bool)
+        return {currency: str(amount)} if bare else amount
+
+    rules = []
+    for rule in data["rules"]:
+        actions = rule.get("actions") if isinstance(rule, Mapping) else None
+        if not isinstance(actions, list):
+            rules.append(rule)
+            continue
+        upgraded = []
+        for action in actions:
+            params = action.get("params") if isinstance(action, Mapping) else None
+            name = action.get("name") if isinstance(action, Mapping) else None
+            if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
+                upgraded.append(action)
+                continue
+            params = dict(params)
+            for key in MONEY_PARAMS[name]:
+                if key in params:
+                    params[key] = named(params[key])
+            if name == "add_fee" and params.get("kind") == FeeKind.FIXED.value and "amount" in params:
+                params["amount"] = named(params["amount"])
+            upgraded.append({**action, "params": params})
+        rules.append({**rule, "actions": upgraded})
+    return {**data, "rules": rules}
+
+
+def money_document_value(value: Any) -> dict[str, str]:
+    """The canonical (published) form of a valid amount: one entry per currency, amount as decimal text in the
+    currency's decimals, e.g. ``{"JPY": "500", "USD": "5.00"}``."""
+    prices = value if isinstance(value, Prices) else check_money(value)
+    return {currency: str(amount) for currency, amount in sorted(prices.items())}
+
+
+MONEY_PARAMS: dict[str, tuple[str, ...]] = {
+    "add_fee": ("cap",),
+    "charge_return_shipping": ("amount",),
+    "cap_fees": ("amount",),
+}
+"""Action -> its parameters that are money (add_fee's amount is money when its kind is fixed)."""
+
+
+def money_params(action: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    names_ = MONEY_PARAMS.get(action, ())
+    if action == "add_fee" and params.get("kind") == FeeKind.FIXED.value:
+        names_ = ("amount", *names_)
+    return names_
 
 
 # --- reference data
@@ -716,6 +964,13 @@ class Defaults(StrictModel):
     prior_returns_days: Number(1, 3650, integer=True, example=90) = Field(
         90, description="Look-back period of the prior_returns_* variables, in days."
     )
+    rounding: Choice(list(ROUNDING_MODES)) = Field(
+        "half_up",
+        description="How a computed amount (a percent fee, a store-credit bonus, a percent cap) is rounded to the "
+        "currency's decimals, line by line: `half_up` (2.345 → 2.35), `half_even` (2.345 → 2.34, 2.355 → 2.36) "
+        "or `down` (2.349 → 2.34, in the customer's favour for fees). The published policy states it with a "
+        "worked example.",
+    )
     customer_favourable: Boolean = Field(
         False,
         description="`true`: each order is judged by the more generous of the version in force when it was placed "
@@ -771,6 +1026,12 @@ class Calendar(StrictModel):
         WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
         Doc("list of dates", "1900..2200, at most 1000"),
     ] = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
+    follow_official_calendar: Boolean = Field(
+        True,
+        description="`true`: weekend days the holiday country officially declares working days (make-up days, "
+        "e.g. China's 调休) are working days; `false`: only working_days count (minus holidays). The published "
+        "policy says which.",
+    )
     working_hours: WorkingHours | None = Field(
         None,
         description='Opening hours for SLA deadlines, e.g. `{start: "09:00", end: "17:00"}` (quote the times in '
@@ -900,8 +1161,19 @@ class Leaf(StrictModel):
                 compile_pattern(text)  # the engine's own operator (RE2), so what validates also evaluates
             except ValueError as exc:
                 raise fail("invalid_regex", f"{exc} Use RE2 syntax.") from None
+        if (
+            name == "reason"
+            and operator in ("equal_to", "equal_to_case_insensitive")
+            and text in REASON_ALIASES
+        ):
+            raise fail(
+                "invalid_choice",
+                f"'{text}' is the old name of '{REASON_ALIASES[text]}', the one no-reason code: write "
+                f"'{REASON_ALIASES[text]}' (storefronts may still send '{text}'; it is read as "
+                f"'{REASON_ALIASES[text]}').",
+            )
         if spec.options and operator in ("equal_to", "equal_to_case_insensitive"):
-            options = list(spec.options)
+            options = _context(info).reason_codes if name == "reason" else list(spec.options)
             folded = text.lower() if operator == "equal_to_case_insensitive" else text
             known = [o.lower() for o in options] if operator == "equal_to_case_insensitive" else options
             if folded not in known:
@@ -1046,34 +1318,49 @@ def _fee_code(value: Any) -> str:
     return value
 
 
+def _fee_amount(value: Any, info: ValidationInfo) -> int | Decimal | Prices:
+    """A percent fee's amount is a percentage; a fixed fee's amount is money with its currency."""
+    kind = info.data.get("kind")
+    if kind == FeeKind.FIXED.value:
+        return check_money(value, info)
+    if kind == FeeKind.PERCENT.value and isinstance(value, Mapping):
+        raise fail(
+            "wrong_type",
+            "A percent fee's amount is a plain percentage (15 = 15 %), not money; write amount: 15, or use "
+            "kind: fixed for an amount of money.",
+        )
+    number = check_number(value, minimum=Decimal(0), maximum=None, integer=False, example=15, unit=" %")
+    if number > 100:
+        raise fail(
+            "out_of_range", f"add_fee.amount is {number} %, but a percent fee must be between 0 and 100 %."
+        )
+    return number
+
+
 class AddFeeParams(Params):
     code: Annotated[str, PlainValidator(_fee_code), WithJsonSchema({"type": "string"}), Doc("text")] = Field(
         description="Name of the fee, e.g. 'restocking'; waive_fee and texts refer to it."
     )
     kind: Choice([k.value for k in FeeKind]) = Field(description="percent or fixed.")
-    amount: Number(0, MAX_MONEY) = Field(
-        description="Percentage (15 = 15 %) or amount in the order currency."
+    amount: Annotated[
+        int | Decimal | Prices,
+        PlainValidator(_fee_amount),
+        WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, MONEY_JSON_SCHEMA]}),
+        Doc("number or money", "percent: 0..100; fixed: money"),
+    ] = Field(
+        description="percent: the percentage (15 = 15 %); fixed: money with its currency, "
+        "`{amount: '5.00', currency: USD}` or `{USD: '5.00', JPY: '500'}`."
     )
     scope: Choice([s.value for s in FeeScope]) = Field(
         FeeScope.LINE.value, description="Charged on each line or once per case."
     )
-    cap: Number(0, MAX_MONEY) | None = Field(
-        None, description="Upper bound of this fee, in the order currency."
-    )
-
-    @model_validator(mode="after")
-    def _percent_at_most_100(self) -> "AddFeeParams":
-        if self.kind == FeeKind.PERCENT.value and self.amount > 100:
-            raise fail(
-                "out_of_range",
-                f"add_fee.amount is {self.amount} %, but a percent fee must be between 0 and 100 %.",
-                ("amount",),
-            )
-        return self
+    cap: Money | None = Field(None, description="Upper bound of this fee: money with its currency.")
 
 
 class ChargeReturnShippingParams(Params):
-    amount: Number(0, MAX_MONEY, example=4.95) = Field(description="Amount in the order currency.")
+    amount: Money = Field(
+        description="Money with its currency, e.g. `{amount: '4.95', currency: EUR}` or `{EUR: '4.95', JPY: '800'}`."
+    )
 
 
 def _waived_fee(value: Any, info: ValidationInfo) -> str:
@@ -1096,7 +1383,7 @@ class WaiveFeeParams(Params):
 
 
 class CapFeesParams(Params):
-    amount: Number(0, MAX_MONEY) | None = Field(None, description="Cap in the order currency.")
+    amount: Money | None = Field(None, description="Cap as money with its currency.")
     percent: Number(0, 100, unit=" %") | None = Field(
         None, description="Cap as a percentage of the refundable amount."
     )
@@ -1128,9 +1415,40 @@ class SetWarrantyParams(Params):
     months: Number(0, 240, integer=True, example=24) = Field(description="Warranty length in months.")
 
 
+CLOCKS = ("calendar", "working")
+"""How a first-response target counts: ``calendar`` hours (around the clock, weekends and holidays included) or
+``working`` hours (only within calendar.working_hours on the calendar's working days)."""
+
+
+class FirstResponse(StrictModel):
+    doc_example: ClassVar[str] = "{hours: 48, clock: calendar}"
+    hours: Number(0, MAX_HOURS, example=48) = Field(description="Hours to the first response.")
+    clock: Choice(CLOCKS) = Field(
+        description="`calendar`: hours around the clock, weekends and holidays included; `working`: only working "
+        "hours on working days of the shop's calendar."
+    )
+
+
+def _one_first_response(model: Any, what: str) -> None:
+    if model.first_response is not None and model.first_response_hours not in (None, MISSING):
+        raise fail(
+            "duplicate_value",
+            f"{what} gives both first_response and first_response_hours; keep first_response: "
+            "{hours: ..., clock: calendar|working}.",
+            ("first_response_hours",),
+        )
+
+
 class SetSlaParams(Params):
+    first_response: FirstResponse | None = Field(
+        None,
+        description="`{hours, clock}`: hours to the first response and whether they are calendar or working "
+        "hours.",
+    )
     first_response_hours: Number(0, MAX_HOURS, example=24) | None = Field(
-        None, description="Hours to the first response."
+        None,
+        description="Working hours to the first response (the same as `first_response: {hours, clock: "
+        "working}`).",
     )
     resolution_working_days: Number(0, 3650, example=7) | None = Field(
         None, description="Working days to a resolution."
@@ -1138,8 +1456,13 @@ class SetSlaParams(Params):
 
     @model_validator(mode="after")
     def _one_given(self) -> "SetSlaParams":
-        if self.first_response_hours is None and self.resolution_working_days is None:
-            raise fail("required", "set_sla needs first_response_hours or resolution_working_days (or both).")
+        if (
+            self.first_response is None
+            and self.first_response_hours is None
+            and self.resolution_working_days is None
+        ):
+            raise fail("required", "set_sla needs first_response or resolution_working_days (or both).")
+        _one_first_response(self, "set_sla")
         return self
 
 
@@ -1187,6 +1510,7 @@ ACTION_PARAMS: dict[str, type[Params]] = {
 
 _FIELD_TYPES = {
     "number": FIELD_NUMERIC,
+    "money": FIELD_TEXT,
     "whole number": FIELD_NUMERIC,
     "choice": FIELD_SELECT,
     "list": FIELD_SELECT_MULTIPLE,
@@ -1218,10 +1542,12 @@ def action_param_types(action: str) -> dict[str, str]:
 ACTION_CONSTRAINTS: dict[str, str] = {
     "allow": "When the policy has texts, the reason needs a text in every language of defaults.languages.",
     "deny": "When the policy has texts, the reason needs a text in every language of defaults.languages.",
-    "add_fee": "A percent fee's amount is at most 100; the code '*' is reserved for waive_fee.",
+    "add_fee": "A percent fee's amount is a number at most 100; a fixed fee's amount and every cap are money with "
+    "its currency; the code '*' is reserved for waive_fee.",
     "waive_fee": "The code is '*' (every fee) or the code of a fee that some rule adds (or 'return_shipping').",
     "cap_fees": "Give amount, percent or both.",
-    "set_sla": "Give first_response_hours, resolution_working_days or both.",
+    "set_sla": "Give first_response (or first_response_hours, which counts working hours), "
+    "resolution_working_days or both; not first_response and first_response_hours together.",
     "set_escalation_path": "The path must be defined in the policy's escalation section.",
 }
 
@@ -1285,13 +1611,23 @@ class RuleModel(StrictModel):
 
 
 class SlaTargets(StrictModel):
-    doc_example: ClassVar[str] = "{first_response_hours: 24, resolution_working_days: 7}"
+    doc_example: ClassVar[str] = "{first_response: {hours: 48, clock: calendar}, resolution_working_days: 7}"
+    first_response: FirstResponse | None = Field(
+        None,
+        description="`{hours, clock}`: hours to the first response, counted as calendar or working hours.",
+    )
     first_response_hours: Number(0, MAX_HOURS, example=24) = Field(
-        MISSING, description="Hours to the first response."
+        MISSING,
+        description="Working hours to the first response (the same as `first_response: {hours, clock: working}`).",
     )
     resolution_working_days: Number(0, 3650, example=7) = Field(
         MISSING, description="Working days to a resolution."
     )
+
+    @model_validator(mode="after")
+    def _one(self) -> "SlaTargets":
+        _one_first_response(self, "This target")
+        return self
 
 
 DEFAULT_SLA: dict[str, dict[str, int]] = {
@@ -1408,13 +1744,118 @@ def _escalation_before(value: Any) -> Any:
     return value
 
 
-def _schema_version(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+_REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _catalogue_code(value: Any) -> str:
+    check_text(value, example="arrived_late", max_length=63)
+    if value in REASON_ALIASES:
+        raise fail(
+            "invalid_choice",
+            f"'{value}' is the old name of '{REASON_ALIASES[value]}'; the catalogue has one no-reason code: use "
+            f"'{REASON_ALIASES[value]}' with no_reason: true.",
+        )
+    if not _REASON_CODE.match(value):
+        raise fail(
+            "invalid_id",
+            f"Reason code {show(value)} may use only lower-case letters, digits, '-' and '_' (at most 63), e.g. "
+            f"'{re.sub(r'[^a-z0-9_-]+', '_', value.lower()).strip('_-')[:63] or 'my_reason'}'.",
+        )
+    return value
+
+
+def _labels(value: Any, info: ValidationInfo) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not value:
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs a label per language, e.g. {{en: 'Arrived late', zh_Hans: '迟到'}}.",
+        )
+    languages = _context(info).languages
+    for language, label in value.items():
+        if language not in languages:
+            raise fail(
+                "unknown_language",
+                f"{{where}} has a label in {show(language)}, but defaults.languages is [{names(languages)}]: add "
+                "the language there or remove the label." + suggest(str(language), languages),
+                (language,),
+            )
+        try:
+            check_text(label, example="Arrived late", max_length=MAX_NAME_LENGTH)
+        except PydanticCustomError as exc:
+            raise fail(exc.type, str(exc), (language,)) from None
+    missing = [language for language in languages if language not in value]
+    if missing:
+        raise fail(
+            "missing_text",
+            f"{{where}} has no label in {names(missing)}; customers choosing in that language need one: add "
+            f"{missing[0]}: '...'.",
+        )
+    return dict(value)
+
+
+class ReasonModel(StrictModel):
+    doc_example: ClassVar[str] = (
+        "{code: arrived_late, labels: {en: 'Arrived too late', zh_Hans: '到货太晚'}, parent: not_as_described}"
+    )
+    code: Annotated[
+        str,
+        PlainValidator(_catalogue_code),
+        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
+        Doc("text"),
+    ] = Field(description="What storefronts send and rules test (`reason`), e.g. `defective`.")
+    labels: Annotated[
+        dict[str, str],
+        PlainValidator(_labels),
+        WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}}),
+        Doc("mapping", "a label in every language of defaults.languages"),
+    ] = Field(description="Language -> what the customer reads.")
+    parent: Text(example="defective") | None = Field(
+        None, description="Code of an earlier reason this one refines (nested reasons)."
+    )
+    counts_as_defect: Boolean = Field(False, description="Counted as a product defect in the KPIs.")
+    photos_required: Boolean = Field(False, description="The customer attaches photos with this reason.")
+    no_reason: Boolean = Field(False, description="The no-questions-asked return; only the code `no_reason`.")
+
+
+def _catalogue(reasons: list[ReasonModel]) -> list[ReasonModel]:
+    seen: set[str] = set()
+    for index, reason in enumerate(reasons):
+        if reason.code in seen:
+            raise fail(
+                "duplicate_id", f"Reason '{reason.code}' appears twice in the catalogue.", (index, "code")
+            )
+        if reason.parent is not None and reason.parent not in seen:
+            raise fail(
+                "unknown_reason",
+                f"Parent '{reason.parent}' of reason '{reason.code}' is not a reason listed before it; list the "
+                "parent first." + suggest(reason.parent, sorted(seen)),
+                (index, "parent"),
+            )
+        if reason.no_reason != (reason.code == NO_REASON):
+            raise fail(
+                "invalid_choice",
+                f"The one no-reason code is '{NO_REASON}': give it no_reason: true, and no other reason.",
+                (index, "no_reason"),
+            )
+        seen.add(reason.code)
+    return reasons
+
+
+def _schema_version(value: Any) -> str:
+    if isinstance(value, str) and value.strip() in READ_VERSIONS:
+        return SCHEMA_VERSION
+    number = _as_decimal(value)
+    if number is not None and not number.is_finite():
+        number = None  # NaN, sNaN and infinities are no version (and sNaN refuses to be compared)
+        if not isinstance(value, str):
+            raise fail("wrong_type", f"{given(value)} but schema_version needs the number {SCHEMA_VERSION}.")
+    if number is None and not isinstance(value, str):
         raise fail("wrong_type", f"{given(value)} but schema_version needs the number {SCHEMA_VERSION}.")
-    if value != SCHEMA_VERSION:
+    if number is None or str(canonical_number(number)) not in READ_VERSIONS:
         raise fail(
             "unsupported_version",
-            f"schema_version {show(value)} is not supported; this plugin reads schema_version {SCHEMA_VERSION}.",
+            f"schema_version {show(value)} is not supported; this plugin reads schema_version {SCHEMA_VERSION} "
+            "(and 1 documents without bare amounts).",
         )
     return SCHEMA_VERSION
 
@@ -1423,11 +1864,18 @@ class PolicyDocument(StrictModel):
     """The whole policy document."""
 
     doc_example: ClassVar[str] = (
-        "{schema_version: 1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}"
+        "{schema_version: 1.1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}"
     )
     schema_version: Annotated[
-        int, PlainValidator(_schema_version), WithJsonSchema({"const": SCHEMA_VERSION}), Doc("number")
-    ] = Field(description=f"Must be `{SCHEMA_VERSION}`.")
+        str,
+        PlainValidator(_schema_version),
+        WithJsonSchema({"enum": [1.1, "1.1", 1]}),
+        Doc("number", "`1.1` (a `1` document is read as 1.1; its bare amounts are refused)"),
+    ] = Field(
+        description=f"`{SCHEMA_VERSION}`. A schema_version 1 document is read as 1.1, except that a bare amount "
+        '(which 1 read as "in the order currency") is refused with the way to write it: '
+        "`{amount: '5.00', currency: EUR}` or `{EUR: '5.00', JPY: '800'}`."
+    )
     name: Text(example="My shop", allow_empty=True) = Field(
         "", description="The shop's name, shown on the published policy."
     )
@@ -1442,6 +1890,12 @@ class PolicyDocument(StrictModel):
         description="Path name -> ordered tiers `{name, after_hours, notify}`; after_hours never decreases along a "
         "path.",
     )
+    reasons: Annotated[list[ReasonModel], Field(min_length=1, max_length=MAX_LIST_ITEMS)] | None = Field(
+        None,
+        description="The return reasons customers choose from and rules test, in the order storefronts show them; "
+        "without it a default catalogue applies (no_reason, defective, damaged_in_transit, wrong_item, "
+        "not_as_described, labelled in en and zh_Hans).",
+    )
     texts: dict[LanguageKey, dict[CodeKey, CustomerText]] | None = Field(
         None,
         description="Language -> reason code -> customer-facing text. When present, every reason code used by allow "
@@ -1452,6 +1906,11 @@ class PolicyDocument(StrictModel):
     @classmethod
     def _texts_shape(cls, value: Any) -> Any:
         return _texts_before(value)
+
+    @field_validator("reasons", mode="after")
+    @classmethod
+    def _reasons_catalogue(cls, value: Any) -> Any:
+        return None if value is None else _catalogue(value)
 
     @field_validator("escalation", mode="before")
     @classmethod
@@ -1498,6 +1957,11 @@ __all__ = [
     "RETURN_SHIPPING_FEE",
     "SCHEMA_VERSION",
     "WEEKDAYS",
+    "Money",
+    "check_money",
+    "upgrade_stored_amounts",
+    "money_document_value",
+    "money_params",
     "Doc",
     "PolicyDocument",
     "SchemaContext",

@@ -33,6 +33,7 @@ from ..domain.facts import (
 from .decision import DEFAULTS, LineDecision
 from .document import Policy
 from .engine import REASON_RESOLUTION_NOT_OFFERED, REASON_WINDOW_EXPIRED, decide
+from .reasons import NO_REASON
 
 __all__ = [
     "BELOW_STATUTORY_MINIMUM",
@@ -49,8 +50,9 @@ DATA_FILE = Path(__file__).with_name("statutory.yaml")
 BELOW_STATUTORY_MINIMUM = "below_statutory_minimum"
 """Stable code of the warning (and of the refusal in strict mode)."""
 STARTS = ("possession", "receipt")
-NO_REASON_CODES = ("no_reason", "changed_mind")
-"""Reason codes a customer sends for a return without a reason; each must get the statutory period."""
+NO_REASON_CODES = (NO_REASON,)
+"""The catalogue's one no-reason code (storefronts' ``changed_mind`` is read as it); it must get the statutory
+period."""
 
 # The probe's week: deliveries on each day of 2 to 8 March 2026 (a week without public holidays in the
 # countries of the table), so business-day windows are judged from every weekday.
@@ -298,8 +300,8 @@ def reference_markdown() -> list[str]:
         "Where the law gives consumers a minimum period to withdraw from a distance purchase without a reason, "
         "`policy check` warns (code `below_statutory_minimum`, with the JSON path that decides, the countries and "
         "the legal source) when the policy offers less in a country it serves: `defaults.country` and every "
-        "country a rule names in a `shipping_country` condition. It decides a no-reason return (`no_reason` and "
-        "`changed_mind`) of an ordinary item, asked for a refund on the last statutory day, for deliveries on each "
+        "country a rule names in a `shipping_country` condition. It decides a no-reason return (`no_reason`, which "
+        "storefronts' `changed_mind` is read as) of an ordinary item, asked for a refund on the last statutory day, for deliveries on each "
         "day of a week; a refusal, a shorter window (or one counted from the order or shipping) and a missing "
         "refund are shortfalls. Excluding the goods the law excludes is not. `policy check --strict` exits 1 on "
         "a warning; the channel setting *Statutory minimums* (`refuse`) makes the Dashboard refuse such a save. "

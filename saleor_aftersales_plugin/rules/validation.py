@@ -20,6 +20,7 @@ from .schema import (
     ACTION_CONSTRAINTS,
     ACTION_MODELS,
     ACTION_PARAMS,
+    SCHEMA_VERSION,
     AllOf,
     AnyOf,
     PolicyDocument,
@@ -27,6 +28,8 @@ from .schema import (
     StrictModel,
     canonical_number,
     gather_context,
+    money_document_value,
+    money_params,
 )
 from .source import SourceError, load_source
 from .wording import given, json_path, names, show, suggest, where
@@ -47,8 +50,12 @@ ERROR_CODES: dict[str, str] = {
     "wrong_type": "A value has the wrong type, e.g. text where a number is needed.",
     "required": "A required key or parameter is missing, or a list that must not be empty is empty.",
     "unknown_key": "A key the policy language does not know (typos get a suggestion).",
-    "unsupported_version": "schema_version is not 1.",
-    "unknown_currency": "defaults.currency is not an ISO 4217 currency code.",
+    "unsupported_version": "schema_version is neither 1.1 nor 1.",
+    "unknown_currency": "defaults.currency or the currency of an amount is not an ISO 4217 currency code.",
+    "amount_without_currency": "A fixed amount (fee, cap, return shipping) is a bare number; since 1.1 it names its "
+    "currency: {amount: '5.00', currency: EUR} or {EUR: '5.00', JPY: '800'}.",
+    "too_many_decimals": "An amount has more decimals than its currency allows (JPY 4.95).",
+    "missing_currency": "Publishing for a channel whose currency a fixed amount of the policy has no value for.",
     "unknown_country": "A country is not an ISO 3166 alpha-2 code, or has no public-holiday calendar.",
     "unknown_subdivision": "calendar.subdivision is not a subdivision of the holiday country.",
     "unknown_time_zone": "defaults.time_zone is not an IANA time zone name.",
@@ -74,7 +81,9 @@ ERROR_CODES: dict[str, str] = {
     "unknown_param": "An action parameter that the action does not take.",
     "unknown_escalation_path": "set_escalation_path names a path the escalation section does not define.",
     "unknown_fee": "waive_fee names a fee that no rule adds.",
-    "missing_text": "A reason code has no customer-facing text in one of the policy's languages.",
+    "missing_text": "A reason code has no customer-facing text (or a catalogue reason no label) in one of the "
+    "policy's languages.",
+    "unknown_reason": "A catalogue reason's parent is not a reason listed before it.",
     "internal_error": "The validator itself failed; please report it with the document.",
 }
 
@@ -369,7 +378,7 @@ def _validate(data: Any) -> tuple[list[PolicyError], PolicyDocument | None]:
                 "$",
                 "wrong_type",
                 f"{given(data)} but a policy is a mapping with schema_version, defaults and rules, e.g. "
-                "{schema_version: 1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}.",
+                "{schema_version: 1.1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}.",
             )
         ], None
     context = gather_context(data)
@@ -435,6 +444,7 @@ def _fill_leaf_values(node: Mapping[str, Any]) -> dict[str, Any]:
 
 def _normalise_valid(data: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = _canonical(data)
+    result["schema_version"] = SCHEMA_VERSION
     defaults = result["defaults"]
     defaults["currency"] = defaults["currency"].upper()
     defaults["country"] = defaults["country"].upper()
@@ -443,15 +453,14 @@ def _normalise_valid(data: Mapping[str, Any]) -> dict[str, Any]:
         calendar["holidays_country"] = calendar["holidays_country"].upper()
     for rule in result.get("rules") or ():
         rule["conditions"] = _fill_leaf_values(rule["conditions"])
-        rule["actions"] = [
-            {
-                "name": action["name"],
-                "params": {
-                    key: value for key, value in (action.get("params") or {}).items() if value is not None
-                },
-            }
-            for action in rule["actions"]
-        ]
+        actions = []
+        for action in rule["actions"]:
+            params = {key: value for key, value in (action.get("params") or {}).items() if value is not None}
+            for name in money_params(action["name"], params):
+                if name in params:
+                    params[name] = money_document_value(params[name])
+            actions.append({"name": action["name"], "params": params})
+        rule["actions"] = actions
     return result
 
 

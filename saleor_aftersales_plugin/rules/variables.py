@@ -18,6 +18,7 @@ from business_rules.variables import BaseVariables, rule_variable
 
 from ..domain.facts import CaseFacts, CaseKind, ItemCondition, LineRequest, OrderLineFacts, Resolution
 from .calendar import Anchor, BusinessCalendar, DayKind, resolve_anchor
+from .reasons import DEFAULT_REASONS, canonical_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,16 +242,11 @@ VARIABLES: dict[str, VariableSpec] = {
             "reason",
             StringType,
             "Reason",
-            "The reason code the customer gave, e.g. 'no_reason', 'defective', 'wrong_item', 'damaged_in_transit'.",
-            lambda ctx: str(ctx.request.reason),
-            options=(
-                "no_reason",
-                "changed_mind",
-                "defective",
-                "damaged_in_transit",
-                "wrong_item",
-                "not_as_described",
-            ),
+            "The reason the customer gave for this line: a code of the policy's reason catalogue (`reasons`; by "
+            "default no_reason, defective, damaged_in_transit, wrong_item, not_as_described). 'changed_mind' from a "
+            "storefront is read as 'no_reason'.",
+            lambda ctx: canonical_reason(str(ctx.request.reason)),
+            options=tuple(spec.code for spec in DEFAULT_REASONS),
             example="defective",
         ),
         VariableSpec(

@@ -17,6 +17,8 @@ from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
+from ..rules.reasons import canonical_reason
+from ..rules.wording import suggest
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
 from .ledger import LineBalance, balances, decision_facts, order_lines
@@ -54,6 +56,25 @@ def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
             code="no_policy",
         )
     return load_policy(version), version
+
+
+def checked_reasons(order: OrderRecord, requests: Sequence[LineRequest]) -> list[LineRequest]:
+    """The requests with each line's reason as a code of the policy's catalogue (``changed_mind`` becomes
+    ``no_reason``); an unknown code is refused on its line. An empty reason stays empty (none given)."""
+    catalogue = [spec.code for spec in policy_for_order(order)[0].reasons]
+    checked = []
+    for index, request in enumerate(requests):
+        code = canonical_reason(request.reason)
+        if code and code not in catalogue:
+            raise ServiceError(
+                f"{request.reason!r} is not a return reason of this shop."
+                + suggest(request.reason, catalogue)
+                + " afterSalesReturnReasons lists the reasons with their labels.",
+                code="invalid",
+                field=f"lines.{index}.reason",
+            )
+        checked.append(request if code == request.reason else replace(request, reason=code))
+    return checked
 
 
 def customer_history(order: OrderRecord, days: int, now: datetime) -> CustomerHistory:

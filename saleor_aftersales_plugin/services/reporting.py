@@ -4,7 +4,10 @@
 
 - ``cases``: cases opened in the period, ``by_kind`` then ``by_status`` (``{"return": {"requested": 2, ...}}``),
   and ``total``;
-- ``reasons``: per case kind, how many cases gave each reason (the case's reason, else its lines'; '' when none);
+- ``reasons``: per case kind, how many case lines gave each reason (the line's own reason, else its case's; a
+  case without lines counts once; '' when none; ``changed_mind`` counts as ``no_reason``); ``reason_labels``: each
+  counted code's label from the channel's current reason catalogue (its first language); ``defects``: per kind,
+  the lines whose reason the catalogue counts as a defect;
 - ``return_rates``: for orders placed in the period, units sold and units asked back in return or exchange cases
   that were not declined or cancelled, per product (SKU) and per category (every category of the product's path,
   so a parent category counts its children); ``rate`` = returned / sold, as a string with 4 decimals;
@@ -27,7 +30,10 @@ from ..domain.cases import CaseStatus
 from ..domain.facts import CaseKind, Resolution
 from ..domain.money import quantize
 from ..models import Case, CaseLine, OrderLineRecord
+from ..rules.reasons import DEFAULT_REASONS, ReasonSpec, canonical_reason
 from . import ServiceError
+from .eligibility import load_policy
+from .policies import current_policy
 
 __all__ = ["kpis_csv", "policy_kpis"]
 
@@ -58,6 +64,15 @@ def _sla(channel: str, start: datetime, end: datetime) -> dict[str, Any] | None:
     return case_stats(channel, start, end)
 
 
+def _catalogue(channel: str) -> tuple[dict[str, ReasonSpec], str]:
+    """The channel's current reason catalogue by code and the language of its labels."""
+    version = current_policy(channel)
+    if version is None:
+        return {spec.code: spec for spec in DEFAULT_REASONS}, "en"
+    policy = load_policy(version)
+    return {spec.code: spec for spec in policy.reasons}, (policy.defaults.languages or ("en",))[0]
+
+
 def policy_kpis(channel: str, start: datetime, end: datetime) -> dict[str, Any]:
     """The channel's after-sales KPIs for ``[start, end)`` (keys: see the module doc)."""
     _check_period(start, end)
@@ -69,8 +84,22 @@ def policy_kpis(channel: str, start: datetime, end: datetime) -> dict[str, Any]:
 
     reasons: dict[str, Counter[str]] = defaultdict(Counter)
     for case in opened.prefetch_related("lines").only("id", "kind", "reason"):
-        reason = case.reason or next((line.reason for line in case.lines.all() if line.reason), "")
-        reasons[case.kind][reason] += 1
+        lines = case.lines.all()
+        for reason in [line.reason or case.reason for line in lines] or [case.reason]:
+            reasons[case.kind][canonical_reason(reason)] += 1
+    catalogue, language = _catalogue(channel)
+    labels = {
+        code: catalogue[code].label(language)
+        for counter in reasons.values()
+        for code in counter
+        if code in catalogue
+    }
+    defects = {
+        kind: sum(
+            count for code, count in counter.items() if code in catalogue and catalogue[code].counts_as_defect
+        )
+        for kind, counter in sorted(reasons.items())
+    }
 
     sold_lines = OrderLineRecord.objects.filter(
         order__channel=channel, order__created_at__gte=start, order__created_at__lt=end
@@ -135,6 +164,8 @@ def policy_kpis(channel: str, start: datetime, end: datetime) -> dict[str, Any]:
         "end": end.isoformat(),
         "cases": {"total": opened.count(), "by_kind": by_kind},
         "reasons": {kind: dict(sorted(counter.items())) for kind, counter in sorted(reasons.items())},
+        "reason_labels": dict(sorted(labels.items())),
+        "defects": defects,
         "return_rates": {
             "products": {
                 sku: {**values, "rate": _rate(values["returned"], values["sold"])}
@@ -168,6 +199,9 @@ def kpis_csv(channel: str, start: datetime, end: datetime) -> str:
     for kind, counts in kpis["reasons"].items():
         for reason, count in counts.items():
             writer.writerow(["reasons", kind, reason or "(none)", count])
+        writer.writerow(["defects", kind, "lines", kpis["defects"].get(kind, 0)])
+    for reason, label in kpis["reason_labels"].items():
+        writer.writerow(["reason_label", reason, "label", label])
     for section, rows in (
         ("return_rate_product", kpis["return_rates"]["products"]),
         ("return_rate_category", kpis["return_rates"]["categories"]),

@@ -26,7 +26,7 @@ from ..rules.zero_refund import REASON_ZERO_REFUND
 from . import ServiceError
 from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
-from .eligibility import LEDGER_REASONS, evaluate
+from .eligibility import LEDGER_REASONS, checked_reasons, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
 from .ledger import balances, lock_lines, refresh_cache
 from .orders import get_order
@@ -129,6 +129,7 @@ def request_return(
         existing = case_for_key(order.channel, stored_key, order.order_id)
         if existing is not None:
             return existing, False
+        requests = checked_reasons(order, requests)
         decision, _version = evaluate(order, kind, requests, host=host)
         _reject_ineligible(decision, {str(line.line_id): line.product_name for line in locked})
         if decision.photos_required > len(photo_urls):

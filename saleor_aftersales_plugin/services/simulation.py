@@ -30,6 +30,7 @@ from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
+from ..rules.reasons import NO_REASON
 from ..rules.validation import PolicyError, PolicyInvalid, parse_policy
 from . import ServiceError
 from .eligibility import load_policy
@@ -41,7 +42,7 @@ BATCH_SIZE = 500
 MAX_CHANGES = 1000
 """Changed lines listed in a report by default (0 to 100,000); the counts and totals always cover every line."""
 CASE_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR)
-HYPOTHETICAL_REASON = "changed_mind"
+HYPOTHETICAL_REASON = NO_REASON
 
 NEWLY_ELIGIBLE = "newly_eligible"
 NEWLY_INELIGIBLE = "newly_ineligible"

@@ -5,8 +5,8 @@ Targets come from the case's decision (``sla``: ``first_response_hours``, ``reso
 policy's ``sla`` section and ``set_sla`` rules fill; when a decision has none, the policy's target for the case's
 kind applies, and without a usable policy the built-in defaults (24 h first response, 48 h for complaints,
 7 working days to resolve). Deadlines count working time on the shop's :class:`BusinessCalendar` (its time zone,
-working days and hours, public holidays): ``first_response_due`` is ``first_response_hours`` working hours after the
-case opened; ``resolution_due`` is ``resolution_working_days`` working days after it, a working day being the
+working days and hours, public holidays): ``first_response_due`` is the first-response hours after the case opened,
+counted around the clock when the target's clock is ``calendar`` and in working hours when it is ``working``; ``resolution_due`` is ``resolution_working_days`` working days after it, a working day being the
 shop's opening hours (or a whole business day when it has none).
 
 While the case waits for the customer (``awaiting_return``, ``quoted``) the clock stops: ``sla_paused_at`` is set,
@@ -71,6 +71,7 @@ RESOLUTION = "resolution"
 class SlaTargets:
     first_response_hours: Decimal | None
     resolution_working_days: Decimal | None
+    first_response_clock: str = "working"
 
 
 def case_policy(case: Case) -> Policy | None:
@@ -92,15 +93,19 @@ def _decimal(value: object) -> Decimal | None:
 
 def targets_for(case: Case, policy: Policy | None) -> SlaTargets:
     decided = (case.decision or {}).get("sla") or {}
+    clock = "working"
     if policy is not None:
         fallback = policy.sla_for(CaseKind(case.kind))
         hours, days = fallback.first_response_hours, fallback.resolution_working_days
+        clock = fallback.first_response_clock
     else:
         defaults = DEFAULT_SLA[case.kind]
         hours, days = Decimal(defaults["first_response_hours"]), Decimal(defaults["resolution_working_days"])
     first = _decimal(decided.get("first_response_hours"))
     resolve = _decimal(decided.get("resolution_working_days"))
-    return SlaTargets(first if first is not None else hours, resolve if resolve is not None else days)
+    if first is not None:
+        clock = decided.get("first_response_clock") or "working"
+    return SlaTargets(first if first is not None else hours, resolve if resolve is not None else days, clock)
 
 
 def hours_per_working_day(calendar: BusinessCalendar) -> Decimal:
@@ -111,7 +116,12 @@ def hours_per_working_day(calendar: BusinessCalendar) -> Decimal:
     return Decimal(minutes) / 60
 
 
-def first_response_deadline(calendar: BusinessCalendar, start: datetime, hours: Decimal) -> datetime:
+def first_response_deadline(
+    calendar: BusinessCalendar, start: datetime, hours: Decimal, clock: str = "working"
+) -> datetime:
+    """``hours`` after ``start``: around the clock (``calendar``) or in the calendar's working time (``working``)."""
+    if clock == "calendar":
+        return start + timedelta(seconds=int(hours * 3600))
     return calendar.add_working_hours(start, hours)
 
 
@@ -126,7 +136,7 @@ def set_deadlines(case: Case) -> None:
     targets = targets_for(case, policy)
     if targets.first_response_hours is not None and case.first_responded_at is None:
         case.first_response_due = first_response_deadline(
-            calendar, case.created_at, targets.first_response_hours
+            calendar, case.created_at, targets.first_response_hours, targets.first_response_clock
         )
     if targets.resolution_working_days is not None:
         case.resolution_due = resolution_deadline(calendar, case.created_at, targets.resolution_working_days)

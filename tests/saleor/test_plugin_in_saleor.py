@@ -73,7 +73,7 @@ RESOLVE = f"""mutation ($id: ID!, $resolution: AfterSalesResolution) {{
   caseResolve(id: $id, resolution: $resolution) {{ {CASE_FIELDS} }} }}"""
 
 BAD_POLICY = """
-schema_version: 1
+schema_version: 1.1
 defaults:
   window: {days: -3, anchor: delivery}
   resolutions: [refund, teleport]
@@ -183,6 +183,32 @@ def test_plugin_update_publishes_a_valid_policy_once_and_fills_the_channel_curre
     _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=changed, customerFavourable=True)
     latest = PolicyVersion.objects.filter(channel=channel_USD.slug).order_by("-version").first()
     assert latest.version == 3 and latest.document["defaults"]["customer_favourable"] is True
+
+
+def test_plugin_update_refuses_a_fee_without_an_amount_in_the_channel_currency(
+    aftersales_enabled: Any, staff_api_client: Any, channel_USD: Any, permission_manage_plugins: Any
+) -> None:
+    label = "      - {name: charge_return_shipping, params: {amount: {JPY: '800'}}}\n"
+    policy = DEFAULT_POLICY.replace("      - {name: deny, params: {reason: gift_card}}\n", label)
+    result = _enable(staff_api_client, channel_USD, permission_manage_plugins, policy=policy)
+    (error,) = result["errors"]
+    assert error["field"] == "policy"
+    assert (
+        "$.rules[1].actions[0].params.amount: charge_return_shipping.amount gives JPY but not USD, the currency of "
+        "defaults.currency that this channel's orders are in; amounts are never converted: add one, e.g. "
+        "{JPY: '800', USD: '800.00'}." in error["message"]
+    )
+    wrong_currency = _enable(
+        staff_api_client,
+        channel_USD,
+        permission_manage_plugins,
+        policy=DEFAULT_POLICY.replace("defaults:\n", "defaults:\n  currency: JPY\n"),
+    )
+    assert (
+        f"defaults.currency is JPY, but channel '{channel_USD.slug}' sells in USD"
+        in wrong_currency["errors"][0]["message"]
+    )
+    assert PolicyVersion.objects.filter(channel=channel_USD.slug).count() == 0
 
 
 def test_plugin_update_rejects_bad_settings_on_their_fields(

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Input } from "@saleor/macaw-ui";
 import { gql, errorsByField } from "../api";
 import { useT } from "../i18n";
@@ -36,7 +36,11 @@ export function Queue({ channels, channel, setChannel, navigate }) {
   const [selected, setSelected] = useState([]);
   const [message, setMessage] = useState("");
 
+  const latest = useRef(0);
+
   const load = useCallback(async () => {
+    // Only the newest request may fill the list: an older answer arriving late (typing in search) is dropped.
+    const request = ++latest.current;
     const filter = {};
     if (filters.kind) filter.kind = filters.kind;
     if (filters.status) filter.status = [filters.status];
@@ -48,10 +52,11 @@ export function Queue({ channels, channel, setChannel, navigate }) {
       const result = await gql(channel, LIST, {
         filter, sortBy: SORTS[sort], first: PAGE, after: cursors[cursors.length - 1],
       });
+      if (request !== latest.current) return;
       setData(result.afterSalesCases);
       setError("");
     } catch (e) {
-      setError(e.message);
+      if (request === latest.current) setError(e.message);
     }
   }, [channel, filters, sort, cursors]);
 

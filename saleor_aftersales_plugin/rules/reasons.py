@@ -1,0 +1,84 @@
+"""The catalogue of return reasons a storefront offers and rules test: codes, labels per language, nesting, flags.
+
+A policy may define its own catalogue (``reasons:``); without one, :data:`DEFAULT_REASONS` applies. There is one
+no-reason code, :data:`NO_REASON`; ``changed_mind`` (the name once used for it) is accepted from storefronts as an
+alias and refused in policies with a suggestion.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "DEFAULT_REASONS",
+    "NO_REASON",
+    "REASON_ALIASES",
+    "ReasonSpec",
+    "canonical_reason",
+    "reason_label",
+]
+
+NO_REASON = "no_reason"
+REASON_ALIASES: dict[str, str] = {"changed_mind": NO_REASON}
+"""Codes storefronts may still send, and the catalogue code they mean."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonSpec:
+    code: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Language -> what the customer reads."""
+    parent: str | None = None
+    counts_as_defect: bool = False
+    """Counted as a product defect in the KPIs (e.g. defective, damaged in transit)."""
+    photos_required: bool = False
+    """The customer attaches photos when giving this reason."""
+    no_reason: bool = False
+    """The no-questions-asked return (the statutory withdrawal right where it applies)."""
+
+    def label(self, language: str) -> str:
+        return reason_label(self, language)
+
+
+DEFAULT_REASONS: tuple[ReasonSpec, ...] = (
+    ReasonSpec(NO_REASON, {"en": "No reason (changed my mind)", "zh_Hans": "无理由退货"}, no_reason=True),
+    ReasonSpec(
+        "defective",
+        {"en": "Faulty or does not work", "zh_Hans": "商品存在质量问题"},
+        counts_as_defect=True,
+        photos_required=True,
+    ),
+    ReasonSpec(
+        "damaged_in_transit",
+        {"en": "Damaged in transit", "zh_Hans": "运输途中损坏"},
+        counts_as_defect=True,
+        photos_required=True,
+    ),
+    ReasonSpec("wrong_item", {"en": "Wrong item sent", "zh_Hans": "发错商品"}),
+    ReasonSpec("not_as_described", {"en": "Not as described", "zh_Hans": "与描述不符"}),
+)
+
+
+def canonical_reason(code: str) -> str:
+    """The catalogue code a storefront's reason means (``changed_mind`` -> ``no_reason``)."""
+    return REASON_ALIASES.get(code, code)
+
+
+def reason_label(spec: ReasonSpec, language: str) -> str:
+    """The label in ``language``, else in its base language, else English, else the first one, else the code."""
+    base = language.replace("-", "_").split("_")[0]
+    for key in (language, base, "en"):
+        if spec.labels.get(key):
+            return spec.labels[key]
+    return next(iter(spec.labels.values()), spec.code)
+
+
+def reason_path(catalogue: Iterable[ReasonSpec], code: str) -> tuple[str, ...]:
+    """``code`` and its ancestors, nearest first."""
+    by_code = {spec.code: spec for spec in catalogue}
+    path: list[str] = []
+    current: str | None = code
+    while current is not None and current not in path:
+        path.append(current)
+        spec = by_code.get(current)
+        current = spec.parent if spec else None
+    return tuple(path)
