@@ -85,6 +85,10 @@ def _sent() -> int:
     return OutboxMessage.objects.filter(status="sent").count()
 
 
+def _receipts(log: Path, task_id: str) -> int:
+    return log.read_text(errors="replace").count(f"deliver_outbox[{task_id}] received")
+
+
 def _wait_for(condition, timeout: float, what: str, log: Path, poll: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,6 +137,14 @@ def test_a_worker_pool_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tm
     successors = [Worker(queue, mail_dir, log, beat=True), Worker(queue, mail_dir, log)]
     try:
         _wait_for(lambda: _sent() == BATCH, 90, "the new pools to deliver the rest", log)
+        # The beat may finish the outbox before the broker hands the unacknowledged task out again (after the
+        # visibility timeout); that redelivery must still come, and find nothing left to send.
+        _wait_for(
+            lambda: _receipts(log, killed_task) >= 2,
+            60,
+            "the broker to redeliver the killed pool's task",
+            log,
+        )
     finally:
         for worker in successors:
             worker.stop()
@@ -151,5 +163,5 @@ def test_a_worker_pool_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tm
     assert sum(row.attempts for row in rows) == BATCH  # the killed attempt rolled back with its transaction
     worker_log = log.read_text(errors="replace")
     # The task the killed pool never acknowledged was delivered again, and the beat re-drove the outbox.
-    assert worker_log.count(f"deliver_outbox[{killed_task}] received") == 2
+    assert _receipts(log, killed_task) == 2
     assert "Sending due task deliver outbox" in worker_log

@@ -20,14 +20,20 @@ SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_aftersales_plugin.sandbox.settings")
 
+VISIBILITY_TIMEOUT = float(os.environ.get("AFTERSALES_VISIBILITY_TIMEOUT") or 3600)
+
 app = Celery("aftersales_sandbox", broker=broker_url(), include=["saleor_aftersales_plugin.tasks"])
 app.conf.update(
     task_ignore_result=True,
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
     task_default_queue=os.environ.get("AFTERSALES_CELERY_QUEUE") or "celery",
+    # kombu (5.6+) looks for unacknowledged messages to restore only every interval x throttle seconds (100 by
+    # default); look as often as the visibility timeout, so a dead worker's message comes back soon after it.
     broker_transport_options={
-        "visibility_timeout": float(os.environ.get("AFTERSALES_VISIBILITY_TIMEOUT") or 3600)
+        "visibility_timeout": VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, int(min(VISIBILITY_TIMEOUT, 10))),
+        "unacked_restore_throttle": 1,
     },
     beat_schedule={
         "deliver outbox": {
