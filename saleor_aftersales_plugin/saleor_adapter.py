@@ -45,10 +45,10 @@ from saleor.payment.models import Transaction, TransactionEvent
 from saleor.permission.enums import OrderPermissions, PluginsPermissions
 from saleor.site.models import Site
 
+from .domain.actors import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 from .domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 from .domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
 from .domain.money import allocate, quantize
-from .graphql.api import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 from .services import ServiceError
 from .services import ledger as ledger_service
 from .services import orders as order_service
@@ -383,9 +383,9 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
 def close_open_cases(order_id: Any, reason: str) -> None:
     """Withdraw or close every open case of a cancelled order (cases past receipt stay for staff to finish)."""
     from .domain import cases as machine
+    from .domain.actors import SYSTEM_ACTOR
     from .models import Case
     from .services import returns
-    from .services.actors import SYSTEM_ACTOR
     from .services.cases import transition
 
     for case in Case.objects.filter(order__order_id=order_id).exclude(status__in=machine.NOT_OPEN):

@@ -20,11 +20,11 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.domain.money import attribute_refunds, quantize
 from saleor_aftersales_plugin.models import Case, CaseEvent
 from saleor_aftersales_plugin.services import ServiceError, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.ledger import balances
 from saleor_aftersales_plugin.services.orders import get_order
 

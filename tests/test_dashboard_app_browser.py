@@ -12,8 +12,8 @@ import pytest
 from graphene import Node
 
 from saleor_aftersales_plugin.dashboard_app import STATIC_DIR
+from saleor_aftersales_plugin.domain.actors import Principal, actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
-from saleor_aftersales_plugin.graphql.api import Principal, actor_for
 from saleor_aftersales_plugin.models import Case, PolicyVersion
 from saleor_aftersales_plugin.sandbox import tokens
 from saleor_aftersales_plugin.sandbox.commands import EXAMPLE_ORDERS, EXAMPLE_POLICY

@@ -15,8 +15,8 @@ from test_graphql_api import (
     tv_line,
 )
 
+from saleor_aftersales_plugin.domain.actors import actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
-from saleor_aftersales_plugin.graphql.api import actor_for
 from saleor_aftersales_plugin.services import returns
 
 ELIGIBILITY = """query($order: ID!) { returnEligibility(order: $order) {

@@ -22,6 +22,7 @@ from test_graphql_api import (
     record,
 )
 
+from saleor_aftersales_plugin.domain.actors import Actor
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.graphql.cost import LIMITS
 from saleor_aftersales_plugin.graphql.inputs import MAX_TEXT
@@ -29,7 +30,6 @@ from saleor_aftersales_plugin.models import Case, OutboxMessage
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.sandbox.views import with_request_id
 from saleor_aftersales_plugin.services import returns
-from saleor_aftersales_plugin.services.actors import Actor
 
 CHANNEL = "volt"
 

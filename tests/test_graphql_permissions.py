@@ -34,8 +34,8 @@ from test_graphql_api import (
     record,
 )
 
+from saleor_aftersales_plugin.domain.actors import Principal, actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
-from saleor_aftersales_plugin.graphql.api import Principal, actor_for
 from saleor_aftersales_plugin.graphql.schema import schema
 from saleor_aftersales_plugin.graphql.visibility import CUSTOMER_EVENTS
 from saleor_aftersales_plugin.models import Case, OrderRecord

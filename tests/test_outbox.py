@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from notification_fixtures import CHANNEL, publish_example, record_tv_order
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.models import OutboxMessage
 from saleor_aftersales_plugin.notifications import outbox, set_notify_hook
 from saleor_aftersales_plugin.notifications.outbox import deliver_due, enqueue_policy_reminder
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import conversations, repairs, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.cases import transition
 
 pytestmark = pytest.mark.django_db
@@ -304,7 +304,8 @@ def test_the_channels_sender_and_extra_staff_contacts_are_used():
 
 @pytest.mark.django_db
 def test_without_a_mail_backend_staff_see_the_failing_messages_and_why(settings):
-    from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+    from saleor_aftersales_plugin.domain.actors import Principal
+    from saleor_aftersales_plugin.graphql.api import RequestContext, execute
     from saleor_aftersales_plugin.notifications.senders import delivery_problems
 
     settings.EMAIL_BACKEND = ""  # what Saleor sets without EMAIL_URL

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.domain.facts import (
     CaseKind,
     LineRequest,
@@ -21,7 +22,6 @@ from saleor_aftersales_plugin.models import PolicyVersion
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.services import ServiceError, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.services.eligibility import customer_favourable_default, evaluate
 from saleor_aftersales_plugin.services.orders import get_order, record_order
 from saleor_aftersales_plugin.services.policies import publish_policy

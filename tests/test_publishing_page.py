@@ -114,7 +114,8 @@ def test_effective_date_is_the_shops_local_date_in_header_body_text_and_graphql(
     """Published at 23:30 UTC on 31 March: already 1 April in Berlin (UTC+2), the shop's date everywhere."""
     from datetime import UTC, datetime
 
-    from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+    from saleor_aftersales_plugin.domain.actors import Principal
+    from saleor_aftersales_plugin.graphql.api import RequestContext, execute
     from saleor_aftersales_plugin.sandbox.host import SandboxHost
 
     publish("berlin", electronics(), effective_from=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import ServiceError, conversations, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 from saleor_aftersales_plugin.services.reporting import kpis_csv, policy_kpis

@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from saleor_aftersales_plugin.cli import main
-from saleor_aftersales_plugin.graphql.api import ANONYMOUS, MANAGE_ORDERS, RequestContext, execute
+from saleor_aftersales_plugin.domain.actors import ANONYMOUS, MANAGE_ORDERS
+from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.models import OrderRecord
 from saleor_aftersales_plugin.sandbox import tokens
 from saleor_aftersales_plugin.sandbox.commands import EXAMPLE_ORDERS, EXAMPLE_POLICY

@@ -12,12 +12,12 @@ import yaml
 from django.utils import timezone
 
 from saleor_aftersales_plugin import cli
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.models import Case, CaseEvent, PolicyVersion
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.services import ServiceError, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 from saleor_aftersales_plugin.services.simulation import SimulationInvalid, simulate

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import Principal
 from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
-from saleor_aftersales_plugin.graphql.api import Principal, RequestContext, execute
+from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.models import PolicyVersion
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy

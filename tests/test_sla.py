@@ -11,13 +11,13 @@ from django.db import connection
 from django.utils import timezone
 from notification_fixtures import CHANNEL, publish_example, record_tv_order
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import CaseKind, LineRequest
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
 from saleor_aftersales_plugin.notifications import set_group_resolver
 from saleor_aftersales_plugin.notifications.outbox import deliver_due
 from saleor_aftersales_plugin.rules.calendar import BusinessCalendar
 from saleor_aftersales_plugin.services import conversations, returns, sla
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.cases import create_case
 from saleor_aftersales_plugin.services.stats import case_stats
 from saleor_aftersales_plugin.tasks import register_periodic_tasks, sla_sweep

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from notification_fixtures import publish_example, record_tv_order
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
 from saleor_aftersales_plugin.services import conversations, sla
-from saleor_aftersales_plugin.services.actors import CUSTOMER, Actor
 
 CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1")
 CASES = 40

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.cases import TransitionError
 from saleor_aftersales_plugin.domain.facts import (
     LineRequest,
@@ -22,7 +23,6 @@ from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import ServiceError, conversations, repairs, returns
-from saleor_aftersales_plugin.services.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.services.cases import transition
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy

@@ -10,10 +10,11 @@ import uuid
 
 from graphene import Node
 
+from ..domain.actors import MANAGE_ORDERS
 from ..models import Case, OrderRecord
 from ..services import NotFoundError, ServiceError
 from ..services.queries import Viewer, find_case, find_order
-from .api import MANAGE_ORDERS, RequestContext
+from .api import RequestContext
 
 
 class PermissionDenied(ServiceError):

@@ -15,18 +15,13 @@ from typing import Any, Protocol
 from django.core.serializers.json import DjangoJSONEncoder
 from graphql.error import GraphQLLocatedError, GraphQLSyntaxError
 
+from ..domain.actors import Principal
 from ..domain.host import HostPort
 from ..services import ServiceError
-from ..services.actors import APP, CUSTOMER, STAFF, Actor
 
 __all__ = [
-    "ANONYMOUS",
-    "MANAGE_ORDERS",
-    "MANAGE_PLUGINS",
     "PolicyHost",
-    "Principal",
     "RequestContext",
-    "actor_for",
     "answer_http",
     "execute",
     "new_request_id",
@@ -34,36 +29,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MANAGE_ORDERS = "MANAGE_ORDERS"
-"""Saleor's OrderPermissions.MANAGE_ORDERS codename: staff and apps with it work the after-sales queue."""
-
-MANAGE_PLUGINS = "MANAGE_PLUGINS"
-"""Saleor's PluginsPermissions.MANAGE_PLUGINS codename: needed to publish a channel's policy (its plugin settings)."""
-
-PRINCIPAL_KINDS = ("customer", "staff", "app", "anonymous")
 MAX_BODY_BYTES = 1_000_000
 """Largest GraphQL request body accepted (policy documents in policyValidate/policySimulate included)."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    kind: str
-    """"customer" | "staff" | "app" | "anonymous"."""
-    id: str = ""
-    """Customer or staff user id, or app id."""
-    email: str = ""
-    permissions: frozenset[str] = frozenset()
-    channels: frozenset[str] | None = None
-    """Channel slugs a staff user is limited to; None means every channel."""
-
-    def __post_init__(self) -> None:
-        if self.kind not in PRINCIPAL_KINDS:
-            raise ValueError(
-                f"Unknown principal kind {self.kind!r}; use one of {', '.join(PRINCIPAL_KINDS)}."
-            )
-
-
-ANONYMOUS = Principal("anonymous")
 
 
 class PolicyHost(Protocol):
@@ -89,15 +56,6 @@ class RequestContext:
     False when the host has no such order. None where every order is recorded up front (the sandbox)."""
     policy_host: PolicyHost | None = None
     """How the Dashboard app publishes the channel's policy; None publishes directly (the sandbox)."""
-
-
-def actor_for(principal: Principal) -> Actor:
-    """The actor recorded on case events for ``principal``; guests act as customers known by their email."""
-    if principal.kind == "staff":
-        return Actor(STAFF, principal.id, principal.email)
-    if principal.kind == "app":
-        return Actor(APP, principal.id, principal.email)
-    return Actor(CUSTOMER, principal.id, principal.email)
 
 
 def new_request_id() -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import graphene
 
+from ..domain.actors import MANAGE_PLUGINS
 from ..publishing import policy_diff, render_policy_text
 from ..publishing.language import SUPPORTED
 from ..rules.builder import builder_data
@@ -24,7 +25,7 @@ from ..services.policies import (
     read_policy_text,
 )
 from .access import PermissionDenied, require_manager
-from .api import MANAGE_PLUGINS, PolicyHost, RequestContext
+from .api import PolicyHost, RequestContext
 from .types import JSON, AfterSalesError, PolicyValidationError
 
 __all__ = ["DashboardMutation", "DashboardQuery"]

@@ -14,6 +14,7 @@ import graphene
 from django.db import IntegrityError
 
 from ..domain import cases as machine
+from ..domain.actors import actor_for
 from ..domain.facts import CaseKind, Resolution
 from ..models import Case
 from ..rules.document import SourceError, load_source
@@ -32,7 +33,7 @@ from ..services.idempotency import (
 )
 from ..services.queries import find_case
 from .access import case_for, decode_uuid, is_manager, order_for, require_manager, viewer
-from .api import RequestContext, actor_for
+from .api import RequestContext
 from .inputs import amount_in
 from .query import LineQuantityInput, line_requests
 from .simulation import PolicySimulate

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core import signing
 
-from ..graphql.api import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
+from ..domain.actors import ANONYMOUS, MANAGE_ORDERS, MANAGE_PLUGINS, Principal
 
 __all__ = [
     "TokenInvalid",

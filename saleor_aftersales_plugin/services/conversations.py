@@ -5,11 +5,11 @@ import uuid
 from django.db import transaction
 
 from ..domain import cases as machine
+from ..domain.actors import Actor
 from ..domain.facts import CaseKind
 from ..models import Case, CaseEvent
 from ..notifications import outbox
 from . import ServiceError
-from .actors import Actor
 from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
 from .eligibility import evaluate
 from .idempotency import OPERATION_COMPLAINT, case_for_key, scoped_key

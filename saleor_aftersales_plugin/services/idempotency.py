@@ -9,9 +9,9 @@ caller reusing a key for another order answers DUPLICATED, naming nothing but th
 import hashlib
 import uuid
 
+from ..domain.actors import Actor
 from ..models import Case
 from . import ServiceError
-from .actors import Actor
 
 __all__ = ["OPERATION_COMPLAINT", "OPERATION_REPAIR", "OPERATION_RETURN", "case_for_key", "scoped_key"]
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from ..domain import cases as machine
+from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, LineRequest
 from ..domain.money import quantize
 from ..models import Case
 from . import ServiceError
-from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import evaluate
 from .idempotency import OPERATION_REPAIR, case_for_key, scoped_key

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ..domain import cases as machine
+from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
 from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
 from ..domain.money import allocate, currency_precision, quantize
@@ -24,7 +25,6 @@ from ..rules.decision import CaseDecision
 from ..rules.engine import ENGINE_REASONS
 from ..rules.zero_refund import REASON_ZERO_REFUND
 from . import ServiceError
-from .actors import SYSTEM_ACTOR, Actor
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import LEDGER_REASONS, checked_reasons, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key

@@ -31,13 +31,13 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from ..domain import cases as machine
+from ..domain.actors import SYSTEM_ACTOR
 from ..domain.facts import CaseKind
 from ..models import Case, CaseEvent, CaseLine
 from ..notifications.outbox import enqueue_many, staff_messages
 from ..rules.calendar import BusinessCalendar
 from ..rules.document import DEFAULT_SLA, EscalationTier, Policy
 from . import ServiceError
-from .actors import SYSTEM_ACTOR
 
 __all__ = [
     "SLA_FIELDS",

@@ -13,12 +13,12 @@ from django_celery_beat.models import PeriodicTask
 from saleor.celeryconf import app as saleor_celery
 from saleor.core.tasks import RestrictWriterDBTask
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.services import conversations
-from saleor_aftersales_plugin.services.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 from saleor_aftersales_plugin.tasks import (
