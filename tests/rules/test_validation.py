@@ -26,7 +26,7 @@ from saleor_aftersales_plugin.rules.validation import (
     validate_policy,
 )
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def base() -> dict[str, Any]:

@@ -27,8 +27,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
-EXAMPLE = Path(__file__).parent.parent / "examples" / "electronics-shop.yaml"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 
 
 @pytest.fixture

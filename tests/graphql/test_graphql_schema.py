@@ -24,7 +24,7 @@ from test_graphql_api import (
 
 from saleor_aftersales_plugin.graphql.schema import SCHEMA_FILE, printed_schema, schema
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "graphql.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "graphql.md"
 EXAMPLE = re.compile(
     r"<!-- example: (?P<options>[^>]*?) -->\s*```graphql\n(?P<query>.*?)```(?:\s*```json\n(?P<variables>.*?)```)?",
     re.S,

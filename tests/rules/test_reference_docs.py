@@ -9,7 +9,7 @@ from saleor_aftersales_plugin.rules.schema import policy_json_schema
 from saleor_aftersales_plugin.rules.validation import ERROR_CODES
 from saleor_aftersales_plugin.rules.variables import VARIABLES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "policy.md"
 SCHEMAS = [
     ROOT / "docs" / "policy.schema.json",

@@ -11,7 +11,7 @@ import pytest
 
 from saleor_aftersales_plugin.domain.facts_json import FactsInvalid, case_facts_from_dict, case_facts_to_dict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CASES = EXAMPLES / "cases"
 
@@ -179,7 +179,7 @@ def test_docs_prints_the_reference():
 
 
 def test_demo_offers_a_single_walkthrough():
-    # The walkthrough itself runs in tests/test_demo.py; without --once the demo keeps serving.
+    # The walkthrough itself runs in tests/sandbox/test_demo.py; without --once the demo keeps serving.
     result = run("demo", "--help")
     assert result.returncode == 0
     assert "--once" in result.stdout

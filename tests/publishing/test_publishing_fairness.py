@@ -28,7 +28,7 @@ from saleor_aftersales_plugin.services.policies import publish_policy
 
 pytestmark = pytest.mark.django_db
 CHANNEL = "volt"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "electronics-shop.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 
 
 def with_window(days: int) -> dict:

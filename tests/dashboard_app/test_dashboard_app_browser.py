@@ -23,7 +23,7 @@ from saleor_aftersales_plugin.services import returns
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHANNEL = "default-channel"
 HEADPHONES_ORDER = "0a5a1e50-0000-4000-8000-000000001002"
 HEADPHONES_LINE = "0a5a1e50-0000-4000-9000-000010020001"

@@ -16,7 +16,7 @@ from saleor_aftersales_plugin.config import (
 from saleor_aftersales_plugin.rules import statutory
 from saleor_aftersales_plugin.rules.validation import parse_policy
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EU_27 = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 
 
@@ -73,7 +73,7 @@ def test_the_table_covers_the_eu_eea_uk_and_china_with_sources():
 
 
 def test_the_data_file_is_shipped_with_the_package_and_reads_norway_as_a_country():
-    setup = (Path(__file__).resolve().parent.parent / "setup.cfg").read_text()
+    setup = (Path(__file__).resolve().parents[2] / "setup.cfg").read_text()
     assert "rules/*.yaml" in setup
     raw = yaml.safe_load(statutory.DATA_FILE.read_text())
     assert "NO" in raw["regimes"]["eu"]["countries"]

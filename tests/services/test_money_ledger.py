@@ -1,4 +1,4 @@
-"""The money bound as a property of random workflows on the sandbox host (see tests/ledger_machine.py).
+"""The money bound as a property of random workflows on the sandbox host (see tests/services/ledger_machine.py).
 
 Also: the attribution rule for order-level refunds, overrides above the bound, bad amounts, refund truth (pending,
 refused, retried once) and the exact amounts events record.
@@ -34,7 +34,7 @@ from saleor_aftersales_plugin.tasks import reconcile_refunds as reconcile_refund
 pytestmark = pytest.mark.django_db
 
 CHANNEL = "volt"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "electronics-shop.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 
 
 @pytest.fixture

@@ -289,7 +289,7 @@ def _long_run(text, cases):
 @pytest.mark.slow
 def test_whatever_check_accepts_publishes_and_evaluates_long(request):
     if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("the long run: pytest -m slow tests/test_policy_bounds.py")
+        pytest.skip("the long run: pytest -m slow tests/rules/test_policy_bounds.py")
     _long_run()
 
 

@@ -24,7 +24,7 @@ from saleor_aftersales_plugin.services.simulation import SimulationInvalid, simu
 
 pytestmark = pytest.mark.django_db
 CHANNEL = "volt"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "electronics-shop.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
 STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 

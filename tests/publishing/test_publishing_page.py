@@ -12,7 +12,7 @@ from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.services.policies import publish_policy
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def electronics() -> dict:

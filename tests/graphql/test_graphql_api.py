@@ -39,7 +39,7 @@ STAFF_OTHER_CHANNEL = Principal(
 STAFF_NO_PERMISSION = Principal("staff", "staff-3", "intern@volt.example")
 APP = Principal("app", "app-1", permissions=frozenset({"MANAGE_ORDERS"}))
 APP_NO_PERMISSION = Principal("app", "app-2")
-EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "electronics-shop.yaml"
+EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 START_BOTH = (
     "from saleor_aftersales_plugin.sandbox.embedded import broker_url, database_url; "

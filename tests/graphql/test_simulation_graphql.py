@@ -22,7 +22,7 @@ from saleor_aftersales_plugin.services.policies import publish_policy
 
 pytestmark = pytest.mark.django_db
 CHANNEL = "volt"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "electronics-shop.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 STAFF = Principal("staff", "staff-1", "staff@volt.example", frozenset({"MANAGE_ORDERS"}))
 CUSTOMER = Principal("customer", "customer-1", "ada@example.com")
 QUERY = """

@@ -29,7 +29,7 @@ from saleor_aftersales_plugin.rules.engine import decide
 from saleor_aftersales_plugin.rules.validation import parse_policy
 from saleor_aftersales_plugin.rules.variables import VARIABLES
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def example_data(name: str) -> dict:
