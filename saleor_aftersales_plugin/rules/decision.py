@@ -30,6 +30,9 @@ class ConditionTrace:
     expected: Any
     actual: Any
     passed: bool
+    note: str = ""
+    """Why the condition could not hold, where its value alone does not say (a threshold without the order's
+    currency)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +290,7 @@ def _trace_dicts(traces: Sequence[RuleTrace]) -> list[dict[str, Any]]:
                     "expected": c.expected,
                     "actual": c.actual,
                     "passed": c.passed,
+                    **({"note": c.note} if c.note else {}),
                 }
                 for c in t.conditions
             ],

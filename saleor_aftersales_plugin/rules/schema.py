@@ -10,7 +10,7 @@ from these same models.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -47,7 +47,8 @@ from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_curre
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
 from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
-from .variables import VARIABLES, compile_pattern
+from .thresholds import FIELD_MONEY, amount_text, threshold_amounts
+from .variables import MONEY_VARIABLES, VARIABLES, compile_pattern, condition_leaves
 from .wording import full_list, given, names, show, suggest, yaml_hint
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
@@ -93,6 +94,11 @@ class SchemaContext:
     languages: list[str] = field(default_factory=lambda: ["en"])
     currency: str | None = None
     """defaults.currency when well formed: the currency orders are in, which every fixed amount must have."""
+    currencies: set[str] = field(default_factory=set)
+    """Every currency the document names (defaults.currency and the currencies of its amounts and thresholds): a
+    bare number in a condition is an amount only when this is one currency."""
+    stored: bool = False
+    """Reading a stored (published) version: its thresholds keep the numbers the language then allowed."""
     texts: Mapping[Any, Any] | None = None
     escalation_paths: list[str] = field(default_factory=list)
     fee_codes: list[str] = field(default_factory=list)
@@ -117,6 +123,7 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
         currency = defaults.get("currency")
         if isinstance(currency, str) and is_currency(currency.strip().upper()):
             context.currency = currency.strip().upper()
+            context.currencies.add(context.currency)
     texts = data.get("texts")
     if isinstance(texts, Mapping):
         context.texts = texts
@@ -149,13 +156,31 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
             context.rule_ids.setdefault(rule_id, index)
         actions = rule.get("actions")
         for action in actions if isinstance(actions, list) else ():
-            if isinstance(action, Mapping) and action.get("name") == "add_fee":
-                params = action.get("params")
-                code = params.get("code") if isinstance(params, Mapping) else None
+            if not isinstance(action, Mapping):
+                continue
+            params = action.get("params")
+            params = params if isinstance(params, Mapping) else {}
+            if action.get("name") == "add_fee":
+                code = params.get("code")
                 if isinstance(code, str) and code.strip():
                     codes[code] = None
+            for name in money_params(str(action.get("name")), params):
+                context.currencies.update(_currencies_named(params.get(name)))
+        conditions = rule.get("conditions")
+        if isinstance(conditions, Mapping):
+            for _path, leaf in condition_leaves(conditions):
+                if leaf.get("name") in MONEY_VARIABLES:
+                    context.currencies.update(_currencies_named(leaf.get("value")))
     context.fee_codes = list(codes)
     return context
+
+
+def _currencies_named(amount: Any) -> set[str]:
+    """The currencies an amount names (``{amount, currency}`` or ``{CUR: amount}``), those that are codes."""
+    if not isinstance(amount, Mapping):
+        return set()
+    named = [amount.get("currency")] if "currency" in amount or "amount" in amount else list(amount)
+    return {code for code in named if isinstance(code, str) and is_currency(code)}
 
 
 def _context(info: ValidationInfo | None) -> SchemaContext:
@@ -480,27 +505,12 @@ def _currency_code(value: Any, at: tuple[Any, ...]) -> str:
     return value
 
 
-def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
-    """``{amount: '5.00', currency: USD}`` or ``{USD: '5.00', JPY: '500'}`` -> :class:`Prices`.
+AmountReader = Callable[[Any, str, tuple[Any, ...]], Decimal]
 
-    A bare number is refused: since schema_version 1.1 an amount never silently means "in the order currency".
-    """
-    shop_currency = _context(info).currency
-    currency = shop_currency or "EUR"
-    if not isinstance(value, Mapping):
-        if _as_decimal(value) is not None or (isinstance(value, str) and _AMOUNT_TEXT.match(value.strip())):
-            example = _money_example(value, currency)
-            raise fail(
-                "amount_without_currency",
-                f"{{where}} is the bare amount {show(value)}; since schema_version 1.1 every fixed amount names its "
-                f"currency: write {{amount: '{example}', currency: {currency}}}, or one amount per currency the "
-                f"shop sells in, e.g. {{{currency}: '{example}'}}.",
-            )
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
-            f"{{amount: '{_money_example(5, currency)}', currency: {currency}}}.",
-        )
+
+def _amounts_by_currency(value: Mapping[Any, Any], currency: str, read: AmountReader) -> dict[str, Decimal]:
+    """The two written forms of money, ``{amount, currency}`` or ``{CUR: amount, ...}``, each amount read by
+    ``read`` in its currency; ``currency`` is the one examples name."""
     if "amount" in value or "currency" in value:
         extra = [key for key in value if key not in ("amount", "currency")]
         if extra:
@@ -518,9 +528,7 @@ def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
         if "amount" not in value:
             raise fail("required", "{where} has a currency but no amount: add amount, e.g. amount: '5.00'.")
         code = _currency_code(value["currency"], ("currency",))
-        prices = Prices({code: _amount_in(value["amount"], code, ("amount",))})
-        _has_shop_currency(prices, shop_currency)
-        return prices
+        return {code: read(value["amount"], code, ("amount",))}
     if not value:
         raise fail(
             "required",
@@ -533,10 +541,84 @@ def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
     amounts: dict[str, Decimal] = {}
     for key, amount in value.items():
         code = _currency_code(key, (key,))
-        amounts[code] = _amount_in(amount, code, (key,))
-    prices = Prices(amounts)
+        amounts[code] = read(amount, code, (key,))
+    return amounts
+
+
+def _is_bare_amount(value: Any) -> bool:
+    return _as_decimal(value) is not None or (
+        isinstance(value, str) and bool(_AMOUNT_TEXT.match(value.strip()))
+    )
+
+
+def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
+    """``{amount: '5.00', currency: USD}`` or ``{USD: '5.00', JPY: '500'}`` -> :class:`Prices`.
+
+    A bare number is refused: since schema_version 1.1 an amount never silently means "in the order currency".
+    """
+    shop_currency = _context(info).currency
+    currency = shop_currency or "EUR"
+    if not isinstance(value, Mapping):
+        if _is_bare_amount(value):
+            example = _money_example(value, currency)
+            raise fail(
+                "amount_without_currency",
+                f"{{where}} is the bare amount {show(value)}; since schema_version 1.1 every fixed amount names its "
+                f"currency: write {{amount: '{example}', currency: {currency}}}, or one amount per currency the "
+                f"shop sells in, e.g. {{{currency}: '{example}'}}.",
+            )
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
+            f"{{amount: '{_money_example(5, currency)}', currency: {currency}}}.",
+        )
+    prices = Prices(_amounts_by_currency(value, currency, _amount_in))
     _has_shop_currency(prices, shop_currency)
     return prices
+
+
+def _stored_threshold_amount(value: Any, currency: str, at: tuple[Any, ...]) -> Decimal:
+    """A threshold of a stored version, kept as published: a number of the range and decimals conditions then
+    allowed (a new text gets :func:`_amount_in`'s check)."""
+    number = Decimal(value.strip()) if isinstance(value, str) and _AMOUNT_TEXT.match(value.strip()) else value
+    try:
+        checked = check_number(
+            number, minimum=-MAX_CONDITION_NUMBER, maximum=MAX_CONDITION_NUMBER, integer=False, example=100
+        )
+    except PydanticCustomError as exc:
+        raise fail(exc.type, str(exc), at) from None
+    return Decimal(checked)
+
+
+def check_threshold(value: Any, info: ValidationInfo | None = None) -> dict[str, Decimal]:
+    """A money condition's threshold: ``{amount, currency}`` or ``{CUR: amount, ...}``, or a bare number where the
+    policy names one currency (then it is an amount of that currency). Amounts need no more decimals than their
+    currency has. A threshold without defaults.currency is valid (``policy check`` warns): for orders in that
+    currency the condition does not match."""
+    context = _context(info)
+    currency = context.currency or "EUR"
+    read = _stored_threshold_amount if context.stored else _amount_in
+    if isinstance(value, Mapping):
+        return _amounts_by_currency(value, currency, read)
+    if _as_decimal(value) is None:
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
+            f"{{amount: '{_money_example(100, currency)}', currency: {currency}}}.",
+        )
+    if context.currency is None:
+        return {}  # defaults.currency is reported
+    if len(context.currencies) > 1:
+        example = _money_example(value, currency)
+        others = sorted(context.currencies - {currency})
+        per_currency = ", ".join([f"{currency}: '{example}'", *(f"{code}: ..." for code in others)])
+        raise fail(
+            "amount_without_currency",
+            f"{{where}} is the bare amount {show(value)}, but this policy names amounts in "
+            f"{names(sorted(context.currencies))}, so a bare number could be any of them: write "
+            f"{{amount: '{example}', currency: {currency}}}, or a threshold per currency, e.g. {{{per_currency}}}.",
+        )
+    return {currency: read(value, currency, ())}
 
 
 def _has_shop_currency(prices: Prices, shop_currency: str | None) -> None:
@@ -586,44 +668,98 @@ Money = Annotated[
 ]
 
 
+THRESHOLD_JSON_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        *MONEY_JSON_SCHEMA["oneOf"],
+        {
+            "type": "number",
+            "minimum": 0,
+            "description": "Only where the policy names one currency (defaults.currency): an amount of it.",
+        },
+    ]
+}
+
+
 def upgrade_stored_amounts(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A schema_version 1 document as published before 1.1, with its bare amounts named in its own
-    ``defaults.currency`` (which publishing always filled in): lossless, because a published version only ever judged
-    orders in its channel's currency. Only stored versions are upgraded this way; a new text with a bare amount is
-    refused (``amount_without_currency``)."""
-    if str(data.get("schema_version")) not in ("1", "1.0"):
-        return data
+    """A stored (published) version with its bare amounts named in its own ``defaults.currency``, which publishing
+    always filled in with the channel's currency: lossless, because a published version only ever judged orders in
+    that currency.
+
+    - schema_version 1: fixed amounts (fees, caps, return shipping) were bare numbers "in the order currency";
+    - any version published before thresholds had currencies: a money condition's value was a bare number, also
+      "in the order currency".
+
+    Only stored versions are upgraded this way; in a new text a bare fixed amount is refused
+    (``amount_without_currency``), and a bare threshold is read only where the policy names one currency.
+    """
     defaults = data.get("defaults")
     currency = defaults.get("currency") if isinstance(defaults, Mapping) else None
     if not isinstance(currency, str) or not isinstance(data.get("rules"), list):
         return data
+    version_1 = str(data.get("schema_version")) in ("1", "1.0")
 
     def named(amount: Any) -> Any:
-        bare = isinstance(amount, (int, float, Decimal, str)) and not isinstance(amount, bool)
-        return {currency: str(amount)} if bare else amount
+        return {currency: str(amount)} if _is_bare(amount) else amount
 
     rules = []
     for rule in data["rules"]:
-        actions = rule.get("actions") if isinstance(rule, Mapping) else None
-        if not isinstance(actions, list):
+        if not isinstance(rule, Mapping):
             rules.append(rule)
             continue
-        upgraded = []
-        for action in actions:
-            params = action.get("params") if isinstance(action, Mapping) else None
-            name = action.get("name") if isinstance(action, Mapping) else None
-            if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
-                upgraded.append(action)
-                continue
-            params = dict(params)
-            for key in MONEY_PARAMS[name]:
-                if key in params:
-                    params[key] = named(params[key])
-            if name == "add_fee" and params.get("kind") == FeeKind.FIXED.value and "amount" in params:
-                params["amount"] = named(params["amount"])
-            upgraded.append({**action, "params": params})
-        rules.append({**rule, "actions": upgraded})
+        rule = dict(rule)
+        if isinstance(rule.get("conditions"), Mapping):
+            rule["conditions"] = _named_thresholds(rule["conditions"], currency)
+        actions = rule.get("actions")
+        if version_1 and isinstance(actions, list):
+            rule["actions"] = [_named_amounts(action, named) for action in actions]
+        rules.append(rule)
     return {**data, "rules": rules}
+
+
+def _is_bare(amount: Any) -> bool:
+    return isinstance(amount, int | float | Decimal | str) and not isinstance(amount, bool)
+
+
+def _named_amounts(action: Any, named: Callable[[Any], Any]) -> Any:
+    params = action.get("params") if isinstance(action, Mapping) else None
+    name = action.get("name") if isinstance(action, Mapping) else None
+    if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
+        return action
+    params = dict(params)
+    for key in money_params(name, params):
+        if key in params:
+            params[key] = named(params[key])
+    return {**action, "params": params}
+
+
+def _named_thresholds(node: Mapping[str, Any], currency: str) -> Mapping[str, Any]:
+    """A condition tree with each bare money threshold named in ``currency`` (the number kept as it is)."""
+    for group in ("all", "any"):
+        if isinstance(node.get(group), list):
+            children = [
+                _named_thresholds(child, currency) if isinstance(child, Mapping) else child
+                for child in node[group]
+            ]
+            return {**node, group: children}
+    value = node.get("value")
+    if node.get("name") in MONEY_VARIABLES and _is_bare(value) and not isinstance(value, str):
+        return {**node, "value": {currency: value}}
+    return node
+
+
+def canonical_conditions(node: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """The published form of a valid condition tree: every leaf carries ``value`` (null where the operator takes
+    none, as business-rules reads it) and a money threshold is a map of currency to decimal text, a bare number
+    named in ``currency`` (the policy's one currency)."""
+    for group in ("all", "any"):
+        if group in node:
+            return {group: [canonical_conditions(child, currency) for child in node[group]]}
+    value = node.get("value")
+    if node["name"] in MONEY_VARIABLES and value is not None:
+        if not isinstance(value, Mapping):
+            value = {currency: value}
+        value = {code: amount_text(amount, code) for code, amount in sorted(threshold_amounts(value).items())}
+    return {"name": node["name"], "operator": node["operator"], "value": value}
 
 
 def money_document_value(value: Any) -> dict[str, str]:
@@ -1065,6 +1201,8 @@ def example_value(name: str, input_type: str) -> str:
     example = spec.example if spec is not None else None
     if input_type == FIELD_NUMERIC:
         return str(example if isinstance(example, int | Decimal) else 7)
+    if input_type == FIELD_MONEY:
+        return "{amount: '100.00', currency: EUR}"
     if input_type == FIELD_SELECT_MULTIPLE:
         first = example[0] if isinstance(example, list) and example else "x"
         return f"['{first}']"
@@ -1083,6 +1221,14 @@ def _variable_name(value: Any) -> str:
 
 
 class Leaf(StrictModel):
+    model_config = ConfigDict(
+        **StrictModel.model_config,
+        json_schema_extra={
+            # The value of a money variable is a threshold with its currency (editors check and complete it).
+            "if": {"properties": {"name": {"enum": sorted(MONEY_VARIABLES)}}, "required": ["name"]},
+            "then": {"properties": {"value": THRESHOLD_JSON_SCHEMA}},
+        },
+    )
     doc_example: ClassVar[str] = "{name: days_since_delivery, operator: less_than_or_equal_to, value: 14}"
     name: Annotated[
         str, PlainValidator(_variable_name), WithJsonSchema({"type": "string", "enum": sorted(VARIABLES)})
@@ -1145,6 +1291,8 @@ class Leaf(StrictModel):
                 )
             return None
         example = example_value(name, input_type)
+        if input_type == FIELD_MONEY:
+            return check_threshold(value, info)
         if input_type == FIELD_NUMERIC:
             return check_number(
                 value,

@@ -6,7 +6,7 @@ evaluator calls the same getters, so both engines always see the same values.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +19,7 @@ from business_rules.variables import BaseVariables, rule_variable
 from ..domain.facts import CaseFacts, CaseKind, ItemCondition, LineRequest, OrderLineFacts, Resolution
 from .calendar import Anchor, BusinessCalendar, DayKind, resolve_anchor
 from .reasons import DEFAULT_REASONS, canonical_reason
+from .thresholds import AmountIn, MoneyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,12 @@ class LineContext:
     request: LineRequest
     calendar: BusinessCalendar
     prior_returns_days: int = 90
+    currency: str = ""
+    """The currency the case is decided in (the order's); money variables are amounts in it."""
+
+    @property
+    def order_currency(self) -> str:
+        return self.currency or self.facts.order.currency.upper()
 
 
 Getter = Callable[[LineContext], Any]
@@ -102,11 +109,12 @@ def _months_since_delivery(ctx: LineContext) -> int:
     return max(months, 0)
 
 
-def _unit_price_paid(ctx: LineContext) -> Decimal:
+def _unit_price_paid(ctx: LineContext) -> AmountIn:
     line = ctx.line
     if line.quantity <= 0:
-        return Decimal(0)
-    return (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return AmountIn(Decimal(0), ctx.order_currency)
+    unit = (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return AmountIn(unit, ctx.order_currency)
 
 
 def _attributes(ctx: LineContext) -> list[str]:
@@ -155,6 +163,8 @@ def _day_variables() -> list[VariableSpec]:
     return specs
 
 
+MONEY_EXAMPLE = {"amount": "100.00", "currency": "EUR"}
+
 VARIABLES: dict[str, VariableSpec] = {
     spec.name: spec
     for spec in [
@@ -169,19 +179,19 @@ VARIABLES: dict[str, VariableSpec] = {
         ),
         VariableSpec(
             "order_total",
-            NumericType,
+            MoneyType,
             "Order total",
             "Gross total the customer paid for the order, in the order's currency.",
-            lambda ctx: ctx.facts.order.total,
-            example=100,
+            lambda ctx: AmountIn(ctx.facts.order.total, ctx.order_currency),
+            example=MONEY_EXAMPLE,
         ),
         VariableSpec(
             "line_unit_price",
-            NumericType,
+            MoneyType,
             "Unit price paid",
             "What one unit of the line cost after order-level discounts, in the order's currency.",
             _unit_price_paid,
-            example=50,
+            example={"amount": "50.00", "currency": "EUR"},
         ),
         VariableSpec(
             "quantity",
@@ -294,11 +304,11 @@ VARIABLES: dict[str, VariableSpec] = {
         ),
         VariableSpec(
             "prior_returns_value",
-            NumericType,
+            MoneyType,
             "Prior returns (value)",
             "Value refunded for the customer's earlier returns within the look-back period, in the order currency.",
-            lambda ctx: ctx.facts.history.prior_returns_value,
-            example=200,
+            lambda ctx: AmountIn(ctx.facts.history.prior_returns_value, ctx.order_currency),
+            example={"EUR": "200.00", "USD": "220.00"},
         ),
         VariableSpec(
             "shipping_country",
@@ -347,3 +357,25 @@ class PolicyVariables(BaseVariables):
 
 for _spec in VARIABLES.values():
     setattr(PolicyVariables, _spec.name, _variable_method(_spec))
+
+
+MONEY_VARIABLES = frozenset(name for name, spec in VARIABLES.items() if spec.field_type is MoneyType)
+
+
+def condition_leaves(node: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """(path below the tree, leaf) of each leaf ``{name, operator, value}`` of a condition tree, in document order,
+    without recursion; e.g. ``(("all", 1, "any", 0), leaf)``."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), node)]
+    while stack:
+        path, current = stack.pop()
+        if not isinstance(current, Mapping):
+            continue
+        group = next((key for key in ("all", "any") if key in current), None)
+        if group is None:
+            yield path, current
+            continue
+        children = current[group]
+        if isinstance(children, list):
+            stack.extend(
+                ((*path, group, index), child) for index, child in reversed(list(enumerate(children)))
+            )
