@@ -163,7 +163,7 @@ def test_policy_reminder_lists_the_terms_and_dates_once_per_order():
     assert "- OLED TV: returns until " in message.body and "; warranty until " in message.body
     # The window counts days in the shop's time zone (the example policy's Europe/Berlin), not in UTC.
     delivered = order.delivered_at.astimezone(ZoneInfo("Europe/Berlin"))
-    last_day = (delivered + timedelta(days=7)).date()
+    last_day = (delivered + timedelta(days=_example()["defaults"]["window"]["days"])).date()
     assert f"{last_day:%B} {last_day.day}, {last_day.year}" in message.body, (delivered, message.body)
 
 
