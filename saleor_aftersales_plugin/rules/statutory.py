@@ -134,7 +134,9 @@ def regimes() -> tuple[Regime, ...]:
 
 def _exclusion(regime: str, item: Mapping[str, str]) -> Exclusion:
     if not item.get("source"):
-        raise ValueError(f"{DATA_FILE.name}: exception {item.get('code')!r} of {regime!r} names no legal source.")
+        raise ValueError(
+            f"{DATA_FILE.name}: exception {item.get('code')!r} of {regime!r} names no legal source."
+        )
     text = {key: value for key, value in item.items() if key not in ("code", "source")}
     return Exclusion(item["code"], text, item["source"])
 
@@ -320,7 +322,9 @@ def reference_markdown() -> list[str]:
     }
     for regime in regimes():
         source = regime.source_in("en") + (f" ({regime.url})" if regime.url else "")
-        excluded = "; ".join(f"`{item.code}`: {item.text['en']} ({item.source})" for item in regime.exceptions)
+        excluded = "; ".join(
+            f"`{item.code}`: {item.text['en']} ({item.source})" for item in regime.exceptions
+        )
         lines.append(
             f"| {regime.name['en']} | {', '.join(regime.countries)} | {regime.days} | {starts[regime.starts]} "
             f"| {source} | {excluded} |"
