@@ -44,12 +44,12 @@ from pydantic_core import PydanticCustomError
 
 from ..domain.facts import CaseKind, Resolution
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_currency_precision, quantize
+from ..domain.wording import full_list, given, names, show, suggest, yaml_hint
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
 from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
 from .thresholds import FIELD_MONEY, amount_text, threshold_amounts
 from .variables import MONEY_VARIABLES, VARIABLES, compile_pattern, condition_leaves
-from .wording import full_list, given, names, show, suggest, yaml_hint
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
 SCHEMA_VERSION = "1.1"

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..domain.wording import given, json_path, names, show, suggest, where
 from .document import Policy
 from .schema import (
     ACTION_CONSTRAINTS,
@@ -33,7 +34,6 @@ from .schema import (
     money_params,
 )
 from .source import SourceError, load_source
-from .wording import given, json_path, names, show, suggest, where
 
 __all__ = [
     "ACTION_CONSTRAINTS",

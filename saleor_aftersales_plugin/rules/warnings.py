@@ -9,11 +9,11 @@ merchant means.
 
 from dataclasses import dataclass
 
+from ..domain.wording import json_path
 from .document import Policy
 from .statutory import Shortfall, shortfalls
 from .thresholds import threshold_amounts
 from .variables import MONEY_VARIABLES, condition_leaves
-from .wording import json_path
 
 __all__ = ["NO_THRESHOLD_IN_CURRENCY", "ThresholdWithoutCurrency", "policy_warnings", "threshold_warnings"]
 
