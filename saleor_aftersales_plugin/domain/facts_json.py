@@ -23,6 +23,7 @@ JSON path in :class:`FactsInvalid`: unknown keys of a mapping first, then its fi
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -43,7 +44,7 @@ from pydantic_core import PydanticCustomError
 from . import facts
 from .wording import closest, described
 
-__all__ = ["FactsInvalid", "case_facts_from_dict", "case_facts_to_dict", "order_facts_from_dict"]
+__all__ = ["FactsInvalid", "case_facts_from_dict", "case_facts_to_dict", "jsonable", "order_facts_from_dict"]
 
 
 class FactsInvalid(ValueError):
@@ -458,70 +459,20 @@ def order_facts_from_dict(data: Mapping[str, Any], path: str = "$") -> facts.Ord
     return _read(OrderIn, data, below).to_facts()
 
 
-def _instant_text(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+def jsonable(value: Any) -> Any:
+    """Plain data as JSON can hold it: ``Decimal`` as its text, instants as ISO 8601, tuples as lists."""
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def case_facts_to_dict(case: facts.CaseFacts) -> dict[str, Any]:
-    """The JSON form read by :func:`case_facts_from_dict` (money as strings, instants as ISO 8601)."""
-    order = case.order
-    return {
-        "kind": case.kind.value,
-        "now": _instant_text(case.now),
-        "order": {
-            "order_id": order.order_id,
-            "number": order.number,
-            "channel": order.channel,
-            "currency": order.currency,
-            "created_at": _instant_text(order.created_at),
-            "total": str(order.total),
-            "customer_email": order.customer_email,
-            "customer_id": order.customer_id,
-            "shipping_country": order.shipping_country,
-            "language_code": order.language_code,
-            "fulfilled_at": _instant_text(order.fulfilled_at),
-            "delivered_at": _instant_text(order.delivered_at),
-            "policy_version": order.policy_version,
-            "lines": [
-                {
-                    "line_id": line.line_id,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                    "paid_total": str(line.paid_total),
-                    "quantity_fulfilled": line.quantity_fulfilled,
-                    "quantity_returned": line.quantity_returned,
-                    "refunded_amount": str(line.refunded_amount),
-                    "fulfilled_at": _instant_text(line.fulfilled_at),
-                    "delivered_at": _instant_text(line.delivered_at),
-                    "product": {
-                        "sku": line.product.sku,
-                        "product_id": line.product.product_id,
-                        "variant_id": line.product.variant_id,
-                        "product_name": line.product.product_name,
-                        "product_type": line.product.product_type,
-                        "category_path": list(line.product.category_path),
-                        "collections": list(line.product.collections),
-                        "attributes": {
-                            slug: list(values) for slug, values in line.product.attributes.items()
-                        },
-                        "is_gift_card": line.product.is_gift_card,
-                    },
-                }
-                for line in order.lines
-            ],
-        },
-        "lines": [
-            {
-                "line_id": request.line_id,
-                "quantity": request.quantity,
-                "reason": request.reason,
-                "resolution": request.resolution,
-                "condition": str(request.condition),
-            }
-            for request in case.lines
-        ],
-        "history": {
-            "prior_returns_count": case.history.prior_returns_count,
-            "prior_returns_value": str(case.history.prior_returns_value),
-        },
-    }
+    """The JSON form read by :func:`case_facts_from_dict`: the dataclasses' fields, money as text, instants as
+    ISO 8601."""
+    return jsonable(asdict(case))
