@@ -169,10 +169,16 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
         conditions = rule.get("conditions")
         if isinstance(conditions, Mapping):
             for _path, leaf in condition_leaves(conditions):
-                if leaf.get("name") in MONEY_VARIABLES:
+                if _is_money_leaf(leaf):
                     context.currencies.update(_currencies_named(leaf.get("value")))
     context.fee_codes = list(codes)
     return context
+
+
+def _is_money_leaf(node: Mapping[Any, Any]) -> bool:
+    """Whether a condition of a raw document tests a money variable (its name may be anything)."""
+    name = node.get("name")
+    return isinstance(name, str) and name in MONEY_VARIABLES
 
 
 def _currencies_named(amount: Any) -> set[str]:
@@ -742,7 +748,7 @@ def _named_thresholds(node: Mapping[str, Any], currency: str) -> Mapping[str, An
             ]
             return {**node, group: children}
     value = node.get("value")
-    if node.get("name") in MONEY_VARIABLES and _is_bare(value) and not isinstance(value, str):
+    if _is_money_leaf(node) and _is_bare(value) and not isinstance(value, str):
         return {**node, "value": {currency: value}}
     return node
 
