@@ -205,6 +205,23 @@ class Doc:
     range: str = ""
 
 
+def Checked(  # noqa: N802 - a type factory, used like a type
+    validator: Any,
+    json_schema: dict[str, Any] | None = None,
+    doc: str = "text",
+    range_: str = "",
+    python_type: Any = str,
+) -> Any:
+    """A value read by ``validator`` (which raises :func:`fail` errors), with the JSON Schema editors get (plain text
+    unless given) and how docs/policy.md names its type and range."""
+    return Annotated[
+        python_type,
+        PlainValidator(validator),
+        WithJsonSchema(json_schema or {"type": "string"}),
+        Doc(doc, range_),
+    ]
+
+
 # --- numbers
 
 
@@ -284,12 +301,9 @@ def Number(  # noqa: N802 - a type factory, used like a type
     if high is not None:
         schema["maximum"] = canonical_number(high)
     range_text = f"{canonical_number(low) if low is not None else '…'}..{canonical_number(high) if high is not None else '…'}"
-    return Annotated[
-        int | Decimal,
-        PlainValidator(validate),
-        WithJsonSchema(schema),
-        Doc("whole number" if integer else "number", range_text + unit),
-    ]
+    return Checked(
+        validate, schema, "whole number" if integer else "number", range_text + unit, int | Decimal
+    )
 
 
 # --- texts
@@ -340,9 +354,7 @@ def Text(  # noqa: N802
     schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
     if not allow_empty:
         schema["minLength"] = 1
-    return Annotated[
-        str, PlainValidator(validate), WithJsonSchema(schema), Doc("text", f"at most {max_length} characters")
-    ]
+    return Checked(validate, schema, "text", f"at most {max_length} characters")
 
 
 def check_choice(value: Any, options: list[str], *, what: str = "{where}") -> str:
@@ -364,12 +376,9 @@ def Choice(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
     def validate(value: Any) -> str:
         return check_choice(value, listed)
 
-    return Annotated[
-        str,
-        PlainValidator(validate),
-        WithJsonSchema({"type": "string", "enum": listed}),
-        Doc("choice", ", ".join(f"`{o}`" for o in listed)),
-    ]
+    return Checked(
+        validate, {"type": "string", "enum": listed}, "choice", ", ".join(f"`{o}`" for o in listed)
+    )
 
 
 def check_choices(value: Any, options: list[str], *, what: str = "{where}") -> list[str]:
@@ -406,23 +415,30 @@ def Choices(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
     def validate(value: Any) -> list[str]:
         return check_choices(value, listed)
 
-    return Annotated[
+    return Checked(
+        validate,
+        {"type": "array", "items": {"type": "string", "enum": listed}, "minItems": 1, "uniqueItems": True},
+        "list",
+        "a non-empty subset of " + ", ".join(f"`{o}`" for o in listed),
         list[str],
-        PlainValidator(validate),
-        WithJsonSchema(
-            {"type": "array", "items": {"type": "string", "enum": listed}, "minItems": 1, "uniqueItems": True}
-        ),
-        Doc("list", "a non-empty subset of " + ", ".join(f"`{o}`" for o in listed)),
-    ]
+    )
+
+
+def check_list(
+    value: Any, *, owner: str, needs: str, noun: str = "items", limit: int = MAX_LIST_ITEMS
+) -> list[Any]:
+    """``value`` as a list of at most ``limit`` items; ``owner needs <needs>`` says what a wrong value should be."""
+    if not isinstance(value, list):
+        raise fail("wrong_type", f"{given(value)} but {owner} needs {needs}.")
+    if len(value) > limit:
+        raise fail("too_many", f"{owner} has {len(value)} {noun}; at most {limit} are allowed.")
+    return value
 
 
 def check_text_list(value: Any, *, what: str = "{where}", example: str = "x") -> list[str]:
-    if not isinstance(value, list):
-        raise fail("wrong_type", f"{given(value)} but {what} needs a list of text, e.g. ['{example}'].")
+    check_list(value, owner=what, needs=f"a list of text, e.g. ['{example}']")
     if not value:
         raise fail("required", f"{what} is empty; give at least one value, e.g. ['{example}'].")
-    if len(value) > MAX_LIST_ITEMS:
-        raise fail("too_many", f"{what} has {len(value)} items; at most {MAX_LIST_ITEMS} are allowed.")
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise fail(
@@ -447,9 +463,7 @@ def check_boolean(value: Any) -> bool:
     return value
 
 
-Boolean = Annotated[
-    bool, PlainValidator(check_boolean), WithJsonSchema({"type": "boolean"}), Doc("true/false")
-]
+Boolean = Checked(check_boolean, {"type": "boolean"}, "true/false", python_type=bool)
 
 
 # --- money: every fixed amount names its currency
@@ -666,12 +680,13 @@ def _money_field(value: Any, info: ValidationInfo) -> Prices:
     return check_money(value, info)
 
 
-Money = Annotated[
+Money = Checked(
+    _money_field,
+    MONEY_JSON_SCHEMA,
+    "money",
+    "`{amount, currency}` or `{CUR: amount, ...}`; 0..10^9 in the currency's decimals",
     Prices,
-    PlainValidator(_money_field),
-    WithJsonSchema(MONEY_JSON_SCHEMA),
-    Doc("money", "`{amount, currency}` or `{CUR: amount, ...}`; 0..10^9 in the currency's decimals"),
-]
+)
 
 
 THRESHOLD_JSON_SCHEMA: dict[str, Any] = {
@@ -919,13 +934,13 @@ def _subdivision(value: Any, info: ValidationInfo) -> str | None:
 
 
 def _extra_holidays(value: Any) -> list[date]:
-    if not isinstance(value, list):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but calendar.extra_holidays needs a list of dates, e.g. ['2026-12-24'].",
-        )
-    if len(value) > 1_000:
-        raise fail("too_many", f"calendar.extra_holidays has {len(value)} dates; at most 1000 are allowed.")
+    check_list(
+        value,
+        owner="calendar.extra_holidays",
+        needs="a list of dates, e.g. ['2026-12-24']",
+        noun="dates",
+        limit=1_000,
+    )
     days: list[date] = []
     for index, item in enumerate(value):
         if isinstance(item, datetime) or not isinstance(item, str | date):
@@ -973,25 +988,20 @@ def _time_of_day(value: Any) -> time:
         raise fail("invalid_time", f'{show(value)} is not a time; write it "HH:MM", e.g. "09:00".') from None
 
 
-TimeOfDay = Annotated[
-    time,
-    PlainValidator(_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": "^\\d{2}:\\d{2}$"}),
-    Doc("time", '"HH:MM"'),
-]
+TimeOfDay = Checked(_time_of_day, {"type": "string", "pattern": "^\\d{2}:\\d{2}$"}, "time", '"HH:MM"', time)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GROUP = re.compile(r"^group:[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _recipients(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but notify needs a list of email addresses or 'group:<name>' entries.",
-        )
-    if len(value) > 50:
-        raise fail("too_many", f"notify has {len(value)} recipients; at most 50 are allowed.")
+    check_list(
+        value,
+        owner="notify",
+        needs="a list of email addresses or 'group:<name>' entries",
+        noun="recipients",
+        limit=50,
+    )
     for index, item in enumerate(value):
         try:
             check_text(item, example="support@shop.example", max_length=254)
@@ -1007,12 +1017,14 @@ def _recipients(value: Any) -> list[str]:
     return value
 
 
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+"""Rule ids and reason codes: lower-case letters, digits, '-' and '_', at most 63."""
+_CODE = re.compile(CODE_PATTERN)
 
 
 def _rule_id(value: Any, info: ValidationInfo) -> str:
     check_text(value, example="final-sale")
-    if not _RULE_ID.match(value):
+    if not _CODE.match(value):
         slug = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")[:63] or "my-rule"
         raise fail(
             "invalid_id",
@@ -1064,27 +1076,22 @@ DEFAULT_RESOLUTIONS = [Resolution.REFUND.value, Resolution.STORE_CREDIT.value, R
 
 class Defaults(StrictModel):
     doc_example: ClassVar[str] = "{currency: EUR, country: DE, time_zone: Europe/Berlin}"
-    currency: Annotated[
-        str,
-        PlainValidator(_currency),
-        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$"}),
-        Doc("text"),
-    ] = Field(description="ISO 4217 currency code, e.g. `EUR`, `CNY`.")
-    country: Annotated[
-        str,
-        PlainValidator(_country),
-        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$"}),
-        Doc("text"),
-    ] = Field(description="ISO 3166 alpha-2 country code of the shop, e.g. `DE`.")
-    time_zone: Annotated[str, PlainValidator(_time_zone), WithJsonSchema({"type": "string"}), Doc("text")] = (
-        Field(description="IANA time zone; days are counted on this local calendar.")
+    currency: Checked(_currency, {"type": "string", "pattern": "^[A-Za-z]{3}$"}) = Field(
+        description="ISO 4217 currency code, e.g. `EUR`, `CNY`."
     )
-    languages: Annotated[
+    country: Checked(_country, {"type": "string", "pattern": "^[A-Za-z]{2}$"}) = Field(
+        description="ISO 3166 alpha-2 country code of the shop, e.g. `DE`."
+    )
+    time_zone: Checked(_time_zone) = Field(
+        description="IANA time zone; days are counted on this local calendar."
+    )
+    languages: Checked(
+        _languages,
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "list of text",
+        "",
         list[str],
-        PlainValidator(_languages),
-        WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 1}),
-        Doc("list of text"),
-    ] = Field(
+    ) = Field(
         default_factory=lambda: ["en"],
         description="Locale identifiers (babel), e.g. `en`, `zh_Hans`; texts must cover each of them.",
     )
@@ -1149,25 +1156,23 @@ class Calendar(StrictModel):
     working_days: Choices(WEEKDAYS) = Field(
         default_factory=lambda: list(WEEKDAYS[:5]), description="The shop's working days."
     )
-    holidays_country: Annotated[
-        str | None,
-        PlainValidator(_holidays_country),
-        WithJsonSchema({"type": ["string", "null"]}),
-        Doc("text or null"),
-    ] = Field(
+    holidays_country: Checked(
+        _holidays_country, {"type": ["string", "null"]}, "text or null", "", str | None
+    ) = Field(
         MISSING,
         description="Country whose public holidays are closing days (`holidays` package); `null` for none. "
         "Default: defaults.country.",
     )
-    subdivision: Annotated[
-        str | None, PlainValidator(_subdivision), WithJsonSchema({"type": ["string", "null"]}), Doc("text")
-    ] = Field(None, description="A state or province the `holidays` package knows, e.g. `BE`.")
-    extra_holidays: Annotated[
+    subdivision: Checked(_subdivision, {"type": ["string", "null"]}, python_type=str | None) = Field(
+        None, description="A state or province the `holidays` package knows, e.g. `BE`."
+    )
+    extra_holidays: Checked(
+        _extra_holidays,
+        {"type": "array", "items": {"type": "string", "format": "date"}},
+        "list of dates",
+        "1900..2200, at most 1000",
         list[date],
-        PlainValidator(_extra_holidays),
-        WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
-        Doc("list of dates", "1900..2200, at most 1000"),
-    ] = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
+    ) = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
     follow_official_calendar: Boolean = Field(
         True,
         description="`true`: weekend days the holiday country officially declares working days (make-up days, "
@@ -1236,9 +1241,9 @@ class Leaf(StrictModel):
         },
     )
     doc_example: ClassVar[str] = "{name: days_since_delivery, operator: less_than_or_equal_to, value: 14}"
-    name: Annotated[
-        str, PlainValidator(_variable_name), WithJsonSchema({"type": "string", "enum": sorted(VARIABLES)})
-    ] = Field(description="A variable.")
+    name: Checked(_variable_name, {"type": "string", "enum": sorted(VARIABLES)}) = Field(
+        description="A variable."
+    )
     operator: Annotated[str, WithJsonSchema({"type": "string"})] = Field(
         description="An operator of its type."
     )
@@ -1439,7 +1444,7 @@ def _reason_text(value: Any, info: ValidationInfo) -> str:
     return value
 
 
-ReasonCode = Annotated[str, PlainValidator(_reason_text), WithJsonSchema({"type": "string"}), Doc("text")]
+ReasonCode = Checked(_reason_text)
 
 
 class AllowParams(Params):
@@ -1492,16 +1497,17 @@ def _fee_amount(value: Any, info: ValidationInfo) -> int | Decimal | Prices:
 
 
 class AddFeeParams(Params):
-    code: Annotated[str, PlainValidator(_fee_code), WithJsonSchema({"type": "string"}), Doc("text")] = Field(
+    code: Checked(_fee_code) = Field(
         description="Name of the fee, e.g. 'restocking'; waive_fee and texts refer to it."
     )
     kind: Choice([k.value for k in FeeKind]) = Field(description="percent or fixed.")
-    amount: Annotated[
+    amount: Checked(
+        _fee_amount,
+        {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, MONEY_JSON_SCHEMA]},
+        "number or money",
+        "percent: 0..100; fixed: money",
         int | Decimal | Prices,
-        PlainValidator(_fee_amount),
-        WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, MONEY_JSON_SCHEMA]}),
-        Doc("number or money", "percent: 0..100; fixed: money"),
-    ] = Field(
+    ) = Field(
         description="percent: the percentage (15 = 15 %); fixed: money with its currency, "
         "`{amount: '5.00', currency: USD}` or `{USD: '5.00', JPY: '500'}`."
     )
@@ -1531,9 +1537,7 @@ def _waived_fee(value: Any, info: ValidationInfo) -> str:
 
 
 class WaiveFeeParams(Params):
-    code: Annotated[str, PlainValidator(_waived_fee), WithJsonSchema({"type": "string"}), Doc("text")] = (
-        Field(description="The fee's code, or '*' for all fees.")
-    )
+    code: Checked(_waived_fee) = Field(description="The fee's code, or '*' for all fees.")
 
 
 class CapFeesParams(Params):
@@ -1639,9 +1643,9 @@ def _escalation_path_name(value: Any, info: ValidationInfo) -> str:
 
 
 class SetEscalationPathParams(Params):
-    path: Annotated[
-        str, PlainValidator(_escalation_path_name), WithJsonSchema({"type": "string"}), Doc("text")
-    ] = Field(description="Name of a path in the policy's 'escalation' section.")
+    path: Checked(_escalation_path_name) = Field(
+        description="Name of a path in the policy's 'escalation' section."
+    )
 
 
 ACTION_PARAMS: dict[str, type[Params]] = {
@@ -1743,12 +1747,9 @@ Action = Annotated[
 
 class RuleModel(StrictModel):
     doc_example: ClassVar[str] = "{id: final-sale, conditions: {all: [...]}, actions: [...]}"
-    id: Annotated[
-        str,
-        PlainValidator(_rule_id),
-        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
-        Doc("text"),
-    ] = Field(description="Unique id: lower-case letters, digits, '-' and '_'.")
+    id: Checked(_rule_id, {"type": "string", "pattern": CODE_PATTERN}) = Field(
+        description="Unique id: lower-case letters, digits, '-' and '_'."
+    )
     description: Text(allow_empty=True, max_length=MAX_TEXT_LENGTH) = Field(
         "", description="What the rule is for."
     )
@@ -1806,12 +1807,9 @@ class Tier(StrictModel):
     after_hours: Number(0, MAX_HOURS, example=24) = Field(
         0, description="Hours after which this tier is reached."
     )
-    notify: Annotated[
-        list[str],
-        PlainValidator(_recipients),
-        WithJsonSchema({"type": "array", "items": {"type": "string"}}),
-        Doc("list of text"),
-    ] = Field(default_factory=list, description="Email addresses or `group:<name>`.")
+    notify: Checked(
+        _recipients, {"type": "array", "items": {"type": "string"}}, "list of text", "", list[str]
+    ) = Field(default_factory=list, description="Email addresses or `group:<name>`.")
 
 
 def _tiers_in_order(tiers: list[Tier]) -> list[Tier]:
@@ -1864,41 +1862,18 @@ def _code_key(value: Any) -> str:
     return value
 
 
-LanguageKey = Annotated[str, PlainValidator(_language_key), WithJsonSchema({"type": "string"})]
-CodeKey = Annotated[str, PlainValidator(_code_key), WithJsonSchema({"type": "string"})]
-CustomerText = Annotated[
-    str,
-    PlainValidator(
-        lambda value: check_text(
-            value, example="Final-sale items cannot be returned.", max_length=MAX_TEXT_LENGTH
-        )
-    ),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}),
-]
-PathName = Annotated[str, PlainValidator(_path_name), WithJsonSchema({"type": "string"})]
+LanguageKey = Checked(_language_key)
+CodeKey = Checked(_code_key)
+CustomerText = Text(example="Final-sale items cannot be returned.", max_length=MAX_TEXT_LENGTH)
+PathName = Checked(_path_name)
 
 
-def _texts_before(value: Any) -> Any:
+def _mapping_or_none(value: Any, needs: str) -> Any:
+    """``value`` when it is a mapping or null; ``needs`` says which mapping (for the texts and escalation sections,
+    whose keys are validated one by one)."""
     if value is not None and not isinstance(value, Mapping):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but texts needs a mapping of languages to texts, "
-            "e.g. {en: {final_sale: 'Final-sale items cannot be returned.'}}.",
-        )
+        raise fail("wrong_type", f"{given(value)} but {needs}.")
     return value
-
-
-def _escalation_before(value: Any) -> Any:
-    if value is not None and not isinstance(value, Mapping):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but escalation needs a mapping of path names to tiers, "
-            "e.g. {default: [{name: agent, after_hours: 0, notify: [support@shop.example]}]}.",
-        )
-    return value
-
-
-_REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def _catalogue_code(value: Any) -> str:
@@ -1909,7 +1884,7 @@ def _catalogue_code(value: Any) -> str:
             f"'{value}' is the old name of '{REASON_ALIASES[value]}'; the catalogue has one no-reason code: use "
             f"'{REASON_ALIASES[value]}' with no_reason: true.",
         )
-    if not _REASON_CODE.match(value):
+    if not _CODE.match(value):
         raise fail(
             "invalid_id",
             f"Reason code {show(value)} may use only lower-case letters, digits, '-' and '_' (at most 63), e.g. "
@@ -1951,18 +1926,16 @@ class ReasonModel(StrictModel):
     doc_example: ClassVar[str] = (
         "{code: arrived_late, labels: {en: 'Arrived too late', zh_Hans: '到货太晚'}, parent: not_as_described}"
     )
-    code: Annotated[
-        str,
-        PlainValidator(_catalogue_code),
-        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
-        Doc("text"),
-    ] = Field(description="What storefronts send and rules test (`reason`), e.g. `defective`.")
-    labels: Annotated[
+    code: Checked(_catalogue_code, {"type": "string", "pattern": CODE_PATTERN}) = Field(
+        description="What storefronts send and rules test (`reason`), e.g. `defective`."
+    )
+    labels: Checked(
+        _labels,
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        "mapping",
+        "a label in every language of defaults.languages",
         dict[str, str],
-        PlainValidator(_labels),
-        WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}}),
-        Doc("mapping", "a label in every language of defaults.languages"),
-    ] = Field(description="Language -> what the customer reads.")
+    ) = Field(description="Language -> what the customer reads.")
     parent: Text(example="defective") | None = Field(
         None, description="Code of an earlier reason this one refines (nested reasons)."
     )
@@ -2020,12 +1993,12 @@ class PolicyDocument(StrictModel):
     doc_example: ClassVar[str] = (
         "{schema_version: 1.1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}"
     )
-    schema_version: Annotated[
-        str,
-        PlainValidator(_schema_version),
-        WithJsonSchema({"enum": [1.1, "1.1", 1]}),
-        Doc("number", "`1.1` (a `1` document is read as 1.1; its bare amounts are refused)"),
-    ] = Field(
+    schema_version: Checked(
+        _schema_version,
+        {"enum": [1.1, "1.1", 1]},
+        "number",
+        "`1.1` (a `1` document is read as 1.1; its bare amounts are refused)",
+    ) = Field(
         description=f"`{SCHEMA_VERSION}`. A schema_version 1 document is read as 1.1, except that a bare amount "
         '(which 1 read as "in the order currency") is refused with the way to write it: '
         "`{amount: '5.00', currency: EUR}` or `{EUR: '5.00', JPY: '800'}`."
@@ -2059,7 +2032,11 @@ class PolicyDocument(StrictModel):
     @field_validator("texts", mode="before")
     @classmethod
     def _texts_shape(cls, value: Any) -> Any:
-        return _texts_before(value)
+        return _mapping_or_none(
+            value,
+            "texts needs a mapping of languages to texts, e.g. {en: {final_sale: 'Final-sale items cannot be "
+            "returned.'}}",
+        )
 
     @field_validator("reasons", mode="after")
     @classmethod
@@ -2069,7 +2046,11 @@ class PolicyDocument(StrictModel):
     @field_validator("escalation", mode="before")
     @classmethod
     def _escalation_shape(cls, value: Any) -> Any:
-        value = _escalation_before(value)
+        value = _mapping_or_none(
+            value,
+            "escalation needs a mapping of path names to tiers, e.g. {default: [{name: agent, after_hours: 0, "
+            "notify: [support@shop.example]}]}",
+        )
         if isinstance(value, Mapping):
             for name, tiers in value.items():
                 if isinstance(tiers, list) and not tiers:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 import re2
@@ -133,37 +134,52 @@ _DAY_ANCHOR_TEXT = {
 }
 
 
+_DAY_KINDS = (
+    # (day kind, name prefix, label prefix, what is counted, example)
+    (DayKind.CALENDAR, "days", "Days", "Whole calendar days in the shop's time zone", 7),
+    (
+        DayKind.BUSINESS,
+        "business_days",
+        "Business days",
+        "Business days (the shop's working days, public holidays excluded)",
+        5,
+    ),
+)
+
+
 def _day_variables() -> list[VariableSpec]:
-    specs = []
-    for anchor, suffix in (
-        (Anchor.DELIVERY, "delivery"),
-        (Anchor.FULFILMENT, "fulfilment"),
-        (Anchor.ORDER, "order"),
-    ):
-        specs.append(
-            VariableSpec(
-                f"days_since_{suffix}",
-                NumericType,
-                f"Days since {suffix}",
-                f"Whole calendar days in the shop's time zone since {_DAY_ANCHOR_TEXT[anchor]}.",
-                _days_since(anchor, DayKind.CALENDAR),
-                example=7,
-            )
+    return [
+        VariableSpec(
+            f"{prefix}_since_{anchor.value}",
+            NumericType,
+            f"{label} since {anchor.value}",
+            f"{counted} since {_DAY_ANCHOR_TEXT[anchor]}.",
+            _days_since(anchor, day_kind),
+            example=example,
         )
-        specs.append(
-            VariableSpec(
-                f"business_days_since_{suffix}",
-                NumericType,
-                f"Business days since {suffix}",
-                f"Business days (the shop's working days, public holidays excluded) since {_DAY_ANCHOR_TEXT[anchor]}.",
-                _days_since(anchor, DayKind.BUSINESS),
-                example=5,
-            )
-        )
-    return specs
+        for anchor in (Anchor.DELIVERY, Anchor.FULFILMENT, Anchor.ORDER)
+        for day_kind, prefix, label, counted, example in _DAY_KINDS
+    ]
 
 
 MONEY_EXAMPLE = {"amount": "100.00", "currency": "EUR"}
+
+
+def _listed(
+    name: str, label: str, what: str, values: type[StrEnum], getter: Getter, example: StrEnum
+) -> VariableSpec:
+    """A text variable whose values are the members of ``values`` (validation refuses any other)."""
+    options = tuple(value.value for value in values)
+    return VariableSpec(
+        name,
+        StringType,
+        label,
+        f"{what}: {', '.join(options)}.",
+        getter,
+        options=options,
+        example=example.value,
+    )
+
 
 VARIABLES: dict[str, VariableSpec] = {
     spec.name: spec
@@ -259,25 +275,21 @@ VARIABLES: dict[str, VariableSpec] = {
             options=tuple(spec.code for spec in DEFAULT_REASONS),
             example="defective",
         ),
-        VariableSpec(
+        _listed(
             "requested_resolution",
-            StringType,
             "Requested resolution",
-            "What the customer asked for: " + ", ".join(r.value for r in Resolution) + ".",
+            "What the customer asked for",
+            Resolution,
             lambda ctx: str(ctx.request.resolution),
-            options=tuple(r.value for r in Resolution),
-            example="refund",
+            Resolution.REFUND,
         ),
-        VariableSpec(
+        _listed(
             "item_condition",
-            StringType,
             "Item condition",
-            "Condition found at inspection ('unknown' before): "
-            + ", ".join(c.value for c in ItemCondition)
-            + ".",
+            "Condition found at inspection ('unknown' before)",
+            ItemCondition,
             lambda ctx: str(ctx.request.condition),
-            options=tuple(c.value for c in ItemCondition),
-            example="opened",
+            ItemCondition.OPENED,
         ),
         VariableSpec(
             "is_guest",
@@ -326,14 +338,13 @@ VARIABLES: dict[str, VariableSpec] = {
             lambda ctx: ctx.facts.order.channel,
             example="default-channel",
         ),
-        VariableSpec(
+        _listed(
             "case_kind",
-            StringType,
             "Case kind",
-            "What the customer opened: " + ", ".join(k.value for k in CaseKind) + ".",
+            "What the customer opened",
+            CaseKind,
             lambda ctx: ctx.facts.kind.value,
-            options=tuple(k.value for k in CaseKind),
-            example="return",
+            CaseKind.RETURN,
         ),
     ]
 }
