@@ -9,7 +9,9 @@ document order; :mod:`.reference` renders docs/policy.md and :func:`policy_json_
 from these same models.
 """
 
+import json
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -40,6 +42,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import PydanticJsonSchemaWarning
 from pydantic_core import PydanticCustomError
 
 from ..domain.facts import CaseKind, Resolution
@@ -2115,11 +2118,6 @@ def policy_json_schema() -> str:
     Editors use it for completion and checks; the plugin's own validation (ranges, cross-references, suggestions)
     is stricter than what JSON Schema can say.
     """
-    import json
-    import warnings
-
-    from pydantic.json_schema import PydanticJsonSchemaWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
         document = PolicyDocument.model_json_schema(by_alias=True, mode="validation")

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.wording import given, json_path, names, show, suggest, where
+from . import schema
 from .document import Policy
 from .schema import (
     ACTION_CONSTRAINTS,
@@ -317,8 +318,6 @@ def _message(context: SchemaContext, data: Any, error: Mapping[str, Any]) -> Pol
 
 def _expected_model(loc: tuple[Any, ...]) -> type[StrictModel] | None:
     """The model a mapping was expected for at this location (for the example in a wrong-type message)."""
-    from . import schema
-
     if not loc:
         return schema.PolicyDocument
     last = loc[-1]
