@@ -15,6 +15,7 @@ import holidays
 
 from ..domain.facts import CaseKind
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, quantize
+from ..i18n import html_lang
 from ..rules.actions import (
     ACTIONS,
     ALL_FEES,
@@ -30,7 +31,7 @@ from ..rules.document import WEEKDAYS, Policy, Rule
 from ..rules.fees import FeeKind, FeeScope, FeeSpec, settle
 from ..rules.statutory import served_regimes
 from .clauses import ClauseWriter, is_empty
-from .language import Phrases, html_lang
+from .language import Phrases
 
 
 @dataclass

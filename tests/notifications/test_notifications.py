@@ -5,13 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from jinja2.exceptions import SecurityError
 
+from saleor_aftersales_plugin.i18n import format_instant, format_money
 from saleor_aftersales_plugin.notifications.events import EVENTS, SAMPLE_CONTEXT
-from saleor_aftersales_plugin.notifications.formatting import (
-    available_languages,
-    format_instant,
-    format_money,
-    match_language,
-)
+from saleor_aftersales_plugin.notifications.formatting import available_languages, match_language
 from saleor_aftersales_plugin.notifications.rendering import render, validate_overrides
 
 
