@@ -44,6 +44,13 @@ def label(value: str, language: str) -> str:
     return labels(language).get(value) or labels(DEFAULT_LANGUAGE).get(value) or humanise(value)
 
 
+def item_line(item: Mapping[str, Any], language: str) -> str:
+    """One item of a list in ``language``'s word order (``labels.json`` "item_line"): ``2 × Mug``, ``Mug × 2``."""
+    pattern = labels(language).get("item_line") or labels(DEFAULT_LANGUAGE)["item_line"]
+    values = {key: "" if item.get(key) is None else item[key] for key in ("quantity", "name")}
+    return pattern.format(**values)
+
+
 def render_context(payload: Mapping[str, Any], language: str, time_zone: str) -> dict[str, Any]:
     """The template context for ``payload``: tagged values formatted, codes labelled, ``language`` and zone set."""
 
