@@ -34,19 +34,15 @@ class UnsupportedLanguage(ValueError):
 
 def resolve_language(language: str) -> str:
     """The one of :data:`SUPPORTED` that serves a reader of ``language`` ('en-GB', 'zh_Hans', 'zh-CN'...), by
-    :func:`saleor_aftersales_plugin.i18n.match_language`; a language the text is not written in is an error (the
-    caller asked for it by name)."""
-    if not isinstance(language, str) or not language.strip():
-        raise UnsupportedLanguage(
-            f"Language {language!r} is empty: use one of {', '.join(SUPPORTED)} (e.g. 'en' or 'zh_Hans')."
-        )
+    :func:`saleor_aftersales_plugin.i18n.match_language`; a language the text is not written in (or none) is an
+    error, since the caller asked for it by name."""
     found = i18n.match_language(language, SUPPORTED)
-    if found is None:
-        raise UnsupportedLanguage(
-            f"The policy text is not available in {language!r}: use one of {', '.join(SUPPORTED)} "
-            "(add templates under publishing/templates/<language>/ for more)."
-        )
-    return found
+    if found is not None:
+        return found
+    raise UnsupportedLanguage(
+        f"The policy text is not available in {language!r}: use one of {', '.join(SUPPORTED)} "
+        "(add templates under publishing/templates/<language>/ for more)."
+    )
 
 
 @lru_cache(maxsize=2)
