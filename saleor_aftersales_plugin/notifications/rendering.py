@@ -1,7 +1,8 @@
 """Rendering messages: a sandboxed Jinja2 environment per channel, built-in templates plus the channel's overrides.
 
-Templates live in ``templates/<language>/<event>.<part>`` (parts: ``subject``, ``txt``, ``html``); HTML bodies
-extend ``<language>/_layout.html``. Merchants override any of them per channel with a mapping of the same names to
+Templates live in ``templates/<language>/<event>.<part>`` (parts: ``subject``, ``txt``, ``html``) and hold only
+their language's words: HTML bodies extend ``<language>/_layout.html`` (which extends the shared ``_layout.html``),
+item lists include the shared ``_items.html`` / ``_items.txt`` (filter ``item_line``). Merchants override any of them per channel with a mapping of the same names to
 template source, e.g. ``{"en/approved.subject": "Good news about return {{ case_number }}"}``. Overrides run in
 Jinja2's immutable sandbox (no access to Python internals, no mutation), HTML is autoescaped, and undefined
 variables are errors rather than blanks. :func:`validate_overrides` checks a mapping before it is saved.
