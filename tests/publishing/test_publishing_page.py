@@ -66,6 +66,23 @@ def test_language_switch_and_accept_language(two_versions):
     assert '<html lang="en">' in unknown
 
 
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("en;q=0.5, fr;q=0.1, zh-CN;q=0.9", "zh-Hans"),
+        ("zh-CN;q=0.4, en-GB;q=0.8", "en"),
+        ("en;q=0, *", "zh-Hans"),
+        ("zh-TW, de", "en"),
+        (";q=;;,zh-CN;q=x", "en"),
+    ],
+)
+def test_accept_language_is_read_by_its_q_values(two_versions, header, language):
+    html = Client().get("/policy/volt/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert f'<html lang="{language}">' in html
+    chosen = Client().get("/policy/volt/?lang=en", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert '<html lang="en">' in chosen
+
+
 def test_diff_between_versions(two_versions):
     html = Client().get("/policy/volt/?from=1&to=2").content.decode()
     assert "Changes: Version 1 → 2" in html
