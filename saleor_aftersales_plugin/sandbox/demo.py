@@ -26,6 +26,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from . import embedded
+
 CHANNEL = "default-channel"
 DEMO_DATABASE_SUFFIX = "_aftersales_demo"
 CELERY_APP = "saleor_aftersales_plugin.sandbox.celery_app:app"
@@ -363,7 +365,6 @@ def show_notification(mail_dir: Path, recipient: str, worker: subprocess.Popen[b
 def run_demo(args: argparse.Namespace) -> int:
     """Run the walkthrough, then serve until Ctrl-C (or exit with ``--once``); returns the exit status."""
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from .sandbox import embedded
 
     state = embedded.state_dir()
     mail_dir = state / "demo-mail"
