@@ -62,8 +62,14 @@ def _entry(code: str, message: str, field: str | None) -> dict[str, Any]:
     return {"code": upper if upper in ERROR_CODES else "INVALID", "message": message, "field": field}
 
 
-def error_entries(refusal: Exception) -> list[dict[str, Any]]:
+def error_entries(refusal: machine.CaseStateError | ServiceError) -> list[dict[str, Any]]:
     """The payload errors for one of :data:`REFUSALS`."""
+    if isinstance(refusal, ServiceError):
+        message = refusal.message
+        if refusal.code == "not_eligible":
+            # The service names engine reason codes; add what they mean for the customer.
+            message += "".join(f" {text}" for code, text in ENGINE_REASONS.items() if code in message)
+        return [_entry(refusal.code, message, refusal.field)]
     if isinstance(refusal, machine.TransitionError):
         allowed = ", ".join(s.upper() for s in refusal.allowed) or "none (the case is final)"
         message = (
@@ -71,11 +77,4 @@ def error_entries(refusal: Exception) -> list[dict[str, Any]]:
             f"allowed next: {allowed}."
         )
         return [_entry("invalid_status", message, "id")]
-    if isinstance(refusal, machine.CaseStateError):
-        return [_entry("invalid_status", str(refusal), "status")]
-    assert isinstance(refusal, ServiceError), refusal
-    message = refusal.message
-    if refusal.code == "not_eligible":
-        # The service names engine reason codes; add what they mean for the customer.
-        message += "".join(f" {text}" for code, text in ENGINE_REASONS.items() if code in message)
-    return [_entry(refusal.code, message, refusal.field)]
+    return [_entry("invalid_status", str(refusal), "status")]
