@@ -11,9 +11,9 @@ from typing import Any
 
 from promise import Promise
 
-from ..domain import cases as machine
-from ..models import CaseEvent
-from .access import is_manager
+from ...domain import cases as machine
+from ...models import CaseEvent
+from ..core.permissions import is_manager
 
 __all__ = ["CUSTOMER_EVENTS", "STAFF_ONLY_FIELDS", "CustomerView", "customer_message", "customer_visible"]
 

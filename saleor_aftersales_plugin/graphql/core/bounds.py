@@ -12,8 +12,8 @@ from typing import Any
 
 from graphene.utils.str_converters import to_camel_case
 
-from ..domain.money import currency_precision, quantize
-from ..services import ServiceError
+from ...domain.money import currency_precision, quantize
+from ...services import ServiceError
 
 __all__ = ["ArgumentBounds", "MAX_AMOUNT", "MAX_LIST_ITEMS", "MAX_TEXT", "TEXT_LIMITS", "amount_in"]
 
