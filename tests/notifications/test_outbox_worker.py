@@ -19,10 +19,10 @@ import pytest
 from celery import Celery
 from django.db import connection, transaction
 
+from saleor_aftersales_plugin.constants import DELIVER_OUTBOX
 from saleor_aftersales_plugin.models import OutboxMessage
 from saleor_aftersales_plugin.notifications import outbox
 from saleor_aftersales_plugin.sandbox.embedded import broker_url
-from saleor_aftersales_plugin.tasks import DELIVER_OUTBOX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BATCH = 40
