@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import run_in_saleor_tier
 
 CLIENTS = int(os.environ.get("AFTERSALES_BENCH_CLIENTS", "20"))
 ROUNDS = int(os.environ.get("AFTERSALES_BENCH_ROUNDS", "25"))
@@ -207,30 +208,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["AFTERSALES_BENCH_CLIENTS"] = str(args.clients)
     os.environ["AFTERSALES_BENCH_ROUNDS"] = str(args.rounds)
-    here = Path(__file__).resolve()
-    conftest = here.parent.parent / "tests" / "saleor"
-    sys.path.insert(0, str(conftest))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor.tests.settings")
-    import django
-
-    django.setup()
-    return pytest.main(
-        [
-            str(here),
-            "-c",
-            str(conftest / "pytest.ini"),
-            "--rootdir",
-            str(here.parent),
-            "-p",
-            "conftest",
-            "-n",
-            "0",
-            "-q",
-            "-s",
-            "--ds=saleor.tests.settings",
-            "--create-db" if args.create_db else "--reuse-db",
-        ]
-    )
+    return run_in_saleor_tier(__file__, create_db=args.create_db)
 
 
 if __name__ == "__main__":

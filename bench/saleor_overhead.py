@@ -22,10 +22,10 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import run_in_saleor_tier
 
 ROUNDS = int(os.environ.get("AFTERSALES_BENCH_ROUNDS", "30"))
 WARM_UP = 3
@@ -250,31 +250,7 @@ def main() -> int:
     parser.add_argument("--create-db", action="store_true", help="rebuild Saleor's test database first")
     args = parser.parse_args()
     os.environ["AFTERSALES_BENCH_ROUNDS"] = str(args.rounds)
-    here = Path(__file__).resolve()
-    conftest = here.parent.parent / "tests" / "saleor"
-    sys.path.insert(0, str(conftest))
-    # The tier's conftest imports Saleor's fixtures (models) as a -p plugin, before pytest-django would set up Django.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor.tests.settings")
-    import django
-
-    django.setup()
-    return pytest.main(
-        [
-            str(here),
-            "-c",
-            str(conftest / "pytest.ini"),
-            "--rootdir",
-            str(here.parent),
-            "-p",
-            "conftest",
-            "-n",
-            "0",
-            "-q",
-            "-s",
-            "--ds=saleor.tests.settings",
-            "--create-db" if args.create_db else "--reuse-db",
-        ]
-    )
+    return run_in_saleor_tier(__file__, create_db=args.create_db)
 
 
 if __name__ == "__main__":

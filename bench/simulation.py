@@ -2,22 +2,24 @@
 
 Builds 25,000 orders of 4 lines each (bulk_create, in a fresh database on the embedded PostgreSQL or on the server
 of DATABASE_URL) spread over 100 days, publishes the example policy and simulates a draft (a longer window, another
-restocking fee) over the whole period, printing lines per second. Memory: the same simulation over a tenth of the
-period and over half of it, each under tracemalloc, prints `ratio memory half/tenth: X` — about 1 when memory stays
-constant (batches of orders are read and dropped; only counts, totals and the first changed lines are kept).
+restocking fee) over the whole period, printing lines per second. Memory: the same simulation over the whole
+period, over half and over a quarter of it, each under tracemalloc, prints `ratio memory whole/quarter: X` — about 1
+when memory stays constant (four times the lines; batches of orders are read and dropped; only counts, totals and the
+first changed lines are kept).
 Run with `python bench/simulation.py [--lines N]`.
 """
 
 import argparse
-import os
+import gc
 import sys
 import time
 import tracemalloc
 import uuid
-import warnings
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from harness import fresh_sandbox_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,16 +31,7 @@ EXAMPLE = ROOT / "examples" / "electronics-shop.yaml"
 
 
 def prepare() -> None:
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from saleor_aftersales_plugin.sandbox import embedded
-
-    os.environ["DATABASE_URL"] = embedded.fresh_database(embedded.database_url(), "_aftersales_bench_sim")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "saleor_aftersales_plugin.sandbox.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    fresh_sandbox_database("_aftersales_bench_sim")
 
 
 def build(lines: int) -> None:
@@ -135,14 +128,16 @@ def main() -> None:
         f"{len(report.changes):,} changes listed, {report.changes_omitted:,} more counted"
     )
     peaks = {}
-    for name, since in (("tenth", end - timedelta(days=DAYS / 10)), ("half", end - timedelta(days=DAYS / 2))):
+    for name, share in (("quarter", 4), ("half", 2), ("whole", 1)):
+        gc.collect()
         tracemalloc.start()
-        part = simulate(CHANNEL, draft(), since, end)
+        part = simulate(CHANNEL, draft(), end - timedelta(days=DAYS / share + 2), end)
         peaks[name] = (tracemalloc.get_traced_memory()[1], part.order_lines)
         tracemalloc.stop()
+        del part
     for name, (peak, lines) in peaks.items():
         print(f"peak traced memory, {name} of the period ({lines:,} lines): {peak / 1e6:.1f} MB")
-    print(f"ratio memory half/tenth: {peaks['half'][0] / peaks['tenth'][0]:.2f}")
+    print(f"ratio memory whole/quarter: {peaks['whole'][0] / peaks['quarter'][0]:.2f}")
 
 
 if __name__ == "__main__":

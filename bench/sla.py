@@ -13,31 +13,22 @@ Run with `python bench/sla.py [--cases N]`.
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 import uuid
-import warnings
 from datetime import timedelta
 from pathlib import Path
 
+from harness import fresh_sandbox_database
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "notifications"))
 
 
 def prepare() -> None:
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from saleor_aftersales_plugin.sandbox import embedded
-
-    os.environ["DATABASE_URL"] = embedded.fresh_database(embedded.database_url(), "_aftersales_bench_sla")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "saleor_aftersales_plugin.sandbox.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    fresh_sandbox_database("_aftersales_bench_sla")
 
 
 def build(total: int, overdue_share: float) -> int:

@@ -201,7 +201,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .sandbox.demo import run_demo
 
     return run_demo(args)
 

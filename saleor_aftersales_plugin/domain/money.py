@@ -15,10 +15,10 @@ from fractions import Fraction
 from functools import lru_cache
 from math import floor
 
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel.numbers import get_currency_precision, is_currency
 
+from ..i18n import format_money
 from .facts import OrderLineFacts
-from .locales import parse_locale
 
 __all__ = [
     "ROUNDING_MODES",
@@ -219,7 +219,7 @@ class Money:
 
     def format(self, locale: str = "en") -> str:
         """The amount for people, e.g. ``"€1,234.50"`` in ``en``, ``"¥199.00"`` for CNY in ``zh_Hans_CN``."""
-        return format_currency(self.amount, self.currency, locale=parse_locale(locale))
+        return format_money(self.amount, self.currency, locale)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

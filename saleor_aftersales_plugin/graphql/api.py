@@ -8,22 +8,24 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from graphql.error import GraphQLLocatedError, GraphQLSyntaxError
 
-from ..domain.actors import Principal
-from ..domain.host import HostPort
 from ..services import ServiceError
+from .core.context import PolicyHost, RequestContext
+from .core.cost import CostError, measure, parse_within_limits
+from .schema import MIDDLEWARE, schema
 
 __all__ = [
     "PolicyHost",
     "RequestContext",
     "answer_http",
+    "error_answer",
     "execute",
+    "json_bytes",
     "new_request_id",
 ]
 
@@ -31,31 +33,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
 """Largest GraphQL request body accepted (policy documents in policyValidate/policySimulate included)."""
-
-
-class PolicyHost(Protocol):
-    """Where a channel's policy text lives: inside Saleor the plugin configuration, in the sandbox the plugin."""
-
-    def complete(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Fill what the host supplies (the channel's currency, country, languages): exactly what is published."""
-
-    def publish(self, text: str, published_by: str) -> tuple[Any, bool]:
-        """Publish ``text`` through the host's one publishing path; returns (PolicyVersion, created). Raises
-        ``services.policies.PolicyRejected`` with every error."""
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    channel: str
-    """Slug of the channel the endpoint serves."""
-    principal: Principal
-    host: HostPort
-    """Where money actions go: the sandbox host, or the Saleor adapter inside Saleor."""
-    load_order: Callable[[str], bool] | None = None
-    """Records an order the plugin has not seen yet (e.g. placed before it was installed), given its id; returns
-    False when the host has no such order. None where every order is recorded up front (the sandbox)."""
-    policy_host: PolicyHost | None = None
-    """How the Dashboard app publishes the channel's policy; None publishes directly (the sandbox)."""
 
 
 def new_request_id() -> str:
@@ -151,7 +128,7 @@ def execute(
 ) -> tuple[int, dict[str, Any]]:
     """Answer one GraphQL request ``{"query", "variables", "operationName"}``; returns (HTTP status, JSON-ready).
 
-    A malformed body, a query that does not parse or validate, or one over the cost limits (:mod:`.cost`) answers
+    A malformed body, a query that does not parse or validate, or one over the cost limits (:mod:`.core.cost`) answers
     400; everything else 200 with ``data`` and, when something failed, ``errors`` (each with ``extensions.code``).
     Every answer carries ``extensions.requestId``, also in the log lines about it. Never raises.
     """
@@ -183,9 +160,6 @@ def _execute(body: Mapping[str, Any], context: RequestContext, request_id: str) 
             f"Unknown key(s) in the request body: {', '.join(unknown)}; "
             "use query, variables and operationName."
         )
-    from .cost import CostError, measure, parse_within_limits
-    from .schema import MIDDLEWARE, schema
-
     try:
         document = parse_within_limits(query)
         measure(document, operation_name or None)

@@ -1,7 +1,8 @@
 """Rendering messages: a sandboxed Jinja2 environment per channel, built-in templates plus the channel's overrides.
 
-Templates live in ``templates/<language>/<event>.<part>`` (parts: ``subject``, ``txt``, ``html``); HTML bodies
-extend ``<language>/_layout.html``. Merchants override any of them per channel with a mapping of the same names to
+Templates live in ``templates/<language>/<event>.<part>`` (parts: ``subject``, ``txt``, ``html``) and hold only
+their language's words: HTML bodies extend ``<language>/_layout.html`` (which extends the shared ``_layout.html``),
+item lists include the shared ``_items.html`` / ``_items.txt`` (filter ``item_line``). Merchants override any of them per channel with a mapping of the same names to
 template source, e.g. ``{"en/approved.subject": "Good news about return {{ case_number }}"}``. Overrides run in
 Jinja2's immutable sandbox (no access to Python internals, no mutation), HTML is autoescaped, and undefined
 variables are errors rather than blanks. :func:`validate_overrides` checks a mapping before it is saved.
@@ -17,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 import yaml
+from django.conf import settings
 from jinja2 import (
     ChoiceLoader,
     DictLoader,
@@ -25,13 +27,17 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
     nodes,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ..i18n import html_lang
 from .events import COMMON_VARIABLES, EVENTS, PARTS, SAMPLE_CONTEXT, variables_of
-from .formatting import TEMPLATES_DIR, available_languages, match_language, render_context
+from .formatting import TEMPLATES_DIR, available_languages, item_line, match_language, render_context
 
 __all__ = [
     "OverridesError",
@@ -71,8 +77,6 @@ def template_name(language: str, event: str, part: str) -> str:
 
 
 def _default_overrides(channel: str) -> Mapping[str, str]:
-    from django.conf import settings
-
     return (getattr(settings, "AFTERSALES_TEMPLATE_OVERRIDES", None) or {}).get(channel) or {}
 
 
@@ -101,8 +105,14 @@ def _blank_none(value: Any) -> Any:
     return "" if value is None else value
 
 
+@pass_context
+def _item_line(context: Context, item: Mapping[str, Any]) -> str:
+    """``{{ item | item_line }}``: the item in the message's language (HTML templates escape it like any value)."""
+    return item_line(item, context["language"])
+
+
 def _environment(overrides: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    environment = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([_OverridesLoader(dict(overrides)), FileSystemLoader(str(TEMPLATES_DIR))]),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
@@ -111,6 +121,9 @@ def _environment(overrides: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["html_lang"] = html_lang
+    environment.filters["item_line"] = _item_line
+    return environment
 
 
 @lru_cache(maxsize=64)
@@ -218,8 +231,6 @@ def _check_template(
     except TemplateSyntaxError as error:
         return [f"{name}, line {error.lineno}: syntax error: {(error.message or '').rstrip('.')}."]
     allowed = variables_of(event) if event else frozenset(COMMON_VARIABLES)
-    from jinja2 import meta
-
     unknown = sorted(meta.find_undeclared_variables(tree) - allowed - set(environment.globals))
     errors = []
     for variable in unknown:

@@ -1,11 +1,8 @@
-"""The published policy, generated from the rules that decide: full text, product summaries, version differences
-and the public policy page.
-
-Only :func:`policy_page` needs Django; it is imported on first use so the rest stays usable from pure code.
+"""The published policy, generated from the rules that decide: full text, product summaries and version
+differences; pure code. The public policy page, the one part that needs Django, is :func:`.page.policy_page`.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ..rules.document import Policy
 from .diff import policy_diff
@@ -13,16 +10,12 @@ from .document import Builder, PolicyText
 from .language import SUPPORTED, Phrases, UnsupportedLanguage, environment, resolve_language
 from .summary import product_summary
 
-if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
-
 __all__ = [
     "FORMATS",
     "SUPPORTED",
     "UnsupportedLanguage",
     "build_policy_text",
     "policy_diff",
-    "policy_page",
     "product_summary",
     "render_policy_text",
     "resolve_language",
@@ -71,10 +64,3 @@ def render_policy_text(
     )
     template = environment(fmt == "html").get_template(f"policy.{fmt}.j2")
     return template.render(doc=doc, level=heading_level).strip() + "\n"
-
-
-def policy_page(request: "HttpRequest", channel: str) -> "HttpResponse":
-    """The public policy page of ``channel`` (HTML, or JSON with ``?format=json``)."""
-    from .page import policy_page as view
-
-    return view(request, channel)

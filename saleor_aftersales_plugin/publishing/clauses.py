@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import humanise
 from ..rules.actions import to_decimal
 from ..rules.document import Policy
 from ..rules.variables import VARIABLES
@@ -176,7 +177,7 @@ class ClauseWriter:
         ):
             return self._countries(*countries)
         if name in _SET_VARIABLES and isinstance(value, list | tuple):
-            names = [f"“{humanise_slug(item)}”" for item in value]
+            names = [f"“{humanise(item)}”" for item in value]
             kind = _SET_VARIABLES[name]
             if operator in ("shares_at_least_one_element_with", "contains_all") and (
                 len(value) == 1 or operator == "shares_at_least_one_element_with"
@@ -197,11 +198,7 @@ class ClauseWriter:
     def _attribute(self, item: str) -> str:
         slug, _, value = item.partition(":")
         if value.lower() == "true":
-            return self.ph.say("clause_attribute_flag", attribute=humanise_slug(slug))
+            return self.ph.say("clause_attribute_flag", attribute=humanise(slug))
         if value:
-            return self.ph.say("clause_attribute_value", attribute=humanise_slug(slug), value=value)
-        return self.ph.say("clause_has_attribute", attribute=humanise_slug(slug))
-
-
-def humanise_slug(slug: str) -> str:
-    return str(slug).replace("_", " ").replace("-", " ").strip()
+            return self.ph.say("clause_attribute_value", attribute=humanise(slug), value=value)
+        return self.ph.say("clause_has_attribute", attribute=humanise(slug))

@@ -6,7 +6,7 @@ Every sentence has a stable key (e.g. ``rule:final-sale:deny``) so two versions 
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ import holidays
 
 from ..domain.facts import CaseKind
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, quantize
+from ..i18n import html_lang
 from ..rules.actions import (
     ACTIONS,
     ALL_FEES,
@@ -30,7 +31,7 @@ from ..rules.document import WEEKDAYS, Policy, Rule
 from ..rules.fees import FeeKind, FeeScope, FeeSpec, settle
 from ..rules.statutory import served_regimes
 from .clauses import ClauseWriter, is_empty
-from .language import Phrases, html_lang
+from .language import Phrases
 
 
 @dataclass
@@ -135,24 +136,22 @@ def example_price(currency: str, fixed_fees: list[Decimal]) -> Decimal:
     return price
 
 
+@dataclass
 class Builder:
-    def __init__(
-        self,
-        policy: Policy,
-        phrases: Phrases,
-        *,
-        version: int | None = None,
-        effective_from: datetime | None = None,
-        customer_favourable: bool = False,
-        currency: str | None = None,
-    ) -> None:
-        self.policy = policy
-        self.ph = phrases
-        self.clauses = ClauseWriter(policy, phrases)
-        self.currency = currency or policy.defaults.currency
-        self.version = version
-        self.effective_from = effective_from
-        self.customer_favourable = customer_favourable
+    """Writes the policy's text with one language's phrases; amounts in ``currency`` (the policy's by default)."""
+
+    policy: Policy
+    ph: Phrases
+    _: KW_ONLY
+    version: int | None = None
+    effective_from: datetime | None = None
+    customer_favourable: bool = False
+    currency: str = ""
+    clauses: ClauseWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clauses = ClauseWriter(self.policy, self.ph)
+        self.currency = self.currency or self.policy.defaults.currency
 
     # --- helpers
 

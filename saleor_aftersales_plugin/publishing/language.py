@@ -1,7 +1,8 @@
 """Languages of the published policy: one template directory per language, phrase macros called from Python.
 
 Every customer-facing word lives in ``templates/<language>/phrases.j2``; Python passes values already formatted
-for the language (money, percentages, dates, country names, lists) through babel, so the numbers come from the rules.
+for the language (money, percentages, dates, country names, lists) by :mod:`saleor_aftersales_plugin.i18n`, so the
+numbers come from the rules.
 """
 
 import re
@@ -15,19 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date, get_timezone_location
-from babel.lists import format_list
-from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..domain.money import Money, quantize
+from .. import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Template directory -> babel locale used for numbers, dates and lists.
-LOCALES: dict[str, str] = {"en": "en", "zh_Hans": "zh_Hans_CN"}
-SUPPORTED = tuple(LOCALES)
+SUPPORTED = i18n.languages_of(TEMPLATES)
+"""The languages of the published text: one template directory each."""
 _CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK}) (?={_CJK})")
 
@@ -37,36 +33,16 @@ class UnsupportedLanguage(ValueError):
 
 
 def resolve_language(language: str) -> str:
-    """``language`` (a locale such as 'en-GB', 'zh_Hans', 'zh-CN') as one of :data:`SUPPORTED`."""
-    if not isinstance(language, str) or not language.strip():
-        raise UnsupportedLanguage(
-            f"Language {language!r} is empty: use one of {', '.join(SUPPORTED)} (e.g. 'en' or 'zh_Hans')."
-        )
-    text = language.strip().replace("-", "_")
-    if text in LOCALES:
-        return text
-    try:
-        parsed = Locale.parse(text)
-    except (ValueError, UnknownLocaleError):
-        parsed = None
-    if parsed is not None:
-        if (
-            parsed.language == "zh"
-            and (parsed.script in (None, "Hans"))
-            and parsed.territory not in ("TW", "HK")
-        ):
-            return "zh_Hans"
-        if parsed.language in LOCALES:
-            return parsed.language
+    """The one of :data:`SUPPORTED` that serves a reader of ``language`` ('en-GB', 'zh_Hans', 'zh-CN'...), by
+    :func:`saleor_aftersales_plugin.i18n.match_language`; a language the text is not written in (or none) is an
+    error, since the caller asked for it by name."""
+    found = i18n.match_language(language, SUPPORTED)
+    if found is not None:
+        return found
     raise UnsupportedLanguage(
         f"The policy text is not available in {language!r}: use one of {', '.join(SUPPORTED)} "
         "(add templates under publishing/templates/<language>/ for more)."
     )
-
-
-def html_lang(language: str) -> str:
-    """BCP 47 tag for the HTML lang attribute: 'zh_Hans' -> 'zh-Hans'."""
-    return language.replace("_", "-")
 
 
 @lru_cache(maxsize=2)
@@ -94,7 +70,6 @@ class Phrases:
 
     def __init__(self, language: str) -> None:
         self.language = resolve_language(language)
-        self.locale = LOCALES[self.language]
         self.module = environment(False).get_template(f"{self.language}/phrases.j2").module
 
     def has(self, name: str) -> bool:
@@ -111,7 +86,7 @@ class Phrases:
 
     def word(self, table: str, key: str) -> str:
         """A label from one of the language's tables; unknown keys are shown humanised ('final-sale' -> 'final sale')."""
-        return self.table(table).get(key) or humanise(key)
+        return self.table(table).get(key) or i18n.humanise(key)
 
     def tidy(self, text: str) -> str:
         text = re.sub(r"\s+", " ", text).strip()
@@ -119,27 +94,27 @@ class Phrases:
             text = _SPACE_BETWEEN_CJK.sub("", text)
         return text
 
-    # --- values
+    # --- values, formatted by i18n
 
     def money(self, amount: Decimal | int, currency: str) -> str:
-        return Money(quantize(Decimal(amount), currency), currency).format(self.locale)
+        return i18n.format_money(amount, currency, self.language)
 
     def number(self, value: Decimal | int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return i18n.format_number(value, self.language)
 
     def exact_number(self, value: Decimal) -> str:
         """Every decimal of ``value`` (for showing what is rounded)."""
-        return format_decimal(value.normalize(), locale=self.locale, decimal_quantization=False)
+        return i18n.format_number(value, self.language, exact=True)
 
     def percent(self, value: Decimal | int) -> str:
-        return f"{format_decimal(value, locale=self.locale)}%"
+        return f"{self.number(value)}%"
 
     def date(self, day: date) -> str:
-        return format_date(day, format="long", locale=self.locale)
+        return i18n.format_date(day, self.language)
 
     def until(self, moment: "LocalMoment") -> str:
         """'until November 17, 2026, 23:59 New York time' for the last local minute of a period."""
-        place = get_timezone_location(moment.time_zone, locale=self.locale, return_city=True)
+        place = i18n.zone_city(moment.time_zone, self.language)
         return self.say("until", date=self.date(moment.date), time=f"{moment.time:%H:%M}", place=place)
 
     def zero_refund(
@@ -160,16 +135,13 @@ class Phrases:
 
     def country(self, code: str) -> str:
         """The country's name in this language (the template's ``country_names`` first, for articles)."""
-        code = code.upper()
-        return self.table("country_names").get(code) or Locale.parse(self.locale).territories.get(code, code)
+        return self.table("country_names").get(code.upper()) or i18n.country_name(code, self.language)
 
     def and_list(self, items: Iterable[str]) -> str:
-        items = [item for item in items if item]
-        return format_list(items, locale=self.locale) if items else ""
+        return i18n.format_list(items, self.language)
 
     def or_list(self, items: Iterable[str]) -> str:
-        items = [item for item in items if item]
-        return format_list(items, style="or", locale=self.locale) if items else ""
+        return i18n.format_list(items, self.language, style="or")
 
 
 @dataclass(frozen=True)
@@ -186,7 +158,3 @@ def last_local_minute(end: datetime, time_zone: str) -> LocalMoment:
     """The shop-local last minute of a period whose exclusive end is the instant ``end``."""
     local = (end - timedelta(minutes=1)).astimezone(ZoneInfo(time_zone))
     return LocalMoment(local.date(), local.time().replace(second=0, microsecond=0), time_zone)
-
-
-def humanise(slug: str) -> str:
-    return str(slug).replace("_", " ").replace("-", " ").strip()

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from ..i18n import html_lang, match_language, negotiate_language
 from ..models import PolicyVersion
 from ..services.eligibility import customer_favourable_default, load_policy
 from . import build_policy_text, policy_diff
-from .language import Phrases, UnsupportedLanguage, environment, html_lang, resolve_language
+from .language import SUPPORTED, Phrases, environment
 
 
 class _BadRequest(Exception):
@@ -22,30 +23,15 @@ class _BadRequest(Exception):
 
 
 def _languages(policy_languages: tuple[str, ...]) -> list[str]:
-    found: list[str] = []
-    for language in policy_languages:
-        try:
-            resolved = resolve_language(language)
-        except UnsupportedLanguage:
-            continue
-        if resolved not in found:
-            found.append(resolved)
-    return found or ["en"]
+    """The policy's languages the text is written in, in the policy's order (its default first); English if none."""
+    found = [match_language(language, SUPPORTED) for language in policy_languages]
+    return list(dict.fromkeys(language for language in found if language)) or ["en"]
 
 
 def _choose_language(request: HttpRequest, available: list[str]) -> str:
-    wanted = request.GET.get("lang")
-    candidates = [wanted] if wanted else []
-    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    candidates += [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
-    for candidate in candidates:
-        try:
-            resolved = resolve_language(candidate)
-        except UnsupportedLanguage:
-            continue
-        if resolved in available:
-            return resolved
-    return available[0]
+    """``?lang=`` when the page is written in it, else the browser's Accept-Language, else the shop's default."""
+    chosen = match_language(request.GET.get("lang"), available)
+    return chosen or negotiate_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""), available)
 
 
 def _version_number(request: HttpRequest, name: str, known: dict[int, PolicyVersion]) -> int | None:

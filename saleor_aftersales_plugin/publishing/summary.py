@@ -144,7 +144,7 @@ def _terms(scenario: _Scenario, builder: Builder, phrases: Phrases, reason: str,
         line = scenario.decide(CaseKind.RETURN, reason, day)
         if not line.eligible:
             if day == 0 and REASON_WINDOW_EXPIRED not in line.reasons:
-                refusal = refusal or _reason_text(scenario.policy, phrases, line.reasons)
+                refusal = refusal or _refusal_words(phrases, line.reasons)
             continue
         key = (line.window, line.resolutions, tuple(sorted(_fee_key(f) for f in line.fees)))
         if key in seen:
@@ -195,5 +195,7 @@ def _fee_text(builder: Builder, phrases: Phrases, fee: FeeSpec) -> str:
     return phrases.say("fee_short", name=phrases.word("fee_names", fee.code), amount=amount)
 
 
-def _reason_text(policy: Policy, phrases: Phrases, reasons: tuple[str, ...]) -> str:
+def _refusal_words(phrases: Phrases, reasons: tuple[str, ...]) -> str:
+    """A few words for why an item is refused, to stand in brackets ("no returns (final sale)"): the language's
+    ``refusals`` table, not the reason's sentence (:func:`saleor_aftersales_plugin.i18n.reason_text`)."""
     return phrases.and_list(phrases.word("refusals", code) for code in reasons)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from babel.dates import format_datetime
 
-from ..domain.locales import parse_locale
+from ..i18n import locale_of
 
 __all__ = ["Anchor", "BusinessCalendar", "DayKind", "resolve_anchor"]
 
@@ -281,7 +281,7 @@ class BusinessCalendar:
     def format_instant(self, instant: datetime, locale: str = "en") -> str:
         """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name."""
         aware = _require_aware(instant, "instant")
-        return format_datetime(aware, "full", tzinfo=self.zone, locale=parse_locale(locale))
+        return format_datetime(aware, "full", tzinfo=self.zone, locale=locale_of(locale))
 
 
 def resolve_anchor(

@@ -11,7 +11,15 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from ..domain.facts import CaseFacts, CaseKind, CustomerHistory, LineRequest, OrderFacts
+from ..domain.facts import (
+    CaseFacts,
+    CaseKind,
+    CustomerHistory,
+    LineRequest,
+    OrderFacts,
+    OrderLineFacts,
+    ProductFacts,
+)
 from ..domain.host import HostPort
 from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
@@ -303,3 +311,44 @@ class VersionedDecision(ZeroRefundDecision):
             "compared_with_version": self.compared_with_version,
         }
         return data
+
+
+def decide_product(
+    policy: Policy,
+    policy_version: int,
+    product: ProductFacts,
+    price: Decimal | None,
+    reason: str,
+    condition: str,
+    currency: str,
+) -> CaseDecision:
+    """Decide a hypothetical return of one unit of ``product`` at ``price`` (nothing without one) in ``currency``,
+    delivered just now: the terms that apply to the product. Fixed fees come from the policy's amount in that
+    currency, never converted."""
+    now = timezone.now()
+    unit_price = price if price is not None else Decimal(0)
+    line = OrderLineFacts(
+        line_id="product",
+        product=product,
+        quantity=1,
+        unit_price=unit_price,
+        paid_total=unit_price,
+        quantity_fulfilled=1,
+        fulfilled_at=now - timedelta(seconds=1),
+        delivered_at=now - timedelta(seconds=1),
+    )
+    order = OrderFacts(
+        order_id="product-terms",
+        channel="",
+        currency=currency,
+        created_at=now - timedelta(seconds=2),
+        lines=(line,),
+        total=unit_price,
+    )
+    facts = CaseFacts(
+        kind=CaseKind.RETURN,
+        order=order,
+        lines=(LineRequest("product", 1, reason=reason, condition=condition or "unknown"),),
+        now=now,
+    )
+    return decide(policy, facts, explain=False, policy_version=policy_version)

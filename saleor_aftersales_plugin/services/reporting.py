@@ -36,7 +36,7 @@ from .eligibility import load_policy
 from .policies import current_policy
 from .stats import case_stats
 
-__all__ = ["kpis_csv", "policy_kpis"]
+__all__ = ["kpis_as_csv", "kpis_csv", "policy_kpis"]
 
 _NOT_RETURNED = (CaseStatus.DECLINED.value, CaseStatus.CANCELLED.value)
 _DONE = (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)
@@ -178,7 +178,12 @@ def policy_kpis(channel: str, start: datetime, end: datetime) -> dict[str, Any]:
 
 def kpis_csv(channel: str, start: datetime, end: datetime) -> str:
     """The KPIs as CSV: one figure per row, ``section,group,key,value`` (money in the group's currency)."""
-    kpis = policy_kpis(channel, start, end)
+    return kpis_as_csv(policy_kpis(channel, start, end))
+
+
+def kpis_as_csv(kpis: dict[str, Any]) -> str:
+    """:func:`kpis_csv` of KPIs already computed by :func:`policy_kpis`."""
+    channel = kpis["channel"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "group", "key", "value"])

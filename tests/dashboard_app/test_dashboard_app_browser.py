@@ -1,7 +1,11 @@
 """The Dashboard app in a real headless Chromium against the sandbox (signed in with sandbox staff tokens).
 
 A merchant builds a rule without typing YAML, sees the preview change, tests it on past orders, publishes it and the
-public policy page shows it; staff take a case from the queue to a refund; the order widget lists the case.
+public policy page shows it; a merchant edits the calendar, service targets and escalation paths through their forms;
+staff take a case from the queue to a refund; the order widget lists the case and names its products; the KPI page
+shows its headline numbers for a channel without cases and for one with cases.
+
+Screenshots land in test-artifacts/ (those named dashboard-sandbox-*.png are the ones in docs/screenshots/).
 """
 
 import threading
@@ -28,7 +32,11 @@ CHANNEL = "default-channel"
 HEADPHONES_ORDER = "0a5a1e50-0000-4000-8000-000000001002"
 HEADPHONES_LINE = "0a5a1e50-0000-4000-9000-000010020001"
 PHONE_ORDER = "0a5a1e50-0000-4000-8000-000000001004"  # delivered the day before the import's "now": inside the 7-day window
+TV_ORDER = "0a5a1e50-0000-4000-8000-000000001001"  # delivered 3 days ago
+TV_LINE = "0a5a1e50-0000-4000-9000-000010010001"
+EMPTY_CHANNEL = "outlet-channel"
 CUSTOMER = Principal("customer", "user-anna", "anna@example.com")
+STAFF = Principal("staff", "staff-1", "staff@volt.example")
 
 
 @pytest.fixture
@@ -74,9 +82,13 @@ def _page(browser, sandbox_url, errors):
     return page
 
 
-def _shot(page, name):
+def _shot(target, name):
+    """A screenshot of the page (whole) or of one element."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if hasattr(target, "goto"):
+        target.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    else:
+        target.screenshot(path=str(ARTIFACTS / name))
 
 
 def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists_it(sandbox_url, browser):
@@ -139,6 +151,12 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     widget = page.get_by_test_id("order-widget")
     expect(widget.get_by_test_id("widget-case")).to_contain_text(f"#{case.number}")
     expect(widget.get_by_test_id("widget-case")).to_contain_text("RESOLVED")
+    # Each line by its product (and SKU), not by a fragment of its id.
+    line = widget.get_by_test_id("widget-line")
+    expect(line).to_have_count(1)
+    expect(line.locator("strong")).to_have_text("Noise-cancelling headphones")
+    expect(line).to_contain_text("SKU HP-NC700")
+    expect(line).not_to_contain_text(HEADPHONES_LINE[-8:])
     assert not errors, errors
 
 
@@ -222,4 +240,155 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
     with urllib.request.urlopen(f"{sandbox_url}/policy/{CHANNEL}/") as response:
         page_text = response.read().decode("utf-8")
     assert "HP-" in page_text
+    assert not errors, errors
+
+
+def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sandbox_url, browser):
+    from playwright.sync_api import expect
+
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/policy?token={token}")
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+
+    calendar = page.get_by_role("region", name="Calendar")
+    expect(calendar.get_by_label("Fri")).to_be_checked()
+    calendar.get_by_label("Sat").check()
+    calendar.get_by_role("button", name="Remove 2026-12-24").click()
+    calendar.get_by_role("button", name="Add a day to “The shop's own closing days”").click()
+    expect(calendar.get_by_label("The shop's own closing days 2")).to_have_value("2027-01-01")
+    calendar.get_by_label("The shop's own closing days 2").fill("2027-01-02")
+    calendar.get_by_label("Closes").fill("18:00")
+
+    sla = page.get_by_role("region", name="Service targets (SLA)")
+    hours = sla.get_by_label("Return: First response (hours)")
+    expect(hours).to_have_value("24")
+    assert (hours.get_attribute("min"), hours.get_attribute("max")) == ("0", "8760")
+    # Out of range: the validator's problem appears on that control, and publishing waits.
+    hours.fill("9000")
+    expect(sla.get_by_test_id("field-error")).to_contain_text("between 0 and 8760", timeout=10_000)
+    expect(page.get_by_test_id("publish")).to_be_disabled()
+    hours.fill("12")
+    sla.get_by_label("Return: Counted in").select_option("calendar")
+    sla.get_by_label("Complaint: Resolution (working days)").fill("3")
+
+    escalation = page.get_by_role("region", name="Escalation paths")
+    escalation.get_by_role("button", name="Add tier to “default”").click()
+    expect(escalation.get_by_label("default 3: Reached after (hours)")).to_have_value("72")
+    escalation.get_by_label("default 3: Tier").fill("manager")
+    escalation.get_by_label("default 3: Notify (emails or group:<name>, comma separated)").fill(
+        "group:managers"
+    )
+    escalation.get_by_role("button", name="Remove tier supervisor of “complaints”").click()
+
+    # A fixed fee is money: the amount it had is kept and waits for its currency, which the validator asks for.
+    restocking = page.locator('[data-testid="rule-card"][aria-label$=": opened-electronics-restocking"]')
+    restocking.get_by_label("kind *").select_option("fixed")
+    expect(restocking.get_by_label("amount *: Amount")).to_have_value("15")
+    expect(restocking.get_by_label("amount *: Currency")).to_have_value("")
+    expect(restocking.get_by_test_id("field-error")).to_contain_text("currency", timeout=10_000)
+    restocking.get_by_label("amount *: Amount").fill("4.95")
+    restocking.get_by_label("amount *: Currency").fill("EUR")
+
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=10_000)
+    expect(sla.get_by_test_id("field-error")).to_have_count(0)
+    page.get_by_role("tab", name="YAML / JSON").click()
+    code = page.get_by_test_id("policy-code")
+    expect(code).to_contain_text("- sat")
+    expect(code).to_contain_text("2027-01-02")
+    page.get_by_role("tab", name="Visual").click()
+    for region, name in ((calendar, "calendar"), (sla, "sla"), (escalation, "escalation")):
+        _shot(region, f"dashboard-sandbox-policy-{name}.png")
+    _shot(restocking, "dashboard-sandbox-policy-fixed-fee.png")
+
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_text("Published version 2.")).to_be_visible(timeout=15_000)
+    document = PolicyVersion.objects.get(channel=CHANNEL, version=2).document
+    assert document["calendar"]["working_days"] == ["mon", "tue", "wed", "thu", "fri", "sat"]
+    assert [str(day) for day in document["calendar"]["extra_holidays"]] == ["2026-12-31", "2027-01-02"]
+    assert document["calendar"]["working_hours"] == {"start": "09:00", "end": "18:00"}
+    assert document["calendar"]["holidays_country"] == "DE"
+    assert document["sla"]["return"] == {
+        "first_response": {"hours": 12, "clock": "calendar"},
+        "resolution_working_days": 5,
+    }
+    assert document["sla"]["complaint"]["resolution_working_days"] == 3
+    assert document["escalation"]["default"][2] == {
+        "name": "manager",
+        "after_hours": 72,
+        "notify": ["group:managers"],
+    }
+    assert [tier["name"] for tier in document["escalation"]["complaints"]] == ["agent", "manager"]
+    restocking_rule = next(
+        rule for rule in document["rules"] if rule["id"] == "opened-electronics-restocking"
+    )
+    assert restocking_rule["actions"][0]["params"]["kind"] == "fixed"
+    assert restocking_rule["actions"][0]["params"]["amount"] == {"EUR": "4.95"}
+
+    # The same forms in Simplified Chinese.
+    page.locator("header").get_by_label("Language").select_option("zh-Hans")
+    calendar = page.get_by_role("region", name="工作日历")
+    expect(calendar.get_by_label("周六")).to_be_checked()
+    expect(
+        page.get_by_role("region", name="服务时限（SLA）").get_by_label("退货: 首次响应（小时）")
+    ).to_have_value("12")
+    expect(page.get_by_role("region", name="升级路径").get_by_label("default 3: 级别")).to_have_value(
+        "manager"
+    )
+    for name, region in (("calendar", "工作日历"), ("sla", "服务时限（SLA）"), ("escalation", "升级路径")):
+        _shot(page.get_by_role("region", name=region), f"dashboard-sandbox-policy-{name}-zh.png")
+    assert not errors, errors
+
+
+def _headline(page):
+    return {
+        name: page.get_by_test_id(f"kpi-{name}").locator(".big").inner_text()
+        for name in ("cases", "first-response", "resolution")
+    }
+
+
+def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with_cases(sandbox_url, browser):
+    from playwright.sync_api import expect
+
+    publish_policy_file(EMPTY_CHANNEL, EXAMPLE_POLICY)
+    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
+    answered, _ = returns.request_return(
+        HEADPHONES_ORDER,
+        [LineRequest(HEADPHONES_LINE, 1, reason="defective")],
+        actor=actor_for(CUSTOMER),
+        reason="defective",
+        photo_urls=photos,
+    )
+    returns.approve(answered.pk, actor=actor_for(STAFF))  # the first response, within its target
+    # A case without a reason, not answered yet (its first response is not due yet).
+    returns.request_return(TV_ORDER, [LineRequest(TV_LINE, 1)], actor=actor_for(CUSTOMER))
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+
+    page.goto(f"{sandbox_url}/app/kpis?channel={EMPTY_CHANNEL}&token={token}")
+    expect(page.get_by_role("heading", name=f"Service KPIs · {EMPTY_CHANNEL}")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert _headline(page) == {"cases": "0", "first-response": "—", "resolution": "—"}
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("— within target (0 of 0)")
+    expect(page.get_by_text("No data for this period.")).to_have_count(6)
+
+    page.goto(f"{sandbox_url}/app/kpis?channel={CHANNEL}")
+    expect(page.get_by_role("heading", name=f"Service KPIs · {CHANNEL}")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert _headline(page) == {"cases": "2", "first-response": "100 %", "resolution": "—"}
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % within target (1 of 1)")
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("median 0.0 h · 90th percentile 0.0 h")
+    reasons = page.get_by_role("region", name="Reasons")
+    # The catalogue's label of "defective" (SVG wraps it over two lines) and the case without a reason.
+    expect(reasons).to_contain_text("return: Faulty or")
+    expect(reasons).to_contain_text("return: —")
+    expect(page.get_by_role("region", name="Refunds and fees")).to_contain_text("No data for this period.")
+    _shot(page, "dashboard-sandbox-kpis.png")
+    page.locator("header").get_by_label("Language").select_option("zh-Hans")
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % 达标（1 个中 1 个）")
+    _shot(page, "dashboard-sandbox-kpis-zh.png")
     assert not errors, errors

@@ -6,29 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from test_graphql_api import CUSTOMER, call, line_gid, order_gid, publish_example, record, tv_line
-from test_models import make_order_facts
+from graphql_client import publish_example, record, return_one_unit, tv_line
 
 from saleor_aftersales_plugin.models import Case, OrderLineRecord
-from saleor_aftersales_plugin.services import cases, orders
+from saleor_aftersales_plugin.services import cases
 from saleor_aftersales_plugin.services.cases import next_case_number, number_sequence
 
-CREATE = """mutation($input: ReturnRequestCreateInput!) {
-  returnRequestCreate(input: $input) { errors { field code message } case { id number lines { quantity } } } }"""
 REQUESTS = 200
 WORKERS = 40  # 200 connections at once would exceed PostgreSQL's default max_connections (100)
-
-
-def _request(order, key: str | None = None) -> dict:
-    variables = {
-        "input": {
-            "order": order_gid(order),
-            "lines": [{"lineId": line_gid(order, 0), "quantity": 1}],
-            "reason": "changed_mind",
-            "idempotencyKey": key,
-        }
-    }
-    return call(CREATE, variables, CUSTOMER)["data"]["returnRequestCreate"]
 
 
 def _in_parallel(calls: list, workers: int = WORKERS) -> list:
@@ -53,7 +38,7 @@ def _in_parallel(calls: list, workers: int = WORKERS) -> list:
 def test_two_hundred_parallel_requests_on_a_ten_unit_line_return_exactly_ten():
     publish_example()
     order = record((tv_line(quantity=10),))
-    results = _in_parallel([lambda: _request(order)] * REQUESTS)
+    results = _in_parallel([lambda: return_one_unit(order)] * REQUESTS)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
     won = [result for result in results if result["case"]]
@@ -74,7 +59,7 @@ def test_parallel_repeats_of_keys_make_one_case_per_key():
     publish_example()
     order = record((tv_line(quantity=10),))
     keys = [f"checkout-{index % 5}" for index in range(60)]
-    results = _in_parallel([lambda key=key: _request(order, key) for key in keys], workers=30)
+    results = _in_parallel([lambda key=key: return_one_unit(order, key) for key in keys], workers=30)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
     assert all(result["errors"] == [] for result in results), [r for r in results if r["errors"]][:3]
@@ -89,7 +74,7 @@ def test_parallel_repeats_of_keys_make_one_case_per_key():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_in_one_channel_get_distinct_increasing_numbers():
-    order = orders.record_order(make_order_facts("eu"))
+    order = record(channel="eu")
     results = _in_parallel(
         [lambda: cases.create_case(order.order_id, "complaint", actor_type="customer")] * 30, workers=15
     )
@@ -106,7 +91,7 @@ def test_concurrent_creates_in_one_channel_get_distinct_increasing_numbers():
 
 @pytest.mark.django_db
 def test_a_channel_sequence_starts_after_the_numbers_already_used():
-    order = orders.record_order(make_order_facts("legacy"))
+    order = record(channel="legacy")
     first, _ = cases.create_case(order.order_id, "complaint", actor_type="customer")
     # A channel numbered before sequences existed (or whose sequence was dropped) continues after its highest number.
     Case.objects.filter(pk=first.pk).update(number=41)

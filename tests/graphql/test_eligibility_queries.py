@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from test_graphql_api import CUSTOMER, call, ok, order_gid, publish_example, record, tv_line
+from graphql_client import CUSTOMER, call, ok, order_gid, publish_example, record, tv_line
 
 from saleor_aftersales_plugin.rules import document
 

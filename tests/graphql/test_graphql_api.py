@@ -1,162 +1,46 @@
-"""The GraphQL API through execute(): storefront and staff flows, errors, lists, policy queries.
-
-The helpers at the top (example policy, a recorded order, principals, call()) are shared by the other
-test_graphql_* modules."""
+"""The GraphQL API through execute(): storefront and staff flows, errors, lists, policy queries."""
 
 import copy
-import functools
 import json
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from graphql_client import (
+    CASE_FIELDS,
+    CHANNEL,
+    CUSTOMER,
+    EMAIL,
+    EXAMPLE_POLICY,
+    GUEST,
+    OTHER_CUSTOMER,
+    STAFF,
+    call,
+    example_document,
+    gid,
+    line_gid,
+    ok,
+    order_gid,
+    publish_example,
+    record,
+    tv_line,
+)
 
 from saleor_aftersales_plugin.domain.actors import Principal
-from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.domain.facts import OrderFacts, ProductFacts
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
+from saleor_aftersales_plugin.graphql.schema import schema
 from saleor_aftersales_plugin.models import OrderRecord
-from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import orders, policies
 from saleor_aftersales_plugin.services.reporting import kpis_csv
 from saleor_aftersales_plugin.services.stats import case_stats
-
-CHANNEL = "volt"
-EMAIL = "ada@example.com"
-CUSTOMER = Principal("customer", "cust-1", EMAIL)
-OTHER_CUSTOMER = Principal("customer", "cust-2", "bob@example.com")
-GUEST = Principal("anonymous")
-STAFF = Principal("staff", "staff-1", "staff@volt.example", frozenset({"MANAGE_ORDERS"}))
-STAFF_OTHER_CHANNEL = Principal(
-    "staff", "staff-2", "other@volt.example", frozenset({"MANAGE_ORDERS"}), frozenset({"us"})
-)
-STAFF_NO_PERMISSION = Principal("staff", "staff-3", "intern@volt.example")
-APP = Principal("app", "app-1", permissions=frozenset({"MANAGE_ORDERS"}))
-APP_NO_PERMISSION = Principal("app", "app-2")
-EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
-
-
-@functools.cache
-def _example_document() -> tuple[str, dict[str, Any], str]:
-    source = EXAMPLE_POLICY.read_text()
-    data, source_format = load_source(source)
-    return source, normalise_policy(data), source_format
-
-
-def publish_example(channel: str = CHANNEL) -> None:
-    source, document, source_format = _example_document()
-    policies.publish_policy(channel, copy.deepcopy(document), source, source_format)
-
-
-def tv_line(quantity: int = 3, **changes: Any) -> OrderLineFacts:
-    delivered = timezone.now() - timedelta(days=2)
-    fields: dict[str, Any] = {
-        "line_id": str(uuid.uuid4()),
-        "product": ProductFacts(
-            sku="TV-55",
-            product_name="55-inch TV",
-            product_type="television",
-            category_path=("electronics", "tv"),
-        ),
-        "quantity": quantity,
-        "unit_price": Decimal("499.00"),
-        "paid_total": Decimal("499.00") * quantity,
-        "quantity_fulfilled": quantity,
-        "fulfilled_at": delivered - timedelta(days=1),
-        "delivered_at": delivered,
-    }
-    fields.update(changes)
-    return OrderLineFacts(**fields)
-
-
-def cable_line() -> OrderLineFacts:
-    delivered = timezone.now() - timedelta(days=2)
-    return OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(
-            sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables")
-        ),
-        quantity=1,
-        unit_price=Decimal("19.90"),
-        paid_total=Decimal("19.90"),
-        quantity_fulfilled=1,
-        fulfilled_at=delivered - timedelta(days=1),
-        delivered_at=delivered,
-    )
-
-
-def record(
-    lines: tuple[OrderLineFacts, ...] | None = None, channel: str = CHANNEL, **changes: Any
-) -> OrderRecord:
-    lines = lines if lines is not None else (tv_line(), cable_line())
-    fields: dict[str, Any] = {
-        "order_id": str(uuid.uuid4()),
-        "channel": channel,
-        "currency": "EUR",
-        "created_at": timezone.now() - timedelta(days=4),
-        "lines": lines,
-        "total": sum((line.paid_total for line in lines), Decimal(0)),
-        "number": "1001",
-        "customer_email": EMAIL,
-        "customer_id": CUSTOMER.id,
-        "shipping_country": "DE",
-    }
-    fields.update(changes)
-    return orders.record_order(OrderFacts(**fields))
-
-
-def gid(type_name: str, value: Any) -> str:
-    import graphene
-
-    return graphene.Node.to_global_id(type_name, str(value))
-
-
-def order_gid(order: OrderRecord) -> str:
-    return gid("Order", order.order_id)
-
-
-def line_gid(order: OrderRecord, index: int) -> str:
-    return gid("OrderLine", order.lines.order_by("id")[index].line_id)
-
-
-def call(
-    query: str, variables: dict[str, Any] | None = None, principal: Principal = STAFF, channel: str = CHANNEL
-) -> dict[str, Any]:
-    """Execute and return the response; the HTTP status must be 200."""
-    status, response = execute(
-        {"query": query, "variables": variables or {}}, RequestContext(channel, principal, SandboxHost())
-    )
-    assert status == 200, response
-    json.dumps(response)  # JSON-ready as returned, no custom encoder needed
-    return response
-
-
-def ok(response: dict[str, Any], name: str) -> dict[str, Any]:
-    """The payload of mutation or query ``name``, asserting no errors anywhere."""
-    assert not response.get("errors"), response
-    payload = response["data"][name]
-    if isinstance(payload, dict) and "errors" in payload:
-        assert payload["errors"] == [], payload["errors"]
-    return payload
-
-
-# --- the storefront and staff flow ------------------------------------------------------------------------------
-
-CASE_FIELDS = """
-  id number kind status allowedNextStatuses orderId
-  lines { orderLineId sku quantity reason condition eligible reasons refund { amount currency } fee { amount currency } decision
-          paid { amount currency } alreadyRefunded { amount currency } }
-  refund { amount currency } fees { amount currency } storeCredit { amount currency }
-  deadlines { firstResponseDue resolutionDue } assignee escalationTier failureMessage policyVersion
-  decision { eligible reviewRequired resolutions }
-  events { type fromStatus toStatus actorType actorId message internal trace payload }
-"""
 
 ELIGIBILITY = """
 query Eligibility($order: ID!, $email: String, $lines: [LineQuantityInput!], $reason: String) {
@@ -202,8 +86,6 @@ def mutate(
 
 def _types(name: str, arguments: str) -> dict[str, str]:
     """``"id: $id, amount: $amount"`` -> each variable's type, read from the mutation's arguments in the schema."""
-    from saleor_aftersales_plugin.graphql.schema import schema
-
     field = schema.get_mutation_type().fields[name]
     result = {}
     for part in arguments.split(","):
@@ -914,10 +796,7 @@ def test_line_ids_may_be_global_ids_or_uuids_and_bad_ones_are_named(shop):
 
 def test_window_end_is_an_instant_a_shop_local_minute_and_a_sentence_in_the_customers_language(db):
     """A New York shop: the window ends at the local midnight after day 7, read as 23:59 New York time."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    source, document, source_format = _example_document()
+    source, document, source_format = example_document()
     new_york = copy.deepcopy(document)
     new_york["defaults"].update(currency="USD", country="US", time_zone="America/New_York")
     new_york["calendar"]["holidays_country"] = "US"

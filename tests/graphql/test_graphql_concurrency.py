@@ -1,31 +1,16 @@
 """Idempotency and concurrency on real PostgreSQL: parallel requests never return more than was fulfilled."""
 
 import pytest
-from test_graphql_api import CUSTOMER, call, line_gid, order_gid, publish_example, record, tv_line
+from graphql_client import publish_example, record, return_one_unit, tv_line
 
 from saleor_aftersales_plugin.models import Case, OrderLineRecord
-
-CREATE = """mutation($input: ReturnRequestCreateInput!) {
-  returnRequestCreate(input: $input) { errors { field code message } case { id lines { quantity } } } }"""
-
-
-def request(order, key: str | None = None) -> dict:
-    variables = {
-        "input": {
-            "order": order_gid(order),
-            "lines": [{"lineId": line_gid(order, 0), "quantity": 1}],
-            "reason": "changed_mind",
-            "idempotencyKey": key,
-        }
-    }
-    return call(CREATE, variables, CUSTOMER)["data"]["returnRequestCreate"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_requests_never_return_more_than_was_fulfilled(concurrently):
     publish_example()
     order = record((tv_line(quantity=3),))
-    results = concurrently([lambda: request(order)] * 50)
+    results = concurrently([lambda: return_one_unit(order)] * 50)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
     won = [result for result in results if result["case"]]
@@ -43,7 +28,7 @@ def test_fifty_parallel_requests_never_return_more_than_was_fulfilled(concurrent
 def test_parallel_repeats_of_one_idempotency_key_make_one_case(concurrently):
     publish_example()
     order = record((tv_line(quantity=3),))
-    results = concurrently([lambda: request(order, key="checkout-42")] * 20)
+    results = concurrently([lambda: return_one_unit(order, key="checkout-42")] * 20)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
     assert all(result["errors"] == [] for result in results), results
@@ -51,4 +36,4 @@ def test_parallel_repeats_of_one_idempotency_key_make_one_case(concurrently):
     assert Case.objects.count() == 1
     assert OrderLineRecord.objects.get(order__order_id=order.order_id).quantity_returned == 1
     # Later, the same key still answers the same case instead of opening another.
-    assert request(order, key="checkout-42")["case"]["id"] == results[0]["case"]["id"]
+    assert return_one_unit(order, key="checkout-42")["case"]["id"] == results[0]["case"]["id"]

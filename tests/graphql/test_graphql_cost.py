@@ -1,10 +1,14 @@
-"""Database queries per request do not grow with the number of lines."""
+"""Database queries per request: they do not grow with the number of lines, and no figure is computed twice."""
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from test_graphql_api import (
+from django.utils import timezone
+from graphql_client import (
     CASE_FIELDS,
+    CHANNEL,
     CUSTOMER,
     STAFF,
     call,
@@ -18,6 +22,9 @@ from test_graphql_api import (
 from saleor_aftersales_plugin.domain.actors import actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.services import returns
+from saleor_aftersales_plugin.services.queries import case_counts
+from saleor_aftersales_plugin.services.reporting import policy_kpis
+from saleor_aftersales_plugin.services.stats import case_stats
 
 ELIGIBILITY = """query($order: ID!) { returnEligibility(order: $order) {
   eligible trace refundEstimate { amount } lines { lineId eligible reasons { code text } windowEndsAt
@@ -65,3 +72,25 @@ def test_a_case_costs_the_same_for_1_and_50_lines(principal):
     one, fifty = case_with(1), case_with(50)
     counts = [queries(CASE, {"id": case_id}, principal) for case_id in (one, fifty)]
     assert counts[0] == counts[1] <= 4, counts
+
+
+STATS = "{ afterSalesStats { cases firstResponse { measured } escalations { total } figures csv } }"
+
+
+@pytest.mark.django_db
+def test_stats_compute_every_figure_once_per_request():
+    publish_example()
+    case_with(2)
+    now = timezone.now()
+    start, end = now - timedelta(days=30), now + timedelta(seconds=1)
+    with CaptureQueriesContext(connection) as figures_once:
+        case_counts(CHANNEL, start, end)
+        policy_kpis(CHANNEL, start, end)  # its SLA part is case_stats
+    with CaptureQueriesContext(connection) as sla_alone:
+        case_stats(CHANNEL, start, end)
+    # The figures, the SLA fields and the CSV all come from one computation: no query is repeated for them.
+    stats = call(STATS, {}, STAFF)
+    assert not stats.get("errors"), stats
+    assert stats["data"]["afterSalesStats"]["cases"] == 1
+    assert queries(STATS, {}, STAFF) == len(figures_once.captured_queries)
+    assert len(sla_alone.captured_queries) > 0

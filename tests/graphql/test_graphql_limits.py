@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, RequestFactory
 from graphql.utils.introspection_query import introspection_query
-from test_graphql_api import (
+from graphql_client import (
     CUSTOMER,
     EMAIL,
     GUEST,
@@ -23,13 +23,17 @@ from test_graphql_api import (
 )
 
 from saleor_aftersales_plugin.domain.actors import Actor
+from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
-from saleor_aftersales_plugin.graphql.cost import LIMITS
-from saleor_aftersales_plugin.graphql.inputs import MAX_TEXT
+from saleor_aftersales_plugin.graphql.core.bounds import MAX_TEXT
+from saleor_aftersales_plugin.graphql.core.cost import LIMITS
 from saleor_aftersales_plugin.models import Case, OutboxMessage
+from saleor_aftersales_plugin.rules.document import load_source
+from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.rules.variables import compile_pattern
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.sandbox.views import with_request_id
-from saleor_aftersales_plugin.services import returns
+from saleor_aftersales_plugin.services import policies, returns
 
 CHANNEL = "volt"
 
@@ -196,8 +200,6 @@ def test_a_key_longer_than_255_characters_is_invalid(order):
 def _inspected_case(order) -> str:
     line = str(order.lines.order_by("id")[0].line_id)
     staff = Actor("staff", STAFF.id)
-    from saleor_aftersales_plugin.domain.facts import LineRequest
-
     case, _ = returns.request_return(
         order.order_id, [LineRequest(line, 1, reason="changed_mind")], actor=Actor("customer", CUSTOMER.id)
     )
@@ -320,10 +322,6 @@ texts: {en: {only_a: "Reasons made of a only are refused."}}
 
 @pytest.mark.django_db
 def test_a_nested_quantifier_on_a_customer_text_decides_in_linear_time():
-    from saleor_aftersales_plugin.rules.document import load_source
-    from saleor_aftersales_plugin.rules.validation import normalise_policy
-    from saleor_aftersales_plugin.services import policies
-
     data, source_format = load_source(NESTED_QUANTIFIER_POLICY)
     policies.publish_policy(CHANNEL, normalise_policy(data), NESTED_QUANTIFIER_POLICY, source_format)
     order = record()
@@ -338,8 +336,6 @@ def test_a_nested_quantifier_on_a_customer_text_decides_in_linear_time():
 
 
 def test_patterns_re2_cannot_run_in_linear_time_are_refused_with_the_reason():
-    from saleor_aftersales_plugin.rules.variables import compile_pattern
-
     assert compile_pattern("^TV-")("TV-55") and not compile_pattern("^TV-")("OLED TV-55")
     # "Anything but these codes", the one lookahead kept, answers as Python's re does.
     for pattern in ("^(?!CN$)", "^(?!(CN|HK)$)", "^(?!(CN|HK)$).*"):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_graphql_api import (
+from graphql_client import (
     APP,
     APP_NO_PERMISSION,
     CUSTOMER,
@@ -36,12 +36,21 @@ from test_graphql_api import (
 
 from saleor_aftersales_plugin.domain.actors import Principal, actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
-from saleor_aftersales_plugin.graphql.schema import schema
-from saleor_aftersales_plugin.graphql.visibility import CUSTOMER_EVENTS
+from saleor_aftersales_plugin.graphql.cases.visibility import CUSTOMER_EVENTS
+from saleor_aftersales_plugin.graphql.core.permissions import Audience
+from saleor_aftersales_plugin.graphql.schema import operation_audiences, schema
 from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.services import conversations, repairs, returns
 
-PUBLIC, OWNER, MANAGER, PUBLISHER, SIGNED_IN = "public", "owner", "manager", "publisher", "signed-in"
+PUBLIC, OWNER, MANAGER, PUBLISHER, SIGNED_IN = (
+    Audience.PUBLIC,
+    Audience.OWNER,
+    Audience.MANAGER,
+    Audience.PUBLISHER,
+    Audience.SIGNED_IN,
+)
+AUDIENCES = operation_audiences()
+"""Who may call each operation, as the operation declares it (``Meta.audience`` or the field's ``audience``)."""
 MERCHANT = Principal("staff", "staff-4", "owner@volt.example", frozenset({"MANAGE_ORDERS", "MANAGE_PLUGINS"}))
 ALLOWED, NOT_FOUND, DENIED = "allowed", "NOT_FOUND", "PERMISSION_DENIED"
 
@@ -59,7 +68,7 @@ ROLES: dict[str, tuple[Principal, str]] = {
     "app-without-permission": (APP_NO_PERMISSION, EMAIL),
 }
 
-EXPECTED: dict[str, dict[str, str]] = {
+EXPECTED: dict[Audience, dict[str, str]] = {
     PUBLIC: dict.fromkeys(ROLES, ALLOWED),
     OWNER: {
         "customer": ALLOWED,
@@ -157,7 +166,6 @@ def case_id(case: Case) -> str:
 @dataclass(frozen=True)
 class Operation:
     name: str
-    audience: str
     query: str
     variables: Callable[[OrderRecord, str], dict[str, Any]]
 
@@ -166,40 +174,35 @@ STAFF_ONLY = """assignee escalationTier failureMessage decision { escalationPath
   lines { decision } events { type actorId message trace payload }"""
 PAYLOAD = "{ errors { code } case { id " + STAFF_ONLY + " } }"
 OPERATIONS = [
-    Operation("afterSalesPolicy", PUBLIC, "{ afterSalesPolicy { version } }", lambda o, e: {}),
+    Operation("afterSalesPolicy", "{ afterSalesPolicy { version } }", lambda o, e: {}),
     Operation(
         "afterSalesPolicyForProduct",
-        PUBLIC,
         '{ afterSalesPolicyForProduct(categoryPath: ["electronics"]) { eligible } }',
         lambda o, e: {},
     ),
     Operation(
         "afterSalesReturnReasons",
-        PUBLIC,
         '{ afterSalesReturnReasons(language: "en") { code label } }',
         lambda o, e: {},
     ),
     Operation(
         "returnEligibility",
-        OWNER,
         "query($order: ID!, $email: String) { returnEligibility(order: $order, email: $email) { eligible trace } }",
         lambda o, e: {"order": order_gid(o), "email": e},
     ),
     Operation(
         "afterSalesCase",
-        OWNER,
         "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id "
         + STAFF_ONLY
         + " } }",
         lambda o, e: {"id": case_id(return_case(o)), "email": e},
     ),
-    Operation("afterSalesCases", MANAGER, "{ afterSalesCases(first: 5) { totalCount } }", lambda o, e: {}),
-    Operation("myAfterSalesCases", SIGNED_IN, "{ myAfterSalesCases { totalCount } }", lambda o, e: {}),
-    Operation("afterSalesStats", MANAGER, "{ afterSalesStats { figures } }", lambda o, e: {}),
-    Operation("afterSalesOutbox", MANAGER, "{ afterSalesOutbox { id lastError } }", lambda o, e: {}),
+    Operation("afterSalesCases", "{ afterSalesCases(first: 5) { totalCount } }", lambda o, e: {}),
+    Operation("myAfterSalesCases", "{ myAfterSalesCases { totalCount } }", lambda o, e: {}),
+    Operation("afterSalesStats", "{ afterSalesStats { figures } }", lambda o, e: {}),
+    Operation("afterSalesOutbox", "{ afterSalesOutbox { id lastError } }", lambda o, e: {}),
     Operation(
         "returnRequestCreate",
-        OWNER,
         "mutation($input: ReturnRequestCreateInput!) { returnRequestCreate(input: $input) " + PAYLOAD + " }",
         lambda o, e: {
             "input": {"order": order_gid(o), "email": e, "lines": [{"lineId": line_gid(o, 0), "quantity": 1}]}
@@ -207,31 +210,26 @@ OPERATIONS = [
     ),
     Operation(
         "returnRequestCancel",
-        OWNER,
         "mutation($id: ID!, $email: String) { returnRequestCancel(id: $id, email: $email) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o)), "email": e},
     ),
     Operation(
         "caseApprove",
-        MANAGER,
         "mutation($id: ID!) { caseApprove(id: $id) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o))},
     ),
     Operation(
         "caseDecline",
-        MANAGER,
         'mutation($id: ID!) { caseDecline(id: $id, reason: "Used") ' + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o))},
     ),
     Operation(
         "returnRequestMarkReceived",
-        MANAGER,
         "mutation($id: ID!) { returnRequestMarkReceived(id: $id) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o, "awaiting_return"))},
     ),
     Operation(
         "returnRequestInspect",
-        MANAGER,
         "mutation($id: ID!, $lines: [LineConditionInput!]!) { returnRequestInspect(id: $id, lines: $lines) "
         + PAYLOAD
         + " }",
@@ -242,13 +240,11 @@ OPERATIONS = [
     ),
     Operation(
         "caseResolve",
-        MANAGER,
         "mutation($id: ID!) { caseResolve(id: $id, resolution: REFUND) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o, "inspected"))},
     ),
     Operation(
         "repairRequestCreate",
-        OWNER,
         "mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) " + PAYLOAD + " }",
         lambda o, e: {
             "input": {"order": order_gid(o), "email": e, "line": {"lineId": line_gid(o, 0), "quantity": 1}}
@@ -256,7 +252,6 @@ OPERATIONS = [
     ),
     Operation(
         "repairQuoteCreate",
-        MANAGER,
         'mutation($id: ID!) { repairQuoteCreate(id: $id, amount: "49.00", overrideReason: "Dropped") '
         + PAYLOAD
         + " }",
@@ -264,31 +259,26 @@ OPERATIONS = [
     ),
     Operation(
         "repairQuoteAccept",
-        OWNER,
         "mutation($id: ID!, $email: String) { repairQuoteAccept(id: $id, email: $email) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(repair_case(o, "quoted")), "email": e},
     ),
     Operation(
         "repairQuoteDecline",
-        OWNER,
         "mutation($id: ID!, $email: String) { repairQuoteDecline(id: $id, email: $email) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(repair_case(o, "quoted")), "email": e},
     ),
     Operation(
         "repairStatusUpdate",
-        MANAGER,
         "mutation($id: ID!) { repairStatusUpdate(id: $id, status: RECEIVED) " + PAYLOAD + " }",
         lambda o, e: {"id": case_id(repair_case(o, "approved"))},
     ),
     Operation(
         "complaintCreate",
-        OWNER,
         "mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) " + PAYLOAD + " }",
         lambda o, e: {"input": {"order": order_gid(o), "email": e, "category": "SERVICE", "comment": "Rude"}},
     ),
     Operation(
         "caseReply",
-        OWNER,
         'mutation($id: ID!, $email: String) { caseReply(id: $id, email: $email, message: "Any news?") '
         + PAYLOAD
         + " }",
@@ -296,53 +286,43 @@ OPERATIONS = [
     ),
     Operation(
         "caseAssign",
-        MANAGER,
         'mutation($id: ID!) { caseAssign(id: $id, assignee: "eve") ' + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o))},
     ),
     Operation(
         "caseEscalate",
-        MANAGER,
         'mutation($id: ID!) { caseEscalate(id: $id, reason: "Waiting too long") ' + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o))},
     ),
     Operation(
         "caseNoteAdd",
-        MANAGER,
         'mutation($id: ID!) { caseNoteAdd(id: $id, message: "Internal") ' + PAYLOAD + " }",
         lambda o, e: {"id": case_id(return_case(o))},
     ),
     Operation(
         "policyValidate",
-        MANAGER,
         "mutation($policy: String!) { policyValidate(policy: $policy) { valid errors { code } } }",
         lambda o, e: {"policy": EXAMPLE_POLICY.read_text()},
     ),
-    Operation("afterSalesPolicyBuilder", PUBLIC, "{ afterSalesPolicyBuilder }", lambda o, e: {}),
+    Operation("afterSalesPolicyBuilder", "{ afterSalesPolicyBuilder }", lambda o, e: {}),
     Operation(
         "afterSalesPolicyDraft",
-        MANAGER,
         "query($policy: String!) { afterSalesPolicyDraft(policy: $policy) { valid } }",
         lambda o, e: {"policy": EXAMPLE_POLICY.read_text()},
     ),
-    Operation(
-        "afterSalesPolicyVersions", MANAGER, "{ afterSalesPolicyVersions { version } }", lambda o, e: {}
-    ),
+    Operation("afterSalesPolicyVersions", "{ afterSalesPolicyVersions { version } }", lambda o, e: {}),
     Operation(
         "policyPublish",
-        PUBLISHER,
         "mutation($policy: String!) { policyPublish(policy: $policy) { created errors { code } } }",
         lambda o, e: {"policy": EXAMPLE_POLICY.read_text().replace("days: 7,", "days: 9,", 1)},
     ),
     Operation(
         "policyRollback",
-        PUBLISHER,
         "mutation { policyRollback(version: 1) { created errors { code } } }",
         lambda o, e: {},
     ),
     Operation(
         "policySimulate",
-        MANAGER,
         "mutation($draft: String!) { policySimulate(draft: $draft) { report { draftName } errors { code } } }",
         lambda o, e: {"draft": EXAMPLE_POLICY.read_text()},
     ),
@@ -392,8 +372,12 @@ def assert_manager_sees_staff_data(response: dict[str, Any], name: str) -> None:
     assert {"note", "assigned", "escalated"} <= {event["type"] for event in case["events"]}
 
 
-def test_every_operation_of_the_schema_is_in_the_matrix():
+def test_every_operation_of_the_schema_declares_its_audience_and_is_in_the_matrix():
     fields = set(schema.get_query_type().fields) | set(schema.get_mutation_type().fields)
+    assert set(AUDIENCES) == fields
+    assert all(isinstance(audience, Audience) for audience in AUDIENCES.values()), AUDIENCES
+    # Every mutation acts on someone's order or case, or on the channel's policy: none is open to anyone.
+    assert not [name for name in schema.get_mutation_type().fields if AUDIENCES[name] is PUBLIC]
     assert {operation.name for operation in OPERATIONS} == fields
 
 
@@ -406,7 +390,7 @@ def test_who_may_do_what_and_see(operation: Operation, role: str, owner: str):
     order = record() if owner == REGISTERED else record(customer_id=None)
     principal, email = ROLES[role]
     response = call(operation.query, operation.variables(order, email), principal)
-    expected = (EXPECTED if owner == REGISTERED else EXPECTED_ON_GUEST_ORDER)[operation.audience][role]
+    expected = (EXPECTED if owner == REGISTERED else EXPECTED_ON_GUEST_ORDER)[AUDIENCES[operation.name]][role]
     assert outcome(response, operation.name) == expected, response
     if expected == ALLOWED and role in ("staff", "merchant", "app"):
         assert_manager_sees_staff_data(response, operation.name)

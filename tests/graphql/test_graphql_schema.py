@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from graphql.type.definition import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
-from test_graphql_api import (
+from graphql_client import (
     CUSTOMER,
     GUEST,
     STAFF,

@@ -5,11 +5,11 @@ import copy
 from typing import Any
 
 import pytest
-from test_graphql_api import (
+from graphql_client import (
     CUSTOMER,
-    _example_document,
     cable_line,
     call,
+    example_document,
     line_gid,
     ok,
     order_gid,
@@ -31,7 +31,7 @@ CABLE_TEXT = "After the return shipping fee (the return label) of €19.90, the 
 
 
 def publish(zero_refund: str | None, *, line_fee: bool = False) -> None:
-    source, document, source_format = _example_document()
+    source, document, source_format = example_document()
     data = copy.deepcopy(document)
     if zero_refund is not None:
         data["defaults"]["zero_refund"] = zero_refund
@@ -158,7 +158,7 @@ def test_a_line_with_money_left_after_fees_is_unaffected(db):
 
 
 def test_the_option_is_validated_with_a_suggestion():
-    source, document, _ = _example_document()
+    source, document, _ = example_document()
     data = copy.deepcopy(document)
     data["defaults"]["zero_refund"] = "refused"
     (error,) = validate_policy(data)

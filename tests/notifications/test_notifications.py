@@ -5,13 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from jinja2.exceptions import SecurityError
 
+from saleor_aftersales_plugin.i18n import format_instant, format_money
 from saleor_aftersales_plugin.notifications.events import EVENTS, SAMPLE_CONTEXT
-from saleor_aftersales_plugin.notifications.formatting import (
-    available_languages,
-    format_instant,
-    format_money,
-    match_language,
-)
+from saleor_aftersales_plugin.notifications.formatting import available_languages, match_language
 from saleor_aftersales_plugin.notifications.rendering import render, validate_overrides
 
 
@@ -39,28 +35,46 @@ def test_languages_are_matched_from_tags_and_fall_back():
     assert match_language(None) == "en"
 
 
-def test_refund_message_in_english_has_the_amount_in_every_part():
-    message = render(
-        "refund_issued",
-        "en",
-        payload(amount={"amount": "424.15", "currency": "EUR"}),
-        time_zone="Europe/Berlin",
-    )
-    assert message.subject == "Your refund of €424.15 is on its way"
-    assert "we issued a refund of €424.15 for case #42 (order 1001)" in message.text
-    assert "<strong>€424.15</strong>" in message.html and message.html.startswith("<!DOCTYPE html>")
+@pytest.mark.parametrize(
+    ("language", "amount", "time_zone", "subject", "sentence", "html", "shown"),
+    [
+        (
+            "en",
+            {"amount": "424.15", "currency": "EUR"},
+            "Europe/Berlin",
+            "Your refund of €424.15 is on its way",
+            "we issued a refund of €424.15 for case #42 (order 1001)",
+            '<html lang="en">',
+            "<strong>€424.15</strong>",
+        ),
+        (
+            "zh_Hans",
+            {"amount": "199", "currency": "CNY"},
+            "Asia/Shanghai",
+            "您的退款 ¥199.00 已发出",
+            "我们已为售后单 42（订单 1001）退款 ¥199.00。",
+            '<html lang="zh-Hans">',
+            "<strong>¥199.00</strong>",
+        ),
+    ],
+)
+def test_refund_message_has_the_amount_in_every_part_in_the_readers_language(
+    language, amount, time_zone, subject, sentence, html, shown
+):
+    message = render("refund_issued", language, payload(amount=amount), time_zone=time_zone)
+    assert message.subject == subject
+    assert sentence in message.text
+    assert message.html.startswith(f"<!DOCTYPE html>\n{html}\n") and shown in message.html
 
 
-def test_refund_message_in_chinese_reads_naturally_with_yuan():
-    message = render(
-        "refund_issued",
-        "zh_Hans",
-        payload(amount={"amount": "199", "currency": "CNY"}),
-        time_zone="Asia/Shanghai",
-    )
-    assert message.subject == "您的退款 ¥199.00 已发出"
-    assert "我们已为售后单 42（订单 1001）退款 ¥199.00。" in message.text
-    assert '<html lang="zh-Hans">' in message.html
+def test_items_are_listed_in_each_languages_word_order_escaped_in_html_only():
+    items = [{"name": "<b>Mug</b> & Co", "quantity": 2}]
+    english = render("item_received", "en", payload(items=items))
+    assert "<li>2 × &lt;b&gt;Mug&lt;/b&gt; &amp; Co</li>" in english.html
+    assert "\n- 2 × <b>Mug</b> & Co\n" in english.text
+    chinese = render("item_received", "zh-CN", payload(items=items))
+    assert "<li>&lt;b&gt;Mug&lt;/b&gt; &amp; Co × 2</li>" in chinese.html
+    assert "\n- <b>Mug</b> & Co × 2\n" in chinese.text
 
 
 def test_deadline_is_shown_in_the_shop_time_zone_in_both_languages():

@@ -1,15 +1,18 @@
 """The public policy page on real PostgreSQL: versions, languages, differences and the JSON form."""
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import Principal
+from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services.policies import publish_policy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -66,6 +69,23 @@ def test_language_switch_and_accept_language(two_versions):
     assert '<html lang="en">' in unknown
 
 
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("en;q=0.5, fr;q=0.1, zh-CN;q=0.9", "zh-Hans"),
+        ("zh-CN;q=0.4, en-GB;q=0.8", "en"),
+        ("en;q=0, *", "zh-Hans"),
+        ("zh-TW, de", "en"),
+        (";q=;;,zh-CN;q=x", "en"),
+    ],
+)
+def test_accept_language_is_read_by_its_q_values(two_versions, header, language):
+    html = Client().get("/policy/volt/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert f'<html lang="{language}">' in html
+    chosen = Client().get("/policy/volt/?lang=en", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert '<html lang="en">' in chosen
+
+
 def test_diff_between_versions(two_versions):
     html = Client().get("/policy/volt/?from=1&to=2").content.decode()
     assert "Changes: Version 1 → 2" in html
@@ -112,12 +132,6 @@ def test_bad_requests_and_missing_policies_are_explained(db, two_versions):
 
 def test_effective_date_is_the_shops_local_date_in_header_body_text_and_graphql(db):
     """Published at 23:30 UTC on 31 March: already 1 April in Berlin (UTC+2), the shop's date everywhere."""
-    from datetime import UTC, datetime
-
-    from saleor_aftersales_plugin.domain.actors import Principal
-    from saleor_aftersales_plugin.graphql.api import RequestContext, execute
-    from saleor_aftersales_plugin.sandbox.host import SandboxHost
-
     publish("berlin", electronics(), effective_from=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
     html = Client().get("/policy/berlin/").content.decode()
     assert 'Effective from <time datetime="2026-03-31T23:30:00+00:00">April 1, 2026</time>' in html

@@ -4,6 +4,7 @@ Its trace (recorded as matching rules, expanded to every condition with its actu
 against business-rules too: each condition's outcome is business-rules' ``check_condition`` on the same line.
 """
 
+import pytest
 from business_rules.engine import check_condition, check_conditions_recursively
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,11 +17,12 @@ from saleor_aftersales_plugin.rules.validation import validate_policy
 from saleor_aftersales_plugin.rules.variables import LineContext, PolicyVariables
 
 CASES_PER_POLICY = 5
-POLICIES = 2_000
-TRACE_CHECKS_PER_POLICY = (
-    2  # the condition-by-condition check is slow; two cases per policy still vary the lines
-)
-pairs_checked = 0
+FAST_POLICIES = 40
+"""``make test`` checks this fixed (derandomized) sample: 200 pairs, each of its policies traced twice."""
+FULL_PAIRS = 10_000
+"""The ``-m slow`` run checks at least this many pairs (2,000 policies x 5 cases)."""
+TRACE_CHECKS_PER_POLICY = 2
+"""The condition-by-condition check is slow; two cases per policy still vary the lines."""
 
 
 def _leaves(node):
@@ -67,18 +69,8 @@ def _rule_outcomes(decision):
     ]
 
 
-@settings(
-    max_examples=POLICIES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(
-    document=policy_documents(),
-    cases=st.lists(case_facts(), min_size=CASES_PER_POLICY, max_size=CASES_PER_POLICY),
-)
-def test_compiled_engine_equals_business_rules(document, cases):
-    global pairs_checked
+def _pairs_agree(document, cases) -> int:
+    """Checks every case of ``document`` three ways (reference, compiled with and without trace); returns how many."""
     assert validate_policy(document) == []
     policy = Policy.from_dict(document)
     compiled = CompiledPolicy(policy)
@@ -91,11 +83,35 @@ def test_compiled_engine_equals_business_rules(document, cases):
         assert _rule_outcomes(explained) == _rule_outcomes(reference) == _rule_outcomes(fast)
         if index < TRACE_CHECKS_PER_POLICY:
             _check_trace_against_business_rules(policy, facts, explained)
-        pairs_checked += 1
+    return len(cases)
 
 
-def test_differential_run_covered_ten_thousand_pairs():
-    # Guards against the run silently shrinking (fewer examples, fewer cases per example).
-    if pairs_checked == 0:  # this test was selected alone
-        test_compiled_engine_equals_business_rules()
-    assert pairs_checked >= 10_000
+def _run_differential(policies: int) -> int:
+    checked = 0
+
+    @settings(
+        max_examples=policies,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(
+        document=policy_documents(),
+        cases=st.lists(case_facts(), min_size=CASES_PER_POLICY, max_size=CASES_PER_POLICY),
+    )
+    def check(document, cases):
+        nonlocal checked
+        checked += _pairs_agree(document, cases)
+
+    check()
+    return checked
+
+
+def test_compiled_engine_equals_business_rules_on_a_fixed_sample():
+    assert _run_differential(FAST_POLICIES) == FAST_POLICIES * CASES_PER_POLICY
+
+
+@pytest.mark.slow
+def test_compiled_engine_equals_business_rules_on_ten_thousand_pairs():
+    # Counting inside the run guards against it silently shrinking (fewer examples, fewer cases per example).
+    assert _run_differential(FULL_PAIRS // CASES_PER_POLICY) >= FULL_PAIRS

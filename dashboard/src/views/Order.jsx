@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { Input } from "@saleor/macaw-ui";
-import { gql, errorsByField, orderChannel } from "../api";
+import { gql, errorsByField, orderChannel, saleorGql } from "../api";
+import { inSaleor } from "../config";
 import { useT } from "../i18n";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
 
@@ -9,6 +10,46 @@ const ELIGIBILITY = `query($order: ID!, $kind: AfterSalesCaseKind) { returnEligi
   allowedResolutions warrantyEndsAt inWarranty } } }`;
 const CASES = `query($order: ID!) { afterSalesCases(filter: {order: $order}, first: 50) { edges { node {
   id number kind status deadlines { firstResponseDue firstRespondedAt resolutionDue resolvedAt } } } } }`;
+
+const CASE_LINES = `query($order: ID!) { afterSalesCases(filter: {order: $order}, first: 50) { edges { node {
+  lines { orderLineId sku productName } } } } }`;
+const SALEOR_LINES = `query($id: ID!) { order(id: $id) { lines { id productName variantName productSku } } }`;
+
+/**
+ * Product name, variant and SKU of each order line (by line id). Inside the Dashboard Saleor's own order answers;
+ * the plugin's API names the lines its cases hold (the eligibility answer has no names).
+ */
+function useLineNames(channel, orderId) {
+  const [names, setNames] = useState({});
+  useEffect(() => {
+    if (!channel || !orderId) return;
+    const found = {};
+    const fromCases = gql(channel, CASE_LINES, { order: orderId }).then((d) => {
+      for (const edge of d.afterSalesCases.edges) {
+        for (const line of edge.node.lines) found[line.orderLineId] ||= { product: line.productName || "", variant: "", sku: line.sku || "" };
+      }
+    }).catch(() => {});
+    const fromSaleor = inSaleor ? saleorGql(SALEOR_LINES, { id: orderId }).then((d) => {
+      for (const line of d.order?.lines || []) found[line.id] = { product: line.productName || "", variant: line.variantName || "", sku: line.productSku || "" };
+    }).catch(() => {}) : null;
+    Promise.all([fromSaleor, fromCases]).then(() => setNames({ ...found }));
+  }, [channel, orderId]);
+  return names;
+}
+
+/** "Headphones (Black) · SKU HP-1", or the end of the line id when the line's name is unknown. */
+function LineName({ name, lineId }) {
+  if (!name?.product && !name?.sku) return <span className="line-name">…{lineId.slice(-8)}</span>;
+  return (
+    <span className="line-name">
+      <strong>{name.product || name.sku}</strong>
+      {name.variant && name.variant !== name.product && <> ({name.variant})</>}
+      {name.sku && name.product && <span className="sku"> · SKU {name.sku}</span>}
+    </span>
+  );
+}
+
+const lineLabel = (name, lineId) => (name?.product ? `${name.product}${name.sku ? ` (${name.sku})` : ""}` : lineId.slice(-8));
 
 function useOrderChannel(orderId, channels) {
   const [channel, setChannel] = useState(undefined);
@@ -26,6 +67,7 @@ export function OrderWidget({ orderId, channels, openCase }) {
   const [cases, setCases] = useState(null);
   const [lines, setLines] = useState([]);
   const [error, setError] = useState("");
+  const names = useLineNames(channel, orderId);
   useEffect(() => {
     if (!channel) return;
     gql(channel, CASES, { order: orderId }).then((d) => setCases(d.afterSalesCases.edges.map((e) => e.node))).catch((e) => setError(e.message));
@@ -50,8 +92,9 @@ export function OrderWidget({ orderId, channels, openCase }) {
           <Text fontWeight="bold">{t("lineEligibility")}</Text>
           <ul className="plain">
             {lines.map((l) => (
-              <li key={l.lineId}>
-                {l.eligible ? "✓" : "✗"} {l.quantity} × {l.lineId.slice(-6)} · {money(l.refundEstimate)}
+              <li key={l.lineId} data-testid="widget-line">
+                <span aria-label={l.eligible ? t("eligible") : t("notEligible")}>{l.eligible ? "✓" : "✗"}</span>{" "}
+                {l.quantity} × <LineName name={names[l.lineId]} lineId={l.lineId} /> · {money(l.refundEstimate)}
                 {l.windowEndsAt && <> · {t("windowEnds")} {new Date(l.windowEndsAt).toLocaleDateString()}</>}
                 {!l.eligible && l.reasons.length > 0 && <> · {l.reasons.map((r) => r.text).join(" ")}</>}
               </li>
@@ -73,6 +116,7 @@ export function OrderStart({ orderId, channels, openCase }) {
   const [comment, setComment] = useState("");
   const [errors, setErrors] = useState({});
   const [created, setCreated] = useState(null);
+  const names = useLineNames(channel, orderId);
   useEffect(() => {
     if (!channel) return;
     gql(channel, ELIGIBILITY, { order: orderId, kind: kind === "REPAIR" ? "REPAIR" : "RETURN" })
@@ -107,10 +151,10 @@ export function OrderStart({ orderId, channels, openCase }) {
         <tbody>
           {lines.map((l, index) => (
             <tr key={l.lineId}>
-              <td>{l.lineId.slice(-8)}</td>
+              <td><LineName name={names[l.lineId]} lineId={l.lineId} /></td>
               <td>{l.eligible ? t("yes") : `${t("no")} — ${l.reasons.map((r) => r.text).join(" ")}`}</td>
               <td>
-                <input type="number" min="0" max={l.quantity} aria-label={`${t("quantity")} ${l.lineId.slice(-8)}`}
+                <input type="number" min="0" max={l.quantity} aria-label={`${t("quantity")} ${lineLabel(names[l.lineId], l.lineId)}`}
                   value={quantities[l.lineId] || ""} onChange={(e) => setQuantities((q) => ({ ...q, [l.lineId]: e.target.value }))} />
                 <FieldError message={errors[`lines.${index}.quantity`] || errors[`lines.${index}.lineId`]} />
               </td>

@@ -6,7 +6,12 @@ import { Input } from "@saleor/macaw-ui";
 import { gql, policyUrl } from "../api";
 import { useT } from "../i18n";
 import { CodeEditor } from "../policy/CodeEditor";
-import { conditionPath, moveRule, newRule, toDocument, toModel } from "../policy/model";
+import { errorsAt, errorsUnder } from "../policy/errors";
+import { CalendarForm, EscalationForm, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
+import { moveRule, newRule, toDocument, toModel } from "../policy/model";
+import { ValueEditor } from "../policy/ValueEditor";
+import { documentCurrencies, isMoneyVariable } from "../policy/money";
+import { acceptsMoney, actionParamsSchema, choices, policySchema, resolve, schemaAt } from "../policy/schema";
 import { Box, Button, FieldError, Notice, Text } from "../ui";
 
 const LOAD = `{ afterSalesPolicyBuilder afterSalesPolicyVersions { version name createdAt createdBy current source changes } }`;
@@ -15,53 +20,63 @@ const SIMULATE = `mutation($draft: String!) { policySimulate(draft: $draft) { re
 const PUBLISH = `mutation($policy: String!) { policyPublish(policy: $policy) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 const ROLLBACK = `mutation($version: Int!) { policyRollback(version: $version) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 
-const errorsAt = (errors, path) => errors.filter((e) => e.path === path).map((e) => e.message).join(" ");
-const errorsUnder = (errors, path) => errors.filter((e) => e.path === path || e.path.startsWith(path + ".") || e.path.startsWith(path + "["));
 
-function ValueEditor(props) {
-  const { operator, value, handleOnChange, fieldData, context, path } = props;
-  const op = (context.operators[fieldData.fieldType] || []).find((o) => o.name === operator);
-  const inputType = op?.inputType || "text";
-  const errorPath = conditionPath(context.ruleIndex, context.query, path);
-  const error = errorsAt(context.errors, errorPath + ".value") || errorsAt(context.errors, errorPath + ".operator") || errorsAt(context.errors, errorPath);
-  const label = `${fieldData.label} value`;
-  let control = null;
-  if (inputType === "none") control = null;
-  else if (inputType === "numeric") {
-    control = (
-      <input type="number" aria-label={label} value={value ?? ""} step="any"
-        onChange={(e) => handleOnChange(e.target.value === "" ? "" : Number(e.target.value))} />
-    );
-  } else if (inputType === "select_multiple") {
-    const list = Array.isArray(value) ? value : value ? [value] : [];
-    control = fieldData.choices.length ? (
-      <select multiple aria-label={label} value={list} onChange={(e) => handleOnChange([...e.target.selectedOptions].map((o) => o.value))}>
-        {fieldData.choices.map((o) => <option key={o} value={o}>{o}</option>)}
-      </select>
-    ) : (
-      <input aria-label={label} value={list.join(", ")} placeholder="a, b, c"
-        onChange={(e) => handleOnChange(e.target.value.split(",").map((s) => s.trim()).filter(Boolean))} />
-    );
-  } else if (fieldData.choices.length) {
-    control = (
-      <select aria-label={label} value={value ?? ""} onChange={(e) => handleOnChange(e.target.value)}>
-        <option value="" />
-        {fieldData.choices.map((o) => <option key={o} value={o}>{o}</option>)}
-      </select>
-    );
-  } else {
-    control = <input aria-label={label} value={value ?? ""} onChange={(e) => handleOnChange(e.target.value)} />;
+/** How an action parameter is edited: money, a small object (e.g. set_sla's first_response) or a plain field. */
+function paramKind(schema, node, value, params) {
+  if (acceptsMoney(schema, node)) {
+    const numberToo = (node.anyOf || []).some((option) => option.type === "number");
+    // add_fee's amount: a percentage for kind percent, money for kind fixed (and whenever it is written as money).
+    if (!numberToo || (value !== null && typeof value === "object") || params.kind === "fixed") return "money";
   }
-  return (
-    <span className="value-editor">
-      {control}
-      {error && <FieldError message={error} />}
-    </span>
-  );
+  if (node.type === "object" && node.properties) return "object";
+  return "plain";
 }
 
-function ParamInput({ spec, value, onChange, error, id }) {
+function ParamInput({ spec, value, onChange, error, id, node, params, editor }) {
+  const t = useT();
   const label = `${spec.name}${spec.required ? " *" : ""}`;
+  const kind = paramKind(editor.schema, node, value, params);
+  if (kind === "money") {
+    return (
+      <div className="param" title={spec.description}>
+        <MoneyInput id={id} label={label} value={value} onChange={onChange} error={error} optional={!spec.required}
+          defaultCurrency={editor.currency} currencies={editor.currencies} />
+      </div>
+    );
+  }
+  if (kind === "object") {
+    const current = value && typeof value === "object" ? value : {};
+    const setPart = (key, part) => {
+      const next = { ...current };
+      if (part === undefined) delete next[key];
+      else next[key] = part;
+      onChange(Object.keys(next).length ? next : undefined);
+    };
+    return (
+      <fieldset className="checks" title={spec.description}>
+        <legend>{label}</legend>
+        {Object.entries(node.properties).map(([key, child]) => {
+          const part = resolve(editor.schema, child);
+          const partId = `${id}-${key}`;
+          const options = choices(editor.schema, part);
+          return (
+            <span className="param" key={key}>
+              <label htmlFor={partId} title={part.description}>{t(`param_${key}`, {}, key)}</label>
+              {options.length ? (
+                <select id={partId} value={current[key] ?? ""} onChange={(e) => setPart(key, e.target.value || undefined)}>
+                  <option value="" />
+                  {options.map((o) => <option key={o} value={o}>{t(`${key}_${o}`, {}, o)}</option>)}
+                </select>
+              ) : (
+                <NumberInput id={partId} node={part} value={current[key]} onChange={(v) => setPart(key, v)} />
+              )}
+            </span>
+          );
+        })}
+        <FieldError message={error} />
+      </fieldset>
+    );
+  }
   let control;
   if (spec.options.length && spec.fieldType === "select_multiple") {
     const list = Array.isArray(value) ? value : [];
@@ -75,6 +90,7 @@ function ParamInput({ spec, value, onChange, error, id }) {
     );
     return <div>{control}<FieldError message={error} /></div>;
   }
+  const suggestions = spec.name === "path" ? editor.escalationPaths : [];
   if (spec.options.length) {
     control = (
       <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)}>
@@ -88,18 +104,20 @@ function ParamInput({ spec, value, onChange, error, id }) {
   } else if (spec.fieldType === "boolean") {
     control = <input id={id} type="checkbox" checked={!!value} onChange={(e) => onChange(e.target.checked)} />;
   } else {
-    control = <input id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)} />;
+    control = <input id={id} value={value ?? ""} list={suggestions.length ? `${id}-list` : undefined}
+      onChange={(e) => onChange(e.target.value || undefined)} />;
   }
   return (
     <div className="param">
       <label htmlFor={id} title={spec.description}>{label}</label>
       {control}
+      {suggestions.length > 0 && <datalist id={`${id}-list`}>{suggestions.map((o) => <option key={o} value={o} />)}</datalist>}
       <FieldError message={error} />
     </div>
   );
 }
 
-function RuleCard({ item, index, count, builder, errors, fields, onChange, onMove, onRemove, dragging }) {
+function RuleCard({ item, index, count, builder, errors, fields, onChange, onMove, onRemove, dragging, editor }) {
   const t = useT();
   const base = `$.rules[${index}]`;
   const rule = item.rule;
@@ -138,7 +156,7 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
         query={item.query}
         onQueryChange={(query) => onChange({ ...item, query })}
         controlElements={{ valueEditor: ValueEditor }}
-        context={{ operators: builder.operators, errors, ruleIndex: index, query: item.query }}
+        context={{ operators: builder.operators, errors, ruleIndex: index, query: item.query, currency: editor.currency, currencies: editor.currencies }}
         getOperators={(field) => {
           const spec = builder.variables.find((v) => v.name === field);
           return (builder.operators[spec?.fieldType] || []).map((o) => ({ name: o.name, label: o.label }));
@@ -147,13 +165,14 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
           const spec = builder.variables.find((v) => v.name === field);
           return builder.operators[spec?.fieldType]?.[0]?.name || "equal_to";
         }}
-        translations={{ addRule: { label: "+ condition", title: "Add condition" }, addGroup: { label: "+ group", title: "Add group" } }}
+        translations={{ addRule: { label: t("addCondition"), title: t("addConditionTitle") }, addGroup: { label: t("addGroup"), title: t("addGroupTitle") } }}
       />
       <FieldError message={errorsAt(errors, `${base}.conditions`)} />
       <Text size={2} fontWeight="bold">{t("actions")}</Text>
       <ol className="actions-list">
         {actions.map((action, i) => {
           const spec = builder.actions.find((a) => a.name === action.name);
+          const paramsSchema = actionParamsSchema(editor.schema, action.name);
           const path = `${base}.actions[${i}]`;
           return (
             <li key={i} className="action-row">
@@ -167,6 +186,7 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
               </div>
               {spec?.params.map((p) => (
                 <ParamInput key={p.name} spec={p} id={`rule-${item.key}-action-${i}-${p.name}`}
+                  node={resolve(editor.schema, paramsSchema.properties?.[p.name])} params={action.params || {}} editor={editor}
                   value={action.params?.[p.name]}
                   error={errorsAt(errors, `${path}.params.${p.name}`) || errorsAt(errors, `${path}.params`)}
                   onChange={(v) => {
@@ -187,31 +207,7 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
   );
 }
 
-function JsonSection({ title, value, onChange, errors, path }) {
-  const t = useT();
-  const [text, setText] = useState(JSON.stringify(value ?? null, null, 2));
-  const [parseError, setParseError] = useState("");
-  useEffect(() => { setText(JSON.stringify(value ?? null, null, 2)); }, [value]);
-  const id = `section-${path.replace(/\W/g, "")}`;
-  return (
-    <div className="param">
-      <label htmlFor={id}>{t("sectionJson", { section: title })}</label>
-      <textarea id={id} rows={6} value={text} onChange={(e) => setText(e.target.value)}
-        onBlur={() => {
-          try {
-            const parsed = JSON.parse(text);
-            setParseError("");
-            onChange(parsed === null ? undefined : parsed);
-          } catch (e) {
-            setParseError(e.message);
-          }
-        }} />
-      <FieldError message={parseError || errorsUnder(errors, path).map((e) => `${e.path}: ${e.message}`).join(" ")} />
-    </div>
-  );
-}
-
-function DefaultsForm({ defaults, onChange, errors, builder }) {
+function DefaultsForm({ defaults, onChange, errors, builder, schema }) {
   const d = defaults || {};
   const window_ = d.window || {};
   const set = (patch) => onChange({ ...d, ...patch });
@@ -224,7 +220,7 @@ function DefaultsForm({ defaults, onChange, errors, builder }) {
     </div>
   );
   const text = (name) => field(name, <input id={`defaults-${name}`} value={d[name] ?? ""} onChange={(e) => set({ [name]: e.target.value || undefined })} />);
-  const number = (name) => field(name, <input id={`defaults-${name}`} type="number" value={d[name] ?? ""} onChange={(e) => set({ [name]: e.target.value === "" ? undefined : Number(e.target.value) })} />);
+  const number = (name) => field(name, <NumberInput id={`defaults-${name}`} node={schemaAt(schema, ["defaults", name])} value={d[name]} onChange={(v) => set({ [name]: v })} />);
   return (
     <Box display="flex" gap={3} flexWrap="wrap">
       {text("currency")}{text("country")}{text("time_zone")}
@@ -233,7 +229,7 @@ function DefaultsForm({ defaults, onChange, errors, builder }) {
       {field("eligible", <input id="defaults-eligible" type="checkbox" checked={d.eligible !== false} onChange={(e) => set({ eligible: e.target.checked })} />)}
       <fieldset className="checks">
         <legend>window</legend>
-        <label>days <input type="number" aria-label="window days" value={window_.days ?? ""} onChange={(e) => setWindow({ days: Number(e.target.value) })} /></label>
+        <label>days <NumberInput aria-label="window days" node={schemaAt(schema, ["defaults", "window", "days"])} value={window_.days} onChange={(v) => setWindow({ days: v })} /></label>
         <label>anchor <select aria-label="window anchor" value={window_.anchor ?? ""} onChange={(e) => setWindow({ anchor: e.target.value })}>
           {builder.anchors.map((a) => <option key={a}>{a}</option>)}</select></label>
         <label>day kind <select aria-label="window day kind" value={window_.day_kind ?? ""} onChange={(e) => setWindow({ day_kind: e.target.value })}>
@@ -367,7 +363,9 @@ export default function PolicyEditor({ channel }) {
 
   const fields = useMemo(() => (builder ? builder.variables.map((v) => ({
     name: v.name, label: v.label, fieldType: v.fieldType, choices: v.options, description: v.description,
+    money: isMoneyVariable(v),
   })) : []), [builder]);
+  const schema = useMemo(() => policySchema(builder), [builder]);
 
   if (loadError) return <Notice kind="error">{loadError}</Notice>;
   if (!builder || !model) return <Text>{t("loading")}</Text>;
@@ -380,6 +378,13 @@ export default function PolicyEditor({ channel }) {
     updateModel({ ...model, document });
   };
   const setRules = (rules) => updateModel({ ...model, rules });
+  const currency = doc.defaults?.currency || "";
+  const editor = {
+    schema,
+    currency,
+    currencies: [...new Set([currency, ...documentCurrencies(doc)].filter(Boolean))],
+    escalationPaths: Object.keys(doc.escalation || {}),
+  };
 
   async function simulate() {
     const data = await gql(channel, SIMULATE, { draft: text });
@@ -418,7 +423,7 @@ export default function PolicyEditor({ channel }) {
                 <ol className="rules">
                   {model.rules.map((item, index) => (
                     <RuleCard key={item.key} item={item} index={index} count={model.rules.length} builder={builder}
-                      errors={errors} fields={fields} dragging={dragging}
+                      errors={errors} fields={fields} dragging={dragging} editor={editor}
                       onChange={(next) => setRules(model.rules.map((r, i) => (i === index ? next : r)))}
                       onMove={(from, to) => setRules(moveRule(model.rules, from, to))}
                       onRemove={() => setRules(model.rules.filter((_, i) => i !== index))} />
@@ -428,16 +433,24 @@ export default function PolicyEditor({ channel }) {
               </section>
               <section className="card" aria-labelledby="h-defaults">
                 <h2 id="h-defaults">{t("defaults")}</h2>
-                <DefaultsForm defaults={doc.defaults} builder={builder} errors={errors} onChange={(v) => setDoc("defaults", v)} />
+                <DefaultsForm defaults={doc.defaults} builder={builder} schema={schema} errors={errors} onChange={(v) => setDoc("defaults", v)} />
               </section>
               <section className="card" aria-labelledby="h-texts">
                 <h2 id="h-texts">{t("texts")}</h2>
                 <TextsForm texts={doc.texts} errors={errors} onChange={(v) => setDoc("texts", v)} />
               </section>
-              <section className="card">
-                <JsonSection title={t("calendar")} path="$.calendar" value={doc.calendar} errors={errors} onChange={(v) => setDoc("calendar", v)} />
-                <JsonSection title={t("slas")} path="$.sla" value={doc.sla} errors={errors} onChange={(v) => setDoc("sla", v)} />
-                <JsonSection title={t("escalation")} path="$.escalation" value={doc.escalation} errors={errors} onChange={(v) => setDoc("escalation", v)} />
+              <section className="card" aria-labelledby="h-calendar">
+                <h2 id="h-calendar">{t("calendar")}</h2>
+                <CalendarForm calendar={doc.calendar} schema={schema} errors={errors} country={doc.defaults?.country}
+                  onChange={(v) => setDoc("calendar", v)} />
+              </section>
+              <section className="card" aria-labelledby="h-sla">
+                <h2 id="h-sla">{t("slas")}</h2>
+                <SlaForm sla={doc.sla} schema={schema} errors={errors} onChange={(v) => setDoc("sla", v)} />
+              </section>
+              <section className="card" aria-labelledby="h-escalation">
+                <h2 id="h-escalation">{t("escalation")}</h2>
+                <EscalationForm escalation={doc.escalation} schema={schema} errors={errors} onChange={(v) => setDoc("escalation", v)} />
               </section>
             </Box>
           ) : (

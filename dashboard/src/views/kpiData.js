@@ -1,0 +1,63 @@
+// The KPI page's numbers from the stats answer (afterSalesStats). Any part of the answer may be null or empty
+// (a channel without cases, cases without reasons, a period without refunds): it then counts as nothing.
+
+const entries = (value) => (value && typeof value === "object" ? Object.entries(value) : []);
+const number = (value) => (Number.isFinite(Number(value)) ? Number(value) : 0);
+const CLOSED = ["resolved", "closed", "declined", "cancelled"];
+
+/** "87 %" for a share 0..1, "—" without one. */
+export const percent = (share) => (share == null || !Number.isFinite(Number(share)) ? "—" : `${Math.round(Number(share) * 100)} %`);
+
+/** "12.5 h" for hours, "—" without them. */
+export const hours = (value) => (value == null || !Number.isFinite(Number(value)) ? "—" : `${Number(value).toFixed(1)} h`);
+
+/** The headline tiles: cases, first response within target, resolution time. */
+export function headline(stats) {
+  const fr = stats?.firstResponse || null;
+  const res = stats?.resolution || null;
+  return {
+    cases: number(stats?.cases),
+    firstResponseShare: percent(fr?.shareWithinTarget),
+    firstResponseWithin: number(fr?.withinTarget),
+    firstResponseMeasured: number(fr?.measured),
+    firstResponseMedian: fr?.medianHours ?? null,
+    firstResponseP90: fr?.p90Hours ?? null,
+    resolutionMedian: hours(res?.medianHours),
+    resolutionP90: res?.p90Hours ?? null,
+  };
+}
+
+/** Cases still open: counted per kind and status (``figures.counts.by_kind_and_status``), open = not closed. */
+function openCases(figures) {
+  return entries(figures?.counts?.by_kind_and_status).reduce(
+    (total, [, statuses]) => total + entries(statuses).filter(([status]) => !CLOSED.includes(status)).reduce((n, [, c]) => n + number(c), 0),
+    0,
+  );
+}
+
+/** One point of the time series (one period's stats). */
+export function seriesPoint(label, stats) {
+  const figures = stats?.figures || null;
+  const firstResponse = figures?.sla?.first_response || null;
+  const money = entries(figures?.money).map(([, values]) => values || {});
+  return {
+    label,
+    cases: number(stats?.cases),
+    open: openCases(figures),
+    overdue: firstResponse ? Math.max(0, number(firstResponse.measured) - number(firstResponse.within_target)) : 0,
+    refunds: money.reduce((total, values) => total + number(values.refunds), 0),
+    fees: money.reduce((total, values) => total + number(values.fees), 0),
+    withinTarget: stats?.firstResponse?.shareWithinTarget != null ? Math.round(stats.firstResponse.shareWithinTarget * 100) : null,
+  };
+}
+
+/** The bar charts: reasons per kind (with the catalogue's labels), return rate per product and per category. */
+export function breakdowns(figures) {
+  const labels = figures?.reason_labels || {};
+  return {
+    reasons: entries(figures?.reasons).flatMap(([kind, counts]) =>
+      entries(counts).map(([reason, count]) => ({ label: `${kind}: ${labels[reason] || reason || "—"}`, count: number(count) }))),
+    products: entries(figures?.return_rates?.products).map(([sku, v]) => ({ label: v?.name || sku, rate: number(v?.rate) * 100 })),
+    categories: entries(figures?.return_rates?.categories).map(([slug, v]) => ({ label: slug, rate: number(v?.rate) * 100 })),
+  };
+}

@@ -1,0 +1,99 @@
+// The KPI page's numbers for every shape of the stats answer: an empty channel, cases without reasons, no refunds,
+// and parts of the answer missing or null (the page must show numbers, never "Cannot convert undefined or null").
+import { describe, expect, it } from "vitest";
+import { breakdowns, headline, seriesPoint } from "./kpiData";
+
+const noSla = { measured: 0, withinTarget: 0, shareWithinTarget: null, medianHours: null, p90Hours: null };
+
+// What afterSalesStats answers for a channel without cases (the shape of services/reporting and services/stats).
+const emptyChannel = {
+  cases: 0,
+  firstResponse: noSla,
+  resolution: noSla,
+  figures: {
+    counts: { total: 0, by_kind: {}, by_status: {}, by_kind_and_status: {} },
+    cases: 0,
+    reasons: {},
+    reason_labels: {},
+    defects: {},
+    return_rates: { products: {}, categories: {} },
+    money: {},
+    sla: { cases: 0, first_response: { measured: 0, within_target: 0, share_within_target: null } },
+  },
+};
+
+describe("KPI numbers", () => {
+  it("an empty channel: zero cases, no share, no times, empty charts", () => {
+    expect(headline(emptyChannel)).toEqual({
+      cases: 0,
+      firstResponseShare: "—",
+      firstResponseWithin: 0,
+      firstResponseMeasured: 0,
+      firstResponseMedian: null,
+      firstResponseP90: null,
+      resolutionMedian: "—",
+      resolutionP90: null,
+    });
+    expect(seriesPoint("2026-11-01", emptyChannel)).toEqual({
+      label: "2026-11-01", cases: 0, open: 0, overdue: 0, refunds: 0, fees: 0, withinTarget: null,
+    });
+    expect(breakdowns(emptyChannel.figures)).toEqual({ reasons: [], products: [], categories: [] });
+  });
+
+  it("every part of the answer null or missing counts as nothing", () => {
+    const nulls = {
+      cases: null,
+      firstResponse: null,
+      resolution: null,
+      figures: { counts: null, reasons: null, return_rates: null, money: null, sla: null },
+    };
+    for (const stats of [null, undefined, {}, nulls, { ...nulls, figures: null }]) {
+      expect(headline(stats).cases).toBe(0);
+      expect(headline(stats).firstResponseShare).toBe("—");
+      expect(seriesPoint("x", stats)).toEqual({ label: "x", cases: 0, open: 0, overdue: 0, refunds: 0, fees: 0, withinTarget: null });
+      expect(breakdowns(stats?.figures)).toEqual({ reasons: [], products: [], categories: [] });
+    }
+    const holes = {
+      counts: { by_kind_and_status: { return: null } },
+      reasons: { return: null },
+      return_rates: { products: { "HP-1": null }, categories: null },
+      money: { EUR: null },
+      sla: { first_response: null },
+    };
+    expect(seriesPoint("x", { cases: 1, figures: holes })).toMatchObject({ cases: 1, open: 0, overdue: 0, refunds: 0, fees: 0 });
+    expect(breakdowns(holes)).toEqual({ reasons: [], products: [{ label: "HP-1", rate: 0 }], categories: [] });
+  });
+
+  it("cases without reasons and without refunds", () => {
+    const stats = {
+      cases: 2,
+      firstResponse: { measured: 2, withinTarget: 1, shareWithinTarget: 0.5, medianHours: 3.25, p90Hours: 20 },
+      resolution: noSla,
+      figures: {
+        counts: { by_kind_and_status: { return: { requested: 1, resolved: 1 } } },
+        reasons: { return: { "": 2 } },
+        reason_labels: {},
+        return_rates: { products: { "HP-1": { name: "Headphones", sold: 4, returned: 1, rate: "0.2500" } }, categories: { audio: { rate: "0.2500" } } },
+        money: {},
+        sla: { first_response: { measured: 2, within_target: 1 } },
+      },
+    };
+    expect(headline(stats)).toMatchObject({ cases: 2, firstResponseShare: "50 %", firstResponseWithin: 1, firstResponseMeasured: 2, resolutionMedian: "—" });
+    expect(seriesPoint("d", stats)).toEqual({ label: "d", cases: 2, open: 1, overdue: 1, refunds: 0, fees: 0, withinTarget: 50 });
+    expect(breakdowns(stats.figures)).toEqual({
+      reasons: [{ label: "return: —", count: 2 }],
+      products: [{ label: "Headphones", rate: 25 }],
+      categories: [{ label: "audio", rate: 25 }],
+    });
+  });
+
+  it("refunds and fees add up over currencies; reasons show the catalogue's labels", () => {
+    const figures = {
+      money: { EUR: { refunds: "249.00", fees: "4.95", store_credit: "0.00", cases: 1 }, USD: { refunds: "10.50", fees: "0.00" } },
+      reasons: { return: { defective: 1 } },
+      reason_labels: { defective: "Defective" },
+    };
+    expect(seriesPoint("d", { cases: 1, figures })).toMatchObject({ refunds: 259.5, fees: 4.95 });
+    expect(breakdowns(figures).reasons).toEqual([{ label: "return: Defective", count: 1 }]);
+  });
+});

@@ -1,0 +1,15 @@
+import graphene
+
+from ..cases.inputs import CaseRequestInput, idempotency_key_argument
+from .enums import ComplaintCategory
+
+__all__ = ["ComplaintCreateInput"]
+
+
+class ComplaintCreateInput(CaseRequestInput):
+    category = ComplaintCategory(required=True, description="What the complaint is about.")
+    comment = graphene.String(required=True, description="The problem.")
+    idempotency_key = idempotency_key_argument()
+
+    class Meta:
+        description = "A complaint about an order."

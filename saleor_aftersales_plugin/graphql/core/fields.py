@@ -1,0 +1,38 @@
+"""Root fields that declare who may call them (Saleor's ``PermissionsField`` idea)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import graphene
+
+from .connection import MAX_PAGE
+from .permissions import Audience, check_audience
+
+__all__ = ["AudienceField", "ConnectionField"]
+
+
+class AudienceField(graphene.Field):
+    """A field with its :class:`Audience`; the caller is checked before the resolver runs."""
+
+    def __init__(self, type_: Any, *args: Any, audience: Audience, **kwargs: Any) -> None:
+        self.audience = audience
+        super().__init__(type_, *args, **kwargs)
+
+    def get_resolver(self, parent_resolver: Callable[..., Any]) -> Callable[..., Any]:
+        resolver = super().get_resolver(parent_resolver)
+        audience = self.audience
+
+        def checked(root: Any, info: Any, **arguments: Any) -> Any:
+            check_audience(audience, info.context)
+            return resolver(root, info, **arguments)
+
+        return checked
+
+
+class ConnectionField(AudienceField):
+    """A field answering a page of a connection, with the ``first`` and ``after`` arguments of forward paging."""
+
+    def __init__(self, type_: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("first", graphene.Int(description=f"Page size, at most {MAX_PAGE}."))
+        kwargs.setdefault("after", graphene.String(description="Cursor to start after."))
+        super().__init__(type_, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""Mutations of repairs and warranty claims."""

@@ -1,0 +1,1 @@
+"""Mutations of returns and exchanges."""
