@@ -46,7 +46,7 @@ class Worker:
             "DATABASE_URL": _test_database_url(),
             "CELERY_BROKER_URL": broker_url(),
             "DJANGO_SETTINGS_MODULE": "saleor_aftersales_plugin.sandbox.settings",
-            "EMAIL_BACKEND": "saleor_aftersales_plugin.notifications.backends.DirectoryEmailBackend",
+            "EMAIL_BACKEND": "saleor_aftersales_plugin.sandbox.mail.DirectoryEmailBackend",
             "AFTERSALES_MAIL_DIR": str(mail_dir),
             "AFTERSALES_MAIL_DELAY": str(MAIL_DELAY),
             "AFTERSALES_MAIL_KEEP_DUPLICATES": "1",
