@@ -13,7 +13,7 @@ from saleor.core.utils import build_absolute_uri
 from ..constants import PLUGIN_ID
 from ..dashboard_app import app_response, manifest
 from ..graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
-from ..publishing.page import policy_page
+from ..policy_page import policy_page
 from .auth import AuthenticationFailed, identify
 from .configuration import ConfigurationPolicyHost
 from .events import ensure_order_recorded
