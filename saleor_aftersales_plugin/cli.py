@@ -3,6 +3,9 @@
 Exit status: 0 success, 1 the policy or case is invalid (or, with ``check --strict``, has warnings), 2 a file
 cannot be read or the command line is wrong, 70 an internal error (one line saying what; ``AFTERSALES_DEBUG=1``
 shows the traceback). Bad input never prints a traceback.
+
+Each command imports what it uses when it runs (the imports inside the command functions): the policy commands
+run without Django or a database, the sandbox and simulation commands set Django up before importing models.
 """
 
 import argparse

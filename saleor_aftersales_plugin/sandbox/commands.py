@@ -1,6 +1,7 @@
 """``python -m saleor_aftersales_plugin sandbox serve|import|token``: the standalone sandbox from the command line.
 
 Without ``DATABASE_URL`` the sandbox starts an embedded PostgreSQL under ``.aftersales-state/`` (see :mod:`.embedded`).
+The commands import the plugin's models and services inside their functions, after Django is set up.
 """
 
 import argparse

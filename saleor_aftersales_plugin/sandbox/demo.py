@@ -8,8 +8,10 @@ email. Then it keeps serving, with the URLs and tokens printed; ``--once`` exits
 """
 
 import argparse
+import ctypes
 import email.parser
 import email.policy
+import importlib.util
 import json
 import os
 import shutil
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import embedded
+from .server import make_server, migrate, setup_django, use_sandbox_celery
 
 CHANNEL = "default-channel"
 DEMO_DATABASE_SUFFIX = "_aftersales_demo"
@@ -67,7 +70,6 @@ def start_worker(log_path: Path) -> subprocess.Popen[bytes] | None:
     Returns None, saying why, when this build has no sandbox Celery app yet.
     """
     module = CELERY_APP.partition(":")[0]
-    import importlib.util
 
     if importlib.util.find_spec(module) is None:
         _say(f"  ! no Celery app {CELERY_APP} in this build: notifications are not delivered.")
@@ -98,7 +100,6 @@ def _stop_with_parent() -> None:
     """In the child before exec: ask Linux for SIGTERM when the parent dies (PR_SET_PDEATHSIG); elsewhere a no-op."""
     if sys.platform != "linux":
         return
-    import ctypes
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
@@ -397,8 +398,6 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         embedded.broker_url()
 
-        from .sandbox.server import make_server, migrate, setup_django, use_sandbox_celery
-
         setup_django()
         migrate()
         use_sandbox_celery()
@@ -407,9 +406,10 @@ def run_demo(args: argparse.Namespace) -> int:
         if worker is not None:
             _say(f"  • Celery worker started (pid {worker.pid}, log {state / 'demo-worker.log'})")
 
-        from .sandbox.commands import EXAMPLE_ORDERS, EXAMPLE_POLICY
-        from .sandbox.orders import import_orders, publish_policy_file
-        from .sandbox.tokens import app_token, customer_token, staff_token
+        # in-function: these modules import the plugin's models, which need Django set up (just above) first
+        from .commands import EXAMPLE_ORDERS, EXAMPLE_POLICY
+        from .orders import import_orders, publish_policy_file
+        from .tokens import app_token, customer_token, staff_token
 
         version, _ = publish_policy_file(CHANNEL, EXAMPLE_POLICY, created_by="demo")
         _say(f"  • Published {EXAMPLE_POLICY.name} as version {version.version} of channel {CHANNEL}")

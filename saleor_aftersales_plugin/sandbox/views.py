@@ -22,6 +22,7 @@ from django.views.static import serve
 
 from ..dashboard_app import app_response
 from ..graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
+from ..models import OrderRecord, PolicyVersion
 from ..policy_page import policy_page
 from .host import SandboxHost
 from .tokens import TokenInvalid, principal_from_header
@@ -149,8 +150,6 @@ def static(request: HttpRequest, path: str) -> HttpResponse:
 
 def sandbox_channels() -> list[str]:
     """The default channel and every channel with a recorded order or a published policy."""
-    from ..models import OrderRecord, PolicyVersion
-
     found = set(OrderRecord.objects.values_list("channel", flat=True).distinct())
     found |= set(PolicyVersion.objects.values_list("channel", flat=True).distinct())
     return [default_channel(), *sorted(found - {default_channel()})]
