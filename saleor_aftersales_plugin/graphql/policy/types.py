@@ -6,6 +6,7 @@ from typing import Any
 
 import graphene
 
+from ...i18n import negotiate_language
 from ...models import PolicyVersion
 from ...publishing import policy_diff, render_policy_text
 from ...rules.actions import WindowSetting
@@ -14,7 +15,6 @@ from ...services.eligibility import load_policy
 from ..cases.enums import AfterSalesResolution
 from ..core.scalars import JSON, Decimal
 from ..core.types import Money, NonNullList
-from .texts import policy_language
 
 __all__ = [
     "AfterSalesPolicy",
@@ -148,7 +148,7 @@ class AfterSalesPolicy(graphene.ObjectType):
         try:
             return render_policy_text(
                 policy,
-                policy_language(policy, language),
+                negotiate_language([language], policy.defaults.languages),
                 version=version.version,
                 effective_from=version.effective_from,
             )
