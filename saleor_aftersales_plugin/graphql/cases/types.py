@@ -23,6 +23,8 @@ def _instant(value: Any) -> Any:
 
 
 class AfterSalesCaseLine(graphene.ObjectType):
+    """One order line in a case."""
+
     order_line_id = graphene.ID(required=True, description="Saleor order line id.")
     sku = graphene.String(description="SKU of the item.")
     product_name = graphene.String(description="Name of the product.")
@@ -50,9 +52,6 @@ class AfterSalesCaseLine(graphene.ObjectType):
         ),
     )
     decision = JSON(description="The line's decision with its rule trace: staff and apps only.")
-
-    class Meta:
-        description = "One order line in a case."
 
     @staticmethod
     def resolve_order_line_id(line: CaseLine, info: Any) -> str:
@@ -105,6 +104,8 @@ class AfterSalesCaseLine(graphene.ObjectType):
 
 
 class AfterSalesCaseEvent(graphene.ObjectType):
+    """One entry of a case's history."""
+
     type = graphene.String(
         required=True, description="Event type, e.g. created, status_changed, reply, note."
     )
@@ -117,9 +118,6 @@ class AfterSalesCaseEvent(graphene.ObjectType):
     internal = graphene.Boolean(required=True, description="True for events customers never see.")
     trace = JSON(description="The rule trace recorded with the event: staff and apps only.")
     payload = JSON(description="Details (references, amounts): staff and apps only.")
-
-    class Meta:
-        description = "One entry of a case's history."
 
     @staticmethod
     def resolve_from_status(event: CaseEvent, info: Any) -> str | None:
@@ -135,6 +133,8 @@ class AfterSalesCaseEvent(graphene.ObjectType):
 
 
 class DecisionSummary(graphene.ObjectType):
+    """The policy's decision on a case, without its rule trace."""
+
     eligible = graphene.Boolean(description="Whether the request was eligible.")
     review_required = graphene.Boolean(description="Whether staff review the request.")
     photos_required = graphene.Int(description="Photos the request needs.")
@@ -143,21 +143,19 @@ class DecisionSummary(graphene.ObjectType):
     policy_version = graphene.Int(description="Policy version that decided.")
     decided_at = graphene.DateTime(description="As of when the case was decided.")
 
-    class Meta:
-        description = "The policy's decision on a case, without its rule trace."
-
 
 class Deadlines(graphene.ObjectType):
+    """Service-level deadlines of a case."""
+
     first_response_due = graphene.DateTime(description="When the first response is due.")
     first_responded_at = graphene.DateTime(description="When the shop first responded.")
     resolution_due = graphene.DateTime(description="When the case should be resolved.")
     resolved_at = graphene.DateTime(description="When the case was resolved.")
 
-    class Meta:
-        description = "Service-level deadlines of a case."
-
 
 class AfterSalesCase(graphene.ObjectType):
+    """A return, exchange, repair or warranty claim, or complaint."""
+
     id = graphene.ID(required=True, description="Global id (`AfterSalesCase`).")
     number = graphene.Int(required=True, description="Case number, a sequence per channel.")
     channel = graphene.String(required=True, description="Channel slug.")
@@ -198,9 +196,6 @@ class AfterSalesCase(graphene.ObjectType):
     policy_version = graphene.Int(description="Policy version the case is judged by.")
     created_at = graphene.DateTime(required=True, description="When the case was opened.")
     updated_at = graphene.DateTime(required=True, description="When the case last changed.")
-
-    class Meta:
-        description = "A return, exchange, repair or warranty claim, or complaint."
 
     @staticmethod
     def resolve_id(case: Case, info: Any) -> str:
@@ -278,9 +273,10 @@ class AfterSalesCase(graphene.ObjectType):
 
 
 class AfterSalesCaseCountableConnection(CountableConnection):
+    """A page of cases (Relay connection)."""
+
     class Meta:
         node = AfterSalesCase
-        description = "A page of cases (Relay connection)."
         edge_description = "A case in a connection."
         edges_description = "The cases."
         page_info_description = "Page information."
@@ -293,6 +289,8 @@ class AfterSalesCaseCountableConnection(CountableConnection):
 
 
 class AfterSalesMessage(graphene.ObjectType):
+    """An after-sales message that has not been delivered."""
+
     id = graphene.ID(
         required=True, description="Delivery id (the e-mail's Message-ID and notify delivery_id)."
     )
@@ -306,9 +304,6 @@ class AfterSalesMessage(graphene.ObjectType):
     next_attempt_at = graphene.DateTime(description="When it is tried again; null once it gave up.")
     created_at = graphene.DateTime(required=True, description="When the message was written.")
     case_id = graphene.ID(description="The case it is about (`AfterSalesCase` global id), if any.")
-
-    class Meta:
-        description = "An after-sales message that has not been delivered."
 
     @staticmethod
     def resolve_next_attempt_at(message: OutboxMessage, info: Any) -> Any:

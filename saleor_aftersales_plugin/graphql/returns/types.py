@@ -11,26 +11,26 @@ __all__ = ["ReturnEligibility"]
 
 
 class Fee(graphene.ObjectType):
+    """A fee deducted from a refund."""
+
     code = graphene.String(required=True, description="Fee code, e.g. `restocking` or `return_shipping`.")
     amount = graphene.Field(Money, required=True, description="The fee charged.")
     line_id = graphene.ID(description="Order line the fee is charged on; null for a case-wide fee.")
 
-    class Meta:
-        description = "A fee deducted from a refund."
-
 
 class ShopLocalTime(graphene.ObjectType):
+    """A moment as the shop's wall clock shows it, with the zone it is read in."""
+
     date = graphene.Date(required=True, description="The day on the shop's calendar, e.g. `2026-11-17`.")
     time = graphene.String(required=True, description="The time on the shop's clock, `HH:MM`, e.g. `23:59`.")
     time_zone = graphene.String(
         required=True, description="The shop's IANA time zone, e.g. `America/New_York`."
     )
 
-    class Meta:
-        description = "A moment as the shop's wall clock shows it, with the zone it is read in."
-
 
 class LineEligibility(graphene.ObjectType):
+    """The answer for one order line."""
+
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id).")
     quantity = graphene.Int(required=True, description="Units asked about.")
     eligible = graphene.Boolean(required=True, description="Whether these units can go back.")
@@ -59,11 +59,10 @@ class LineEligibility(graphene.ObjectType):
     warranty_ends_at = graphene.DateTime(description="End of the warranty (repair requests).")
     in_warranty = graphene.Boolean(description="Whether the item is inside its warranty (repair requests).")
 
-    class Meta:
-        description = "The answer for one order line."
-
 
 class ReturnEligibility(graphene.ObjectType):
+    """What the policy says about a possible request, line by line."""
+
     order_id = graphene.ID(required=True, description="Saleor order id.")
     kind = AfterSalesCaseKind(required=True, description="The kind of request decided.")
     eligible = graphene.Boolean(required=True, description="Whether at least one line is eligible.")
@@ -84,6 +83,3 @@ class ReturnEligibility(graphene.ObjectType):
     photos_required = graphene.Int(required=True, description="Photos the request needs.")
     policy_version = graphene.Int(description="Version of the policy the order is judged by.")
     trace = JSON(description="Full rule trace per line: staff and apps only, null for customers.")
-
-    class Meta:
-        description = "What the policy says about a possible request, line by line."
