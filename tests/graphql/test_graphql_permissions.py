@@ -41,6 +41,7 @@ from saleor_aftersales_plugin.graphql.core.permissions import Audience
 from saleor_aftersales_plugin.graphql.schema import operation_audiences, schema
 from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.services import conversations, repairs, returns
+from saleor_aftersales_plugin.services.cases import transition
 
 PUBLIC, OWNER, MANAGER, PUBLISHER, SIGNED_IN = (
     Audience.PUBLIC,
@@ -140,8 +141,6 @@ def repair_case(order: OrderRecord, status: str = "requested") -> Case:
     path = ["approved", "received", "diagnosing", "quoted"]
     for step in path[: path.index(status) + 1] if status in path else ():
         if step == "approved":
-            from saleor_aftersales_plugin.services.cases import transition
-
             transition(case.pk, step, actor_type="staff", actor_id=STAFF.id)
         elif step == "quoted":
             repairs.create_quote(
