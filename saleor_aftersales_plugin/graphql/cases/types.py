@@ -9,6 +9,7 @@ from ...domain import cases as machine
 from ...models import Case, CaseEvent, CaseLine, OutboxMessage
 from ..complaints.enums import ComplaintCategory
 from ..core.connection import CountableConnection
+from ..core.fields import BlankIsNull
 from ..core.ids import to_global_id
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList, money
@@ -30,7 +31,7 @@ class AfterSalesCaseLine(graphene.ObjectType):
     product_name = graphene.String(description="Name of the product.")
     quantity = graphene.Int(required=True, description="Units in the case.")
     reason = graphene.String(description="Reason given for this line.")
-    requested_resolution = AfterSalesResolution(description="Resolution asked for this line.")
+    requested_resolution = BlankIsNull(AfterSalesResolution, description="Resolution asked for this line.")
     condition = ItemConditionEnum(description="Condition found at inspection (UNKNOWN before).")
     eligible = graphene.Boolean(description="Decision: whether the line was eligible.")
     reasons = NonNullList(graphene.String, description="Decision reason codes.")
@@ -56,10 +57,6 @@ class AfterSalesCaseLine(graphene.ObjectType):
     @staticmethod
     def resolve_order_line_id(line: CaseLine, info: Any) -> str:
         return to_global_id("OrderLine", line.order_line.line_id)
-
-    @staticmethod
-    def resolve_requested_resolution(line: CaseLine, info: Any) -> str | None:
-        return line.requested_resolution or None
 
     @staticmethod
     def resolve_sku(line: CaseLine, info: Any) -> str:
@@ -110,22 +107,14 @@ class AfterSalesCaseEvent(graphene.ObjectType):
         required=True, description="Event type, e.g. created, status_changed, reply, note."
     )
     at = graphene.DateTime(required=True, description="When it happened.")
-    from_status = AfterSalesCaseStatus(description="Status before a status change.")
-    to_status = AfterSalesCaseStatus(description="Status after a status change.")
+    from_status = BlankIsNull(AfterSalesCaseStatus, description="Status before a status change.")
+    to_status = BlankIsNull(AfterSalesCaseStatus, description="Status after a status change.")
     actor_type = graphene.String(required=True, description="customer, staff, app or system.")
     actor_id = graphene.String(description="Who acted: staff and apps only.")
     message = graphene.String(description="The message of the event.")
     internal = graphene.Boolean(required=True, description="True for events customers never see.")
     trace = JSON(description="The rule trace recorded with the event: staff and apps only.")
     payload = JSON(description="Details (references, amounts): staff and apps only.")
-
-    @staticmethod
-    def resolve_from_status(event: CaseEvent, info: Any) -> str | None:
-        return event.from_status or None
-
-    @staticmethod
-    def resolve_to_status(event: CaseEvent, info: Any) -> str | None:
-        return event.to_status or None
 
     @staticmethod
     def resolve_internal(event: CaseEvent, info: Any) -> bool:
@@ -171,10 +160,10 @@ class AfterSalesCase(graphene.ObjectType):
     customer_email = graphene.String(description="Email of the order.")
     reason = graphene.String(description="Reason given by the customer.")
     comment = graphene.String(description="Customer's comment.")
-    category = ComplaintCategory(description="Complaint category (complaints only).")
+    category = BlankIsNull(ComplaintCategory, description="Complaint category (complaints only).")
     photo_urls = NonNullList(graphene.String, required=True, description="Attached photos.")
-    requested_resolution = AfterSalesResolution(description="Resolution the customer asked for.")
-    resolution = AfterSalesResolution(description="Resolution carried out; null until resolved.")
+    requested_resolution = BlankIsNull(AfterSalesResolution, description="Resolution the customer asked for.")
+    resolution = BlankIsNull(AfterSalesResolution, description="Resolution carried out; null until resolved.")
     lines = NonNullList(AfterSalesCaseLine, required=True, description="Order lines in the case.")
     refund = graphene.Field(Money, description="Refund after fees (estimate until resolved).")
     fees = graphene.Field(Money, description="Fees deducted, or the repair quote.")
@@ -212,18 +201,6 @@ class AfterSalesCase(graphene.ObjectType):
     @staticmethod
     def resolve_order_number(case: Case, info: Any) -> str:
         return case.order.number
-
-    @staticmethod
-    def resolve_requested_resolution(case: Case, info: Any) -> str | None:
-        return case.requested_resolution or None
-
-    @staticmethod
-    def resolve_resolution(case: Case, info: Any) -> str | None:
-        return case.resolution or None
-
-    @staticmethod
-    def resolve_category(case: Case, info: Any) -> str | None:
-        return case.category or None
 
     @staticmethod
     def resolve_lines(case: Case, info: Any) -> list[CaseLine]:

@@ -1,4 +1,5 @@
-"""Root fields that declare who may call them (Saleor's ``PermissionsField`` idea)."""
+"""Fields beyond graphene's: root fields that declare who may call them (Saleor's ``PermissionsField`` idea), and
+fields of values a model stores blank for none."""
 
 from collections.abc import Callable
 from typing import Any
@@ -8,7 +9,7 @@ import graphene
 from .connection import MAX_PAGE
 from .permissions import Audience, check_audience
 
-__all__ = ["AudienceField", "ConnectionField"]
+__all__ = ["AudienceField", "BlankIsNull", "ConnectionField"]
 
 
 class AudienceField(graphene.Field):
@@ -36,3 +37,16 @@ class ConnectionField(AudienceField):
         kwargs.setdefault("first", graphene.Int(description=f"Page size, at most {MAX_PAGE}."))
         kwargs.setdefault("after", graphene.String(description="Cursor to start after."))
         super().__init__(type_, *args, **kwargs)
+
+
+class BlankIsNull(graphene.Field):
+    """A field whose model stores an empty string for none (a choice not made, e.g. no resolution yet): answered as
+    null, since no enum has a value for it."""
+
+    def get_resolver(self, parent_resolver: Callable[..., Any]) -> Callable[..., Any]:
+        resolver = super().get_resolver(parent_resolver)
+
+        def blank_is_null(root: Any, info: Any, **arguments: Any) -> Any:
+            return resolver(root, info, **arguments) or None
+
+        return blank_is_null

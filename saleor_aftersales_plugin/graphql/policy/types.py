@@ -9,7 +9,6 @@ import graphene
 from ...i18n import negotiate_language
 from ...models import PolicyVersion
 from ...publishing import policy_diff, render_policy_text
-from ...rules.actions import WindowSetting
 from ...services import ServiceError
 from ...services.eligibility import load_policy
 from ..cases.enums import AfterSalesResolution
@@ -43,14 +42,6 @@ class ReturnWindow(graphene.ObjectType):
         required=True, description="When the window starts: delivery, fulfillment or order."
     )
     day_kind = graphene.String(required=True, description="calendar or business days.")
-
-    @staticmethod
-    def resolve_anchor(window: WindowSetting, info: Any) -> str:
-        return window.anchor.value
-
-    @staticmethod
-    def resolve_day_kind(window: WindowSetting, info: Any) -> str:
-        return window.day_kind.value
 
 
 class ReturnReason(graphene.ObjectType):
