@@ -9,8 +9,7 @@ from ...domain import cases as machine
 from ...models import Case, CaseEvent, CaseLine, OutboxMessage
 from ..complaints.enums import ComplaintCategory
 from ..core.connection import CountableConnection
-from ..core.fields import BlankIsNull
-from ..core.ids import to_global_id
+from ..core.fields import BlankIsNull, GlobalIdOf
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList, money
 from .enums import AfterSalesCaseKind, AfterSalesCaseStatus, AfterSalesResolution, ItemConditionEnum
@@ -26,7 +25,9 @@ def _instant(value: Any) -> Any:
 class AfterSalesCaseLine(graphene.ObjectType):
     """One order line in a case."""
 
-    order_line_id = graphene.ID(required=True, description="Saleor order line id.")
+    order_line_id = GlobalIdOf(
+        "OrderLine", "order_line.line_id", required=True, description="Saleor order line id."
+    )
     sku = graphene.String(description="SKU of the item.")
     product_name = graphene.String(description="Name of the product.")
     quantity = graphene.Int(required=True, description="Units in the case.")
@@ -53,10 +54,6 @@ class AfterSalesCaseLine(graphene.ObjectType):
         ),
     )
     decision = JSON(description="The line's decision with its rule trace: staff and apps only.")
-
-    @staticmethod
-    def resolve_order_line_id(line: CaseLine, info: Any) -> str:
-        return to_global_id("OrderLine", line.order_line.line_id)
 
     @staticmethod
     def resolve_sku(line: CaseLine, info: Any) -> str:
@@ -145,7 +142,7 @@ class Deadlines(graphene.ObjectType):
 class AfterSalesCase(graphene.ObjectType):
     """A return, exchange, repair or warranty claim, or complaint."""
 
-    id = graphene.ID(required=True, description="Global id (`AfterSalesCase`).")
+    id = GlobalIdOf("AfterSalesCase", "pk", required=True, description="Global id (`AfterSalesCase`).")
     number = graphene.Int(required=True, description="Case number, a sequence per channel.")
     channel = graphene.String(required=True, description="Channel slug.")
     kind = AfterSalesCaseKind(required=True, description="Return, exchange, repair or complaint.")
@@ -155,7 +152,7 @@ class AfterSalesCase(graphene.ObjectType):
         required=True,
         description="Statuses the case may move to next.",
     )
-    order_id = graphene.ID(required=True, description="Saleor order id.")
+    order_id = GlobalIdOf("Order", "order.order_id", required=True, description="Saleor order id.")
     order_number = graphene.String(description="Order number.")
     customer_email = graphene.String(description="Email of the order.")
     reason = graphene.String(description="Reason given by the customer.")
@@ -187,16 +184,8 @@ class AfterSalesCase(graphene.ObjectType):
     updated_at = graphene.DateTime(required=True, description="When the case last changed.")
 
     @staticmethod
-    def resolve_id(case: Case, info: Any) -> str:
-        return to_global_id("AfterSalesCase", case.pk)
-
-    @staticmethod
     def resolve_allowed_next_statuses(case: Case, info: Any) -> list[str]:
         return list(machine.allowed_next(case.kind, case.status))
-
-    @staticmethod
-    def resolve_order_id(case: Case, info: Any) -> str:
-        return to_global_id("Order", case.order.order_id)
 
     @staticmethod
     def resolve_order_number(case: Case, info: Any) -> str:
@@ -280,12 +269,10 @@ class AfterSalesMessage(graphene.ObjectType):
     last_error = graphene.String(description="Why the last attempt failed, e.g. the mail backend's error.")
     next_attempt_at = graphene.DateTime(description="When it is tried again; null once it gave up.")
     created_at = graphene.DateTime(required=True, description="When the message was written.")
-    case_id = graphene.ID(description="The case it is about (`AfterSalesCase` global id), if any.")
+    case_id = GlobalIdOf(
+        "AfterSalesCase", "case_id", description="The case it is about (`AfterSalesCase` global id), if any."
+    )
 
     @staticmethod
     def resolve_next_attempt_at(message: OutboxMessage, info: Any) -> Any:
         return None if message.status == "failed" else message.next_attempt_at
-
-    @staticmethod
-    def resolve_case_id(message: OutboxMessage, info: Any) -> str | None:
-        return to_global_id("AfterSalesCase", message.case_id) if message.case_id else None
