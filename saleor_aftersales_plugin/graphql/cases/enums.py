@@ -4,6 +4,7 @@ import graphene
 
 from ...domain import cases as machine
 from ...domain.facts import CaseKind, ItemCondition, Resolution
+from ..core.types import NonNullList
 
 __all__ = [
     "AfterSalesCaseKind",
@@ -11,6 +12,7 @@ __all__ = [
     "AfterSalesResolution",
     "CaseSortField",
     "ItemConditionEnum",
+    "resolutions_offered",
 ]
 
 
@@ -33,6 +35,12 @@ class AfterSalesResolution(graphene.Enum):
 
     class Meta:
         enum = Resolution
+
+
+def resolutions_offered(scope: str = "", *, required: bool = True) -> NonNullList:
+    """The field of the resolutions the policy offers (``scope`` says for what, e.g. "for this line")."""
+    description = f"Resolutions offered {scope}." if scope else "Resolutions offered."
+    return NonNullList(AfterSalesResolution, required=required, description=description)
 
 
 class ItemConditionEnum(graphene.Enum):

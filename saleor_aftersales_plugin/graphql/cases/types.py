@@ -12,7 +12,13 @@ from ..core.connection import CountableConnection
 from ..core.fields import BlankIsNull, GlobalIdOf
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList, money
-from .enums import AfterSalesCaseKind, AfterSalesCaseStatus, AfterSalesResolution, ItemConditionEnum
+from .enums import (
+    AfterSalesCaseKind,
+    AfterSalesCaseStatus,
+    AfterSalesResolution,
+    ItemConditionEnum,
+    resolutions_offered,
+)
 from .visibility import customer_visible
 
 __all__ = ["AfterSalesCase", "AfterSalesCaseCountableConnection", "AfterSalesMessage"]
@@ -124,7 +130,7 @@ class DecisionSummary(graphene.ObjectType):
     eligible = graphene.Boolean(description="Whether the request was eligible.")
     review_required = graphene.Boolean(description="Whether staff review the request.")
     photos_required = graphene.Int(description="Photos the request needs.")
-    resolutions = NonNullList(AfterSalesResolution, description="Resolutions offered.")
+    resolutions = resolutions_offered(required=False)
     escalation_path = graphene.String(description="Escalation path of the case: staff and apps only.")
     policy_version = graphene.Int(description="Policy version that decided.")
     decided_at = graphene.DateTime(description="As of when the case was decided.")

@@ -11,7 +11,7 @@ from ...models import PolicyVersion
 from ...publishing import policy_diff, render_policy_text
 from ...services import ServiceError
 from ...services.eligibility import load_policy
-from ..cases.enums import AfterSalesResolution
+from ..cases.enums import resolutions_offered
 from ..core.scalars import JSON, Decimal
 from ..core.types import Money, NonNullList
 
@@ -83,7 +83,7 @@ class PolicyForProduct(graphene.ObjectType):
     eligible = graphene.Boolean(required=True, description="Whether the product can be returned at all.")
     reasons = NonNullList(Reason, required=True, description="Why (not).")
     window = graphene.Field(ReturnWindow, description="The return window.")
-    resolutions = NonNullList(AfterSalesResolution, required=True, description="Resolutions offered.")
+    resolutions = resolutions_offered()
     fees = NonNullList(FeeTerm, required=True, description="Fees that would apply.")
     review_required = graphene.Boolean(required=True, description="Whether returns are reviewed by staff.")
     photos_required = graphene.Int(required=True, description="Photos a return needs.")

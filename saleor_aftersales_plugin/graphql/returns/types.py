@@ -2,7 +2,7 @@
 
 import graphene
 
-from ..cases.enums import AfterSalesCaseKind, AfterSalesResolution
+from ..cases.enums import AfterSalesCaseKind, resolutions_offered
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList
 from ..policy.types import Reason
@@ -49,11 +49,7 @@ class LineEligibility(graphene.ObjectType):
     )
     fees = NonNullList(Fee, required=True, description="Fees charged on this line.")
     refund_estimate = graphene.Field(Money, description="Refund for this line after fees.")
-    allowed_resolutions = NonNullList(
-        AfterSalesResolution,
-        required=True,
-        description="Resolutions offered for this line.",
-    )
+    allowed_resolutions = resolutions_offered("for this line")
     photos_required = graphene.Int(required=True, description="Photos the customer must attach.")
     review_required = graphene.Boolean(required=True, description="Whether staff review the request.")
     warranty_ends_at = graphene.DateTime(description="End of the warranty (repair requests).")
@@ -74,11 +70,7 @@ class ReturnEligibility(graphene.ObjectType):
     store_credit_estimate = graphene.Field(
         Money, required=True, description="Store credit instead of a refund (bonus included)."
     )
-    allowed_resolutions = NonNullList(
-        AfterSalesResolution,
-        required=True,
-        description="Resolutions offered for all lines.",
-    )
+    allowed_resolutions = resolutions_offered("for all lines")
     review_required = graphene.Boolean(required=True, description="Whether staff will review the request.")
     photos_required = graphene.Int(required=True, description="Photos the request needs.")
     policy_version = graphene.Int(description="Version of the policy the order is judged by.")
