@@ -41,6 +41,7 @@ from saleor_aftersales_plugin.rules.engine import (  # noqa: E402
     decide_reference,
     writes_of,
 )
+from saleor_aftersales_plugin.rules.thresholds import AmountIn, threshold_amounts  # noqa: E402
 from saleor_aftersales_plugin.rules.validation import parse_policy  # noqa: E402
 from saleor_aftersales_plugin.rules.variables import LineContext  # noqa: E402
 
@@ -176,6 +177,8 @@ def zen_expression(node: dict) -> str:
     value = node["value"]
     if isinstance(value, list):
         value = [item.lower() if isinstance(item, str) else item for item in value]
+    if isinstance(value, dict):  # a money threshold; the bench's orders are all in the policy's currency, EUR
+        value = float(threshold_amounts(value)["EUR"])
     return _ZEN_LEAVES[node["operator"]].format(a=node["name"], b=json.dumps(value))
 
 
@@ -229,6 +232,8 @@ def zen_contexts(policy: Policy, facts: CaseFacts) -> list[dict]:
         context = {}
         for name in names:
             value = values[name]
+            if isinstance(value, AmountIn):
+                value = value.amount
             context[name] = (
                 float(value)
                 if isinstance(value, Decimal)

@@ -147,8 +147,9 @@ def test_eligibility_against_saleor_order(
     from saleor.core.jwt import create_access_token
     from saleor.plugins.models import PluginConfiguration
 
+    from saleor_aftersales_plugin.constants import PLUGIN_ID
     from saleor_aftersales_plugin.models import PolicyVersion
-    from saleor_aftersales_plugin.plugin import PLUGIN_ID, ensure_channel_policy
+    from saleor_aftersales_plugin.saleor.configuration import ensure_channel_policy
 
     settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
     permission_group_manage_orders.user_set.add(staff_user)

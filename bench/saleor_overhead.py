@@ -184,8 +184,8 @@ def test_overhead(
     from saleor.plugins.models import PluginConfiguration
     from saleor.warehouse.models import Stock
 
+    from saleor_aftersales_plugin.constants import PLUGIN_ID
     from saleor_aftersales_plugin.models import OrderRecord
-    from saleor_aftersales_plugin.plugin import PLUGIN_ID
 
     settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
     permission_group_manage_orders.user_set.add(staff_api_client.user)

@@ -56,12 +56,12 @@ def _load_policy(path: str) -> Any:
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    from .rules.statutory import shortfalls
+    from .rules.warnings import policy_warnings
 
     policy = _load_policy(args.file)
     if policy is None:
         return EXIT_INVALID
-    warnings = shortfalls(policy)
+    warnings = policy_warnings(policy)
     for warning in warnings:
         print(warning)
     count = len(policy.rules)
@@ -221,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--strict",
         action="store_true",
-        help="also refuse (exit 1) a policy with warnings, e.g. less than a statutory minimum",
+        help="also refuse (exit 1) a policy with warnings, e.g. less than a statutory minimum or a threshold "
+        "without the shop's currency",
     )
     check.set_defaults(handler=_policy_check)
     explain = policy_commands.add_parser("explain", help="decide a case with a policy and show why")

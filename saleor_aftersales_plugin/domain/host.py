@@ -1,15 +1,18 @@
-"""The host port: the money and stock actions that only the shop platform can carry out.
+"""The host port: what only the shop platform knows or can carry out.
 
-Two implementations exist: the Saleor adapter (refunds to the original payment, returned-products fulfilments, gift
-cards, replacement orders) and the sandbox adapter (records what would happen; no money moves). Services call the port
-and never know which one they have.
+Money and stock actions (refunds to the original payment, returned-products fulfilments, gift cards, replacement
+orders) and the ledger they are bounded by; and, for messages, the channel's contacts, its staff groups, its email
+template overrides and the platform's own notification channel. Two implementations exist: Saleor's
+(:mod:`saleor_aftersales_plugin.saleor.host`) and the sandbox's (records what would happen; no money moves). Services
+and notifications are handed one and never know which one they have.
 """
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +70,43 @@ class RefundOutcome(StrEnum):
     FAILURE = "failure"
 
 
-class HostPort(Protocol):
+@dataclass(frozen=True, slots=True)
+class ChannelContacts:
+    """Who a channel's messages come from and which extra staff hear about cases (the shop's configuration)."""
+
+    sender: str = ""
+    """From address, e.g. 'Volt Support <support@volt.example>'; empty: Django's DEFAULT_FROM_EMAIL."""
+    staff: tuple[str, ...] = ()
+    """Extra recipients of staff messages (new case, SLA warnings), besides the escalation path's first tier."""
+    escalation: tuple[str, ...] = ()
+    """Extra recipients of escalations, besides the tier's own."""
+
+
+class NotificationHost(Protocol):
+    """What messages need from the host: who they come from and go to, the shop's templates, its notify channel."""
+
+    def channel_contacts(self, channel: str) -> ChannelContacts: ...
+
+    def staff_group_emails(self, channel: str, group: str) -> list[str]:
+        """E-mail addresses of the active staff of permission group ``group`` who can see ``channel``."""
+        ...
+
+    def template_overrides(self, channel: str) -> Mapping[str, Any]:
+        """The channel's email template overrides (flat or nested form, see ``notifications.rendering``)."""
+        ...
+
+    def notify(self, event: str, payload: Mapping[str, Any], channel: str) -> None:
+        """Hand a delivered message to the host's own notification channel (Saleor: apps' NOTIFY_USER webhooks)."""
+        ...
+
+
+class HostPort(NotificationHost, Protocol):
     name: str
     moves_money: bool
+
+    def writer(self) -> AbstractContextManager[None]:
+        """The context in which a background task may write to the database (Saleor guards writes in its tasks)."""
+        ...
 
     def mark_returned(self, order_id: str, case_id: str, lines: Sequence[ReturnedLine]) -> HostResult: ...
 

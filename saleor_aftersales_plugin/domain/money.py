@@ -28,6 +28,7 @@ __all__ = [
     "allocate",
     "attribute_refunds",
     "currency_precision",
+    "exact_decimal",
     "has_currency_precision",
     "paid_for_units",
     "quantize",
@@ -63,6 +64,22 @@ def to_decimal(value: Decimal | int, name: str = "amount") -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     return result
+
+
+def exact_decimal(value: Decimal | int | float | str) -> Decimal:
+    """A number as read from JSON or YAML (or decimal text) as an exact ``Decimal``: a float through its shortest
+    repr, so 0.1 stays 0.1. For reading documents; arithmetic on money takes :func:`to_decimal`'s strict types."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        return Decimal(value.strip())
+    raise TypeError(f"{value!r} is not a number")
 
 
 def _exponent(currency: str) -> Decimal:

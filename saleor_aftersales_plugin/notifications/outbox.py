@@ -1,8 +1,9 @@
 """The outbox: messages written in the same transaction as the change they report, delivered later by a task.
 
-Enqueueing is idempotent (each row has a ``dedupe_key``) and, after the transaction commits, asks Celery to deliver
-(when a Celery app with a broker, or eager mode, is configured; the periodic ``deliver_outbox`` task catches up
-otherwise).
+Enqueueing is idempotent (each row has a ``dedupe_key``) and only writes rows: the service that enqueued asks for a
+delivery run once its transaction commits (:func:`saleor_aftersales_plugin.delivery.deliver_after_commit`), and the
+periodic ``deliver_outbox`` run catches up otherwise. What a message needs from the shop (the channel's contacts, its
+staff groups, its template overrides, its notify channel) comes from the host port handed in, never from a global.
 
 Delivery guarantee. :func:`deliver_due` takes one due row at a time with ``SELECT ... FOR UPDATE SKIP LOCKED`` and
 keeps that row lock while it renders, sends and marks the row sent, all in one transaction. The lock is the claim:
@@ -15,7 +16,7 @@ exactly once; a plain SMTP server may see that one message twice. Failures are r
 (``next_attempt_at``, ``attempts``, ``last_error``) and a row gives up as ``failed`` after ``max_attempts``.
 
 The delivery task itself survives the death of its worker: it is acknowledged late and rejected back to the queue
-when its process dies (:func:`..tasks.deliver_outbox`), and a periodic run re-drives the outbox (the sandbox's beat;
+when its process dies (:func:`saleor_aftersales_plugin.delivery.deliver_outbox`), and a periodic run re-drives the outbox (the sandbox's beat;
 inside Saleor a django-celery-beat row), so rows never wait for the next enqueue. Staff see rows that keep failing,
 with their last error, in the ``afterSalesOutbox`` query.
 """
@@ -28,18 +29,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ..domain import cases as machine
-from ..domain.facts import CaseKind, LineRequest, Resolution
+from ..domain.facts import CaseKind, Resolution
+from ..domain.host import NotificationHost
 from ..models import Case, CaseEvent, OrderRecord, OutboxMessage
 from ..rules.document import Policy
 from .events import CUSTOMER, event
 from .formatting import match_language
 from .rendering import render
-from .senders import channel_contacts, resolve_recipients, send_email, send_notify
+from .senders import resolve_recipients, send_email, send_notify
 
 __all__ = [
     "DeliveryReport",
@@ -129,26 +131,6 @@ def case_payload(
     return payload
 
 
-def _kick_delivery() -> None:
-    from celery import current_app
-
-    if not (current_app.conf.broker_url or current_app.conf.task_always_eager):
-        return
-    from ..tasks import deliver_outbox
-
-    try:
-        deliver_outbox.delay()
-    except Exception:  # the periodic run delivers what an unreachable broker could not
-        logger.warning(
-            "Could not ask Celery to deliver the outbox now; the periodic run will.", exc_info=True
-        )
-
-
-def _schedule_delivery() -> None:
-    if not any(entry[1] is _kick_delivery for entry in connection.run_on_commit):
-        transaction.on_commit(_kick_delivery)
-
-
 def enqueue(
     event_name: str,
     *,
@@ -178,7 +160,6 @@ def enqueue(
         ],
         ignore_conflicts=True,
     )
-    _schedule_delivery()
     return bool(created and created[0].pk and OutboxMessage.objects.filter(pk=created[0].pk).exists())
 
 
@@ -209,19 +190,21 @@ def staff_messages(
 
 def enqueue_many(messages: Iterable[OutboxMessage]) -> None:
     """Write many outbox rows in one statement (rows whose dedupe_key exists are skipped), in the caller's
-    transaction; delivery is asked for after it commits."""
+    transaction."""
     OutboxMessage.objects.bulk_create(list(messages), ignore_conflicts=True, batch_size=1000)
-    _schedule_delivery()
 
 
-def staff_recipients(case: Case, policy: Policy | None, tier: int = 1) -> tuple[str, ...]:
-    """Who hears about the case at ``tier`` (1 = the first tier of its escalation path): e-mails and ``group:`` names."""
+def staff_recipients(
+    case: Case, policy: Policy | None, host: NotificationHost, tier: int = 1
+) -> tuple[str, ...]:
+    """Who hears about the case at ``tier`` (1 = the first tier of its escalation path): e-mails and ``group:`` names,
+    the policy's and the channel's (from ``host``)."""
     if policy is None:
         return ()
     path = (case.decision or {}).get("escalation_path") or "default"
     tiers = policy.escalation.get(path) or next(iter(policy.escalation.values()), ())
     named = tuple(tiers[tier - 1].notify) if 0 < tier <= len(tiers) else ()
-    contacts = channel_contacts(case.channel)
+    contacts = host.channel_contacts(case.channel)
     return (*named, *contacts.staff, *(contacts.escalation if tier > 1 else ()))
 
 
@@ -258,18 +241,16 @@ def _enqueue_customer(case: Case, policy: Policy | None, event_name: str, key: s
     )
 
 
-def _policy(case: Case) -> Policy | None:
-    from ..services.sla import case_policy
-
-    return case_policy(case)
-
-
-def enqueue_for_creation(case: Case, created: CaseEvent) -> None:
-    """The customer's acknowledgement and the staff's "new case" message for a case just opened."""
-    policy = _policy(case)
+def enqueue_for_creation(
+    case: Case, created: CaseEvent, policy: Policy | None, host: NotificationHost
+) -> None:
+    """The customer's acknowledgement and the staff's "new case" message for a case just opened (``policy``: the one
+    the case is judged by, None without one)."""
     customer_event = "complaint_acknowledged" if case.kind == CaseKind.COMPLAINT else "request_received"
     _enqueue_customer(case, policy, customer_event, f"{customer_event}:{case.pk}", message=created.message)
-    enqueue_staff(case, policy, "staff_new_case", staff_recipients(case, policy), f"staff_new_case:{case.pk}")
+    enqueue_staff(
+        case, policy, "staff_new_case", staff_recipients(case, policy, host), f"staff_new_case:{case.pk}"
+    )
 
 
 def _resolution_event(case: Case) -> str | None:
@@ -307,12 +288,12 @@ def customer_event_for(case: Case, status_event: CaseEvent) -> str | None:
     return None
 
 
-def enqueue_for_transition(case: Case, status_event: CaseEvent) -> None:
-    """The customer's message for the status change ``status_event`` recorded, if that change has one."""
+def enqueue_for_transition(case: Case, status_event: CaseEvent, policy: Policy | None) -> None:
+    """The customer's message for the status change ``status_event`` recorded, if that change has one
+    (:func:`customer_event_for`)."""
     event_name = customer_event_for(case, status_event)
     if event_name is None:
         return
-    policy = _policy(case)
     extra: dict[str, Any] = {"message": status_event.message}
     if event_name == "approved":
         extra["return_required"] = case.requested_resolution != Resolution.KEEP_ITEM.value and case.kind != (
@@ -336,92 +317,45 @@ def enqueue_for_transition(case: Case, status_event: CaseEvent) -> None:
     _enqueue_customer(case, policy, event_name, f"{event_name}:{case.pk}:{status_event.pk}", **extra)
 
 
-def enqueue_resolution_failed(case: Case, failure: CaseEvent, amount: Decimal | None) -> int:
+def enqueue_resolution_failed(
+    case: Case, failure: CaseEvent, amount: Decimal | None, policy: Policy | None, host: NotificationHost
+) -> int:
     """Tell staff (never the customer) that the resolution recorded by ``failure`` failed, and why."""
-    policy = _policy(case)
     return enqueue_staff(
         case,
         policy,
         "staff_resolution_failed",
-        staff_recipients(case, policy),
+        staff_recipients(case, policy, host),
         f"staff_resolution_failed:{case.pk}:{failure.pk}",
         reason=failure.message,
         amount=_money(amount, case.currency),
     )
 
 
-def enqueue_reply(case: Case, reply_event: CaseEvent) -> None:
-    """The customer's copy of a staff (or app) reply; the customer's own replies are not echoed back."""
-    if reply_event.actor_type == CaseEvent.ActorType.CUSTOMER:
-        return
-    _enqueue_customer(
-        case, _policy(case), "reply", f"reply:{case.pk}:{reply_event.pk}", message=reply_event.message
+def enqueue_reply(case: Case, reply_event: CaseEvent, policy: Policy | None) -> None:
+    """The customer's copy of a staff (or app) reply (the caller does not echo the customer's own replies)."""
+    _enqueue_customer(case, policy, "reply", f"reply:{case.pk}:{reply_event.pk}", message=reply_event.message)
+
+
+def enqueue_policy_reminder(order: OrderRecord, policy: Policy, items: list[dict[str, Any]]) -> bool:
+    """The customer's reminder of the terms of each line of ``order`` (``items``: name, sku, quantity,
+    ``return_until`` and ``warranty_until`` as ``{"date": ...}`` or None); once per order, later calls return False."""
+    payload = {
+        "shop_name": policy.name or order.channel,
+        "order_number": order.number or str(order.order_id),
+        "customer_email": order.customer_email,
+        "items": items,
+        "policy_name": policy.name,
+        "time_zone": shop_time_zone(policy),
+    }
+    return enqueue(
+        "policy_reminder",
+        channel=order.channel,
+        recipient=order.customer_email,
+        language=customer_language(order, policy),
+        payload=payload,
+        dedupe_key=f"policy_reminder:{order.order_id}",
     )
-
-
-def _last_day(ends_at: str | None, policy: Policy) -> dict[str, str] | None:
-    """A window's exclusive end instant as its last local day (what "until" means to a customer)."""
-    if not ends_at:
-        return None
-    end = datetime.fromisoformat(ends_at) - timedelta(microseconds=1)
-    return {"date": policy.calendar.local_date(end).isoformat()}
-
-
-def enqueue_policy_reminder(order_id: str, *, now: datetime | None = None) -> bool:
-    """After fulfilment: tell the customer the terms that apply to each line of the order and until when.
-
-    Sent once per order (later calls return False). Lines are judged as a change-of-mind return by the order's
-    pinned policy; a line that cannot be returned says so, and the warranty end is given where the policy has one.
-    """
-    from ..services.eligibility import evaluate, policy_for_order
-    from ..services.orders import get_order
-
-    with transaction.atomic():
-        order = get_order(order_id)
-        if not order.customer_email:
-            return False
-        policy, _version = policy_for_order(order)
-        lines = list(order.lines.order_by("id"))
-        requests = [LineRequest(line_id=str(line.line_id), quantity=max(line.quantity, 1)) for line in lines]
-        decided, warranties = (
-            {line["line_id"]: line for line in decision.to_dict(with_trace=False)["lines"]}
-            for decision in (
-                evaluate(order, kind, requests, now=now, explain=False)[0]
-                for kind in (CaseKind.RETURN, CaseKind.REPAIR)
-            )
-        )
-        items = []
-        for line in lines:
-            data = decided.get(str(line.line_id)) or {}
-            window = data.get("window") or {}
-            warranty = (warranties.get(str(line.line_id)) or {}).get("warranty") or {}
-            items.append(
-                {
-                    "name": line.product_name or line.sku,
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "return_until": _last_day(window.get("ends_at"), policy)
-                    if data.get("eligible")
-                    else None,
-                    "warranty_until": _last_day(warranty.get("ends_at"), policy),
-                }
-            )
-        payload = {
-            "shop_name": policy.name or order.channel,
-            "order_number": order.number or str(order.order_id),
-            "customer_email": order.customer_email,
-            "items": items,
-            "policy_name": policy.name,
-            "time_zone": shop_time_zone(policy),
-        }
-        return enqueue(
-            "policy_reminder",
-            channel=order.channel,
-            recipient=order.customer_email,
-            language=customer_language(order, policy),
-            payload=payload,
-            dedupe_key=f"policy_reminder:{order.order_id}",
-        )
 
 
 def undelivered(channel: str, *, include_waiting: bool = False, limit: int = 50) -> list[OutboxMessage]:
@@ -449,21 +383,23 @@ def backoff(attempts: int, base_seconds: int) -> timedelta:
     return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 86400))
 
 
-def _send(row: OutboxMessage) -> None:
+def _send(row: OutboxMessage, host: NotificationHost) -> None:
     rendered = render(
         row.event,
         row.language,
         row.payload,
         channel=row.channel,
         time_zone=str(row.payload.get("time_zone") or "UTC"),
+        overrides=host.template_overrides(row.channel),
     )
     if EMAIL not in row.delivered_via:
-        addresses = resolve_recipients(row.channel, row.recipient)
+        addresses = resolve_recipients(host, row.channel, row.recipient)
         if addresses:
-            send_email(row.pk, addresses, rendered, sender=channel_contacts(row.channel).sender)
+            send_email(row.pk, addresses, rendered, sender=host.channel_contacts(row.channel).sender)
         row.delivered_via = [*row.delivered_via, EMAIL]
     if NOTIFY not in row.delivered_via:
         send_notify(
+            host,
             row.event,
             row.channel,
             {
@@ -480,8 +416,11 @@ def _send(row: OutboxMessage) -> None:
         row.delivered_via = [*row.delivered_via, NOTIFY]
 
 
-def deliver_due(batch_size: int = 100, *, now: datetime | None = None) -> DeliveryReport:
-    """Deliver up to ``batch_size`` due rows, each in its own transaction under its row lock (see the module doc)."""
+def deliver_due(
+    host: NotificationHost, batch_size: int = 100, *, now: datetime | None = None
+) -> DeliveryReport:
+    """Deliver up to ``batch_size`` due rows, each in its own transaction under its row lock (see the module doc);
+    contacts, staff groups, template overrides and the notify channel come from ``host``."""
     max_attempts = _setting("AFTERSALES_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
     base_seconds = _setting("AFTERSALES_OUTBOX_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS)
     sent = retried = failed = 0
@@ -500,7 +439,7 @@ def deliver_due(batch_size: int = 100, *, now: datetime | None = None) -> Delive
             row.attempts += 1
             try:
                 with transaction.atomic():
-                    _send(row)
+                    _send(row, host)
             except Exception as error:
                 row.last_error = f"{type(error).__name__}: {error}"[:2000]
                 if row.attempts >= max_attempts:

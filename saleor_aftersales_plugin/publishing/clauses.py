@@ -10,6 +10,7 @@ from typing import Any
 from ..i18n import humanise
 from ..rules.actions import to_decimal
 from ..rules.document import Policy
+from ..rules.thresholds import threshold_amounts
 from ..rules.variables import VARIABLES
 from .language import Phrases
 
@@ -159,7 +160,7 @@ class ClauseWriter:
                 "clause_money",
                 which=_MONEY_VARIABLES[name],
                 cmp=_COMPARISONS[operator],
-                amount=ph.money(to_decimal(value), self.currency),
+                amount=self._threshold(value),
                 days=self.policy.defaults.prior_returns_days,
             )
         if name in ("prior_returns_count", "quantity") and operator in _COMPARISONS:
@@ -194,6 +195,13 @@ class ClauseWriter:
                     return ph.say("all_of", parts=parts, joined=ph.and_list(parts))
                 return ph.say("any_of", parts=parts, joined=ph.or_list(parts))
         return None
+
+    def _threshold(self, value: Mapping[str, Any]) -> str:
+        """A money threshold in the channel's currency (without one there: the amounts it gives)."""
+        amounts = threshold_amounts(value)
+        if self.currency in amounts:
+            return self.ph.money(amounts[self.currency], self.currency)
+        return self.ph.or_list(self.ph.money(amount, currency) for currency, amount in amounts.items())
 
     def _attribute(self, item: str) -> str:
         slug, _, value = item.partition(":")

@@ -12,14 +12,26 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from business_rules.actions import BaseActions, rule_action
+from business_rules.utils import export_rule_data
 
 from ..domain.facts import Resolution
 from ..domain.money import Prices
+from ..domain.money import exact_decimal as to_decimal
 from .calendar import Anchor, DayKind
 from .fees import FeeCap, FeeKind, FeeScope, FeeSpec
 from .schema import ALL_FEES, RETURN_SHIPPING_FEE, action_param_types, check_money
+from .thresholds import MoneyType
+from .variables import PolicyVariables
 
-__all__ = ["ACTIONS", "ALL_FEES", "RETURN_SHIPPING_FEE", "ActionSpec", "PolicyActions", "to_decimal"]
+__all__ = [
+    "ACTIONS",
+    "ALL_FEES",
+    "RETURN_SHIPPING_FEE",
+    "ActionSpec",
+    "PolicyActions",
+    "rule_data",
+    "to_decimal",
+]
 
 
 class SettingSink(Protocol):
@@ -41,21 +53,6 @@ class ActionSpec:
     def params(self) -> dict[str, str]:
         """Parameter name -> business-rules field type, read from the action's parameter model in :mod:`.schema`."""
         return action_param_types(self.name)
-
-
-def to_decimal(value: Any) -> Decimal:
-    """A JSON number as an exact Decimal (floats through their shortest repr, so 0.1 stays 0.1)."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a number")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        return Decimal(value)
-    raise TypeError(f"{value!r} is not a number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,3 +325,11 @@ class PolicyActions(BaseActions):
 
 for _spec in ACTIONS.values():
     setattr(PolicyActions, _spec.name, _action_method(_spec))
+
+
+def rule_data() -> dict[str, Any]:
+    """business-rules' ``export_rule_data`` of the policy language (variables, operators per type, actions), with
+    the money type business-rules does not know of."""
+    data = export_rule_data(PolicyVariables, PolicyActions)
+    data["variable_type_operators"][MoneyType.name] = MoneyType.get_all_operators()
+    return data

@@ -9,15 +9,13 @@ tree, value pickers and action forms from this, so the builder never offers what
 from decimal import Decimal
 from typing import Any
 
-from business_rules.utils import export_rule_data
-
 from ..domain.facts import CaseKind, ItemCondition, Resolution
 from . import document
-from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, PolicyActions
+from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, rule_data
 from .calendar import Anchor, DayKind
 from .engine import ENGINE_REASONS
 from .schema import ACTION_CONSTRAINTS, ACTION_PARAMS, action_param_types
-from .variables import VARIABLES, PolicyVariables
+from .variables import VARIABLES
 
 __all__ = ["builder_data"]
 
@@ -63,37 +61,33 @@ def _params(action: str) -> list[dict[str, Any]]:
 
 def builder_data() -> dict[str, Any]:
     """Variables, operators per field type, actions with parameter specs, and the enumerations of the document."""
-    data = export_rule_data(PolicyVariables, PolicyActions)
-    variables = []
-    for item in data["variables"]:
-        spec = VARIABLES[item["name"]]
-        variables.append(
-            {
-                "name": spec.name,
-                "label": spec.label,
-                "fieldType": item["field_type"],
-                "description": spec.description,
-                "options": list(spec.options),
-                "example": _plain(spec.example),
-            }
-        )
+    data = rule_data()
+    variables = [
+        {
+            "name": spec.name,
+            "label": spec.label,
+            "fieldType": spec.type_name,
+            "description": spec.description,
+            "options": list(spec.options),
+            "example": _plain(spec.example),
+        }
+        for spec in (VARIABLES[item["name"]] for item in data["variables"])
+    ]
     operators = {
         type_name: [{"name": op["name"], "label": op["label"], "inputType": op["input_type"]} for op in ops]
         for type_name, ops in data["variable_type_operators"].items()
     }
-    actions = []
-    for item in data["actions"]:
-        spec = ACTIONS[item["name"]]
-        actions.append(
-            {
-                "name": spec.name,
-                "label": spec.label,
-                "description": spec.description,
-                "setting": spec.setting,
-                "constraint": ACTION_CONSTRAINTS.get(spec.name, ""),
-                "params": _params(spec.name),
-            }
-        )
+    actions = [
+        {
+            "name": spec.name,
+            "label": spec.label,
+            "description": spec.description,
+            "setting": spec.setting,
+            "constraint": ACTION_CONSTRAINTS.get(spec.name, ""),
+            "params": _params(spec.name),
+        }
+        for spec in (ACTIONS[item["name"]] for item in data["actions"])
+    ]
     return {
         "schemaVersion": document.SCHEMA_VERSION,
         "variables": sorted(variables, key=lambda v: v["name"]),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.facts import CaseKind
+from ..domain.facts_json import jsonable
 from .actions import WAIVED, SlaSetting, WindowSetting
 from .calendar import Anchor
 from .document import Rule
@@ -30,6 +31,9 @@ class ConditionTrace:
     expected: Any
     actual: Any
     passed: bool
+    note: str = ""
+    """Why the condition could not hold, where its value alone does not say (a threshold without the order's
+    currency)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +199,7 @@ class CaseDecision:
 
     def to_dict(self, *, with_trace: bool = True) -> dict[str, Any]:
         """JSON-ready form (Decimals as strings, instants as ISO 8601)."""
-        return _jsonable(
+        return jsonable(
             {
                 "kind": self.kind.value,
                 "policy_version": self.policy_version,
@@ -287,21 +291,10 @@ def _trace_dicts(traces: Sequence[RuleTrace]) -> list[dict[str, Any]]:
                     "expected": c.expected,
                     "actual": c.actual,
                     "passed": c.passed,
+                    **({"note": c.note} if c.note else {}),
                 }
                 for c in t.conditions
             ],
         }
         for t in traces
     ]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value

@@ -25,6 +25,7 @@ from .schema import (
     WEEKDAYS,
     PolicyDocument,
     SchemaContext,
+    canonical_conditions,
     gather_context,
     upgrade_stored_amounts,
 )
@@ -125,15 +126,18 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Policy":
-        """Build from a valid (normalised) document, such as a stored version (one published before schema_version
-        1.1 has its bare amounts named in its own currency); every default comes from :mod:`.schema`."""
+        """Build from a stored (published) version: one published before amounts and thresholds named their
+        currency has its bare ones named in its own currency (:func:`.schema.upgrade_stored_amounts`), and its
+        thresholds keep the numbers conditions then allowed. Every default comes from :mod:`.schema`."""
         data = upgrade_stored_amounts(data)
         context: SchemaContext = gather_context(data)
+        context.stored = True
         return cls.from_document(PolicyDocument.model_validate(data, context=context), data)
 
     @classmethod
     def from_document(cls, document: PolicyDocument, data: Mapping[str, Any]) -> "Policy":
-        """Build from the validated model and the normalised data it was read from (rules keep their plain form)."""
+        """Build from the validated model and the data it was read from (rules keep their plain form, with every
+        money threshold as a map of currency to amount)."""
         raw_defaults = document.defaults
         window = raw_defaults.window
         defaults = Defaults(
@@ -170,7 +174,7 @@ class Policy:
         rules = tuple(
             Rule(
                 id=raw["id"],
-                conditions=raw["conditions"],
+                conditions=canonical_conditions(raw["conditions"], defaults.currency),
                 actions=tuple(raw["actions"]),
                 priority=int(raw.get("priority", 0)),
                 description=raw.get("description", ""),

@@ -24,7 +24,7 @@ from business_rules.operators import BooleanType, NumericType, SelectMultipleTyp
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, ProductFacts, Resolution
 from ..domain.money import ROUNDING_MODES, MissingCurrency, quantize, refundable_amount
-from .actions import PolicyActions, SlaSetting
+from .actions import ACTIONS, PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
 from .decision import (
     DEFAULTS,
@@ -37,6 +37,15 @@ from .decision import (
 )
 from .document import Policy, Rule
 from .fees import FeeCap, FeeScope, FeeSpec, settle
+from .thresholds import (
+    COMPARISONS,
+    AmountIn,
+    MoneyType,
+    amount_text,
+    compare,
+    missing_currency_note,
+    threshold_amounts,
+)
 from .variables import VARIABLES, LineContext, PolicyVariables, compile_pattern
 
 # Customer-facing reason codes produced by the engine itself (rules add their own through allow/deny).
@@ -132,6 +141,10 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _money(value: Any) -> AmountIn:
+    return MoneyType(value).value
+
+
 def _lowered(values: Any) -> tuple[Any, ...]:
     return tuple(v.lower() if isinstance(v, str) else v for v in values)
 
@@ -140,6 +153,7 @@ _CASTS: dict[type, Callable[[Any], Any]] = {
     NumericType: _numeric,
     StringType: _string,
     BooleanType: _boolean,
+    MoneyType: _money,
     SelectType: _lowered,
     SelectMultipleType: _lowered,
 }
@@ -149,19 +163,11 @@ def _leaf(name: str, operator: str, expected: Any) -> Predicate:
     """One condition as a closure with the same meaning as business-rules' operator."""
     field_type = VARIABLES[name].field_type
     if field_type is NumericType:
-        other = _numeric(expected)
-        numeric_ops: dict[str, Predicate] = {
-            "equal_to": lambda v: abs(v[name] - other) <= _EPSILON,
-            "greater_than": lambda v: (v[name] - other) > _EPSILON,
-            "greater_than_or_equal_to": lambda v: (
-                (v[name] - other) > _EPSILON or abs(v[name] - other) <= _EPSILON
-            ),
-            "less_than": lambda v: (other - v[name]) > _EPSILON,
-            "less_than_or_equal_to": lambda v: (
-                (other - v[name]) > _EPSILON or abs(v[name] - other) <= _EPSILON
-            ),
-        }
-        return numeric_ops[operator]
+        other, holds = _numeric(expected), COMPARISONS[operator]
+        return lambda v: holds(v[name], other)
+    if field_type is MoneyType:
+        limits = threshold_amounts(expected)
+        return lambda v: compare(operator, v[name], limits)
     if field_type is StringType:
         if operator == "non_empty":
             return lambda v: bool(v[name])
@@ -276,12 +282,14 @@ def _explain(explainer: Explainer, values: Values, out: list[ConditionTrace]) ->
         return any([_explain(child, values, out) for child in payload])
     name, operator, expected, predicate = payload
     passed = bool(predicate(values))
-    actual = values[name]
-    out.append(
-        ConditionTrace(
-            name, operator, expected, list(actual) if isinstance(actual, tuple) else actual, passed
-        )
-    )
+    actual, note = values[name], ""
+    if isinstance(actual, AmountIn):
+        if actual.currency not in threshold_amounts(expected):
+            note = missing_currency_note(expected, actual.currency)
+        actual = actual.as_trace()
+    elif isinstance(actual, tuple):
+        actual = list(actual)
+    out.append(ConditionTrace(name, operator, expected, actual, passed, note))
     return passed
 
 
@@ -297,8 +305,6 @@ class _RecordedWrites:
 
 def writes_of(rule: Rule) -> tuple[tuple[str, Any], ...]:
     """The (setting, value) pairs a matching ``rule`` writes, in action order."""
-    from .actions import ACTIONS
-
     recorder = _RecordedWrites()
     for action in rule.actions:
         ACTIONS[action["name"]].apply(recorder, action.get("params") or {})
@@ -426,14 +432,18 @@ def _decide(
     lines = []
     for request in facts.lines:
         line = facts.order.line(request.line_id)
-        context = LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
+        context = LineContext(
+            facts, line, request, policy.calendar, policy.defaults.prior_returns_days, currency
+        )
         lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency))
     case_level = None
     if not facts.lines:
         # A case about the whole order (a complaint): the rules still decide its case-wide settings (SLA, escalation,
         # review), evaluated once with empty line facts.
         line, request = OrderLineFacts("", ProductFacts(), 0, Decimal(0), Decimal(0)), LineRequest("", 0)
-        context = LineContext(facts, line, request, policy.calendar, policy.defaults.prior_returns_days)
+        context = LineContext(
+            facts, line, request, policy.calendar, policy.defaults.prior_returns_days, currency
+        )
         case_level = _line_decision(policy, facts, line, request, settings_for(context), currency)
     return _case_decision(policy, facts, tuple(lines), currency, policy_version, case_level)
 
@@ -708,8 +718,10 @@ def format_decision(
             for condition in trace.conditions:
                 sign = "ok  " if condition.passed else "FAIL"
                 expected = "" if condition.expected is None else f" {_plain(condition.expected)}"
+                note = f": {condition.note}" if condition.note else ""
                 out.append(
                     f"    {sign} {condition.variable} {condition.operator}{expected} (actual: {_plain(condition.actual)})"
+                    + note
                 )
             for setting, winner in trace.overridden:
                 out.append(f"    {setting}: overridden by {winner}")
@@ -720,6 +732,11 @@ def _plain(value: Any) -> str:
     """A value as a merchant wrote it: 8 rather than Decimal('8'), [a, b] rather than ['a', 'b']."""
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_plain(item) for item in value) + "]"
+    if isinstance(value, Mapping):  # an amount {amount, currency}, or a threshold per currency
+        amounts = threshold_amounts(value)
+        return " or ".join(
+            f"{amount_text(amount, currency)} {currency}" for currency, amount in amounts.items()
+        )
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
     if isinstance(value, str):

@@ -10,16 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 from business_rules.fields import FIELD_NO_INPUT
-from business_rules.utils import export_rule_data
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..domain.facts import CaseKind
 from . import document, schema, source
-from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, PolicyActions
+from .actions import ACTIONS, ALL_FEES, RETURN_SHIPPING_FEE, rule_data
 from .statutory import reference_markdown as statutory_reference
+from .thresholds import FIELD_MONEY
 from .validation import ERROR_CODES
-from .variables import VARIABLES, PolicyVariables
+from .variables import MONEY_VARIABLES, VARIABLES
 
 __all__ = ["render_reference"]
 
@@ -27,11 +27,13 @@ _TYPE_NAMES = {
     "numeric": "number",
     "string": "text",
     "boolean": "true/false",
+    "money": "money",
     "select": "choice",
     "select_multiple": "list of text",
 }
 _INPUT_NAMES = {
     "numeric": "a number, e.g. `7`",
+    FIELD_MONEY: "a threshold with its currency, e.g. `{amount: '100.00', currency: EUR}` (see [Money](#money))",
     "text": "text, e.g. `defective`",
     "select": "one option",
     "select_multiple": "a non-empty list of text, e.g. `[electronics]`",
@@ -41,6 +43,7 @@ _EXAMPLE_OPERATOR = {
     "numeric": "less_than_or_equal_to",
     "string": "equal_to",
     "boolean": "is_true",
+    "money": "greater_than_or_equal_to",
     "select_multiple": "shares_at_least_one_element_with",
     "select": "contains",
 }
@@ -120,6 +123,23 @@ def _model_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str
     return rows
 
 
+def _field_rows(model: type[BaseModel], prefix: str, *, with_default: bool) -> list[str]:
+    """One table row per field of ``model``: key, type, (default,) range, meaning."""
+    rows = []
+    for name, info in model.model_fields.items():
+        doc = schema.field_doc(info)
+        default = [_default_text(info)] if with_default else []
+        cells = [
+            f"`{prefix}{name}`",
+            doc.type_name,
+            *default,
+            _cell(doc.range),
+            _cell(info.description or ""),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 def _structure() -> list[str]:
     lines = ["| Key | Type | Default | Range / options | Meaning |", "|---|---|---|---|---|"]
     lines += [
@@ -132,18 +152,10 @@ def _structure() -> list[str]:
         "",
     ]
     lines += ["| Key | Type | Range | Meaning |", "|---|---|---|---|"]
-    for name, info in schema.SlaTargets.model_fields.items():
-        doc = schema.field_doc(info)
-        lines.append(
-            f"| `sla.<kind>.{name}` | {doc.type_name} | {_cell(doc.range)} | {_cell(info.description or '')} |"
-        )
+    lines += _field_rows(schema.SlaTargets, "sla.<kind>.", with_default=False)
     lines += ["", "Escalation tiers (`escalation.<path>[i]`):", ""]
     lines += ["| Key | Type | Default | Range | Meaning |", "|---|---|---|---|---|"]
-    for name, info in schema.Tier.model_fields.items():
-        doc = schema.field_doc(info)
-        lines.append(
-            f"| `{name}` | {doc.type_name} | {_default_text(info)} | {_cell(doc.range)} | {_cell(info.description or '')} |"
-        )
+    lines += _field_rows(schema.Tier, "", with_default=True)
     lines += ["", "Default service targets, per case kind:", ""]
     lines += ["| Case kind | first_response_hours | resolution_working_days |", "|---|---|---|"]
     for kind, targets in schema.DEFAULT_SLA.items():
@@ -164,7 +176,7 @@ def _rules_section() -> list[str]:
         "      - {name: reason, operator: equal_to, value: defective}",
         "      - any:",
         "          - {name: category, operator: shares_at_least_one_element_with, value: [tv]}",
-        "          - {name: order_total, operator: greater_than, value: 500}",
+        "          - {name: order_total, operator: greater_than, value: {amount: '500.00', currency: EUR}}",
         "  actions:",
         "    - {name: set_window, params: {days: 30}}",
         "```",
@@ -227,7 +239,8 @@ def _operators(data: dict[str, Any]) -> list[str]:
         lines.append("")
     lines += [
         "Text comparisons are case-sensitive except `equal_to_case_insensitive`; list operators compare "
-        "elements case-insensitively.",
+        "elements case-insensitively; money operators compare the amount with the threshold's amount in the "
+        "order's currency and do not match where it has none.",
     ]
     return lines
 
@@ -313,6 +326,28 @@ def _money_section() -> list[str]:
         "- Computed amounts are rounded line by line to the currency's decimals as `defaults.rounding` says "
         "(`half_up` by default); the published policy states the rule with a worked example.",
         "",
+        "**Thresholds in conditions.** A money variable ("
+        + ", ".join(f"`{name}`" for name in sorted(MONEY_VARIABLES))
+        + ") is an amount in the order's currency, and a condition on it names its threshold's currency the same "
+        "two ways:",
+        "",
+        "```yaml",
+        "- {name: order_total, operator: greater_than_or_equal_to, value: {amount: '500.00', currency: EUR}}",
+        "- {name: line_unit_price, operator: less_than, value: {EUR: '50.00', USD: '55.00', JPY: '8000'}}",
+        "- {name: line_unit_price, operator: less_than, value: 50}   # only where the policy names one currency",
+        "```",
+        "",
+        "- A threshold is compared only with an amount in the same currency. A condition whose threshold has no "
+        "amount in the order's currency does not match, whatever its operator, and the explanation says so "
+        "(`no threshold in JPY (it gives EUR, USD) ...`); `policy check` warns (`no_threshold_in_currency`) about "
+        "each one without `defaults.currency`, the currency of the channel's orders.",
+        "- A bare number is read as an amount of the policy's currency only where the policy names one currency: "
+        "`defaults.currency`, and no amount or threshold in another. Where it names more, a bare number is refused "
+        "(`amount_without_currency`, on the condition's `value`) with the forms to write.",
+        "- Like any amount, a threshold has at most as many decimals as its currency (`too_many_decimals` on the "
+        "amount: `{JPY: 4.95}`) and lies between 0 and 10^9. A published policy keeps thresholds as a map per "
+        "currency.",
+        "",
         "**Schema version 1.** A `schema_version: 1` document is read as 1.1, except that a bare amount (which "
         'version 1 read as "in the order currency", so a USD policy\'s 5.00 charged 5 yen on a yen order) is refused '
         "with the code `amount_without_currency` and the exact 1.1 form to write, e.g. `amount: 5` in a EUR policy → "
@@ -320,7 +355,9 @@ def _money_section() -> list[str]:
         "merchant's decision. Documents are published (and stored) as schema_version 1.1, amounts as a map per "
         "currency. Versions published before 1.1 stay readable for the orders pinned to them: their bare amounts "
         "are read in the version's own `defaults.currency` (which publishing always filled in with the channel's "
-        "currency, the only one such a version ever judged).",
+        "currency, the only one such a version ever judged). The same holds for the bare thresholds of versions "
+        "published before thresholds named their currency: they are read in the version's `defaults.currency`, "
+        "exactly as written.",
     ]
 
 
@@ -348,7 +385,10 @@ def _limits() -> list[str]:
 def _errors() -> list[str]:
     lines = [
         "`python -m saleor_aftersales_plugin policy check FILE` prints every error as `PATH: [code] message`, "
-        "in document order; PATH is a JSON path such as `$.rules[3].conditions.all[0].operator`.",
+        "in document order; PATH is a JSON path such as `$.rules[3].conditions.all[0].operator`. For a valid "
+        "policy it prints warnings the same way, `PATH: [code] warning: message`: `no_threshold_in_currency` (see "
+        "[Money](#money)) and `below_statutory_minimum` (see [Statutory minimums](#statutory-minimums)); with "
+        "`--strict` a warning makes it exit 1.",
         "",
         "| Code | Meaning |",
         "|---|---|",
@@ -359,7 +399,7 @@ def _errors() -> list[str]:
 
 def render_reference() -> str:
     """The Markdown reference of the policy language (the content of docs/policy.md)."""
-    data = export_rule_data(PolicyVariables, PolicyActions)
+    data = rule_data()
     parts: list[str] = [
         f"# Policy language reference (schema version {document.SCHEMA_VERSION})",
         "",

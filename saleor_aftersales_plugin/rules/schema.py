@@ -9,8 +9,10 @@ document order; :mod:`.reference` renders docs/policy.md and :func:`policy_json_
 from these same models.
 """
 
+import json
 import re
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -40,15 +42,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import PydanticJsonSchemaWarning
 from pydantic_core import PydanticCustomError
 
 from ..domain.facts import CaseKind, Resolution
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_currency_precision, quantize
+from ..domain.wording import full_list, given, names, show, suggest, yaml_hint
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
 from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
-from .variables import VARIABLES, compile_pattern
-from .wording import full_list, given, names, show, suggest, yaml_hint
+from .thresholds import FIELD_MONEY, amount_text, threshold_amounts
+from .variables import MONEY_VARIABLES, VARIABLES, compile_pattern, condition_leaves
 from .zero_refund import DEFAULT_ZERO_REFUND, ZERO_REFUND_CHOICES
 
 SCHEMA_VERSION = "1.1"
@@ -93,6 +97,11 @@ class SchemaContext:
     languages: list[str] = field(default_factory=lambda: ["en"])
     currency: str | None = None
     """defaults.currency when well formed: the currency orders are in, which every fixed amount must have."""
+    currencies: set[str] = field(default_factory=set)
+    """Every currency the document names (defaults.currency and the currencies of its amounts and thresholds): a
+    bare number in a condition is an amount only when this is one currency."""
+    stored: bool = False
+    """Reading a stored (published) version: its thresholds keep the numbers the language then allowed."""
     texts: Mapping[Any, Any] | None = None
     escalation_paths: list[str] = field(default_factory=list)
     fee_codes: list[str] = field(default_factory=list)
@@ -117,6 +126,7 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
         currency = defaults.get("currency")
         if isinstance(currency, str) and is_currency(currency.strip().upper()):
             context.currency = currency.strip().upper()
+            context.currencies.add(context.currency)
     texts = data.get("texts")
     if isinstance(texts, Mapping):
         context.texts = texts
@@ -149,13 +159,37 @@ def gather_context(data: Mapping[Any, Any]) -> SchemaContext:
             context.rule_ids.setdefault(rule_id, index)
         actions = rule.get("actions")
         for action in actions if isinstance(actions, list) else ():
-            if isinstance(action, Mapping) and action.get("name") == "add_fee":
-                params = action.get("params")
-                code = params.get("code") if isinstance(params, Mapping) else None
+            if not isinstance(action, Mapping):
+                continue
+            params = action.get("params")
+            params = params if isinstance(params, Mapping) else {}
+            if action.get("name") == "add_fee":
+                code = params.get("code")
                 if isinstance(code, str) and code.strip():
                     codes[code] = None
+            for name in money_params(str(action.get("name")), params):
+                context.currencies.update(_currencies_named(params.get(name)))
+        conditions = rule.get("conditions")
+        if isinstance(conditions, Mapping):
+            for _path, leaf in condition_leaves(conditions):
+                if _is_money_leaf(leaf):
+                    context.currencies.update(_currencies_named(leaf.get("value")))
     context.fee_codes = list(codes)
     return context
+
+
+def _is_money_leaf(node: Mapping[Any, Any]) -> bool:
+    """Whether a condition of a raw document tests a money variable (its name may be anything)."""
+    name = node.get("name")
+    return isinstance(name, str) and name in MONEY_VARIABLES
+
+
+def _currencies_named(amount: Any) -> set[str]:
+    """The currencies an amount names (``{amount, currency}`` or ``{CUR: amount}``), those that are codes."""
+    if not isinstance(amount, Mapping):
+        return set()
+    named = [amount.get("currency")] if "currency" in amount or "amount" in amount else list(amount)
+    return {code for code in named if isinstance(code, str) and is_currency(code)}
 
 
 def _context(info: ValidationInfo | None) -> SchemaContext:
@@ -172,6 +206,23 @@ class Doc:
 
     type_name: str
     range: str = ""
+
+
+def Checked(  # noqa: N802 - a type factory, used like a type
+    validator: Any,
+    json_schema: dict[str, Any] | None = None,
+    doc: str = "text",
+    range_: str = "",
+    python_type: Any = str,
+) -> Any:
+    """A value read by ``validator`` (which raises :func:`fail` errors), with the JSON Schema editors get (plain text
+    unless given) and how docs/policy.md names its type and range."""
+    return Annotated[
+        python_type,
+        PlainValidator(validator),
+        WithJsonSchema(json_schema or {"type": "string"}),
+        Doc(doc, range_),
+    ]
 
 
 # --- numbers
@@ -253,12 +304,9 @@ def Number(  # noqa: N802 - a type factory, used like a type
     if high is not None:
         schema["maximum"] = canonical_number(high)
     range_text = f"{canonical_number(low) if low is not None else '…'}..{canonical_number(high) if high is not None else '…'}"
-    return Annotated[
-        int | Decimal,
-        PlainValidator(validate),
-        WithJsonSchema(schema),
-        Doc("whole number" if integer else "number", range_text + unit),
-    ]
+    return Checked(
+        validate, schema, "whole number" if integer else "number", range_text + unit, int | Decimal
+    )
 
 
 # --- texts
@@ -309,9 +357,7 @@ def Text(  # noqa: N802
     schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
     if not allow_empty:
         schema["minLength"] = 1
-    return Annotated[
-        str, PlainValidator(validate), WithJsonSchema(schema), Doc("text", f"at most {max_length} characters")
-    ]
+    return Checked(validate, schema, "text", f"at most {max_length} characters")
 
 
 def check_choice(value: Any, options: list[str], *, what: str = "{where}") -> str:
@@ -333,12 +379,9 @@ def Choice(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
     def validate(value: Any) -> str:
         return check_choice(value, listed)
 
-    return Annotated[
-        str,
-        PlainValidator(validate),
-        WithJsonSchema({"type": "string", "enum": listed}),
-        Doc("choice", ", ".join(f"`{o}`" for o in listed)),
-    ]
+    return Checked(
+        validate, {"type": "string", "enum": listed}, "choice", ", ".join(f"`{o}`" for o in listed)
+    )
 
 
 def check_choices(value: Any, options: list[str], *, what: str = "{where}") -> list[str]:
@@ -375,23 +418,30 @@ def Choices(options: tuple[str, ...] | list[str]) -> Any:  # noqa: N802
     def validate(value: Any) -> list[str]:
         return check_choices(value, listed)
 
-    return Annotated[
+    return Checked(
+        validate,
+        {"type": "array", "items": {"type": "string", "enum": listed}, "minItems": 1, "uniqueItems": True},
+        "list",
+        "a non-empty subset of " + ", ".join(f"`{o}`" for o in listed),
         list[str],
-        PlainValidator(validate),
-        WithJsonSchema(
-            {"type": "array", "items": {"type": "string", "enum": listed}, "minItems": 1, "uniqueItems": True}
-        ),
-        Doc("list", "a non-empty subset of " + ", ".join(f"`{o}`" for o in listed)),
-    ]
+    )
+
+
+def check_list(
+    value: Any, *, owner: str, needs: str, noun: str = "items", limit: int = MAX_LIST_ITEMS
+) -> list[Any]:
+    """``value`` as a list of at most ``limit`` items; ``owner needs <needs>`` says what a wrong value should be."""
+    if not isinstance(value, list):
+        raise fail("wrong_type", f"{given(value)} but {owner} needs {needs}.")
+    if len(value) > limit:
+        raise fail("too_many", f"{owner} has {len(value)} {noun}; at most {limit} are allowed.")
+    return value
 
 
 def check_text_list(value: Any, *, what: str = "{where}", example: str = "x") -> list[str]:
-    if not isinstance(value, list):
-        raise fail("wrong_type", f"{given(value)} but {what} needs a list of text, e.g. ['{example}'].")
+    check_list(value, owner=what, needs=f"a list of text, e.g. ['{example}']")
     if not value:
         raise fail("required", f"{what} is empty; give at least one value, e.g. ['{example}'].")
-    if len(value) > MAX_LIST_ITEMS:
-        raise fail("too_many", f"{what} has {len(value)} items; at most {MAX_LIST_ITEMS} are allowed.")
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise fail(
@@ -416,9 +466,7 @@ def check_boolean(value: Any) -> bool:
     return value
 
 
-Boolean = Annotated[
-    bool, PlainValidator(check_boolean), WithJsonSchema({"type": "boolean"}), Doc("true/false")
-]
+Boolean = Checked(check_boolean, {"type": "boolean"}, "true/false", python_type=bool)
 
 
 # --- money: every fixed amount names its currency
@@ -480,27 +528,12 @@ def _currency_code(value: Any, at: tuple[Any, ...]) -> str:
     return value
 
 
-def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
-    """``{amount: '5.00', currency: USD}`` or ``{USD: '5.00', JPY: '500'}`` -> :class:`Prices`.
+AmountReader = Callable[[Any, str, tuple[Any, ...]], Decimal]
 
-    A bare number is refused: since schema_version 1.1 an amount never silently means "in the order currency".
-    """
-    shop_currency = _context(info).currency
-    currency = shop_currency or "EUR"
-    if not isinstance(value, Mapping):
-        if _as_decimal(value) is not None or (isinstance(value, str) and _AMOUNT_TEXT.match(value.strip())):
-            example = _money_example(value, currency)
-            raise fail(
-                "amount_without_currency",
-                f"{{where}} is the bare amount {show(value)}; since schema_version 1.1 every fixed amount names its "
-                f"currency: write {{amount: '{example}', currency: {currency}}}, or one amount per currency the "
-                f"shop sells in, e.g. {{{currency}: '{example}'}}.",
-            )
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
-            f"{{amount: '{_money_example(5, currency)}', currency: {currency}}}.",
-        )
+
+def _amounts_by_currency(value: Mapping[Any, Any], currency: str, read: AmountReader) -> dict[str, Decimal]:
+    """The two written forms of money, ``{amount, currency}`` or ``{CUR: amount, ...}``, each amount read by
+    ``read`` in its currency; ``currency`` is the one examples name."""
     if "amount" in value or "currency" in value:
         extra = [key for key in value if key not in ("amount", "currency")]
         if extra:
@@ -518,9 +551,7 @@ def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
         if "amount" not in value:
             raise fail("required", "{where} has a currency but no amount: add amount, e.g. amount: '5.00'.")
         code = _currency_code(value["currency"], ("currency",))
-        prices = Prices({code: _amount_in(value["amount"], code, ("amount",))})
-        _has_shop_currency(prices, shop_currency)
-        return prices
+        return {code: read(value["amount"], code, ("amount",))}
     if not value:
         raise fail(
             "required",
@@ -533,10 +564,84 @@ def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
     amounts: dict[str, Decimal] = {}
     for key, amount in value.items():
         code = _currency_code(key, (key,))
-        amounts[code] = _amount_in(amount, code, (key,))
-    prices = Prices(amounts)
+        amounts[code] = read(amount, code, (key,))
+    return amounts
+
+
+def _is_bare_amount(value: Any) -> bool:
+    return _as_decimal(value) is not None or (
+        isinstance(value, str) and bool(_AMOUNT_TEXT.match(value.strip()))
+    )
+
+
+def check_money(value: Any, info: ValidationInfo | None = None) -> Prices:
+    """``{amount: '5.00', currency: USD}`` or ``{USD: '5.00', JPY: '500'}`` -> :class:`Prices`.
+
+    A bare number is refused: since schema_version 1.1 an amount never silently means "in the order currency".
+    """
+    shop_currency = _context(info).currency
+    currency = shop_currency or "EUR"
+    if not isinstance(value, Mapping):
+        if _is_bare_amount(value):
+            example = _money_example(value, currency)
+            raise fail(
+                "amount_without_currency",
+                f"{{where}} is the bare amount {show(value)}; since schema_version 1.1 every fixed amount names its "
+                f"currency: write {{amount: '{example}', currency: {currency}}}, or one amount per currency the "
+                f"shop sells in, e.g. {{{currency}: '{example}'}}.",
+            )
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
+            f"{{amount: '{_money_example(5, currency)}', currency: {currency}}}.",
+        )
+    prices = Prices(_amounts_by_currency(value, currency, _amount_in))
     _has_shop_currency(prices, shop_currency)
     return prices
+
+
+def _stored_threshold_amount(value: Any, currency: str, at: tuple[Any, ...]) -> Decimal:
+    """A threshold of a stored version, kept as published: a number of the range and decimals conditions then
+    allowed (a new text gets :func:`_amount_in`'s check)."""
+    number = Decimal(value.strip()) if isinstance(value, str) and _AMOUNT_TEXT.match(value.strip()) else value
+    try:
+        checked = check_number(
+            number, minimum=-MAX_CONDITION_NUMBER, maximum=MAX_CONDITION_NUMBER, integer=False, example=100
+        )
+    except PydanticCustomError as exc:
+        raise fail(exc.type, str(exc), at) from None
+    return Decimal(checked)
+
+
+def check_threshold(value: Any, info: ValidationInfo | None = None) -> dict[str, Decimal]:
+    """A money condition's threshold: ``{amount, currency}`` or ``{CUR: amount, ...}``, or a bare number where the
+    policy names one currency (then it is an amount of that currency). Amounts need no more decimals than their
+    currency has. A threshold without defaults.currency is valid (``policy check`` warns): for orders in that
+    currency the condition does not match."""
+    context = _context(info)
+    currency = context.currency or "EUR"
+    read = _stored_threshold_amount if context.stored else _amount_in
+    if isinstance(value, Mapping):
+        return _amounts_by_currency(value, currency, read)
+    if _as_decimal(value) is None:
+        raise fail(
+            "wrong_type",
+            f"{given(value)} but {{where}} needs an amount with its currency, e.g. "
+            f"{{amount: '{_money_example(100, currency)}', currency: {currency}}}.",
+        )
+    if context.currency is None:
+        return {}  # defaults.currency is reported
+    if len(context.currencies) > 1:
+        example = _money_example(value, currency)
+        others = sorted(context.currencies - {currency})
+        per_currency = ", ".join([f"{currency}: '{example}'", *(f"{code}: ..." for code in others)])
+        raise fail(
+            "amount_without_currency",
+            f"{{where}} is the bare amount {show(value)}, but this policy names amounts in "
+            f"{names(sorted(context.currencies))}, so a bare number could be any of them: write "
+            f"{{amount: '{example}', currency: {currency}}}, or a threshold per currency, e.g. {{{per_currency}}}.",
+        )
+    return {currency: read(value, currency, ())}
 
 
 def _has_shop_currency(prices: Prices, shop_currency: str | None) -> None:
@@ -578,52 +683,107 @@ def _money_field(value: Any, info: ValidationInfo) -> Prices:
     return check_money(value, info)
 
 
-Money = Annotated[
+Money = Checked(
+    _money_field,
+    MONEY_JSON_SCHEMA,
+    "money",
+    "`{amount, currency}` or `{CUR: amount, ...}`; 0..10^9 in the currency's decimals",
     Prices,
-    PlainValidator(_money_field),
-    WithJsonSchema(MONEY_JSON_SCHEMA),
-    Doc("money", "`{amount, currency}` or `{CUR: amount, ...}`; 0..10^9 in the currency's decimals"),
-]
+)
+
+
+THRESHOLD_JSON_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        *MONEY_JSON_SCHEMA["oneOf"],
+        {
+            "type": "number",
+            "minimum": 0,
+            "description": "Only where the policy names one currency (defaults.currency): an amount of it.",
+        },
+    ]
+}
 
 
 def upgrade_stored_amounts(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A schema_version 1 document as published before 1.1, with its bare amounts named in its own
-    ``defaults.currency`` (which publishing always filled in): lossless, because a published version only ever judged
-    orders in its channel's currency. Only stored versions are upgraded this way; a new text with a bare amount is
-    refused (``amount_without_currency``)."""
-    if str(data.get("schema_version")) not in ("1", "1.0"):
-        return data
+    """A stored (published) version with its bare amounts named in its own ``defaults.currency``, which publishing
+    always filled in with the channel's currency: lossless, because a published version only ever judged orders in
+    that currency.
+
+    - schema_version 1: fixed amounts (fees, caps, return shipping) were bare numbers "in the order currency";
+    - any version published before thresholds had currencies: a money condition's value was a bare number, also
+      "in the order currency".
+
+    Only stored versions are upgraded this way; in a new text a bare fixed amount is refused
+    (``amount_without_currency``), and a bare threshold is read only where the policy names one currency.
+    """
     defaults = data.get("defaults")
     currency = defaults.get("currency") if isinstance(defaults, Mapping) else None
     if not isinstance(currency, str) or not isinstance(data.get("rules"), list):
         return data
+    version_1 = str(data.get("schema_version")) in ("1", "1.0")
 
     def named(amount: Any) -> Any:
-        bare = isinstance(amount, (int, float, Decimal, str)) and not isinstance(amount, bool)
-        return {currency: str(amount)} if bare else amount
+        return {currency: str(amount)} if _is_bare(amount) else amount
 
     rules = []
     for rule in data["rules"]:
-        actions = rule.get("actions") if isinstance(rule, Mapping) else None
-        if not isinstance(actions, list):
+        if not isinstance(rule, Mapping):
             rules.append(rule)
             continue
-        upgraded = []
-        for action in actions:
-            params = action.get("params") if isinstance(action, Mapping) else None
-            name = action.get("name") if isinstance(action, Mapping) else None
-            if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
-                upgraded.append(action)
-                continue
-            params = dict(params)
-            for key in MONEY_PARAMS[name]:
-                if key in params:
-                    params[key] = named(params[key])
-            if name == "add_fee" and params.get("kind") == FeeKind.FIXED.value and "amount" in params:
-                params["amount"] = named(params["amount"])
-            upgraded.append({**action, "params": params})
-        rules.append({**rule, "actions": upgraded})
+        rule = dict(rule)
+        if isinstance(rule.get("conditions"), Mapping):
+            rule["conditions"] = _named_thresholds(rule["conditions"], currency)
+        actions = rule.get("actions")
+        if version_1 and isinstance(actions, list):
+            rule["actions"] = [_named_amounts(action, named) for action in actions]
+        rules.append(rule)
     return {**data, "rules": rules}
+
+
+def _is_bare(amount: Any) -> bool:
+    return isinstance(amount, int | float | Decimal | str) and not isinstance(amount, bool)
+
+
+def _named_amounts(action: Any, named: Callable[[Any], Any]) -> Any:
+    params = action.get("params") if isinstance(action, Mapping) else None
+    name = action.get("name") if isinstance(action, Mapping) else None
+    if not isinstance(params, Mapping) or name not in MONEY_PARAMS:
+        return action
+    params = dict(params)
+    for key in money_params(name, params):
+        if key in params:
+            params[key] = named(params[key])
+    return {**action, "params": params}
+
+
+def _named_thresholds(node: Mapping[str, Any], currency: str) -> Mapping[str, Any]:
+    """A condition tree with each bare money threshold named in ``currency`` (the number kept as it is)."""
+    for group in ("all", "any"):
+        if isinstance(node.get(group), list):
+            children = [
+                _named_thresholds(child, currency) if isinstance(child, Mapping) else child
+                for child in node[group]
+            ]
+            return {**node, group: children}
+    value = node.get("value")
+    if _is_money_leaf(node) and _is_bare(value) and not isinstance(value, str):
+        return {**node, "value": {currency: value}}
+    return node
+
+
+def canonical_conditions(node: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """The published form of a valid condition tree: every leaf carries ``value`` (null where the operator takes
+    none, as business-rules reads it) and a money threshold is a map of currency to decimal text, a bare number
+    named in ``currency`` (the policy's one currency)."""
+    for group in ("all", "any"):
+        if group in node:
+            return {group: [canonical_conditions(child, currency) for child in node[group]]}
+    value = node.get("value")
+    if node["name"] in MONEY_VARIABLES and value is not None:
+        if not isinstance(value, Mapping):
+            value = {currency: value}
+        value = {code: amount_text(amount, code) for code, amount in sorted(threshold_amounts(value).items())}
+    return {"name": node["name"], "operator": node["operator"], "value": value}
 
 
 def money_document_value(value: Any) -> dict[str, str]:
@@ -777,13 +937,13 @@ def _subdivision(value: Any, info: ValidationInfo) -> str | None:
 
 
 def _extra_holidays(value: Any) -> list[date]:
-    if not isinstance(value, list):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but calendar.extra_holidays needs a list of dates, e.g. ['2026-12-24'].",
-        )
-    if len(value) > 1_000:
-        raise fail("too_many", f"calendar.extra_holidays has {len(value)} dates; at most 1000 are allowed.")
+    check_list(
+        value,
+        owner="calendar.extra_holidays",
+        needs="a list of dates, e.g. ['2026-12-24']",
+        noun="dates",
+        limit=1_000,
+    )
     days: list[date] = []
     for index, item in enumerate(value):
         if isinstance(item, datetime) or not isinstance(item, str | date):
@@ -831,25 +991,20 @@ def _time_of_day(value: Any) -> time:
         raise fail("invalid_time", f'{show(value)} is not a time; write it "HH:MM", e.g. "09:00".') from None
 
 
-TimeOfDay = Annotated[
-    time,
-    PlainValidator(_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": "^\\d{2}:\\d{2}$"}),
-    Doc("time", '"HH:MM"'),
-]
+TimeOfDay = Checked(_time_of_day, {"type": "string", "pattern": "^\\d{2}:\\d{2}$"}, "time", '"HH:MM"', time)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GROUP = re.compile(r"^group:[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _recipients(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but notify needs a list of email addresses or 'group:<name>' entries.",
-        )
-    if len(value) > 50:
-        raise fail("too_many", f"notify has {len(value)} recipients; at most 50 are allowed.")
+    check_list(
+        value,
+        owner="notify",
+        needs="a list of email addresses or 'group:<name>' entries",
+        noun="recipients",
+        limit=50,
+    )
     for index, item in enumerate(value):
         try:
             check_text(item, example="support@shop.example", max_length=254)
@@ -865,12 +1020,14 @@ def _recipients(value: Any) -> list[str]:
     return value
 
 
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+"""Rule ids and reason codes: lower-case letters, digits, '-' and '_', at most 63."""
+_CODE = re.compile(CODE_PATTERN)
 
 
 def _rule_id(value: Any, info: ValidationInfo) -> str:
     check_text(value, example="final-sale")
-    if not _RULE_ID.match(value):
+    if not _CODE.match(value):
         slug = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")[:63] or "my-rule"
         raise fail(
             "invalid_id",
@@ -922,27 +1079,22 @@ DEFAULT_RESOLUTIONS = [Resolution.REFUND.value, Resolution.STORE_CREDIT.value, R
 
 class Defaults(StrictModel):
     doc_example: ClassVar[str] = "{currency: EUR, country: DE, time_zone: Europe/Berlin}"
-    currency: Annotated[
-        str,
-        PlainValidator(_currency),
-        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$"}),
-        Doc("text"),
-    ] = Field(description="ISO 4217 currency code, e.g. `EUR`, `CNY`.")
-    country: Annotated[
-        str,
-        PlainValidator(_country),
-        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$"}),
-        Doc("text"),
-    ] = Field(description="ISO 3166 alpha-2 country code of the shop, e.g. `DE`.")
-    time_zone: Annotated[str, PlainValidator(_time_zone), WithJsonSchema({"type": "string"}), Doc("text")] = (
-        Field(description="IANA time zone; days are counted on this local calendar.")
+    currency: Checked(_currency, {"type": "string", "pattern": "^[A-Za-z]{3}$"}) = Field(
+        description="ISO 4217 currency code, e.g. `EUR`, `CNY`."
     )
-    languages: Annotated[
+    country: Checked(_country, {"type": "string", "pattern": "^[A-Za-z]{2}$"}) = Field(
+        description="ISO 3166 alpha-2 country code of the shop, e.g. `DE`."
+    )
+    time_zone: Checked(_time_zone) = Field(
+        description="IANA time zone; days are counted on this local calendar."
+    )
+    languages: Checked(
+        _languages,
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "list of text",
+        "",
         list[str],
-        PlainValidator(_languages),
-        WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 1}),
-        Doc("list of text"),
-    ] = Field(
+    ) = Field(
         default_factory=lambda: ["en"],
         description="Locale identifiers (babel), e.g. `en`, `zh_Hans`; texts must cover each of them.",
     )
@@ -1007,25 +1159,23 @@ class Calendar(StrictModel):
     working_days: Choices(WEEKDAYS) = Field(
         default_factory=lambda: list(WEEKDAYS[:5]), description="The shop's working days."
     )
-    holidays_country: Annotated[
-        str | None,
-        PlainValidator(_holidays_country),
-        WithJsonSchema({"type": ["string", "null"]}),
-        Doc("text or null"),
-    ] = Field(
+    holidays_country: Checked(
+        _holidays_country, {"type": ["string", "null"]}, "text or null", "", str | None
+    ) = Field(
         MISSING,
         description="Country whose public holidays are closing days (`holidays` package); `null` for none. "
         "Default: defaults.country.",
     )
-    subdivision: Annotated[
-        str | None, PlainValidator(_subdivision), WithJsonSchema({"type": ["string", "null"]}), Doc("text")
-    ] = Field(None, description="A state or province the `holidays` package knows, e.g. `BE`.")
-    extra_holidays: Annotated[
+    subdivision: Checked(_subdivision, {"type": ["string", "null"]}, python_type=str | None) = Field(
+        None, description="A state or province the `holidays` package knows, e.g. `BE`."
+    )
+    extra_holidays: Checked(
+        _extra_holidays,
+        {"type": "array", "items": {"type": "string", "format": "date"}},
+        "list of dates",
+        "1900..2200, at most 1000",
         list[date],
-        PlainValidator(_extra_holidays),
-        WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
-        Doc("list of dates", "1900..2200, at most 1000"),
-    ] = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
+    ) = Field(default_factory=list, description='The shop\'s own closing days, e.g. `["2026-12-24"]`.')
     follow_official_calendar: Boolean = Field(
         True,
         description="`true`: weekend days the holiday country officially declares working days (make-up days, "
@@ -1065,6 +1215,8 @@ def example_value(name: str, input_type: str) -> str:
     example = spec.example if spec is not None else None
     if input_type == FIELD_NUMERIC:
         return str(example if isinstance(example, int | Decimal) else 7)
+    if input_type == FIELD_MONEY:
+        return "{amount: '100.00', currency: EUR}"
     if input_type == FIELD_SELECT_MULTIPLE:
         first = example[0] if isinstance(example, list) and example else "x"
         return f"['{first}']"
@@ -1083,10 +1235,18 @@ def _variable_name(value: Any) -> str:
 
 
 class Leaf(StrictModel):
+    model_config = ConfigDict(
+        **StrictModel.model_config,
+        json_schema_extra={
+            # The value of a money variable is a threshold with its currency (editors check and complete it).
+            "if": {"properties": {"name": {"enum": sorted(MONEY_VARIABLES)}}, "required": ["name"]},
+            "then": {"properties": {"value": THRESHOLD_JSON_SCHEMA}},
+        },
+    )
     doc_example: ClassVar[str] = "{name: days_since_delivery, operator: less_than_or_equal_to, value: 14}"
-    name: Annotated[
-        str, PlainValidator(_variable_name), WithJsonSchema({"type": "string", "enum": sorted(VARIABLES)})
-    ] = Field(description="A variable.")
+    name: Checked(_variable_name, {"type": "string", "enum": sorted(VARIABLES)}) = Field(
+        description="A variable."
+    )
     operator: Annotated[str, WithJsonSchema({"type": "string"})] = Field(
         description="An operator of its type."
     )
@@ -1145,6 +1305,8 @@ class Leaf(StrictModel):
                 )
             return None
         example = example_value(name, input_type)
+        if input_type == FIELD_MONEY:
+            return check_threshold(value, info)
         if input_type == FIELD_NUMERIC:
             return check_number(
                 value,
@@ -1285,7 +1447,7 @@ def _reason_text(value: Any, info: ValidationInfo) -> str:
     return value
 
 
-ReasonCode = Annotated[str, PlainValidator(_reason_text), WithJsonSchema({"type": "string"}), Doc("text")]
+ReasonCode = Checked(_reason_text)
 
 
 class AllowParams(Params):
@@ -1338,16 +1500,17 @@ def _fee_amount(value: Any, info: ValidationInfo) -> int | Decimal | Prices:
 
 
 class AddFeeParams(Params):
-    code: Annotated[str, PlainValidator(_fee_code), WithJsonSchema({"type": "string"}), Doc("text")] = Field(
+    code: Checked(_fee_code) = Field(
         description="Name of the fee, e.g. 'restocking'; waive_fee and texts refer to it."
     )
     kind: Choice([k.value for k in FeeKind]) = Field(description="percent or fixed.")
-    amount: Annotated[
+    amount: Checked(
+        _fee_amount,
+        {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, MONEY_JSON_SCHEMA]},
+        "number or money",
+        "percent: 0..100; fixed: money",
         int | Decimal | Prices,
-        PlainValidator(_fee_amount),
-        WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, MONEY_JSON_SCHEMA]}),
-        Doc("number or money", "percent: 0..100; fixed: money"),
-    ] = Field(
+    ) = Field(
         description="percent: the percentage (15 = 15 %); fixed: money with its currency, "
         "`{amount: '5.00', currency: USD}` or `{USD: '5.00', JPY: '500'}`."
     )
@@ -1377,9 +1540,7 @@ def _waived_fee(value: Any, info: ValidationInfo) -> str:
 
 
 class WaiveFeeParams(Params):
-    code: Annotated[str, PlainValidator(_waived_fee), WithJsonSchema({"type": "string"}), Doc("text")] = (
-        Field(description="The fee's code, or '*' for all fees.")
-    )
+    code: Checked(_waived_fee) = Field(description="The fee's code, or '*' for all fees.")
 
 
 class CapFeesParams(Params):
@@ -1485,9 +1646,9 @@ def _escalation_path_name(value: Any, info: ValidationInfo) -> str:
 
 
 class SetEscalationPathParams(Params):
-    path: Annotated[
-        str, PlainValidator(_escalation_path_name), WithJsonSchema({"type": "string"}), Doc("text")
-    ] = Field(description="Name of a path in the policy's 'escalation' section.")
+    path: Checked(_escalation_path_name) = Field(
+        description="Name of a path in the policy's 'escalation' section."
+    )
 
 
 ACTION_PARAMS: dict[str, type[Params]] = {
@@ -1589,12 +1750,9 @@ Action = Annotated[
 
 class RuleModel(StrictModel):
     doc_example: ClassVar[str] = "{id: final-sale, conditions: {all: [...]}, actions: [...]}"
-    id: Annotated[
-        str,
-        PlainValidator(_rule_id),
-        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
-        Doc("text"),
-    ] = Field(description="Unique id: lower-case letters, digits, '-' and '_'.")
+    id: Checked(_rule_id, {"type": "string", "pattern": CODE_PATTERN}) = Field(
+        description="Unique id: lower-case letters, digits, '-' and '_'."
+    )
     description: Text(allow_empty=True, max_length=MAX_TEXT_LENGTH) = Field(
         "", description="What the rule is for."
     )
@@ -1652,12 +1810,9 @@ class Tier(StrictModel):
     after_hours: Number(0, MAX_HOURS, example=24) = Field(
         0, description="Hours after which this tier is reached."
     )
-    notify: Annotated[
-        list[str],
-        PlainValidator(_recipients),
-        WithJsonSchema({"type": "array", "items": {"type": "string"}}),
-        Doc("list of text"),
-    ] = Field(default_factory=list, description="Email addresses or `group:<name>`.")
+    notify: Checked(
+        _recipients, {"type": "array", "items": {"type": "string"}}, "list of text", "", list[str]
+    ) = Field(default_factory=list, description="Email addresses or `group:<name>`.")
 
 
 def _tiers_in_order(tiers: list[Tier]) -> list[Tier]:
@@ -1710,41 +1865,18 @@ def _code_key(value: Any) -> str:
     return value
 
 
-LanguageKey = Annotated[str, PlainValidator(_language_key), WithJsonSchema({"type": "string"})]
-CodeKey = Annotated[str, PlainValidator(_code_key), WithJsonSchema({"type": "string"})]
-CustomerText = Annotated[
-    str,
-    PlainValidator(
-        lambda value: check_text(
-            value, example="Final-sale items cannot be returned.", max_length=MAX_TEXT_LENGTH
-        )
-    ),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}),
-]
-PathName = Annotated[str, PlainValidator(_path_name), WithJsonSchema({"type": "string"})]
+LanguageKey = Checked(_language_key)
+CodeKey = Checked(_code_key)
+CustomerText = Text(example="Final-sale items cannot be returned.", max_length=MAX_TEXT_LENGTH)
+PathName = Checked(_path_name)
 
 
-def _texts_before(value: Any) -> Any:
+def _mapping_or_none(value: Any, needs: str) -> Any:
+    """``value`` when it is a mapping or null; ``needs`` says which mapping (for the texts and escalation sections,
+    whose keys are validated one by one)."""
     if value is not None and not isinstance(value, Mapping):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but texts needs a mapping of languages to texts, "
-            "e.g. {en: {final_sale: 'Final-sale items cannot be returned.'}}.",
-        )
+        raise fail("wrong_type", f"{given(value)} but {needs}.")
     return value
-
-
-def _escalation_before(value: Any) -> Any:
-    if value is not None and not isinstance(value, Mapping):
-        raise fail(
-            "wrong_type",
-            f"{given(value)} but escalation needs a mapping of path names to tiers, "
-            "e.g. {default: [{name: agent, after_hours: 0, notify: [support@shop.example]}]}.",
-        )
-    return value
-
-
-_REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def _catalogue_code(value: Any) -> str:
@@ -1755,7 +1887,7 @@ def _catalogue_code(value: Any) -> str:
             f"'{value}' is the old name of '{REASON_ALIASES[value]}'; the catalogue has one no-reason code: use "
             f"'{REASON_ALIASES[value]}' with no_reason: true.",
         )
-    if not _REASON_CODE.match(value):
+    if not _CODE.match(value):
         raise fail(
             "invalid_id",
             f"Reason code {show(value)} may use only lower-case letters, digits, '-' and '_' (at most 63), e.g. "
@@ -1797,18 +1929,16 @@ class ReasonModel(StrictModel):
     doc_example: ClassVar[str] = (
         "{code: arrived_late, labels: {en: 'Arrived too late', zh_Hans: '到货太晚'}, parent: not_as_described}"
     )
-    code: Annotated[
-        str,
-        PlainValidator(_catalogue_code),
-        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"}),
-        Doc("text"),
-    ] = Field(description="What storefronts send and rules test (`reason`), e.g. `defective`.")
-    labels: Annotated[
+    code: Checked(_catalogue_code, {"type": "string", "pattern": CODE_PATTERN}) = Field(
+        description="What storefronts send and rules test (`reason`), e.g. `defective`."
+    )
+    labels: Checked(
+        _labels,
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        "mapping",
+        "a label in every language of defaults.languages",
         dict[str, str],
-        PlainValidator(_labels),
-        WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}}),
-        Doc("mapping", "a label in every language of defaults.languages"),
-    ] = Field(description="Language -> what the customer reads.")
+    ) = Field(description="Language -> what the customer reads.")
     parent: Text(example="defective") | None = Field(
         None, description="Code of an earlier reason this one refines (nested reasons)."
     )
@@ -1866,12 +1996,12 @@ class PolicyDocument(StrictModel):
     doc_example: ClassVar[str] = (
         "{schema_version: 1.1, defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin}, rules: []}"
     )
-    schema_version: Annotated[
-        str,
-        PlainValidator(_schema_version),
-        WithJsonSchema({"enum": [1.1, "1.1", 1]}),
-        Doc("number", "`1.1` (a `1` document is read as 1.1; its bare amounts are refused)"),
-    ] = Field(
+    schema_version: Checked(
+        _schema_version,
+        {"enum": [1.1, "1.1", 1]},
+        "number",
+        "`1.1` (a `1` document is read as 1.1; its bare amounts are refused)",
+    ) = Field(
         description=f"`{SCHEMA_VERSION}`. A schema_version 1 document is read as 1.1, except that a bare amount "
         '(which 1 read as "in the order currency") is refused with the way to write it: '
         "`{amount: '5.00', currency: EUR}` or `{EUR: '5.00', JPY: '800'}`."
@@ -1905,7 +2035,11 @@ class PolicyDocument(StrictModel):
     @field_validator("texts", mode="before")
     @classmethod
     def _texts_shape(cls, value: Any) -> Any:
-        return _texts_before(value)
+        return _mapping_or_none(
+            value,
+            "texts needs a mapping of languages to texts, e.g. {en: {final_sale: 'Final-sale items cannot be "
+            "returned.'}}",
+        )
 
     @field_validator("reasons", mode="after")
     @classmethod
@@ -1915,7 +2049,11 @@ class PolicyDocument(StrictModel):
     @field_validator("escalation", mode="before")
     @classmethod
     def _escalation_shape(cls, value: Any) -> Any:
-        value = _escalation_before(value)
+        value = _mapping_or_none(
+            value,
+            "escalation needs a mapping of path names to tiers, e.g. {default: [{name: agent, after_hours: 0, "
+            "notify: [support@shop.example]}]}",
+        )
         if isinstance(value, Mapping):
             for name, tiers in value.items():
                 if isinstance(tiers, list) and not tiers:
@@ -1980,11 +2118,6 @@ def policy_json_schema() -> str:
     Editors use it for completion and checks; the plugin's own validation (ranges, cross-references, suggestions)
     is stricter than what JSON Schema can say.
     """
-    import json
-    import warnings
-
-    from pydantic.json_schema import PydanticJsonSchemaWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
         document = PolicyDocument.model_json_schema(by_alias=True, mode="validation")

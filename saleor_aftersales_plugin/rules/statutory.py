@@ -34,6 +34,7 @@ from .decision import DEFAULTS, LineDecision
 from .document import Policy
 from .engine import REASON_RESOLUTION_NOT_OFFERED, REASON_WINDOW_EXPIRED, decide
 from .reasons import NO_REASON
+from .variables import condition_leaves
 
 __all__ = [
     "BELOW_STATUTORY_MINIMUM",
@@ -65,6 +66,8 @@ _ALTERNATION = re.compile(r"^\^\(?((?:[A-Z]{2}\|)*[A-Z]{2})\)?\$$")
 class Exclusion:
     code: str
     text: Mapping[str, str]
+    source: str
+    """The law and the article, paragraph or point that excludes these goods."""
 
 
 @dataclass(frozen=True)
@@ -123,13 +126,19 @@ def regimes() -> tuple[Regime, ...]:
                     (frozenset(area["countries"]), {k: v for k, v in area.items() if k != "countries"})
                     for area in raw.get("areas") or ()
                 ),
-                exceptions=tuple(
-                    Exclusion(item["code"], {k: v for k, v in item.items() if k != "code"})
-                    for item in raw.get("exceptions") or ()
-                ),
+                exceptions=tuple(_exclusion(code, item) for item in raw.get("exceptions") or ()),
             )
         )
     return tuple(found)
+
+
+def _exclusion(regime: str, item: Mapping[str, str]) -> Exclusion:
+    if not item.get("source"):
+        raise ValueError(
+            f"{DATA_FILE.name}: exception {item.get('code')!r} of {regime!r} names no legal source."
+        )
+    text = {key: value for key, value in item.items() if key not in ("code", "source")}
+    return Exclusion(item["code"], text, item["source"])
 
 
 def regime_for(country: str) -> Regime | None:
@@ -138,14 +147,11 @@ def regime_for(country: str) -> Regime | None:
     return next((regime for regime in regimes() if code in regime.countries), None)
 
 
-def _countries_in(node: Any) -> Iterator[str]:
-    if isinstance(node, Mapping):
-        for key in ("all", "any"):
-            for child in node.get(key) or ():
-                yield from _countries_in(child)
-        if node.get("name") != "shipping_country":
-            return
-        value, operator = str(node.get("value") or ""), node.get("operator")
+def _countries_in(conditions: Mapping[str, Any]) -> Iterator[str]:
+    for _path, leaf in condition_leaves(conditions):
+        if leaf.get("name") != "shipping_country":
+            continue
+        value, operator = str(leaf.get("value") or ""), leaf.get("operator")
         if operator in ("equal_to", "equal_to_case_insensitive") and _CODE.match(value.upper()):
             yield value.upper()
         elif operator == "matches_regex" and (match := _ALTERNATION.match(value)):
@@ -307,8 +313,8 @@ def reference_markdown() -> list[str]:
         "a warning; the channel setting *Statutory minimums* (`refuse`) makes the Dashboard refuse such a save. "
         "The published policy states the right, with its source and exclusions, for each region it serves.",
         "",
-        "| Region | Countries | Days | Counted from the day after | Source |",
-        "|---|---|---|---|---|",
+        "| Region | Countries | Days | Counted from the day after | Source | Goods the law excludes |",
+        "|---|---|---|---|---|---|",
     ]
     starts = {
         "possession": "the consumer acquires physical possession",
@@ -316,8 +322,11 @@ def reference_markdown() -> list[str]:
     }
     for regime in regimes():
         source = regime.source_in("en") + (f" ({regime.url})" if regime.url else "")
+        excluded = "; ".join(
+            f"`{item.code}`: {item.text['en']} ({item.source})" for item in regime.exceptions
+        )
         lines.append(
             f"| {regime.name['en']} | {', '.join(regime.countries)} | {regime.days} | {starts[regime.starts]} "
-            f"| {source} |"
+            f"| {source} | {excluded} |"
         )
     return lines

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..domain.wording import given, json_path, names, show, suggest, where
+from . import schema
 from .document import Policy
 from .schema import (
     ACTION_CONSTRAINTS,
@@ -26,13 +28,13 @@ from .schema import (
     PolicyDocument,
     SchemaContext,
     StrictModel,
+    canonical_conditions,
     canonical_number,
     gather_context,
     money_document_value,
     money_params,
 )
 from .source import SourceError, load_source
-from .wording import given, json_path, names, show, suggest, where
 
 __all__ = [
     "ACTION_CONSTRAINTS",
@@ -53,8 +55,9 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_version": "schema_version is neither 1.1 nor 1.",
     "unknown_currency": "defaults.currency or the currency of an amount is not an ISO 4217 currency code.",
     "amount_without_currency": "A fixed amount (fee, cap, return shipping) is a bare number; since 1.1 it names its "
-    "currency: {amount: '5.00', currency: EUR} or {EUR: '5.00', JPY: '800'}.",
-    "too_many_decimals": "An amount has more decimals than its currency allows (JPY 4.95).",
+    "currency: {amount: '5.00', currency: EUR} or {EUR: '5.00', JPY: '800'}. A money condition's threshold may be a "
+    "bare number only where the policy names one currency.",
+    "too_many_decimals": "An amount or a threshold has more decimals than its currency allows (JPY 4.95).",
     "missing_currency": "Publishing for a channel whose currency a fixed amount of the policy has no value for.",
     "unknown_country": "A country is not an ISO 3166 alpha-2 code, or has no public-holiday calendar.",
     "unknown_subdivision": "calendar.subdivision is not a subdivision of the holiday country.",
@@ -151,15 +154,17 @@ def _at(data: Any, loc: Iterable[Any]) -> Any:
 
 def _where_of(data: Any, loc: tuple[Any, ...]) -> str:
     """How a message names a value: 'set_window.days' for a parameter, 'quantity greater_than' for a condition
-    value, the path otherwise."""
+    value (and for each amount of a threshold), the path otherwise."""
     if len(loc) >= 4 and loc[-2] == "params" and isinstance(loc[-3], int) and loc[-4] == "actions":
         action = _at(data, loc[:-2])
         if isinstance(action, Mapping) and isinstance(action.get("name"), str):
             return f"{action['name']}.{loc[-1]}"
-    if loc and loc[-1] == "value":
-        leaf = _at(data, loc[:-1])
-        if isinstance(leaf, Mapping):
-            return f"{leaf.get('name')} {leaf.get('operator')}"
+    # a condition's value, or an amount of a threshold written as a mapping
+    for end in (len(loc), len(loc) - 1):
+        if end > 0 and loc[end - 1] == "value":
+            leaf = _at(data, loc[: end - 1])
+            if isinstance(leaf, Mapping) and "name" in leaf:
+                return f"{leaf.get('name')} {leaf.get('operator')}"
     return where(json_path(loc))
 
 
@@ -313,8 +318,6 @@ def _message(context: SchemaContext, data: Any, error: Mapping[str, Any]) -> Pol
 
 def _expected_model(loc: tuple[Any, ...]) -> type[StrictModel] | None:
     """The model a mapping was expected for at this location (for the example in a wrong-type message)."""
-    from . import schema
-
     if not loc:
         return schema.PolicyDocument
     last = loc[-1]
@@ -435,13 +438,6 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _fill_leaf_values(node: Mapping[str, Any]) -> dict[str, Any]:
-    for group in ("all", "any"):
-        if group in node:
-            return {group: [_fill_leaf_values(child) for child in node[group]]}
-    return {"name": node["name"], "operator": node["operator"], "value": node.get("value")}
-
-
 def _normalise_valid(data: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = _canonical(data)
     result["schema_version"] = SCHEMA_VERSION
@@ -452,7 +448,7 @@ def _normalise_valid(data: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(calendar, dict) and isinstance(calendar.get("holidays_country"), str):
         calendar["holidays_country"] = calendar["holidays_country"].upper()
     for rule in result.get("rules") or ():
-        rule["conditions"] = _fill_leaf_values(rule["conditions"])
+        rule["conditions"] = canonical_conditions(rule["conditions"], defaults["currency"])
         actions = []
         for action in rule["actions"]:
             params = {key: value for key, value in (action.get("params") or {}).items() if value is not None}
@@ -469,8 +465,9 @@ def normalise_policy(data: Any) -> dict[str, Any]:
 
     Numbers become ``int`` when whole and ``Decimal`` otherwise (YAML floats and JSON decimals alike), dates ISO
     strings, codes upper case, every condition leaf carries ``value`` (null where the operator takes none, as
-    business-rules reads it), every action carries ``params`` and parameters written as null are left out (they
-    take their default). Raises :class:`PolicyInvalid` if invalid.
+    business-rules reads it), every amount and money threshold is a map of currency to decimal text (a bare
+    threshold named in the policy's one currency), every action carries ``params`` and parameters written as null
+    are left out (they take their default). Raises :class:`PolicyInvalid` if invalid.
     """
     errors = validate_policy(data)
     if errors:

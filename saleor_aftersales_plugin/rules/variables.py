@@ -6,10 +6,11 @@ evaluator calls the same getters, so both engines always see the same values.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 import re2
@@ -19,6 +20,7 @@ from business_rules.variables import BaseVariables, rule_variable
 from ..domain.facts import CaseFacts, CaseKind, ItemCondition, LineRequest, OrderLineFacts, Resolution
 from .calendar import Anchor, BusinessCalendar, DayKind, resolve_anchor
 from .reasons import DEFAULT_REASONS, canonical_reason
+from .thresholds import AmountIn, MoneyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,12 @@ class LineContext:
     request: LineRequest
     calendar: BusinessCalendar
     prior_returns_days: int = 90
+    currency: str = ""
+    """The currency the case is decided in (the order's); money variables are amounts in it."""
+
+    @property
+    def order_currency(self) -> str:
+        return self.currency or self.facts.order.currency.upper()
 
 
 Getter = Callable[[LineContext], Any]
@@ -102,11 +110,12 @@ def _months_since_delivery(ctx: LineContext) -> int:
     return max(months, 0)
 
 
-def _unit_price_paid(ctx: LineContext) -> Decimal:
+def _unit_price_paid(ctx: LineContext) -> AmountIn:
     line = ctx.line
     if line.quantity <= 0:
-        return Decimal(0)
-    return (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return AmountIn(Decimal(0), ctx.order_currency)
+    unit = (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return AmountIn(unit, ctx.order_currency)
 
 
 def _attributes(ctx: LineContext) -> list[str]:
@@ -125,34 +134,51 @@ _DAY_ANCHOR_TEXT = {
 }
 
 
+_DAY_KINDS = (
+    # (day kind, name prefix, label prefix, what is counted, example)
+    (DayKind.CALENDAR, "days", "Days", "Whole calendar days in the shop's time zone", 7),
+    (
+        DayKind.BUSINESS,
+        "business_days",
+        "Business days",
+        "Business days (the shop's working days, public holidays excluded)",
+        5,
+    ),
+)
+
+
 def _day_variables() -> list[VariableSpec]:
-    specs = []
-    for anchor, suffix in (
-        (Anchor.DELIVERY, "delivery"),
-        (Anchor.FULFILMENT, "fulfilment"),
-        (Anchor.ORDER, "order"),
-    ):
-        specs.append(
-            VariableSpec(
-                f"days_since_{suffix}",
-                NumericType,
-                f"Days since {suffix}",
-                f"Whole calendar days in the shop's time zone since {_DAY_ANCHOR_TEXT[anchor]}.",
-                _days_since(anchor, DayKind.CALENDAR),
-                example=7,
-            )
+    return [
+        VariableSpec(
+            f"{prefix}_since_{anchor.value}",
+            NumericType,
+            f"{label} since {anchor.value}",
+            f"{counted} since {_DAY_ANCHOR_TEXT[anchor]}.",
+            _days_since(anchor, day_kind),
+            example=example,
         )
-        specs.append(
-            VariableSpec(
-                f"business_days_since_{suffix}",
-                NumericType,
-                f"Business days since {suffix}",
-                f"Business days (the shop's working days, public holidays excluded) since {_DAY_ANCHOR_TEXT[anchor]}.",
-                _days_since(anchor, DayKind.BUSINESS),
-                example=5,
-            )
-        )
-    return specs
+        for anchor in (Anchor.DELIVERY, Anchor.FULFILMENT, Anchor.ORDER)
+        for day_kind, prefix, label, counted, example in _DAY_KINDS
+    ]
+
+
+MONEY_EXAMPLE = {"amount": "100.00", "currency": "EUR"}
+
+
+def _listed(
+    name: str, label: str, what: str, values: type[StrEnum], getter: Getter, example: StrEnum
+) -> VariableSpec:
+    """A text variable whose values are the members of ``values`` (validation refuses any other)."""
+    options = tuple(value.value for value in values)
+    return VariableSpec(
+        name,
+        StringType,
+        label,
+        f"{what}: {', '.join(options)}.",
+        getter,
+        options=options,
+        example=example.value,
+    )
 
 
 VARIABLES: dict[str, VariableSpec] = {
@@ -169,19 +195,19 @@ VARIABLES: dict[str, VariableSpec] = {
         ),
         VariableSpec(
             "order_total",
-            NumericType,
+            MoneyType,
             "Order total",
             "Gross total the customer paid for the order, in the order's currency.",
-            lambda ctx: ctx.facts.order.total,
-            example=100,
+            lambda ctx: AmountIn(ctx.facts.order.total, ctx.order_currency),
+            example=MONEY_EXAMPLE,
         ),
         VariableSpec(
             "line_unit_price",
-            NumericType,
+            MoneyType,
             "Unit price paid",
             "What one unit of the line cost after order-level discounts, in the order's currency.",
             _unit_price_paid,
-            example=50,
+            example={"amount": "50.00", "currency": "EUR"},
         ),
         VariableSpec(
             "quantity",
@@ -249,25 +275,21 @@ VARIABLES: dict[str, VariableSpec] = {
             options=tuple(spec.code for spec in DEFAULT_REASONS),
             example="defective",
         ),
-        VariableSpec(
+        _listed(
             "requested_resolution",
-            StringType,
             "Requested resolution",
-            "What the customer asked for: " + ", ".join(r.value for r in Resolution) + ".",
+            "What the customer asked for",
+            Resolution,
             lambda ctx: str(ctx.request.resolution),
-            options=tuple(r.value for r in Resolution),
-            example="refund",
+            Resolution.REFUND,
         ),
-        VariableSpec(
+        _listed(
             "item_condition",
-            StringType,
             "Item condition",
-            "Condition found at inspection ('unknown' before): "
-            + ", ".join(c.value for c in ItemCondition)
-            + ".",
+            "Condition found at inspection ('unknown' before)",
+            ItemCondition,
             lambda ctx: str(ctx.request.condition),
-            options=tuple(c.value for c in ItemCondition),
-            example="opened",
+            ItemCondition.OPENED,
         ),
         VariableSpec(
             "is_guest",
@@ -294,11 +316,11 @@ VARIABLES: dict[str, VariableSpec] = {
         ),
         VariableSpec(
             "prior_returns_value",
-            NumericType,
+            MoneyType,
             "Prior returns (value)",
             "Value refunded for the customer's earlier returns within the look-back period, in the order currency.",
-            lambda ctx: ctx.facts.history.prior_returns_value,
-            example=200,
+            lambda ctx: AmountIn(ctx.facts.history.prior_returns_value, ctx.order_currency),
+            example={"EUR": "200.00", "USD": "220.00"},
         ),
         VariableSpec(
             "shipping_country",
@@ -316,14 +338,13 @@ VARIABLES: dict[str, VariableSpec] = {
             lambda ctx: ctx.facts.order.channel,
             example="default-channel",
         ),
-        VariableSpec(
+        _listed(
             "case_kind",
-            StringType,
             "Case kind",
-            "What the customer opened: " + ", ".join(k.value for k in CaseKind) + ".",
+            "What the customer opened",
+            CaseKind,
             lambda ctx: ctx.facts.kind.value,
-            options=tuple(k.value for k in CaseKind),
-            example="return",
+            CaseKind.RETURN,
         ),
     ]
 }
@@ -347,3 +368,25 @@ class PolicyVariables(BaseVariables):
 
 for _spec in VARIABLES.values():
     setattr(PolicyVariables, _spec.name, _variable_method(_spec))
+
+
+MONEY_VARIABLES = frozenset(name for name, spec in VARIABLES.items() if spec.field_type is MoneyType)
+
+
+def condition_leaves(node: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """(path below the tree, leaf) of each leaf ``{name, operator, value}`` of a condition tree, in document order,
+    without recursion; e.g. ``(("all", 1, "any", 0), leaf)``."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), node)]
+    while stack:
+        path, current = stack.pop()
+        if not isinstance(current, Mapping):
+            continue
+        group = next((key for key in ("all", "any") if key in current), None)
+        if group is None:
+            yield path, current
+            continue
+        children = current[group]
+        if isinstance(children, list):
+            stack.extend(
+                ((*path, group, index), child) for index, child in reversed(list(enumerate(children)))
+            )

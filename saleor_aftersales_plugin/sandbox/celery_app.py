@@ -12,11 +12,8 @@ import os
 
 from celery import Celery
 
+from ..constants import DELIVER_OUTBOX, SLA_SWEEP
 from .embedded import broker_url
-
-# The names of tasks.DELIVER_OUTBOX and tasks.SLA_SWEEP: that module needs Django's apps, loaded after this one.
-DELIVER_OUTBOX = "saleor_aftersales_plugin.deliver_outbox"
-SLA_SWEEP = "saleor_aftersales_plugin.sla_sweep"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_aftersales_plugin.sandbox.settings")
 

@@ -32,7 +32,7 @@ CHANNEL = "default-channel"
 DEMO_DATABASE_SUFFIX = "_aftersales_demo"
 CELERY_APP = "saleor_aftersales_plugin.sandbox.celery_app:app"
 """The sandbox Celery app; its worker delivers outbox messages through Django's mail backend."""
-MAIL_BACKEND = "saleor_aftersales_plugin.notifications.backends.DirectoryEmailBackend"
+MAIL_BACKEND = "saleor_aftersales_plugin.sandbox.mail.DirectoryEmailBackend"
 """One ``.eml`` file per delivered message in ``EMAIL_FILE_PATH``."""
 MAIL_TIMEOUT = 45.0
 

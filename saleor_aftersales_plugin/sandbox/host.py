@@ -6,20 +6,39 @@ outside the plugin (a refund of a line or of the whole order, a return) is recor
 and :meth:`SandboxHost.record_outside_return`. Refunds complete at once by default; ``refunds="pending"`` keeps them
 waiting for :meth:`SandboxHost.settle_refund` (the payment app's later answer) and ``refunds="refused"`` refuses them, so
 every path of a refund can be tried without a payment provider.
+
+Messages: the sandbox's shop configuration is its Django settings. ``AFTERSALES_CHANNEL_CONTACTS`` maps a channel
+to ``{"sender": ..., "staff": [...], "escalation": [...]}``, ``AFTERSALES_STAFF_GROUPS`` a group name to its members'
+addresses (for ``group:<name>`` recipients) and ``AFTERSALES_TEMPLATE_OVERRIDES`` a channel to its template overrides;
+the sandbox has no apps, so its notify channel carries nothing.
 """
 
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from ..domain.host import HostError, HostResult, LineLedger, OrderLedger, RefundOutcome, ReturnedLine
+from ..domain.host import (
+    ChannelContacts,
+    HostError,
+    HostResult,
+    LineLedger,
+    OrderLedger,
+    RefundOutcome,
+    ReturnedLine,
+)
 from ..domain.money import quantize
 from ..models import OrderLineRecord, OrderRecord, SandboxLedgerEntry
+
+logger = logging.getLogger(__name__)
 
 NO_MONEY_MOVES = "sandbox host: recorded only, no money moved"
 REFUND_MODES = ("instant", "pending", "refused")
@@ -49,6 +68,32 @@ class SandboxHost:
         if order is None:
             raise HostError(f"The sandbox has no order {order_id}; import it first.")
         return order
+
+    def writer(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    # --- messages
+
+    def channel_contacts(self, channel: str) -> ChannelContacts:
+        configured = (getattr(settings, "AFTERSALES_CHANNEL_CONTACTS", None) or {}).get(channel) or {}
+        return ChannelContacts(
+            sender=str(configured.get("sender") or ""),
+            staff=tuple(configured.get("staff") or ()),
+            escalation=tuple(configured.get("escalation") or ()),
+        )
+
+    def staff_group_emails(self, channel: str, group: str) -> list[str]:
+        groups = getattr(settings, "AFTERSALES_STAFF_GROUPS", None) or {}
+        if group not in groups:
+            logger.warning("After-sales: no staff group named %r (channel %s)", group, channel)
+            return []
+        return list(groups[group])
+
+    def template_overrides(self, channel: str) -> Mapping[str, Any]:
+        return (getattr(settings, "AFTERSALES_TEMPLATE_OVERRIDES", None) or {}).get(channel) or {}
+
+    def notify(self, event: str, payload: Mapping[str, Any], channel: str) -> None:
+        """The sandbox has no apps listening: nothing to hand the message to."""
 
     # --- the ledger
 

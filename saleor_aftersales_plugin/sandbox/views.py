@@ -22,7 +22,7 @@ from django.views.static import serve
 
 from ..dashboard_app import app_response
 from ..graphql.api import RequestContext, answer_http, error_answer, json_bytes, new_request_id
-from ..publishing.page import policy_page
+from ..policy_page import policy_page
 from .host import SandboxHost
 from .tokens import TokenInvalid, principal_from_header
 

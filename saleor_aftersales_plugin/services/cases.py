@@ -19,8 +19,11 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ..delivery import deliver_after_commit
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, LineRequest
+from ..domain.host import NotificationHost
+from ..hosting import current_host
 from ..models import Case, CaseEvent, CaseLine, OrderRecord
 from ..notifications import outbox
 from . import NotFoundError, ServiceError, sla
@@ -114,13 +117,15 @@ def create_case(
     idempotency_key: str | None = None,
     message: str = "",
     trace: Any = None,
+    host: NotificationHost | None = None,
 ) -> tuple[Case, bool]:
     """Open a case of ``kind`` on a recorded order in its initial status; returns ``(case, created)``.
 
     With an ``idempotency_key`` (as stored: :func:`.idempotency.scoped_key`) a repeated request returns the case the first one created (also when both race:
     the unique index decides). The case number is the channel's next one (:func:`next_case_number`); the customer and policy version come from the order. Deciding whether the request is
     allowed (rules) is the caller's job; this only checks the lines exist on the order. A caller that already
-    holds the order row passes it instead of its id (saves reading it again).
+    holds the order row passes it instead of its id (saves reading it again). The staff's "new case" message goes
+    to the channel's contacts as ``host`` (default: this process's host) knows them.
     """
     actor_type = _actor_type(actor_type)
     try:
@@ -203,7 +208,8 @@ def create_case(
             message=message,
             trace=trace,
         )
-        outbox.enqueue_for_creation(case, created_event)
+        outbox.enqueue_for_creation(case, created_event, sla.case_policy(case), host or current_host())
+        deliver_after_commit()
     return case, True
 
 
@@ -252,7 +258,9 @@ def transition(
             trace=trace,
             payload=payload or {},
         )
-        outbox.enqueue_for_transition(case, status_event)
+        if outbox.customer_event_for(case, status_event) is not None:  # only then is the policy read
+            outbox.enqueue_for_transition(case, status_event, sla.case_policy(case))
+            deliver_after_commit()
     return case
 
 

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import transaction
 
+from ..delivery import deliver_after_commit
 from ..domain import cases as machine
 from ..domain.actors import Actor
 from ..domain.facts import CaseKind
@@ -14,12 +15,12 @@ from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
 from .eligibility import evaluate
 from .idempotency import OPERATION_COMPLAINT, case_for_key, scoped_key
 from .orders import get_order
+from .sla import EVENT_ESCALATED, case_policy
 
 S = machine.CaseStatus
 COMPLAINT_CATEGORIES = ("product_quality", "logistics", "service", "other")
 EVENT_NOTE = "note"
 EVENT_ASSIGNED = "assigned"
-EVENT_ESCALATED = "escalated"
 EVENT_REOPENED = "reopened"
 
 
@@ -66,7 +67,9 @@ def reply(case_id: str | uuid.UUID, message: str, *, actor: Actor) -> CaseEvent:
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         event = add_event(case.pk, EVENT_REPLY, actor_type=actor.type, actor_id=actor.id, message=message)
-        outbox.enqueue_reply(case, event)
+        if event.actor_type != CaseEvent.ActorType.CUSTOMER:  # the customer's own replies are not echoed back
+            outbox.enqueue_reply(case, event, case_policy(case))
+            deliver_after_commit()
         if not actor.is_customer and case.kind == CaseKind.COMPLAINT and case.status == S.OPEN:
             transition(case.pk, S.RESPONDED, actor_type=actor.type, actor_id=actor.id, message="Replied.")
         return event

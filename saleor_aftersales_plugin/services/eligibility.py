@@ -21,12 +21,12 @@ from ..domain.facts import (
     ProductFacts,
 )
 from ..domain.host import HostPort
+from ..domain.wording import suggest
 from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
 from ..rules.reasons import canonical_reason
-from ..rules.wording import suggest
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
 from .ledger import LineBalance, balances, decision_facts, order_lines

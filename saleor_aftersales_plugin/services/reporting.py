@@ -14,7 +14,7 @@
 - ``money``: per currency, over cases resolved in the period (``resolved_at`` in it, status resolved or closed):
   ``refunds`` (refund and keep-item resolutions), ``store_credit`` (store-credit resolutions), ``fees`` (what those
   cases deducted);
-- ``sla``: :func:`.stats.case_stats` (first response, resolution, escalations) when that module is installed.
+- ``sla``: :func:`.stats.case_stats` (first response, resolution, escalations).
 """
 
 import csv
@@ -34,6 +34,7 @@ from ..rules.reasons import DEFAULT_REASONS, ReasonSpec, canonical_reason
 from . import ServiceError
 from .eligibility import load_policy
 from .policies import current_policy
+from .stats import case_stats
 
 __all__ = ["kpis_as_csv", "kpis_csv", "policy_kpis"]
 
@@ -54,14 +55,6 @@ def _check_period(start: datetime, end: datetime) -> None:
 
 def _rate(returned: int, sold: int) -> str | None:
     return str((Decimal(returned) / Decimal(sold)).quantize(_RATE)) if sold else None
-
-
-def _sla(channel: str, start: datetime, end: datetime) -> dict[str, Any] | None:
-    try:
-        from .stats import case_stats
-    except ImportError:
-        return None
-    return case_stats(channel, start, end)
 
 
 def _catalogue(channel: str) -> tuple[dict[str, ReasonSpec], str]:
@@ -179,7 +172,7 @@ def policy_kpis(channel: str, start: datetime, end: datetime) -> dict[str, Any]:
         "money": {
             currency: {key: str(value) for key, value in values.items()} for currency, values in money.items()
         },
-        "sla": _sla(channel, start, end),
+        "sla": case_stats(channel, start, end),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from ..delivery import deliver_after_commit
 from ..domain import cases as machine
 from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
@@ -30,6 +31,7 @@ from .eligibility import LEDGER_REASONS, checked_reasons, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
 from .ledger import balances, lock_lines, refresh_cache
 from .orders import get_order
+from .sla import case_policy
 
 S = machine.CaseStatus
 RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
@@ -153,6 +155,7 @@ def request_return(
             decision=data,
             idempotency_key=stored_key,
             trace=data["lines"],
+            host=host,
         )
         if not created:
             return case, False
@@ -415,7 +418,7 @@ def resolve(
             return _fail(
                 case,
                 str(error),
-                host.name,
+                host,
                 {"resolution": resolution, "references": references},
                 net if moves_refund else None,
             )
@@ -477,10 +480,15 @@ def checked_amount(amount: Any, currency: str) -> Decimal:
 
 
 def _fail(
-    case: Case, message: str, actor_id: str, payload: dict[str, Any], amount: Decimal | None = None
+    case: Case,
+    message: str,
+    host: HostPort,
+    payload: dict[str, Any],
+    amount: Decimal | None = None,
 ) -> Case:
-    """Record a failed resolution (``amount``: the money that did not move) and tell staff; the customer hears
-    nothing, so no one is told "refunded" for money that did not move."""
+    """Record a failed resolution (``amount``: the money that did not move) and tell staff (the channel's contacts
+    as ``host`` knows them); the customer hears nothing, so no one is told "refunded" for money that did not move."""
+    actor_id = host.name
     case.failure_message = message
     case.save(update_fields=["failure_message", "updated_at"])
     if case.status != S.RESOLUTION_FAILED:
@@ -499,7 +507,8 @@ def _fail(
         )
         case = get_case(case.pk)
     if failure is not None:
-        outbox.enqueue_resolution_failed(case, failure, amount)
+        outbox.enqueue_resolution_failed(case, failure, amount, case_policy(case), host)
+        deliver_after_commit()
     return case
 
 
@@ -723,7 +732,7 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                 _fail(
                     case,
                     reason,
-                    host.name,
+                    host,
                     {"resolution": case.resolution, "references": {"refund": reference}},
                     Decimal(str(request.payload.get("amount") or 0)),
                 )

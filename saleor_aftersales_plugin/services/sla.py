@@ -30,14 +30,18 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
+from ..delivery import deliver_after_commit
 from ..domain import cases as machine
 from ..domain.actors import SYSTEM_ACTOR
 from ..domain.facts import CaseKind
+from ..domain.host import NotificationHost
+from ..hosting import current_host
 from ..models import Case, CaseEvent, CaseLine
-from ..notifications.outbox import enqueue_many, staff_messages
+from ..notifications.outbox import enqueue_many, enqueue_staff, staff_messages, staff_recipients
 from ..rules.calendar import BusinessCalendar
 from ..rules.document import DEFAULT_SLA, EscalationTier, Policy
 from . import ServiceError
+from .eligibility import policy_for_order
 
 __all__ = [
     "SLA_FIELDS",
@@ -65,6 +69,8 @@ DEFAULT_WARNING_HOURS = Decimal(2)
 SWEEP_BATCH_SIZE = 500
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
+EVENT_ESCALATED = "escalated"
+"""The event recording a raise of the case's escalation tier (by the sweep or by staff)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +82,6 @@ class SlaTargets:
 
 def case_policy(case: Case) -> Policy | None:
     """The policy the case's order is judged by, or None when the channel has no valid published policy."""
-    from .eligibility import policy_for_order
-
     try:
         return policy_for_order(case.order)[0]
     except ServiceError:
@@ -271,8 +275,6 @@ def _escalation_due(case: Case, now: datetime, policies: _Policies) -> _Escalati
 def _escalate_batch(cases: list[Case], now: datetime, policies: _Policies, report: SweepReport) -> None:
     """Raise the cases of one locked batch that are due for a higher tier: tiers computed in memory, then one
     bulk update of the cases, one bulk insert of their ``escalated`` events and one of their outbox rows."""
-    from .conversations import EVENT_ESCALATED
-
     raised = [(case, escalation) for case in cases if (escalation := _escalation_due(case, now, policies))]
     if not raised:
         return
@@ -331,6 +333,7 @@ def _escalate_batch(cases: list[Case], now: datetime, policies: _Policies, repor
         )
     CaseEvent.objects.bulk_create(events)
     enqueue_many(messages)
+    deliver_after_commit()
 
 
 def _sweep_deadline(
@@ -371,23 +374,24 @@ def _sweep_deadline(
             return
 
 
-def _warn(cases: Iterable[Case], deadline_kind: str, report: SweepReport) -> None:
-    from ..notifications.outbox import enqueue_staff, staff_recipients
-
+def _warn(cases: Iterable[Case], deadline_kind: str, report: SweepReport, host: NotificationHost) -> None:
     for case in cases:
         due = case.first_response_due if deadline_kind == FIRST_RESPONSE else case.resolution_due
         if due is None or not machine.is_open(case.kind, case.status):
             continue
         policy = case_policy(case)
+        recipients = staff_recipients(case, policy, host)
         report.warned += enqueue_staff(
             case,
             policy,
             "staff_sla_warning",
-            staff_recipients(case, policy),
+            recipients,
             f"staff_sla_warning:{case.pk}:{deadline_kind}:{due.isoformat()}",
             deadline_kind=deadline_kind,
             deadline={"instant": due.isoformat()},
         )
+        if recipients:
+            deliver_after_commit()
 
 
 def sweep(
@@ -395,8 +399,10 @@ def sweep(
     *,
     warning_hours: Decimal = DEFAULT_WARNING_HOURS,
     batch_size: int = SWEEP_BATCH_SIZE,
+    host: NotificationHost | None = None,
 ) -> SweepReport:
-    """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once).
+    """Escalate overdue cases and warn staff about deadlines within ``warning_hours`` (each warning once); warnings
+    also go to the channel's staff contacts as ``host`` (default: this process's host) knows them.
 
     Overdue cases are handled in batches of ``batch_size`` (1 to 10,000), each batch in one short transaction (see
     :func:`_sweep_deadline`), so a sweep never holds many locks for long and concurrent sweeps share the work.
@@ -406,6 +412,7 @@ def sweep(
     now = now or timezone.now()
     report = SweepReport()
     policies = _Policies()
+    host = host or current_host()
     _sweep_deadline("first_response_due", "first_responded_at", now, batch_size, policies, report)
     _sweep_deadline("resolution_due", "resolved_at", now, batch_size, policies, report)
     soon = now + timedelta(seconds=float(warning_hours * 3600))
@@ -419,6 +426,7 @@ def sweep(
             ).select_related("order"),
             FIRST_RESPONSE,
             report,
+            host,
         )
         _warn(
             Case.objects.filter(
@@ -429,5 +437,6 @@ def sweep(
             ).select_related("order"),
             RESOLUTION,
             report,
+            host,
         )
     return report

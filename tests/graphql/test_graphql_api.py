@@ -137,7 +137,7 @@ def test_ineligible_lines_get_customer_facing_reasons_in_the_language(db):
         call(query.replace('"zh_Hans"', '"en"'), {"order": order_gid(late)}, CUSTOMER), "returnEligibility"
     )
     assert answer["lines"][0]["reasons"] == [
-        {"code": "window_expired", "text": "The 7-day return period for this item has ended."}
+        {"code": "window_expired", "text": "The 14-day return period for this item has ended."}
     ]
 
 
@@ -445,7 +445,7 @@ def test_policy_and_product_terms(shop):
     # The text a storefront shows: the policy itself, not a Python object's repr.
     text = policy["text"]
     assert text.startswith("Volt Electronics: Returns, repairs and complaints policy\n")
-    assert "You can return items for any reason within 7 days after delivery." in text
+    assert "You can return items for any reason within 14 days after delivery." in text
     assert "bound method" not in text and "<" not in text
     chinese = ok(
         call('{ afterSalesPolicy { text(language: "zh_Hans") } }', principal=GUEST), "afterSalesPolicy"
@@ -457,7 +457,11 @@ def test_policy_and_product_terms(shop):
         eligible reasons { code text } window { days anchor dayKind } resolutions
         fees { code kind amount scope estimate { amount currency } } reviewRequired warrantyMonths storeCreditBonus policyVersion } }"""
     opened = ok(call(query, {"condition": "OPENED", "price": "200.00"}, GUEST), "afterSalesPolicyForProduct")
-    assert opened["eligible"] and opened["window"] == {"days": 7, "anchor": "delivery", "dayKind": "calendar"}
+    assert opened["eligible"] and opened["window"] == {
+        "days": 14,
+        "anchor": "delivery",
+        "dayKind": "calendar",
+    }
     assert opened["fees"] == [
         {
             "code": "restocking",
@@ -791,6 +795,7 @@ def test_window_end_is_an_instant_a_shop_local_minute_and_a_sentence_in_the_cust
     source, document, source_format = example_document()
     new_york = copy.deepcopy(document)
     new_york["defaults"].update(currency="USD", country="US", time_zone="America/New_York")
+    new_york["defaults"]["window"]["days"] = 7  # no statutory minimum in the US
     new_york["calendar"]["holidays_country"] = "US"
     new_york["calendar"].pop("subdivision")
     policies.publish_policy("ny", new_york, source, source_format)

@@ -102,15 +102,15 @@ EXPECTED: dict[str, Any] = {
         and p["effectiveDate"] == _shop_date(p["effectiveFrom"])
         and p["languages"] == ["en", "zh_Hans"]
         and p["text"].startswith("Volt Electronics: Returns, repairs and complaints policy\n")
-        and "You can return items for any reason within 7 days after delivery." in p["text"]
+        and "You can return items for any reason within 14 days after delivery." in p["text"]
     ),
     "ProductTerms": lambda p: (
         p["eligible"]
-        and p["window"] == {"days": 7, "anchor": "delivery", "dayKind": "calendar"}
+        and p["window"] == {"days": 14, "anchor": "delivery", "dayKind": "calendar"}
         and [(f["code"], f["amount"], f["estimate"]) for f in p["fees"]]
         == [("restocking", "15", _euros("74.85"))]
         and p["warrantyMonths"] == 24
-        and p["summary"].startswith("Change of mind: returns within 7 days after delivery")
+        and p["summary"].startswith("Change of mind: returns within 14 days after delivery")
     ),
     "Reasons": lambda p: (
         p[0]

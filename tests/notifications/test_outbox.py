@@ -15,11 +15,14 @@ from notification_fixtures import CHANNEL, publish_example, record_tv_order
 from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.models import OutboxMessage
-from saleor_aftersales_plugin.notifications import outbox, set_notify_hook
-from saleor_aftersales_plugin.notifications.outbox import deliver_due, enqueue_policy_reminder
+from saleor_aftersales_plugin.notifications import outbox
+from saleor_aftersales_plugin.notifications.outbox import deliver_due
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import conversations, repairs, returns
 from saleor_aftersales_plugin.services.cases import transition
+from saleor_aftersales_plugin.services.eligibility import policy_for_order
+from saleor_aftersales_plugin.services.reminders import enqueue_policy_reminder
+from saleor_aftersales_plugin.tasks import enqueue_policy_reminder as reminder_task
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +39,28 @@ class FlakyBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-@pytest.fixture
-def notified():
-    calls = []
-    set_notify_hook(lambda event, payload, channel: calls.append((event, channel, payload)))
-    yield calls
-    set_notify_hook(None)
+SANDBOX = SandboxHost()
+
+
+class NotifyingHost(SandboxHost):
+    """The sandbox host with an app listening on its notify channel, which is down for the first ``down`` calls."""
+
+    def __init__(self, down: int = 0) -> None:
+        super().__init__()
+        self.down = down
+        self.notified: list[tuple[str, str, dict]] = []
+
+    def notify(self, event, payload, channel):
+        self.notified.append((event, channel, dict(payload)))
+        if len(self.notified) <= self.down:
+            raise ConnectionError("webhook queue unavailable")
 
 
 def _rows(**filters):
     return list(OutboxMessage.objects.filter(**filters).order_by("created_at", "event"))
 
 
-def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them(notified):
+def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them():
     publish_example()
     order = record_tv_order()
     tv = order.lines.get(sku="TV-55")
@@ -68,7 +80,8 @@ def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them(n
     events = [row.event for row in _rows(case=case, recipient="ada@example.com")]
     assert events == ["request_received", "approved", "item_received", "inspection_result", "refund_issued"]
 
-    report = deliver_due()
+    host = NotifyingHost()
+    report = deliver_due(host)
     assert (report.sent, report.retried, report.failed) == (6, 0, 0)
     assert all(row.status == "sent" and row.delivered_via == ["email", "notify"] for row in _rows(case=case))
     by_subject = {message.subject: message for message in mail.outbox}
@@ -78,12 +91,12 @@ def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them(n
     approved = by_subject[f"Your return request #{case.number} is approved"]
     assert "How to send the items back" in approved.body and "Thanks for letting us know." in approved.body
     assert f"New return case #{case.number} (order 1001)" in by_subject
-    assert [event for event, _, _ in notified][:2] == [
+    assert [event for event, _, _ in host.notified][:2] == [
         "aftersales_request_received",
         "aftersales_staff_new_case",
     ]
-    assert all(channel == CHANNEL and payload["delivery_id"] for _, channel, payload in notified)
-    assert deliver_due().sent == 0  # nothing twice
+    assert all(channel == CHANNEL and payload["delivery_id"] for _, channel, payload in host.notified)
+    assert deliver_due(host).sent == 0  # nothing twice
 
 
 def test_messages_go_out_in_the_customers_language():
@@ -100,7 +113,7 @@ def test_messages_go_out_in_the_customers_language():
         "reply",
         "complaint_resolved",
     ]
-    deliver_due()
+    deliver_due(SANDBOX)
     subjects = [message.subject for message in mail.outbox if message.to == ["ada@example.com"]]
     assert subjects == [
         f"我们已收到您的投诉（售后单 {case.number}）",
@@ -139,7 +152,7 @@ def test_repair_quote_and_status_messages():
     repairs.create_quote(case.pk, Decimal("89"), actor=STAFF_ACTOR)
     events = [row.event for row in _rows(case=case, recipient="ada@example.com")]
     assert events == ["request_received", "approved", "item_received", "repair_status", "repair_quote"]
-    deliver_due()
+    deliver_due(SANDBOX)
     assert f"Repair quote for case #{case.number}: €89.00" in [message.subject for message in mail.outbox]
 
 
@@ -157,13 +170,13 @@ def test_policy_reminder_lists_the_terms_and_dates_once_per_order():
     order = record_tv_order()
     assert enqueue_policy_reminder(str(order.order_id))
     assert not enqueue_policy_reminder(str(order.order_id))
-    deliver_due()
+    deliver_due(SANDBOX)
     (message,) = mail.outbox
     assert message.subject == "Your order 1001: returns and warranty"
     assert "- OLED TV: returns until " in message.body and "; warranty until " in message.body
     # The window counts days in the shop's time zone (the example policy's Europe/Berlin), not in UTC.
     delivered = order.delivered_at.astimezone(ZoneInfo("Europe/Berlin"))
-    last_day = (delivered + timedelta(days=7)).date()
+    last_day = (delivered + timedelta(days=_example()["defaults"]["window"]["days"])).date()
     assert f"{last_day:%B} {last_day.day}, {last_day.year}" in message.body, (delivered, message.body)
 
 
@@ -189,44 +202,35 @@ def test_failures_back_off_exponentially_then_give_up(settings):
             dedupe_key="b",
         )
     now = timezone.now()
-    report = deliver_due(now=now)
+    report = deliver_due(SANDBOX, now=now)
     assert (report.sent, report.retried) == (1, 1)
     row = OutboxMessage.objects.get(recipient="down@example.com")
     assert (
         row.status == "pending" and row.attempts == 1 and row.next_attempt_at == now + timedelta(seconds=60)
     )
     assert row.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-    assert deliver_due(now=now + timedelta(seconds=59)).retried == 0  # not due yet
-    deliver_due(now=now + timedelta(seconds=60))
+    assert deliver_due(SANDBOX, now=now + timedelta(seconds=59)).retried == 0  # not due yet
+    deliver_due(SANDBOX, now=now + timedelta(seconds=60))
     row.refresh_from_db()
     assert row.attempts == 2 and row.next_attempt_at == now + timedelta(seconds=60 + 120)
-    assert deliver_due(now=now + timedelta(seconds=180)).failed == 1
+    assert deliver_due(SANDBOX, now=now + timedelta(seconds=180)).failed == 1
     row.refresh_from_db()
     assert row.status == "failed" and row.attempts == 3
     assert len(mail.outbox) == 1
 
 
-def test_a_retry_after_a_failing_notify_hook_does_not_send_the_email_again():
-    calls = []
-
-    def hook(event, payload, channel):
-        calls.append(event)
-        if len(calls) == 1:
-            raise ConnectionError("webhook queue unavailable")
-
-    set_notify_hook(hook)
-    try:
-        outbox.enqueue(
-            "reply", channel=CHANNEL, recipient="ada@example.com", language="en", payload={}, dedupe_key="x"
-        )
-        now = timezone.now()
-        assert deliver_due(now=now).retried == 1
-        assert len(mail.outbox) == 1
-        assert OutboxMessage.objects.get().delivered_via == ["email"]
-        assert deliver_due(now=now + timedelta(minutes=1)).sent == 1
-        assert len(mail.outbox) == 1 and calls == ["aftersales_reply", "aftersales_reply"]
-    finally:
-        set_notify_hook(None)
+def test_a_retry_after_a_failing_notify_channel_does_not_send_the_email_again():
+    host = NotifyingHost(down=1)
+    outbox.enqueue(
+        "reply", channel=CHANNEL, recipient="ada@example.com", language="en", payload={}, dedupe_key="x"
+    )
+    now = timezone.now()
+    assert deliver_due(host, now=now).retried == 1
+    assert len(mail.outbox) == 1
+    assert OutboxMessage.objects.get().delivered_via == ["email"]
+    assert deliver_due(host, now=now + timedelta(minutes=1)).sent == 1
+    assert len(mail.outbox) == 1
+    assert [event for event, _, _ in host.notified] == ["aftersales_reply", "aftersales_reply"]
 
 
 def test_enqueueing_is_idempotent_per_key():
@@ -244,10 +248,8 @@ def test_enqueueing_is_idempotent_per_key():
 
 
 def test_reminder_task_is_quiet_for_orders_it_cannot_judge():
-    from saleor_aftersales_plugin.tasks import send_policy_reminder
-
     order = record_tv_order(channel="no-policy-yet")
-    assert send_policy_reminder.apply(args=[str(order.order_id)]).get() is False
+    assert reminder_task.apply(args=[str(order.order_id)]).get() is False
     assert not OutboxMessage.objects.exists()
 
 
@@ -262,7 +264,7 @@ def test_approval_carries_the_shops_return_instructions():
     tv = order.lines.get(sku="TV-55")
     case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
     returns.approve(case.pk, actor=STAFF_ACTOR)
-    deliver_due()
+    deliver_due(SANDBOX)
     approved = next(m for m in mail.outbox if m.subject.endswith("is approved"))
     assert (
         "How to send the items back:\nDrop the parcel at any DHL shop with the QR code we sent."
@@ -270,36 +272,31 @@ def test_approval_carries_the_shops_return_instructions():
     )
 
 
-def test_the_channels_sender_and_extra_staff_contacts_are_used():
-    from saleor_aftersales_plugin.notifications import ChannelContacts, set_contacts_provider
-    from saleor_aftersales_plugin.services.eligibility import policy_for_order
-
-    contacts = {
-        CHANNEL: ChannelContacts(
-            "Volt Support <care@volt.example>", ("desk@volt.example",), ("boss@volt.example",)
-        )
-    }
-    set_contacts_provider(lambda channel: contacts.get(channel, ChannelContacts()))
-    try:
-        publish_example()
-        order = record_tv_order()
-        tv = order.lines.get(sku="TV-55")
-        case, _ = returns.request_return(
-            order.order_id, [LineRequest(str(tv.line_id), 1, reason="no_reason")], actor=CUSTOMER_ACTOR
-        )
-        staff = {row.recipient for row in _rows(case=case, event="staff_new_case")}
-        assert staff == {"support@volt.example", "desk@volt.example"}
-        policy, _ = policy_for_order(case.order)
-        assert outbox.staff_recipients(case, policy, tier=2)[-2:] == (
-            "desk@volt.example",
-            "boss@volt.example",
-        )
-        deliver_due()
-        assert mail.outbox and {message.from_email for message in mail.outbox} == {
-            "Volt Support <care@volt.example>"
+def test_the_channels_sender_and_extra_staff_contacts_are_used(settings):
+    settings.AFTERSALES_CHANNEL_CONTACTS = {
+        CHANNEL: {
+            "sender": "Volt Support <care@volt.example>",
+            "staff": ["desk@volt.example"],
+            "escalation": ["boss@volt.example"],
         }
-    finally:
-        set_contacts_provider(None)
+    }
+    publish_example()
+    order = record_tv_order()
+    tv = order.lines.get(sku="TV-55")
+    case, _ = returns.request_return(
+        order.order_id, [LineRequest(str(tv.line_id), 1, reason="no_reason")], actor=CUSTOMER_ACTOR
+    )
+    staff = {row.recipient for row in _rows(case=case, event="staff_new_case")}
+    assert staff == {"support@volt.example", "desk@volt.example"}
+    policy, _ = policy_for_order(case.order)
+    assert outbox.staff_recipients(case, policy, SANDBOX, tier=2)[-2:] == (
+        "desk@volt.example",
+        "boss@volt.example",
+    )
+    deliver_due(SANDBOX)
+    assert mail.outbox and {message.from_email for message in mail.outbox} == {
+        "Volt Support <care@volt.example>"
+    }
 
 
 @pytest.mark.django_db
@@ -319,7 +316,7 @@ def test_without_a_mail_backend_staff_see_the_failing_messages_and_why(settings)
             payload={"case_number": 7, "order_number": "1001", "message": "We are on it."},
             dedupe_key="no-backend:1",
         )
-    report = deliver_due()
+    report = deliver_due(SANDBOX)
     assert (report.sent, report.retried) == (0, 1)
     query = "{ afterSalesOutbox { id event recipient status attempts lastError nextAttemptAt } }"
     staff = Principal("staff", "staff-1", "staff@volt.example", frozenset({"MANAGE_ORDERS"}))
@@ -341,6 +338,6 @@ def test_without_a_mail_backend_staff_see_the_failing_messages_and_why(settings)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert delivery_problems() == []
     OutboxMessage.objects.update(next_attempt_at=timezone.now())
-    assert deliver_due().sent == 1
+    assert deliver_due(SANDBOX).sent == 1
     status, answer = execute({"query": query}, RequestContext(CHANNEL, staff, SandboxHost()))
     assert answer["data"]["afterSalesOutbox"] == []

@@ -19,10 +19,10 @@ import pytest
 from celery import Celery
 from django.db import connection, transaction
 
+from saleor_aftersales_plugin.constants import DELIVER_OUTBOX
 from saleor_aftersales_plugin.models import OutboxMessage
 from saleor_aftersales_plugin.notifications import outbox
 from saleor_aftersales_plugin.sandbox.embedded import broker_url
-from saleor_aftersales_plugin.tasks import DELIVER_OUTBOX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BATCH = 40
@@ -46,7 +46,7 @@ class Worker:
             "DATABASE_URL": _test_database_url(),
             "CELERY_BROKER_URL": broker_url(),
             "DJANGO_SETTINGS_MODULE": "saleor_aftersales_plugin.sandbox.settings",
-            "EMAIL_BACKEND": "saleor_aftersales_plugin.notifications.backends.DirectoryEmailBackend",
+            "EMAIL_BACKEND": "saleor_aftersales_plugin.sandbox.mail.DirectoryEmailBackend",
             "AFTERSALES_MAIL_DIR": str(mail_dir),
             "AFTERSALES_MAIL_DELAY": str(MAIL_DELAY),
             "AFTERSALES_MAIL_KEEP_DUPLICATES": "1",

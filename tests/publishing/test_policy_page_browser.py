@@ -50,7 +50,7 @@ def live_url(transactional_db):
 def published(transactional_db):
     first = load_source(EXAMPLE.read_text())[0]
     second = copy.deepcopy(first)
-    second["defaults"]["window"]["days"] = 14
+    second["defaults"]["window"]["days"] = 21
     for data in (first, second):
         publish_policy("volt", normalise_policy(data), source="", source_format="yaml")
     return parse_policy(second)

@@ -71,7 +71,7 @@ def test_electronics_text_states_the_rules_in_english():
     text = render_policy_text(policy_of(ELECTRONICS), "en")
     says(
         text,
-        "You can return items for any reason within 7 days after delivery.",
+        "You can return items for any reason within 14 days after delivery.",
         "If the item is faulty: 30 days after delivery.",
         "Items cannot be returned if the item is a gift card. This does not apply if the item is faulty.",
         "marked “final sale” or the product is in the collection “clearance”",
@@ -93,7 +93,7 @@ def test_electronics_text_states_the_rules_in_chinese():
     text = render_policy_text(policy_of(ELECTRONICS), "zh_Hans")
     says(
         text,
-        "签收后 7 个自然日内，您可以无理由退货。",
+        "签收后 14 个自然日内，您可以无理由退货。",
         "如果商品存在质量问题：签收后 30 个自然日内。",
         "如果商品是礼品卡，商品不支持退货。",
         "重新上架费（实付金额的 15%）",
@@ -146,7 +146,7 @@ def test_changing_a_rule_changes_the_text():
     changed = copy.deepcopy(ELECTRONICS)
     restocking = rule(changed, "opened-electronics-restocking")
     restocking["actions"][0]["params"]["amount"] = 20
-    changed["defaults"]["window"]["days"] = 14
+    changed["defaults"]["window"]["days"] = 21
     rule(changed, "defects-30-days")["actions"][1]["params"]["days"] = 45
     changed["sla"]["return"]["first_response"] = {"hours": 8, "clock": "calendar"}
     changed["defaults"]["warranty_months"] = 36
@@ -155,12 +155,12 @@ def test_changing_a_rule_changes_the_text():
     assert "15%" in before and "15%" not in after
     assert "restocking fee of 20% of the price you paid" in after
     assert "the restocking fee is €40.00 and you get €160.00 back" in after
-    assert "within 14 days after delivery" in after and "within 7 days after delivery" not in after
+    assert "within 21 days after delivery" in after and "within 14 days after delivery" not in after
     assert "If the item is faulty: 45 days after delivery." in after
     assert "Returns: a first answer within 8 hours around the clock (weekends and holidays included)" in after
     assert "free for 36 months" in after
     chinese = render_policy_text(policy_of(changed), "zh_Hans")
-    assert "实付金额的 20%" in chinese and "签收后 14 个自然日内" in chinese
+    assert "实付金额的 20%" in chinese and "签收后 21 个自然日内" in chinese
 
 
 def test_worked_fee_example_matches_the_engine():
@@ -262,7 +262,7 @@ def test_product_summary_is_decided_by_the_engine():
     policy = policy_of(ELECTRONICS)
     tv = ProductFacts(sku="TV", category_path=("electronics",))
     assert product_summary(policy, tv, "en") == (
-        "Change of mind: returns within 7 days after delivery (a refund, store credit, or an exchange); "
+        "Change of mind: returns within 14 days after delivery (a refund, store credit, or an exchange); "
         "15% restocking fee if opened. Faulty: returns within 30 days after delivery (a refund, an exchange, or a "
         "repair); no fees. Warranty: 24 months."
     )
@@ -288,7 +288,7 @@ def test_product_summary_is_decided_by_the_engine():
 
 def test_policy_diff_lists_plain_changes():
     changed = copy.deepcopy(ELECTRONICS)
-    changed["defaults"]["window"]["days"] = 14
+    changed["defaults"]["window"]["days"] = 21
     changed["rules"] = [item for item in changed["rules"] if item["id"] != "gift-cards"]
     changed["rules"].append(
         {
@@ -310,8 +310,8 @@ def test_policy_diff_lists_plain_changes():
     old, new = policy_of(ELECTRONICS), policy_of(changed)
     changes = policy_diff(old, new, "en")
     assert (
-        "Changed: You can return items for any reason within 14 days after delivery. "
-        "(before: You can return items for any reason within 7 days after delivery.)" in changes
+        "Changed: You can return items for any reason within 21 days after delivery. "
+        "(before: You can return items for any reason within 14 days after delivery.)" in changes
     )
     assert (
         "No longer applies: Items cannot be returned if the item is a gift card. This does not apply if the item is faulty."

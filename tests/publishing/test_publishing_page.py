@@ -30,7 +30,7 @@ def publish(channel: str, data: dict, **kwargs):
 def two_versions(db):
     first = publish("volt", electronics())
     changed = electronics()
-    changed["defaults"]["window"]["days"] = 14
+    changed["defaults"]["window"]["days"] = 21
     second = publish("volt", changed)
     upcoming = copy.deepcopy(changed)
     upcoming["defaults"]["warranty_months"] = 36
@@ -52,7 +52,7 @@ def test_page_shows_the_version_in_force_with_versions_and_language_links(two_ve
     )
     assert 'name="viewport"' in html
     assert "Version 2 · Effective from" in html
-    assert "within 14 days after delivery" in html and "within 7 days after delivery" not in html
+    assert "within 21 days after delivery" in html and "within 14 days after delivery" not in html
     assert "(in force)" in html and "(upcoming)" in html
     assert 'href="?lang=zh_Hans"' in html and 'lang="zh-Hans"' in html
     assert html.count("<h1") == 1
@@ -60,7 +60,7 @@ def test_page_shows_the_version_in_force_with_versions_and_language_links(two_ve
 
 def test_language_switch_and_accept_language(two_versions):
     html = Client().get("/policy/volt/?lang=zh_Hans").content.decode()
-    assert '<html lang="zh-Hans">' in html and "签收后 14 个自然日内，您可以无理由退货。" in html
+    assert '<html lang="zh-Hans">' in html and "签收后 21 个自然日内，您可以无理由退货。" in html
     negotiated = (
         Client().get("/policy/volt/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5").content.decode()
     )
@@ -89,7 +89,7 @@ def test_accept_language_is_read_by_its_q_values(two_versions, header, language)
 def test_diff_between_versions(two_versions):
     html = Client().get("/policy/volt/?from=1&to=2").content.decode()
     assert "Changes: Version 1 → 2" in html
-    assert "Changed: You can return items for any reason within 14 days after delivery." in html
+    assert "Changed: You can return items for any reason within 21 days after delivery." in html
     data = Client().get("/policy/volt/?from=2&to=3&format=json&lang=zh_Hans").json()
     assert data["diff"] == {
         "from": 2,
@@ -111,8 +111,8 @@ def test_json_has_the_same_content(two_versions):
         for b in s["blocks"]
         for item in b["items"]
     }
-    assert keys["window:default"] == "You can return items for any reason within 7 days after delivery."
-    assert "You can return items for any reason within 7 days after delivery." in data["text"]
+    assert keys["window:default"] == "You can return items for any reason within 14 days after delivery."
+    assert "You can return items for any reason within 14 days after delivery." in data["text"]
     assert data["diff"] is None
 
 

@@ -18,6 +18,7 @@ from saleor_aftersales_plugin.domain.facts import (
     ProductFacts,
     Resolution,
 )
+from saleor_aftersales_plugin.rules.thresholds import MoneyType
 from saleor_aftersales_plugin.rules.variables import VARIABLES
 
 PRODUCT_TYPES = ["electronics", "apparel", "books", "Electronics", ""]
@@ -67,6 +68,27 @@ numbers = st.one_of(
     st.integers(min_value=-5, max_value=400),
     st.decimals(min_value=0, max_value=400, places=2, allow_nan=False, allow_infinity=False),
 )
+THRESHOLD_CURRENCIES = ["EUR", "CNY", "JPY", "USD"]
+"""Currencies of thresholds: orders are in EUR, CNY or USD, so some thresholds have none in the order's."""
+ORDER_CURRENCIES = ["EUR", "EUR", "CNY", "USD"]
+
+
+@st.composite
+def amounts_in(draw: st.DrawFn, currency: str) -> Any:
+    """An amount of ``currency`` (JPY has no decimals), as a number or as decimal text."""
+    amount = draw(st.decimals(min_value=0, max_value=400, places=2, allow_nan=False, allow_infinity=False))
+    if currency == "JPY":
+        amount = Decimal(int(amount * 100))
+    return draw(st.sampled_from([str(amount), amount]))
+
+
+@st.composite
+def thresholds(draw: st.DrawFn) -> dict[str, Any]:
+    """A money threshold: {amount, currency} or an amount per currency for some currencies."""
+    currencies = draw(st.lists(st.sampled_from(THRESHOLD_CURRENCIES), min_size=1, max_size=3, unique=True))
+    if len(currencies) == 1 and draw(st.booleans()):
+        return {"amount": draw(amounts_in(currencies[0])), "currency": currencies[0]}
+    return {currency: draw(amounts_in(currency)) for currency in currencies}
 
 
 @st.composite
@@ -75,6 +97,12 @@ def leaf_conditions(draw: st.DrawFn) -> dict[str, Any]:
     field_type = VARIABLES[name].field_type
     if field_type is NumericType:
         return {"name": name, "operator": draw(st.sampled_from(NUMERIC_OPERATORS)), "value": draw(numbers)}
+    if field_type is MoneyType:
+        return {
+            "name": name,
+            "operator": draw(st.sampled_from(NUMERIC_OPERATORS)),
+            "value": draw(thresholds()),
+        }
     if field_type is BooleanType:
         return {"name": name, "operator": draw(st.sampled_from(["is_true", "is_false"])), "value": None}
     if field_type is SelectMultipleType:
@@ -229,7 +257,7 @@ def case_facts(draw: st.DrawFn) -> CaseFacts:
     order = OrderFacts(
         order_id="order-1",
         channel=draw(st.sampled_from(TEXT_POOL["channel"])),
-        currency="EUR",
+        currency=draw(st.sampled_from(ORDER_CURRENCIES)),
         created_at=BASE,
         lines=lines,
         total=sum((line.paid_total for line in lines), Decimal(0)),

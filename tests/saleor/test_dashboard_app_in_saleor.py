@@ -20,17 +20,18 @@ from django.test import Client
 from saleor.app.models import App, AppExtension
 from saleor.core.jwt import create_access_token_for_app
 from saleor.plugins.models import PluginConfiguration
-from test_plugin_in_saleor import (
+from saleor_steps import (
     APPROVE,
-    _call,
-    _data,
-    _enable,
-    _place_paid_fulfilled_order,
-    _request_return,
+    enable_plugin,
+    payload_of,
+    place_paid_fulfilled_order,
+    plugin_call,
+    request_return,
 )
 
+from saleor_aftersales_plugin.config import DEFAULT_POLICY
+from saleor_aftersales_plugin.constants import PLUGIN_ID
 from saleor_aftersales_plugin.models import PolicyVersion
-from saleor_aftersales_plugin.plugin import DEFAULT_POLICY, PLUGIN_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def installed_app(
     saleor_url: str,
 ) -> App:
     aftersales_enabled.PUBLIC_URL = saleor_url + "/"  # as an operator sets it: where Saleor is reached
-    _enable(staff_api_client, channel_USD, permission_manage_plugins)
+    enable_plugin(staff_api_client, channel_USD, permission_manage_plugins)
     _install(saleor_url + MANIFEST_PATH)
     return App.objects.get(identifier="saleor.aftersales.app")
 
@@ -223,15 +224,16 @@ def test_an_app_token_carries_exactly_its_permissions_to_the_plugin(
     clerk, manager = staff_users[1], staff_users[2]
     permission_group_manage_orders.user_set.add(clerk, manager, staff_api_client.user)
     manager.user_permissions.add(permission_manage_plugins)
-    order = _place_paid_fulfilled_order(staff_api_client, draft_order, warehouse)
-    case_id = _request_return(channel_USD.slug, user_api_client, order)
+    order = place_paid_fulfilled_order(staff_api_client, draft_order, warehouse)
+    case_id = request_return(channel_USD.slug, user_api_client, order)
     clerk_token = create_access_token_for_app(installed_app, clerk)
     versions_before = PolicyVersion.objects.count()
 
-    approved = _data(
-        _call(api_client, channel_USD.slug, APPROVE, {"id": case_id}, **_bearer(clerk_token)), "caseApprove"
+    approved = payload_of(
+        plugin_call(api_client, channel_USD.slug, APPROVE, {"id": case_id}, **_bearer(clerk_token)),
+        "caseApprove",
     )
-    refused = _call(
+    refused = plugin_call(
         api_client, channel_USD.slug, PUBLISH, {"policy": PUBLISHED_POLICY}, **_bearer(clerk_token)
     ).json()["data"]["policyPublish"]
 
@@ -244,7 +246,7 @@ def test_an_app_token_carries_exactly_its_permissions_to_the_plugin(
     # The manager holds MANAGE_PLUGINS, but an app installed without it cannot lend it to the manager's token.
     installed_app.permissions.remove(permission_manage_plugins)
     narrowed = create_access_token_for_app(installed_app, manager)
-    denied = _call(
+    denied = plugin_call(
         api_client, channel_USD.slug, PUBLISH, {"policy": PUBLISHED_POLICY}, **_bearer(narrowed)
     ).json()["data"]["policyPublish"]
 
@@ -267,8 +269,8 @@ def test_publishing_from_the_app_saves_the_channels_plugin_configuration(
     assert PUBLISHED_POLICY != DEFAULT_POLICY
     before = PolicyVersion.objects.filter(channel=channel_USD.slug).order_by("-version").first()
 
-    published = _data(
-        _call(api_client, channel_USD.slug, PUBLISH, {"policy": PUBLISHED_POLICY}, **_bearer(token)),
+    published = payload_of(
+        plugin_call(api_client, channel_USD.slug, PUBLISH, {"policy": PUBLISHED_POLICY}, **_bearer(token)),
         "policyPublish",
     )
 

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from saleor.plugins.manager import get_plugins_manager
 from saleor.plugins.models import PluginConfiguration
 
+from saleor_aftersales_plugin.constants import PLUGIN_ID, RECORD_SALEOR_ORDER
 from saleor_aftersales_plugin.models import OrderRecord, PolicyVersion
-from saleor_aftersales_plugin.plugin import PLUGIN_ID, AfterSalesPlugin
-from saleor_aftersales_plugin.tasks import RECORD_SALEOR_ORDER, record_saleor_order
+from saleor_aftersales_plugin.plugin import AfterSalesPlugin
+from saleor_aftersales_plugin.saleor.tasks import record_saleor_order
 
 pytestmark = pytest.mark.django_db
 

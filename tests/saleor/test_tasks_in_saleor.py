@@ -13,24 +13,23 @@ from django_celery_beat.models import PeriodicTask
 from saleor.celeryconf import app as saleor_celery
 from saleor.core.tasks import RestrictWriterDBTask
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
-from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
-from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
-from saleor_aftersales_plugin.rules.document import load_source
-from saleor_aftersales_plugin.rules.validation import normalise_policy
-from saleor_aftersales_plugin.services import conversations
-from saleor_aftersales_plugin.services.orders import record_order
-from saleor_aftersales_plugin.services.policies import publish_policy
-from saleor_aftersales_plugin.tasks import (
+from saleor_aftersales_plugin.constants import (
     DELIVER_OUTBOX,
     PERIODIC_TASKS,
     POLICY_REMINDER,
     RECONCILE_REFUNDS,
     SLA_SWEEP,
-    deliver_outbox,
-    register_periodic_tasks,
-    sla_sweep,
 )
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
+from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
+from saleor_aftersales_plugin.rules.document import load_source
+from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.saleor.tasks import register_periodic_tasks
+from saleor_aftersales_plugin.services import conversations
+from saleor_aftersales_plugin.services.orders import record_order
+from saleor_aftersales_plugin.services.policies import publish_policy
+from saleor_aftersales_plugin.tasks import deliver_outbox, sla_sweep
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
@@ -92,5 +91,5 @@ def test_sweep_and_delivery_tasks_write_under_saleors_writer_guard(settings):
     assert f"We received your complaint #{case.number}" in subjects
     assert (
         f"Escalated to supervisor: case #{case.number} is overdue" not in subjects
-    )  # a group: needs the resolver
+    )  # Saleor has no staff group of that name: nobody to send it to
     assert OutboxMessage.objects.filter(event="staff_escalation", recipient="group:supervisors").exists()

@@ -27,16 +27,31 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_check_ok():
-    result = run("policy", "check", str(EXAMPLES / "cross-border-shop.yaml"))
+@pytest.mark.parametrize(
+    ("example", "summary"),
+    [
+        ("cross-border-shop.yaml", "OK: 丝路优选 Silk Road Select — 8 rules"),
+        ("electronics-shop.yaml", "OK: Volt Electronics — 6 rules"),
+    ],
+)
+def test_the_shipped_examples_pass_check_without_warnings(example, summary):
+    result = run("policy", "check", str(EXAMPLES / example))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "OK: 丝路优选 Silk Road Select — 8 rules"
-    strict = run("policy", "check", "--strict", str(EXAMPLES / "cross-border-shop.yaml"))
+    assert result.stdout.splitlines() == [summary]
+    assert "warning" not in result.stdout + result.stderr
+    strict = run("policy", "check", "--strict", str(EXAMPLES / example))
     assert strict.returncode == 0 and strict.stdout == result.stdout
 
 
-def test_check_warns_below_a_statutory_minimum_and_strict_refuses():
-    result = run("policy", "check", str(EXAMPLES / "electronics-shop.yaml"))
+def test_check_warns_below_a_statutory_minimum_and_strict_refuses(tmp_path):
+    seven_days = tmp_path / "seven-days.yaml"
+    seven_days.write_text(
+        (EXAMPLES / "electronics-shop.yaml")
+        .read_text(encoding="utf-8")
+        .replace("window: {days: 14,", "window: {days: 7,"),
+        encoding="utf-8",
+    )
+    result = run("policy", "check", str(seven_days))
     assert result.returncode == 0, result.stdout + result.stderr
     warning, summary = result.stdout.splitlines()
     assert warning.startswith(
@@ -45,12 +60,35 @@ def test_check_warns_below_a_statutory_minimum_and_strict_refuses():
     )
     assert "[source: Directive 2011/83/EU on consumer rights, Article 9" in warning
     assert summary == "OK: Volt Electronics — 6 rules, 1 warning"
-    strict = run("policy", "check", "--strict", str(EXAMPLES / "electronics-shop.yaml"))
+    strict = run("policy", "check", "--strict", str(seven_days))
     assert strict.returncode == 1
     assert strict.stdout.splitlines() == [warning]
     assert strict.stderr.strip().endswith(
-        "electronics-shop.yaml: refused by --strict: Volt Electronics — 6 rules, 1 warning."
+        "seven-days.yaml: refused by --strict: Volt Electronics — 6 rules, 1 warning."
     )
+
+
+def test_check_warns_about_a_threshold_without_the_shops_currency(tmp_path):
+    policy = tmp_path / "usd-threshold.yaml"
+    policy.write_text(
+        "schema_version: 1.1\n"
+        "defaults: {currency: EUR, country: DE, time_zone: Europe/Berlin, window: {days: 14}}\n"
+        "rules:\n"
+        "  - id: big-orders\n"
+        "    conditions: {all: [{name: order_total, operator: greater_than, value: {USD: '500.00'}}]}\n"
+        "    actions: [{name: require_review}]\n",
+        encoding="utf-8",
+    )
+    result = run("policy", "check", str(policy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "$.rules[0].conditions.all[0].value: [no_threshold_in_currency] warning: order_total greater_than gives a "
+        "threshold in USD but not in EUR, the currency of defaults.currency that this channel's orders are in; "
+        "amounts are never converted, so for those orders this condition never matches. Add a EUR amount if it "
+        "should.",
+        "OK: usd-threshold.yaml — 1 rule, 1 warning",
+    ]
+    assert run("policy", "check", "--strict", str(policy)).returncode == 1
 
 
 def test_check_lists_every_error_with_its_path(tmp_path):
@@ -246,7 +284,7 @@ def test_preview_prints_the_published_text_in_each_format_and_language():
     assert text.stdout.startswith(
         "Volt Electronics: Returns, repairs and complaints policy\n========================================================\n"
     )
-    assert "You can return items for any reason within 7 days after delivery." in text.stdout
+    assert "You can return items for any reason within 14 days after delivery." in text.stdout
     html = run(
         "policy",
         "preview",

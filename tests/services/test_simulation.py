@@ -68,7 +68,7 @@ def draft() -> dict:
         "amount"
     ] = 20
     data["rules"] = [r for r in data["rules"] if r["id"] != "final-sale"]
-    data["defaults"]["window"]["days"] = 14
+    data["defaults"]["window"]["days"] = 21
     data["name"] = "Volt draft"
     return data
 
@@ -122,8 +122,8 @@ def test_simulation_reports_what_the_draft_would_change(recorded):
     assert by_sku["jacket"].changes == ("newly_eligible", "window_longer")
     assert by_sku["jacket"].current.reasons == ("final_sale",) and by_sku["jacket"].draft.eligible
     assert by_sku["tv-55"].changes == ("window_longer",)
-    assert by_sku["tv-55"].current.window == "7 calendar days from delivery"
-    assert by_sku["tv-55"].draft.window == "14 calendar days from delivery"
+    assert by_sku["tv-55"].current.window == "14 calendar days from delivery"
+    assert by_sku["tv-55"].draft.window == "21 calendar days from delivery"
     data = report.to_dict()
     assert data["counts"]["order"]["newly_eligible"] == 1 and data["counts"]["case"]["fees_changed"] == 1
     text = report.format_text()

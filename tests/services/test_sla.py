@@ -14,13 +14,13 @@ from notification_fixtures import CHANNEL, publish_example, record_tv_order
 from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import CaseKind, LineRequest
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
-from saleor_aftersales_plugin.notifications import set_group_resolver
 from saleor_aftersales_plugin.notifications.outbox import deliver_due
 from saleor_aftersales_plugin.rules.calendar import BusinessCalendar
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import conversations, returns, sla
 from saleor_aftersales_plugin.services.cases import create_case
 from saleor_aftersales_plugin.services.stats import case_stats
-from saleor_aftersales_plugin.tasks import register_periodic_tasks, sla_sweep
+from saleor_aftersales_plugin.tasks import sla_sweep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SHOP = BusinessCalendar(
@@ -164,7 +164,7 @@ def _overdue(case: Case, hours: float, field: str = "first_response_due") -> Non
 
 
 @pytest.mark.django_db
-def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier():
+def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier(settings):
     publish_example()
     order = record_tv_order()
     complaint, _ = conversations.open_complaint(
@@ -191,11 +191,10 @@ def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier()
         "group:managers",
         "customer.care@volt.example",
     ]
-    set_group_resolver(lambda channel, group: [f"{group}-lead@volt.example"] if channel == CHANNEL else [])
-    try:
-        deliver_due()
-    finally:
-        set_group_resolver(None)
+    settings.AFTERSALES_STAFF_GROUPS = {
+        group: [f"{group}-lead@volt.example"] for group in ("supervisors", "managers")
+    }
+    deliver_due(SandboxHost())
     to = {message.to[0]: message.subject for message in mail.outbox}
     assert (
         to["supervisors-lead@volt.example"] == f"Escalated to supervisor: case #{complaint.number} is overdue"
@@ -229,9 +228,8 @@ def test_answered_paused_and_closed_cases_are_not_escalated_and_near_deadlines_w
 
 
 @pytest.mark.django_db
-def test_sweep_task_runs_in_celery_and_beat_registration_is_optional():
+def test_sweep_task_runs_in_celery():
     assert sla_sweep.apply().get() == {"examined": 0, "escalated": 0, "warned": 0}
-    assert register_periodic_tasks() == []  # django-celery-beat is not installed in the sandbox
 
 
 @pytest.mark.django_db

@@ -99,7 +99,7 @@ def test_opened_tv_is_refunded_minus_the_restocking_fee_through_the_whole_flow(p
 
 
 def test_ineligible_lines_are_refused_with_the_reason_and_nothing_is_held(policy):
-    facts = _order(delivered_days_ago=10)
+    facts = _order(delivered_days_ago=16)
     record_order(facts)
     with pytest.raises(ServiceError) as refused:
         returns.request_return(

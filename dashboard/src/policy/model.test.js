@@ -10,8 +10,7 @@ import {
 } from "./sections";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const pluginSource = readFileSync(resolve(root, "saleor_aftersales_plugin/plugin.py"), "utf-8");
-const defaultPolicy = pluginSource.match(/DEFAULT_POLICY = """\\\n([\s\S]*?)"""/)[1];
+const defaultPolicy = readFileSync(resolve(root, "saleor_aftersales_plugin/default_policy.yaml"), "utf-8");
 
 const documents = {
   "examples/electronics-shop.yaml": YAML.parse(readFileSync(resolve(root, "examples/electronics-shop.yaml"), "utf-8")),

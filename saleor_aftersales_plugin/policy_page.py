@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from ..i18n import html_lang, match_language, negotiate_language
-from ..models import PolicyVersion
-from ..services.eligibility import customer_favourable_default, load_policy
-from . import build_policy_text, policy_diff
-from .language import SUPPORTED, Phrases, environment
+from .i18n import html_lang, match_language, negotiate_language
+from .models import PolicyVersion
+from .publishing import build_policy_text, policy_diff
+from .publishing.language import SUPPORTED, Phrases, environment
+from .services.eligibility import customer_favourable_default, load_policy
 
 
 class _BadRequest(Exception):

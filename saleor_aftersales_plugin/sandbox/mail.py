@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 
+from .embedded import state_dir
+
 DUPLICATES_LOG = "duplicates.log"
 
 
@@ -26,8 +28,6 @@ def mail_directory() -> Path:
     if configured:
         path = Path(configured)
     else:
-        from ..sandbox.embedded import state_dir
-
         path = state_dir() / "mail"
     path.mkdir(parents=True, exist_ok=True)
     return path

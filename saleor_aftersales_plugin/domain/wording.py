@@ -1,4 +1,5 @@
-"""How validation messages show values and suggest fixes: short, safe renderings and "did you mean"."""
+"""How validation messages (of policies and of case files) show values and suggest fixes: short, safe renderings and
+"did you mean"."""
 
 import difflib
 import re
@@ -34,6 +35,11 @@ def show(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return f"a {type(value).__name__}"
+
+
+def described(value: Any) -> str:
+    """A value as :func:`show` renders it, a list or mapping by its kind ("a list"): for "… is not a mapping"."""
+    return kind(value) if isinstance(value, Mapping | list | tuple) else show(value)
 
 
 def kind(value: Any) -> str:

@@ -1,0 +1,281 @@
+"""Saleor's objects as the plugin's facts: orders (:func:`order_facts`), Saleor's own ledger of an order
+(:func:`saleor_ledger`), the channel (:func:`channel_info`) and the plugin's saved configuration of a channel
+(:func:`channel_config`). Reads only; nothing here calls the services.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import graphene
+from django.db.models import Sum
+from saleor.giftcard.models import GiftCard
+from saleor.order import FulfillmentStatus, OrderGrantedRefundStatus
+from saleor.order import models as order_models
+from saleor.payment import TransactionKind
+from saleor.payment.models import Transaction
+from saleor.plugins.models import PluginConfiguration
+
+from ..config import ChannelConfig, ChannelInfo, parse_configuration
+from ..constants import LINES_TAG, ORDER_TAG, PLUGIN_ID, REFUND_TAG
+from ..domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from ..domain.host import LineLedger, OrderLedger
+from ..domain.money import allocate, quantize
+
+# Fulfilments whose lines came back to the shop (or were replaced).
+RETURNED_FULFILMENTS = (
+    FulfillmentStatus.RETURNED,
+    FulfillmentStatus.REFUNDED_AND_RETURNED,
+    FulfillmentStatus.REPLACED,
+)
+# Fulfilments whose lines the customer still holds (and may send back).
+RETURNABLE_FULFILMENTS = (FulfillmentStatus.FULFILLED, FulfillmentStatus.REFUNDED)
+# Fulfilments that mean the items left the warehouse.
+SHIPPED_FULFILMENTS = (
+    FulfillmentStatus.FULFILLED,
+    FulfillmentStatus.REFUNDED,
+    FulfillmentStatus.RETURNED,
+    FulfillmentStatus.REFUNDED_AND_RETURNED,
+    FulfillmentStatus.REPLACED,
+)
+
+
+# --- order facts
+
+
+def customer_global_id(user_pk: int | None) -> str | None:
+    """The id a customer has in the plugin: Saleor's global User id (the same one its API shows)."""
+    return graphene.Node.to_global_id("User", user_pk) if user_pk else None
+
+
+def order_queryset() -> Any:
+    return order_models.Order.objects.select_related(
+        "channel", "shipping_address", "billing_address", "user"
+    ).prefetch_related(
+        "lines__variant__product__category",
+        "lines__variant__product__product_type",
+        "lines__variant__product__collections",
+        "lines__variant__product__attributevalues__value__attribute",
+        "lines__variant__attributevalues__value__attribute",
+        "fulfillments__lines",
+    )
+
+
+def load_order(order_id: str | uuid.UUID) -> Any | None:
+    try:
+        key = uuid.UUID(str(order_id))
+    except ValueError:
+        return None
+    return order_queryset().filter(id=key).first()
+
+
+def _category_path(category: Any) -> tuple[str, ...]:
+    if category is None:
+        return ()
+    return tuple(c.slug for c in category.get_ancestors(include_self=True))
+
+
+def _attribute_value(value: Any) -> str:
+    if value.boolean is not None:
+        return "true" if value.boolean else "false"
+    return value.slug
+
+
+def _attributes(assignments: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for assigned in assignments:
+        value = assigned.value
+        found.setdefault(value.attribute.slug, []).append(_attribute_value(value))
+    return {slug: tuple(values) for slug, values in found.items()}
+
+
+def _product_facts(line: Any) -> ProductFacts:
+    variant = line.variant
+    product = variant.product if variant else None
+    if product is None:
+        return ProductFacts(
+            sku=line.product_sku or "",
+            product_name=line.product_name,
+            variant_id=line.product_variant_id,
+            is_gift_card=line.is_gift_card,
+        )
+    attributes = _attributes(product.attributevalues.all())
+    attributes.update(_attributes(variant.attributevalues.all()))
+    return ProductFacts(
+        sku=line.product_sku or variant.sku or "",
+        product_id=graphene.Node.to_global_id("Product", product.pk),
+        variant_id=graphene.Node.to_global_id("ProductVariant", variant.pk),
+        product_name=line.product_name,
+        product_type=product.product_type.slug if product.product_type_id else "",
+        category_path=_category_path(product.category),
+        collections=tuple(sorted(c.slug for c in product.collections.all())),
+        attributes=attributes,
+        is_gift_card=line.is_gift_card,
+    )
+
+
+def _fulfilment_times(order: Any) -> dict[str, datetime]:
+    """When each line first left the warehouse (Saleor records no delivery date)."""
+    times: dict[str, datetime] = {}
+    for fulfillment in order.fulfillments.all():
+        if fulfillment.status not in SHIPPED_FULFILMENTS:
+            continue
+        for fline in fulfillment.lines.all():
+            key = str(fline.order_line_id)
+            if key not in times or fulfillment.created_at < times[key]:
+                times[key] = fulfillment.created_at
+    return times
+
+
+def order_facts(order: Any) -> OrderFacts:
+    times = _fulfilment_times(order)
+    lines = []
+    for line in sorted(order.lines.all(), key=lambda item: (item.created_at, str(item.pk))):
+        paid = line.total_price_gross_amount
+        lines.append(
+            OrderLineFacts(
+                line_id=str(line.pk),
+                product=_product_facts(line),
+                quantity=line.quantity,
+                unit_price=quantize(line.unit_price_gross_amount, order.currency),
+                paid_total=quantize(paid, order.currency),
+                quantity_fulfilled=line.quantity_fulfilled,
+                fulfilled_at=times.get(str(line.pk)),
+            )
+        )
+    address = order.shipping_address or order.billing_address
+    fulfilled = [times.get(line.line_id) for line in lines]
+    return OrderFacts(
+        order_id=str(order.pk),
+        channel=order.channel.slug,
+        currency=order.currency,
+        created_at=order.created_at,
+        lines=tuple(lines),
+        total=quantize(order.total_gross_amount, order.currency),
+        number=str(order.number),
+        customer_email=order.user_email or (order.user.email if order.user_id else ""),
+        customer_id=customer_global_id(order.user_id),
+        shipping_country=address.country.code if address and address.country else "",
+        fulfilled_at=max(fulfilled) if fulfilled and all(fulfilled) else None,  # type: ignore[type-var]
+    )
+
+
+def _spread(
+    amount: Decimal, weights: Mapping[str, Decimal], currency: str, into: dict[str, Decimal]
+) -> Decimal:
+    """Add ``amount`` to the lines of ``weights`` in proportion (each at most its weight); returns what is left."""
+    amount = quantize(amount, currency)
+    total = sum(weights.values(), Decimal(0))
+    if amount <= 0 or total <= 0:
+        return max(amount, Decimal(0))
+    part = min(amount, quantize(total, currency))
+    for key, share in zip(weights, allocate(part, list(weights.values()), currency), strict=True):
+        into[key] += share
+    return amount - part
+
+
+def saleor_ledger(order: Any) -> OrderLedger:
+    """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
+
+    ``order`` comes with its lines, fulfilments (with lines), transactions, granted refunds (with lines) and payments
+    prefetched (:meth:`SaleorHost.ledger`), so the read costs the same whatever the order holds.
+
+    * delivered: units in approved fulfilments (waiting-for-approval and cancelled ones are not delivered);
+      returned: units in returned, refunded-and-returned and replaced fulfilments;
+    * Transactions flow: every granted refund not refused counts (pending or not yet requested included, so it can
+      never be paid twice); one with lines is spread over them by unit price x quantity, as Saleor computes a
+      grant's amount (the rest, e.g. shipping, counts for the order); transaction refunds no grant explains
+      count for the order;
+    * legacy payments: refunds of fulfilments (orderFulfillmentRefundProducts) spread over their lines; the
+      plugin's own refunds and gift cards per line as recorded in their metadata; the rest of the payments' refunds
+      for the order.
+    """
+    currency = order.currency
+    unit = {str(line.pk): Decimal(line.unit_price_gross_amount) for line in order.lines.all()}
+    delivered: dict[str, int] = defaultdict(int)
+    returned: dict[str, int] = defaultdict(int)
+    refunded: dict[str, Decimal] = defaultdict(Decimal)
+    for_order = Decimal(0)
+    fulfilments = list(order.fulfillments.all())
+    for fulfilment in fulfilments:
+        for fline in fulfilment.lines.all():
+            key = str(fline.order_line_id)
+            if fulfilment.status in SHIPPED_FULFILMENTS:
+                delivered[key] += fline.quantity
+            if fulfilment.status in RETURNED_FULFILMENTS:
+                returned[key] += fline.quantity
+    transactions = list(order.payment_transactions.all())
+    if transactions:
+        covered = Decimal(0)
+        for granted in order.granted_refunds.all():
+            if granted.status == OrderGrantedRefundStatus.FAILURE:
+                continue
+            weights = {
+                str(gline.order_line_id): unit.get(str(gline.order_line_id), Decimal(0)) * gline.quantity
+                for gline in granted.lines.all()
+            }
+            for_order += _spread(granted.amount_value, weights, currency, refunded)
+            if granted.status in (OrderGrantedRefundStatus.PENDING, OrderGrantedRefundStatus.SUCCESS):
+                covered += granted.amount_value
+        moved = sum((item.refunded_value + item.refund_pending_value for item in transactions), Decimal(0))
+        for_order += max(moved - covered, Decimal(0))
+    payments = list(order.payments.all())
+    if payments:
+        legacy = Transaction.objects.filter(
+            payment__order=order, kind=TransactionKind.REFUND, is_success=True
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        explained = Decimal(0)
+        for payment in payments:
+            for amounts in (payment.get_value_from_metadata(LINES_TAG) or {}).values():
+                for key, value in amounts.items():
+                    refunded[key] += Decimal(str(value))
+                    explained += Decimal(str(value))
+        if not transactions:
+            for fulfilment in fulfilments:
+                if fulfilment.status not in (
+                    FulfillmentStatus.REFUNDED,
+                    FulfillmentStatus.REFUNDED_AND_RETURNED,
+                ) or fulfilment.get_value_from_metadata(REFUND_TAG):
+                    continue
+                weights: dict[str, Decimal] = defaultdict(Decimal)
+                for fline in fulfilment.lines.all():
+                    weights[str(fline.order_line_id)] += unit.get(str(fline.order_line_id), Decimal(0)) * (
+                        fline.quantity
+                    )
+                amount = Decimal(fulfilment.total_refund_amount or 0)
+                for_order += _spread(amount, weights, currency, refunded)
+                explained += amount + Decimal(fulfilment.shipping_refund_amount or 0)
+        for_order += max(Decimal(legacy) - explained, Decimal(0))
+    for card in GiftCard.objects.filter(metadata__contains={ORDER_TAG: str(order.pk)}):
+        for key, value in (card.get_value_from_metadata(LINES_TAG) or {}).items():
+            refunded[key] += Decimal(str(value))
+    return OrderLedger(
+        currency,
+        {
+            key: LineLedger(key, delivered[key], returned[key], quantize(refunded[key], currency))
+            for key in unit
+        },
+        quantize(for_order, currency),
+    )
+
+
+# --- the channel
+
+
+def channel_info(channel: Any) -> ChannelInfo:
+    """What the configuration check needs of a Saleor channel."""
+    country = channel.default_country.code if channel.default_country else ""
+    return ChannelInfo(channel.slug, channel.currency_code, country)
+
+
+def channel_config(channel_slug: str) -> ChannelConfig:
+    """The plugin's saved configuration of a channel (the defaults when it was never saved)."""
+    row = (
+        PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__slug=channel_slug)
+        .only("configuration")
+        .first()
+    )
+    return parse_configuration(row.configuration if row else [])
