@@ -45,12 +45,12 @@ from .stats.schema import StatsQueries  # noqa: E402
 
 # graphene lists the fields of the last base first: policy, returns, cases, stats.
 class Query(StatsQueries, CaseQueries, ReturnQueries, PolicyQueries):
-    class Meta:
-        description = "The after-sales API of one channel: policies, eligibility, cases, statistics."
+    """The after-sales API of one channel: policies, eligibility, cases, statistics."""
 
 
+# Its fields in the order of the published schema.
 class Mutation(graphene.ObjectType):
-    """In the order of the published schema."""
+    """Requests, case work, and checking, simulating and publishing the channel's policy."""
 
     policy_publish = PolicyPublish.Field()
     policy_rollback = PolicyRollback.Field()
@@ -73,9 +73,6 @@ class Mutation(graphene.ObjectType):
     case_note_add = CaseNoteAdd.Field()
     policy_validate = PolicyValidate.Field()
     policy_simulate = PolicySimulate.Field()
-
-    class Meta:
-        description = "Requests, case work, and checking, simulating and publishing the channel's policy."
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

@@ -4,17 +4,17 @@
 import copy
 import functools
 import json
-import uuid
+from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import factories
 import graphene
 from django.utils import timezone
 
 from saleor_aftersales_plugin.domain.actors import Principal
-from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.domain.facts import OrderLineFacts
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.models import OrderRecord
 from saleor_aftersales_plugin.rules.document import load_source
@@ -35,6 +35,7 @@ STAFF_NO_PERMISSION = Principal("staff", "staff-3", "intern@volt.example")
 APP = Principal("app", "app-1", permissions=frozenset({"MANAGE_ORDERS"}))
 APP_NO_PERMISSION = Principal("app", "app-2")
 EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
+TELEVISION = replace(factories.TV, product_name="55-inch TV", product_type="television")
 
 
 @functools.cache
@@ -50,60 +51,23 @@ def publish_example(channel: str = CHANNEL) -> None:
 
 
 def tv_line(quantity: int = 3, **changes: Any) -> OrderLineFacts:
+    """``quantity`` 55-inch TVs at 499.00, delivered two days ago; ``changes`` override."""
     delivered = timezone.now() - timedelta(days=2)
-    fields: dict[str, Any] = {
-        "line_id": str(uuid.uuid4()),
-        "product": ProductFacts(
-            sku="TV-55",
-            product_name="55-inch TV",
-            product_type="television",
-            category_path=("electronics", "tv"),
-        ),
-        "quantity": quantity,
-        "unit_price": Decimal("499.00"),
-        "paid_total": Decimal("499.00") * quantity,
-        "quantity_fulfilled": quantity,
-        "fulfilled_at": delivered - timedelta(days=1),
-        "delivered_at": delivered,
-    }
-    fields.update(changes)
-    return OrderLineFacts(**fields)
+    times = {"delivered_at": delivered, "fulfilled_at": delivered - timedelta(days=1)}
+    return factories.order_line(TELEVISION, quantity=quantity, unit_price="499.00", **{**times, **changes})
 
 
 def cable_line() -> OrderLineFacts:
     delivered = timezone.now() - timedelta(days=2)
-    return OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(
-            sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables")
-        ),
-        quantity=1,
-        unit_price=Decimal("19.90"),
-        paid_total=Decimal("19.90"),
-        quantity_fulfilled=1,
-        fulfilled_at=delivered - timedelta(days=1),
-        delivered_at=delivered,
-    )
+    return factories.cable_line(delivered_at=delivered, fulfilled_at=delivered - timedelta(days=1))
 
 
 def record(
     lines: tuple[OrderLineFacts, ...] | None = None, channel: str = CHANNEL, **changes: Any
 ) -> OrderRecord:
     lines = lines if lines is not None else (tv_line(), cable_line())
-    fields: dict[str, Any] = {
-        "order_id": str(uuid.uuid4()),
-        "channel": channel,
-        "currency": "EUR",
-        "created_at": timezone.now() - timedelta(days=4),
-        "lines": lines,
-        "total": sum((line.paid_total for line in lines), Decimal(0)),
-        "number": "1001",
-        "customer_email": EMAIL,
-        "customer_id": CUSTOMER.id,
-        "shipping_country": "DE",
-    }
-    fields.update(changes)
-    return orders.record_order(OrderFacts(**fields))
+    customer = {"number": "1001", "customer_email": EMAIL, "customer_id": CUSTOMER.id}
+    return orders.record_order(factories.order_facts(lines, channel=channel, **{**customer, **changes}))
 
 
 def gid(type_name: str, value: Any) -> str:

@@ -4,19 +4,17 @@ import copy
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from factories import order_facts
 from graphql_client import (
     CASE_FIELDS,
     CHANNEL,
     CUSTOMER,
-    EMAIL,
-    EXAMPLE_POLICY,
     GUEST,
     OTHER_CUSTOMER,
     STAFF,
@@ -32,7 +30,7 @@ from graphql_client import (
 )
 
 from saleor_aftersales_plugin.domain.actors import Principal
-from saleor_aftersales_plugin.domain.facts import OrderFacts, ProductFacts
+from saleor_aftersales_plugin.domain.facts import ProductFacts
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
 from saleor_aftersales_plugin.graphql.schema import schema
 from saleor_aftersales_plugin.models import OrderRecord
@@ -96,6 +94,14 @@ def _types(name: str, arguments: str) -> dict[str, str]:
 
 def case_gid(payload: dict[str, Any]) -> str:
     return payload["case"]["id"]
+
+
+def receive_and_inspect(order: OrderRecord, case_id: str, line: int, condition: str) -> dict[str, Any]:
+    """Staff receive the returned items and find the order's ``line`` (its index) in ``condition``; the
+    inspection's payload."""
+    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
+    lines = [{"lineId": line_gid(order, line), "condition": condition}]
+    return mutate("returnRequestInspect", "id: $id, lines: $lines", {"id": case_id, "lines": lines})
 
 
 @pytest.fixture
@@ -257,12 +263,7 @@ def test_small_items_are_approved_at_once_and_resolve_by_store_credit(shop):
     created = ok(call(CREATE_RETURN, variables, CUSTOMER), "returnRequestCreate")["case"]
     assert created["status"] == "AWAITING_RETURN"
     case_id = created["id"]
-    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
-    mutate(
-        "returnRequestInspect",
-        "id: $id, lines: $lines",
-        {"id": case_id, "lines": [{"lineId": line_gid(shop, 1), "condition": "UNOPENED"}]},
-    )
+    receive_and_inspect(shop, case_id, 1, "UNOPENED")
     resolved = mutate(
         "caseResolve", "id: $id, resolution: $resolution", {"id": case_id, "resolution": "STORE_CREDIT"}
     )
@@ -273,12 +274,7 @@ def test_small_items_are_approved_at_once_and_resolve_by_store_credit(shop):
 def test_staff_override_needs_a_reason(shop):
     case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
     mutate("caseApprove", "id: $id", {"id": case_id})
-    mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
-    mutate(
-        "returnRequestInspect",
-        "id: $id, lines: $lines",
-        {"id": case_id, "lines": [{"lineId": line_gid(shop, 0), "condition": "UNOPENED"}]},
-    )
+    receive_and_inspect(shop, case_id, 0, "UNOPENED")
     refused = mutate(
         "caseResolve",
         "id: $id, resolution: $resolution, amount: $amount",
@@ -680,7 +676,7 @@ def test_stats_for_a_period(shop):
 
 def test_policy_validate_lists_every_problem_with_its_path(db):
     query = "mutation($policy: String!) { policyValidate(policy: $policy) { valid policyErrors { path code message } errors { code } } }"
-    good = ok(call(query, {"policy": EXAMPLE_POLICY.read_text()}), "policyValidate")
+    good = ok(call(query, {"policy": example_document()[0]}), "policyValidate")
     assert good == {"valid": True, "policyErrors": [], "errors": []}
     bad = ok(
         call(
@@ -730,15 +726,11 @@ def test_malformed_requests_answer_400_with_a_clear_message(db, body, message):
 
 def test_an_order_the_plugin_has_not_seen_is_recorded_on_first_use(db):
     publish_example()
-    placed_earlier = OrderFacts(
-        order_id=str(uuid.uuid4()),
-        channel=CHANNEL,
-        currency="EUR",
+    placed_earlier = order_facts(
+        (tv_line(),),
         created_at=timezone.now() - timedelta(days=3),
-        lines=(tv_line(),),
-        total=Decimal("1497.00"),
         customer_id=CUSTOMER.id,
-        customer_email=EMAIL,
+        shipping_country="",
     )
     host_orders = {placed_earlier.order_id: placed_earlier}
     asked: list[str] = []

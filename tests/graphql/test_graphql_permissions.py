@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ from saleor_aftersales_plugin.graphql.core.permissions import Audience
 from saleor_aftersales_plugin.graphql.schema import operation_audiences, schema
 from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.services import conversations, repairs, returns
+from saleor_aftersales_plugin.services.cases import transition
 
 PUBLIC, OWNER, MANAGER, PUBLISHER, SIGNED_IN = (
     Audience.PUBLIC,
@@ -140,8 +142,6 @@ def repair_case(order: OrderRecord, status: str = "requested") -> Case:
     path = ["approved", "received", "diagnosing", "quoted"]
     for step in path[: path.index(status) + 1] if status in path else ():
         if step == "approved":
-            from saleor_aftersales_plugin.services.cases import transition
-
             transition(case.pk, step, actor_type="staff", actor_id=STAFF.id)
         elif step == "quoted":
             repairs.create_quote(
@@ -173,6 +173,19 @@ class Operation:
 STAFF_ONLY = """assignee escalationTier failureMessage decision { escalationPath }
   lines { decision } events { type actorId message trace payload }"""
 PAYLOAD = "{ errors { code } case { id " + STAFF_ONLY + " } }"
+
+
+def on_case(
+    name: str, case: Callable[[OrderRecord], Case], arguments: str = "", *, owner: bool = False
+) -> Operation:
+    """The mutation ``name`` on the case ``case(order)`` makes, with the literal ``arguments``; the owners' mutations
+    also get the email the caller gives."""
+    declared, passed = (", $email: String", ", email: $email") if owner else ("", "")
+    extra = f", {arguments}" if arguments else ""
+    query = f"mutation($id: ID!{declared}) {{ {name}(id: $id{passed}{extra}) {PAYLOAD} }}"
+    return Operation(name, query, lambda o, e: {"id": case_id(case(o)), **({"email": e} if owner else {})})
+
+
 OPERATIONS = [
     Operation("afterSalesPolicy", "{ afterSalesPolicy { version } }", lambda o, e: {}),
     Operation(
@@ -208,26 +221,10 @@ OPERATIONS = [
             "input": {"order": order_gid(o), "email": e, "lines": [{"lineId": line_gid(o, 0), "quantity": 1}]}
         },
     ),
-    Operation(
-        "returnRequestCancel",
-        "mutation($id: ID!, $email: String) { returnRequestCancel(id: $id, email: $email) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o)), "email": e},
-    ),
-    Operation(
-        "caseApprove",
-        "mutation($id: ID!) { caseApprove(id: $id) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o))},
-    ),
-    Operation(
-        "caseDecline",
-        'mutation($id: ID!) { caseDecline(id: $id, reason: "Used") ' + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o))},
-    ),
-    Operation(
-        "returnRequestMarkReceived",
-        "mutation($id: ID!) { returnRequestMarkReceived(id: $id) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o, "awaiting_return"))},
-    ),
+    on_case("returnRequestCancel", return_case, owner=True),
+    on_case("caseApprove", return_case),
+    on_case("caseDecline", return_case, 'reason: "Used"'),
+    on_case("returnRequestMarkReceived", partial(return_case, status="awaiting_return")),
     Operation(
         "returnRequestInspect",
         "mutation($id: ID!, $lines: [LineConditionInput!]!) { returnRequestInspect(id: $id, lines: $lines) "
@@ -238,11 +235,7 @@ OPERATIONS = [
             "lines": [{"lineId": line_gid(o, 0), "condition": "OPENED"}],
         },
     ),
-    Operation(
-        "caseResolve",
-        "mutation($id: ID!) { caseResolve(id: $id, resolution: REFUND) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o, "inspected"))},
-    ),
+    on_case("caseResolve", partial(return_case, status="inspected"), "resolution: REFUND"),
     Operation(
         "repairRequestCreate",
         "mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) " + PAYLOAD + " }",
@@ -250,55 +243,23 @@ OPERATIONS = [
             "input": {"order": order_gid(o), "email": e, "line": {"lineId": line_gid(o, 0), "quantity": 1}}
         },
     ),
-    Operation(
+    on_case(
         "repairQuoteCreate",
-        'mutation($id: ID!) { repairQuoteCreate(id: $id, amount: "49.00", overrideReason: "Dropped") '
-        + PAYLOAD
-        + " }",
-        lambda o, e: {"id": case_id(repair_case(o, "diagnosing"))},
+        partial(repair_case, status="diagnosing"),
+        'amount: "49.00", overrideReason: "Dropped"',
     ),
-    Operation(
-        "repairQuoteAccept",
-        "mutation($id: ID!, $email: String) { repairQuoteAccept(id: $id, email: $email) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(repair_case(o, "quoted")), "email": e},
-    ),
-    Operation(
-        "repairQuoteDecline",
-        "mutation($id: ID!, $email: String) { repairQuoteDecline(id: $id, email: $email) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(repair_case(o, "quoted")), "email": e},
-    ),
-    Operation(
-        "repairStatusUpdate",
-        "mutation($id: ID!) { repairStatusUpdate(id: $id, status: RECEIVED) " + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(repair_case(o, "approved"))},
-    ),
+    on_case("repairQuoteAccept", partial(repair_case, status="quoted"), owner=True),
+    on_case("repairQuoteDecline", partial(repair_case, status="quoted"), owner=True),
+    on_case("repairStatusUpdate", partial(repair_case, status="approved"), "status: RECEIVED"),
     Operation(
         "complaintCreate",
         "mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) " + PAYLOAD + " }",
         lambda o, e: {"input": {"order": order_gid(o), "email": e, "category": "SERVICE", "comment": "Rude"}},
     ),
-    Operation(
-        "caseReply",
-        'mutation($id: ID!, $email: String) { caseReply(id: $id, email: $email, message: "Any news?") '
-        + PAYLOAD
-        + " }",
-        lambda o, e: {"id": case_id(complaint_case(o)), "email": e},
-    ),
-    Operation(
-        "caseAssign",
-        'mutation($id: ID!) { caseAssign(id: $id, assignee: "eve") ' + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o))},
-    ),
-    Operation(
-        "caseEscalate",
-        'mutation($id: ID!) { caseEscalate(id: $id, reason: "Waiting too long") ' + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o))},
-    ),
-    Operation(
-        "caseNoteAdd",
-        'mutation($id: ID!) { caseNoteAdd(id: $id, message: "Internal") ' + PAYLOAD + " }",
-        lambda o, e: {"id": case_id(return_case(o))},
-    ),
+    on_case("caseReply", complaint_case, 'message: "Any news?"', owner=True),
+    on_case("caseAssign", return_case, 'assignee: "eve"'),
+    on_case("caseEscalate", return_case, 'reason: "Waiting too long"'),
+    on_case("caseNoteAdd", return_case, 'message: "Internal"'),
     Operation(
         "policyValidate",
         "mutation($policy: String!) { policyValidate(policy: $policy) { valid errors { code } } }",

@@ -1,24 +1,23 @@
 """The after-sales workflows end to end on real PostgreSQL: request, review, receive, inspect, resolve."""
 
-import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from factories import TV, cable_line, order_facts, order_line
 
 from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.cases import TransitionError
 from saleor_aftersales_plugin.domain.facts import (
     LineRequest,
     OrderFacts,
-    OrderLineFacts,
-    ProductFacts,
 )
 from saleor_aftersales_plugin.domain.host import HostError, HostResult, ReturnedLine
-from saleor_aftersales_plugin.models import CaseEvent, OrderLineRecord
+from saleor_aftersales_plugin.models import CaseEvent, OrderLineRecord, OutboxMessage
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
@@ -45,44 +44,15 @@ def policy():
 def _order(delivered_days_ago: int = 3, **product_changes) -> OrderFacts:
     now = timezone.now()
     placed = now - timedelta(days=delivered_days_ago + 2)
-    tv = OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(
-            sku="TV-55",
-            product_name="OLED TV",
-            product_type="tv",
-            category_path=("electronics", "tv"),
-            **product_changes,
-        ),
+    delivered = now - timedelta(days=delivered_days_ago)
+    tv = order_line(
+        replace(TV, **product_changes),
         quantity=2,
-        unit_price=Decimal("1299.00"),
-        paid_total=Decimal("2598.00"),
-        quantity_fulfilled=2,
+        unit_price="1299.00",
         fulfilled_at=placed + timedelta(days=1),
-        delivered_at=now - timedelta(days=delivered_days_ago),
+        delivered_at=delivered,
     )
-    cable = OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(
-            sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables")
-        ),
-        quantity=1,
-        unit_price=Decimal("19.90"),
-        paid_total=Decimal("19.90"),
-        quantity_fulfilled=1,
-        delivered_at=now - timedelta(days=delivered_days_ago),
-    )
-    return OrderFacts(
-        order_id=str(uuid.uuid4()),
-        channel=CHANNEL,
-        currency="EUR",
-        created_at=placed,
-        lines=(tv, cable),
-        total=Decimal("2617.90"),
-        customer_id="customer-1",
-        customer_email="ada@example.com",
-        shipping_country="DE",
-    )
+    return order_facts((tv, cable_line(delivered_at=delivered)), created_at=placed)
 
 
 def _statuses(case) -> list[str]:
@@ -314,10 +284,6 @@ def test_complaints_are_answered_escalated_and_reopened(policy):
 
 
 def test_customer_messages_follow_the_order_language_and_staff_get_the_shop_language(policy):
-    from dataclasses import replace
-
-    from saleor_aftersales_plugin.models import OutboxMessage
-
     facts = replace(_order(), language_code="zh-hans")
     record_order(facts)
     case, _ = returns.request_return(

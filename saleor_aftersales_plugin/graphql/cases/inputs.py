@@ -47,6 +47,8 @@ def idempotency_key_argument() -> graphene.String:
 
 
 class LineQuantityInput(graphene.InputObjectType):
+    """Units of one order line."""
+
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id or UUID).")
     quantity = graphene.Int(required=True, description="Units.")
     reason = graphene.String(
@@ -55,13 +57,9 @@ class LineQuantityInput(graphene.InputObjectType):
     resolution = AfterSalesResolution(description="Resolution for this line (overrides the request's).")
     condition = ItemConditionEnum(description="Condition of the item, if known.")
 
-    class Meta:
-        description = "Units of one order line."
-
 
 class CaseLineInput(LineQuantityInput):
-    class Meta:
-        description = "Units of one order line to put in a case."
+    """Units of one order line to put in a case."""
 
 
 class CaseRequestInput(graphene.InputObjectType):
@@ -122,14 +120,15 @@ def line_requests(
 
 
 class AfterSalesCaseSortingInput(graphene.InputObjectType):
+    """How to sort cases."""
+
     field = CaseSortField(required=True, description="Sort by this field.")
     direction = OrderDirection(required=True, description="Ascending or descending.")
 
-    class Meta:
-        description = "How to sort cases."
-
 
 class AfterSalesCaseFilterInput(graphene.InputObjectType):
+    """Filters of the case list."""
+
     kind = AfterSalesCaseKind(description="Only cases of this kind.")
     status = NonNullList(AfterSalesCaseStatus, description="Only cases in these statuses.")
     overdue = graphene.Boolean(description="Only cases past (true) or within (false) an SLA deadline.")
@@ -140,9 +139,6 @@ class AfterSalesCaseFilterInput(graphene.InputObjectType):
     order = graphene.ID(description="Only cases of this Saleor order.")
     reason = graphene.String(description="Only cases with this reason code, e.g. `defective`.")
     search = graphene.String(description="A case number, an order number or part of the customer's email.")
-
-    class Meta:
-        description = "Filters of the case list."
 
 
 def case_filter(filter_input: Mapping[str, Any]) -> CaseFilter:

@@ -9,10 +9,16 @@ from ...domain import cases as machine
 from ...models import Case, CaseEvent, CaseLine, OutboxMessage
 from ..complaints.enums import ComplaintCategory
 from ..core.connection import CountableConnection
-from ..core.ids import to_global_id
+from ..core.fields import BlankIsNull, GlobalIdOf
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList, money
-from .enums import AfterSalesCaseKind, AfterSalesCaseStatus, AfterSalesResolution, ItemConditionEnum
+from .enums import (
+    AfterSalesCaseKind,
+    AfterSalesCaseStatus,
+    AfterSalesResolution,
+    ItemConditionEnum,
+    resolutions_offered,
+)
 from .visibility import customer_visible
 
 __all__ = ["AfterSalesCase", "AfterSalesCaseCountableConnection", "AfterSalesMessage"]
@@ -23,12 +29,16 @@ def _instant(value: Any) -> Any:
 
 
 class AfterSalesCaseLine(graphene.ObjectType):
-    order_line_id = graphene.ID(required=True, description="Saleor order line id.")
+    """One order line in a case."""
+
+    order_line_id = GlobalIdOf(
+        "OrderLine", "order_line.line_id", required=True, description="Saleor order line id."
+    )
     sku = graphene.String(description="SKU of the item.")
     product_name = graphene.String(description="Name of the product.")
     quantity = graphene.Int(required=True, description="Units in the case.")
     reason = graphene.String(description="Reason given for this line.")
-    requested_resolution = AfterSalesResolution(description="Resolution asked for this line.")
+    requested_resolution = BlankIsNull(AfterSalesResolution, description="Resolution asked for this line.")
     condition = ItemConditionEnum(description="Condition found at inspection (UNKNOWN before).")
     eligible = graphene.Boolean(description="Decision: whether the line was eligible.")
     reasons = NonNullList(graphene.String, description="Decision reason codes.")
@@ -50,17 +60,6 @@ class AfterSalesCaseLine(graphene.ObjectType):
         ),
     )
     decision = JSON(description="The line's decision with its rule trace: staff and apps only.")
-
-    class Meta:
-        description = "One order line in a case."
-
-    @staticmethod
-    def resolve_order_line_id(line: CaseLine, info: Any) -> str:
-        return to_global_id("OrderLine", line.order_line.line_id)
-
-    @staticmethod
-    def resolve_requested_resolution(line: CaseLine, info: Any) -> str | None:
-        return line.requested_resolution or None
 
     @staticmethod
     def resolve_sku(line: CaseLine, info: Any) -> str:
@@ -105,12 +104,14 @@ class AfterSalesCaseLine(graphene.ObjectType):
 
 
 class AfterSalesCaseEvent(graphene.ObjectType):
+    """One entry of a case's history."""
+
     type = graphene.String(
         required=True, description="Event type, e.g. created, status_changed, reply, note."
     )
     at = graphene.DateTime(required=True, description="When it happened.")
-    from_status = AfterSalesCaseStatus(description="Status before a status change.")
-    to_status = AfterSalesCaseStatus(description="Status after a status change.")
+    from_status = BlankIsNull(AfterSalesCaseStatus, description="Status before a status change.")
+    to_status = BlankIsNull(AfterSalesCaseStatus, description="Status after a status change.")
     actor_type = graphene.String(required=True, description="customer, staff, app or system.")
     actor_id = graphene.String(description="Who acted: staff and apps only.")
     message = graphene.String(description="The message of the event.")
@@ -118,47 +119,36 @@ class AfterSalesCaseEvent(graphene.ObjectType):
     trace = JSON(description="The rule trace recorded with the event: staff and apps only.")
     payload = JSON(description="Details (references, amounts): staff and apps only.")
 
-    class Meta:
-        description = "One entry of a case's history."
-
-    @staticmethod
-    def resolve_from_status(event: CaseEvent, info: Any) -> str | None:
-        return event.from_status or None
-
-    @staticmethod
-    def resolve_to_status(event: CaseEvent, info: Any) -> str | None:
-        return event.to_status or None
-
     @staticmethod
     def resolve_internal(event: CaseEvent, info: Any) -> bool:
         return not customer_visible(event)
 
 
 class DecisionSummary(graphene.ObjectType):
+    """The policy's decision on a case, without its rule trace."""
+
     eligible = graphene.Boolean(description="Whether the request was eligible.")
     review_required = graphene.Boolean(description="Whether staff review the request.")
     photos_required = graphene.Int(description="Photos the request needs.")
-    resolutions = NonNullList(AfterSalesResolution, description="Resolutions offered.")
+    resolutions = resolutions_offered(required=False)
     escalation_path = graphene.String(description="Escalation path of the case: staff and apps only.")
     policy_version = graphene.Int(description="Policy version that decided.")
     decided_at = graphene.DateTime(description="As of when the case was decided.")
 
-    class Meta:
-        description = "The policy's decision on a case, without its rule trace."
-
 
 class Deadlines(graphene.ObjectType):
+    """Service-level deadlines of a case."""
+
     first_response_due = graphene.DateTime(description="When the first response is due.")
     first_responded_at = graphene.DateTime(description="When the shop first responded.")
     resolution_due = graphene.DateTime(description="When the case should be resolved.")
     resolved_at = graphene.DateTime(description="When the case was resolved.")
 
-    class Meta:
-        description = "Service-level deadlines of a case."
-
 
 class AfterSalesCase(graphene.ObjectType):
-    id = graphene.ID(required=True, description="Global id (`AfterSalesCase`).")
+    """A return, exchange, repair or warranty claim, or complaint."""
+
+    id = GlobalIdOf("AfterSalesCase", "pk", required=True, description="Global id (`AfterSalesCase`).")
     number = graphene.Int(required=True, description="Case number, a sequence per channel.")
     channel = graphene.String(required=True, description="Channel slug.")
     kind = AfterSalesCaseKind(required=True, description="Return, exchange, repair or complaint.")
@@ -168,15 +158,15 @@ class AfterSalesCase(graphene.ObjectType):
         required=True,
         description="Statuses the case may move to next.",
     )
-    order_id = graphene.ID(required=True, description="Saleor order id.")
+    order_id = GlobalIdOf("Order", "order.order_id", required=True, description="Saleor order id.")
     order_number = graphene.String(description="Order number.")
     customer_email = graphene.String(description="Email of the order.")
     reason = graphene.String(description="Reason given by the customer.")
     comment = graphene.String(description="Customer's comment.")
-    category = ComplaintCategory(description="Complaint category (complaints only).")
+    category = BlankIsNull(ComplaintCategory, description="Complaint category (complaints only).")
     photo_urls = NonNullList(graphene.String, required=True, description="Attached photos.")
-    requested_resolution = AfterSalesResolution(description="Resolution the customer asked for.")
-    resolution = AfterSalesResolution(description="Resolution carried out; null until resolved.")
+    requested_resolution = BlankIsNull(AfterSalesResolution, description="Resolution the customer asked for.")
+    resolution = BlankIsNull(AfterSalesResolution, description="Resolution carried out; null until resolved.")
     lines = NonNullList(AfterSalesCaseLine, required=True, description="Order lines in the case.")
     refund = graphene.Field(Money, description="Refund after fees (estimate until resolved).")
     fees = graphene.Field(Money, description="Fees deducted, or the repair quote.")
@@ -199,36 +189,13 @@ class AfterSalesCase(graphene.ObjectType):
     created_at = graphene.DateTime(required=True, description="When the case was opened.")
     updated_at = graphene.DateTime(required=True, description="When the case last changed.")
 
-    class Meta:
-        description = "A return, exchange, repair or warranty claim, or complaint."
-
-    @staticmethod
-    def resolve_id(case: Case, info: Any) -> str:
-        return to_global_id("AfterSalesCase", case.pk)
-
     @staticmethod
     def resolve_allowed_next_statuses(case: Case, info: Any) -> list[str]:
         return list(machine.allowed_next(case.kind, case.status))
 
     @staticmethod
-    def resolve_order_id(case: Case, info: Any) -> str:
-        return to_global_id("Order", case.order.order_id)
-
-    @staticmethod
     def resolve_order_number(case: Case, info: Any) -> str:
         return case.order.number
-
-    @staticmethod
-    def resolve_requested_resolution(case: Case, info: Any) -> str | None:
-        return case.requested_resolution or None
-
-    @staticmethod
-    def resolve_resolution(case: Case, info: Any) -> str | None:
-        return case.resolution or None
-
-    @staticmethod
-    def resolve_category(case: Case, info: Any) -> str | None:
-        return case.category or None
 
     @staticmethod
     def resolve_lines(case: Case, info: Any) -> list[CaseLine]:
@@ -278,9 +245,10 @@ class AfterSalesCase(graphene.ObjectType):
 
 
 class AfterSalesCaseCountableConnection(CountableConnection):
+    """A page of cases (Relay connection)."""
+
     class Meta:
         node = AfterSalesCase
-        description = "A page of cases (Relay connection)."
         edge_description = "A case in a connection."
         edges_description = "The cases."
         page_info_description = "Page information."
@@ -293,6 +261,8 @@ class AfterSalesCaseCountableConnection(CountableConnection):
 
 
 class AfterSalesMessage(graphene.ObjectType):
+    """An after-sales message that has not been delivered."""
+
     id = graphene.ID(
         required=True, description="Delivery id (the e-mail's Message-ID and notify delivery_id)."
     )
@@ -305,15 +275,10 @@ class AfterSalesMessage(graphene.ObjectType):
     last_error = graphene.String(description="Why the last attempt failed, e.g. the mail backend's error.")
     next_attempt_at = graphene.DateTime(description="When it is tried again; null once it gave up.")
     created_at = graphene.DateTime(required=True, description="When the message was written.")
-    case_id = graphene.ID(description="The case it is about (`AfterSalesCase` global id), if any.")
-
-    class Meta:
-        description = "An after-sales message that has not been delivered."
+    case_id = GlobalIdOf(
+        "AfterSalesCase", "case_id", description="The case it is about (`AfterSalesCase` global id), if any."
+    )
 
     @staticmethod
     def resolve_next_attempt_at(message: OutboxMessage, info: Any) -> Any:
         return None if message.status == "failed" else message.next_attempt_at
-
-    @staticmethod
-    def resolve_case_id(message: OutboxMessage, info: Any) -> str | None:
-        return to_global_id("AfterSalesCase", message.case_id) if message.case_id else None

@@ -7,9 +7,8 @@ __all__ = ["ComplaintCreateInput"]
 
 
 class ComplaintCreateInput(CaseRequestInput):
+    """A complaint about an order."""
+
     category = ComplaintCategory(required=True, description="What the complaint is about.")
     comment = graphene.String(required=True, description="The problem.")
     idempotency_key = idempotency_key_argument()
-
-    class Meta:
-        description = "A complaint about an order."

@@ -1,41 +1,24 @@
-from collections.abc import Mapping
-from typing import Any
-
-from ...domain.actors import Actor
-from ...models import Case, OrderRecord
+from ...models import Case
 from ...services import conversations
 from ...services.idempotency import OPERATION_COMPLAINT
-from ..cases.mutations.base import CaseRequestMutation
-from ..core.context import RequestContext
-from ..core.permissions import Audience
+from ..cases.mutations.base import CaseOpening, CaseRequestMutation
 from .inputs import ComplaintCreateInput
 
 __all__ = ["ComplaintCreate"]
 
 
-class ComplaintCreate(CaseRequestMutation):
-    operation = OPERATION_COMPLAINT
+def open_complaint(opening: CaseOpening) -> tuple[Case, bool]:
+    return conversations.open_complaint(
+        opening.order.order_id,
+        category=opening.request["category"],
+        comment=opening.request["comment"],
+        actor=opening.actor,
+        idempotency_key=opening.key,
+    )
+
+
+class ComplaintCreate(CaseRequestMutation, operation=OPERATION_COMPLAINT, opens=open_complaint):
+    """Open a complaint about an order."""
 
     class Arguments:
         input = ComplaintCreateInput(required=True, description="The complaint.")
-
-    class Meta:
-        audience = Audience.OWNER
-        description = "Open a complaint about an order."
-
-    @classmethod
-    def create(
-        cls,
-        context: RequestContext,
-        request: Mapping[str, Any],
-        order: OrderRecord,
-        actor: Actor,
-        key: str | None,
-    ) -> tuple[Case, bool]:
-        return conversations.open_complaint(
-            order.order_id,
-            category=request["category"],
-            comment=request["comment"],
-            actor=actor,
-            idempotency_key=key,
-        )

@@ -17,13 +17,12 @@ MAX_PAGE = 100
 
 
 class PageInfo(graphene.ObjectType):
+    """Relay page information."""
+
     has_next_page = graphene.Boolean(required=True, description="Whether more items follow.")
     has_previous_page = graphene.Boolean(required=True, description="Whether items precede.")
     start_cursor = graphene.String(description="Cursor of the first item.")
     end_cursor = graphene.String(description="Cursor of the last item.")
-
-    class Meta:
-        description = "Relay page information."
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ __all__ = ["OrderDirection"]
 
 
 class OrderDirection(graphene.Enum):
+    """Sort direction."""
+
     ASC = "asc"
     DESC = "desc"
-
-    class Meta:
-        description = "Sort direction."

@@ -46,15 +46,14 @@ REFUSALS = (machine.CaseStateError, ServiceError)
 
 
 class AfterSalesError(graphene.ObjectType):
+    """An error of an after-sales mutation."""
+
     field = graphene.String(
         description="Name of the input field the error is about (e.g. `lines.0.quantity`); null when it is about "
         "the request as a whole."
     )
     code = AfterSalesErrorCode(required=True, description="The error code.")
     message = graphene.String(required=True, description="What went wrong and how to fix it.")
-
-    class Meta:
-        description = "An error of an after-sales mutation."
 
 
 def _entry(code: str, message: str, field: str | None) -> dict[str, Any]:

@@ -19,7 +19,8 @@ class BaseMutationOptions(MutationOptions):
 
 class BaseMutation(graphene.Mutation):
     """Subclasses declare ``audience`` in ``Meta`` and implement :meth:`perform_mutation`; the payload (``Output``)
-    has ``errors: [AfterSalesError!]!``."""
+    has ``errors: [AfterSalesError!]!``. As for every type of the API, the description is the class's docstring (or
+    ``Meta.description`` where it takes more than a line)."""
 
     class Meta:
         abstract = True

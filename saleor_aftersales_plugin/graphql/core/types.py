@@ -19,11 +19,10 @@ class NonNullList(graphene.List):
 
 
 class Money(graphene.ObjectType):
+    """An amount of money in a currency."""
+
     amount = Decimal(required=True, description="The amount as a decimal string at the currency's precision.")
     currency = graphene.String(required=True, description="ISO 4217 currency code.")
-
-    class Meta:
-        description = "An amount of money in a currency."
 
 
 def money(amount: PyDecimal | str | None, currency: str) -> dict[str, Any] | None:

@@ -6,8 +6,7 @@ __all__ = ["AttributeInput"]
 
 
 class AttributeInput(graphene.InputObjectType):
+    """One product attribute with its values."""
+
     slug = graphene.String(required=True, description="Attribute slug, e.g. `final-sale`.")
     values = NonNullList(graphene.String, required=True, description="Value slugs.")
-
-    class Meta:
-        description = "One product attribute with its values."

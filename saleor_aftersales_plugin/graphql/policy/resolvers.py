@@ -5,6 +5,7 @@ from typing import Any
 from babel.numbers import is_currency
 
 from ...domain.facts import ProductFacts
+from ...i18n import negotiate_language
 from ...models import PolicyVersion
 from ...publishing import policy_diff, product_summary, render_policy_text
 from ...publishing.language import SUPPORTED
@@ -19,7 +20,7 @@ from ...services.policies import PolicyRejected, current_policy, read_policy_tex
 from ..core.bounds import amount_in
 from ..core.context import RequestContext
 from ..core.types import money
-from .texts import policy_language, reason_entries
+from .texts import default_language, reason_entries, reason_label
 
 __all__ = [
     "MAX_VERSIONS",
@@ -38,11 +39,11 @@ def resolve_return_reasons(context: RequestContext, language: str | None) -> lis
     version = current_policy(context.channel)
     policy = load_policy(version) if version is not None else None
     catalogue = policy.reasons if policy is not None else DEFAULT_REASONS
-    chosen = policy_language(policy, language) if policy is not None else (language or "en")
+    wanted = language or default_language(policy)
     return [
         {
             "code": spec.code,
-            "label": spec.label(chosen),
+            "label": reason_label(spec, wanted),
             "parent": spec.parent,
             "counts_as_defect": spec.counts_as_defect,
             "photos_required": spec.photos_required,
@@ -81,7 +82,11 @@ def resolve_policy_for_product(
     charges = {charge.code: charge.amount for charge in decision.settlement.charges}
     try:
         summary = product_summary(
-            policy, product, policy_language(policy, language), unit_price=price, currency=currency
+            policy,
+            product,
+            negotiate_language([language], policy.defaults.languages),
+            unit_price=price,
+            currency=currency,
         )
     except ValueError as error:
         raise ServiceError(str(error), field="language") from None

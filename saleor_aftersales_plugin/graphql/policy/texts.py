@@ -1,44 +1,38 @@
-"""The texts customers read from a policy: in the language they ask for when the policy has it."""
+"""The texts customers read in the API, in the language they ask for (else the policy's default language), by the
+one language rule of :mod:`saleor_aftersales_plugin.i18n`: reason texts (the policy's own texts first, then the
+built-in catalogue), labels of return reasons and the phrases of the published text."""
 
 from collections.abc import Sequence
 
-from ...publishing.language import Phrases, UnsupportedLanguage, resolve_language
+from ...i18n import DEFAULT_LANGUAGE, match_language, negotiate_language, reason_text
+from ...publishing.language import SUPPORTED, Phrases
 from ...rules.document import Policy
-from ...rules.engine import ENGINE_REASONS
-from ...rules.zero_refund import REASON_ZERO_REFUND, ZERO_REFUND_TEXT
+from ...rules.reasons import ReasonSpec
 
-__all__ = ["phrases", "policy_language", "reason_entries", "reason_text"]
-
-
-def policy_language(policy: Policy, language: str | None) -> str:
-    """``language`` if the policy has it, else the policy's first language."""
-    languages = policy.defaults.languages or ("en",)
-    return language if language in languages else languages[0]
+__all__ = ["default_language", "phrases", "reason_entries", "reason_label"]
 
 
-def reason_text(policy: Policy, code: str, language: str | None) -> str:
-    """The customer-facing text of a reason: the policy's text in the language, the engine's, then the default."""
-    texts = policy.texts.get(policy_language(policy, language)) or {}
-    if code in texts:
-        return texts[code]
-    if code in ENGINE_REASONS:
-        return ENGINE_REASONS[code]
-    if code == REASON_ZERO_REFUND:
-        return ZERO_REFUND_TEXT
-    default = policy.texts.get(policy.defaults.languages[0]) if policy.defaults.languages else None
-    return (default or {}).get(code) or code.replace("_", " ").capitalize() + "."
+def default_language(policy: Policy | None) -> str:
+    """The language a policy answers in when the reader names none: its first language."""
+    languages = policy.defaults.languages if policy is not None else ()
+    return languages[0] if languages else DEFAULT_LANGUAGE
 
 
 def reason_entries(policy: Policy, codes: Sequence[str], language: str | None) -> list[dict[str, str]]:
-    """``Reason`` answers (code and text) of ``codes``."""
-    return [{"code": code, "text": reason_text(policy, code, language)} for code in codes]
+    """``Reason`` answers (code and text) of ``codes`` in ``language``, else in the policy's default language."""
+    default = default_language(policy)
+    return [
+        {"code": code, "text": reason_text(code, language or default, policy.texts, default_language=default)}
+        for code in codes
+    ]
+
+
+def reason_label(spec: ReasonSpec, language: str) -> str:
+    """A return reason's label for a reader of ``language``: the catalogue's label in the language that serves them,
+    else the catalogue's own fallback (English, then its first label)."""
+    return spec.label(match_language(language, spec.labels) or language)
 
 
 def phrases(policy: Policy, language: str | None) -> Phrases:
-    """The published text's phrases in the requested language, else the policy's, else English."""
-    for candidate in (language, policy_language(policy, language)):
-        try:
-            return Phrases(resolve_language(candidate or ""))
-        except UnsupportedLanguage:
-            continue
-    return Phrases("en")
+    """The published text's phrases in ``language``, else in the policy's default language, else in English."""
+    return Phrases(negotiate_language((language, default_language(policy)), SUPPORTED, DEFAULT_LANGUAGE))

@@ -6,15 +6,14 @@ from typing import Any
 
 import graphene
 
+from ...i18n import negotiate_language
 from ...models import PolicyVersion
 from ...publishing import policy_diff, render_policy_text
-from ...rules.actions import WindowSetting
 from ...services import ServiceError
 from ...services.eligibility import load_policy
-from ..cases.enums import AfterSalesResolution
+from ..cases.enums import resolutions_offered
 from ..core.scalars import JSON, Decimal
 from ..core.types import Money, NonNullList
-from .texts import policy_language
 
 __all__ = [
     "AfterSalesPolicy",
@@ -29,33 +28,25 @@ __all__ = [
 
 
 class Reason(graphene.ObjectType):
+    """Why a line is (or is not) eligible."""
+
     code = graphene.String(required=True, description="Stable reason code (from the policy or the engine).")
     text = graphene.String(required=True, description="The reason in the requested language, for customers.")
 
-    class Meta:
-        description = "Why a line is (or is not) eligible."
-
 
 class ReturnWindow(graphene.ObjectType):
+    """The period during which an item can be returned."""
+
     days = graphene.Int(required=True, description="Length of the window.")
     anchor = graphene.String(
         required=True, description="When the window starts: delivery, fulfillment or order."
     )
     day_kind = graphene.String(required=True, description="calendar or business days.")
 
-    class Meta:
-        description = "The period during which an item can be returned."
-
-    @staticmethod
-    def resolve_anchor(window: WindowSetting, info: Any) -> str:
-        return window.anchor.value
-
-    @staticmethod
-    def resolve_day_kind(window: WindowSetting, info: Any) -> str:
-        return window.day_kind.value
-
 
 class ReturnReason(graphene.ObjectType):
+    """A return reason of the channel's policy catalogue, in the order storefronts show them."""
+
     code = graphene.String(required=True, description="What to send as a line's `reason`, e.g. `defective`.")
     label = graphene.String(required=True, description="What the customer reads, in the requested language.")
     parent = graphene.String(
@@ -69,11 +60,10 @@ class ReturnReason(graphene.ObjectType):
         required=True, description="The no-questions-asked return (`no_reason`, the only such code)."
     )
 
-    class Meta:
-        description = "A return reason of the channel's policy catalogue, in the order storefronts show them."
-
 
 class FeeTerm(graphene.ObjectType):
+    """A fee the policy would charge."""
+
     code = graphene.String(required=True, description="Fee code.")
     kind = graphene.String(required=True, description="percent or fixed.")
     amount = Decimal(required=True, description="Percentage, or the fixed amount in `currency`.")
@@ -86,15 +76,14 @@ class FeeTerm(graphene.ObjectType):
         Money, description="What the fee would be for the given price; null without a price."
     )
 
-    class Meta:
-        description = "A fee the policy would charge."
-
 
 class PolicyForProduct(graphene.ObjectType):
+    """The terms for one product, e.g. for product and checkout pages."""
+
     eligible = graphene.Boolean(required=True, description="Whether the product can be returned at all.")
     reasons = NonNullList(Reason, required=True, description="Why (not).")
     window = graphene.Field(ReturnWindow, description="The return window.")
-    resolutions = NonNullList(AfterSalesResolution, required=True, description="Resolutions offered.")
+    resolutions = resolutions_offered()
     fees = NonNullList(FeeTerm, required=True, description="Fees that would apply.")
     review_required = graphene.Boolean(required=True, description="Whether returns are reviewed by staff.")
     photos_required = graphene.Int(required=True, description="Photos a return needs.")
@@ -105,11 +94,10 @@ class PolicyForProduct(graphene.ObjectType):
         description="A short text for product pages; null when no renderer is installed."
     )
 
-    class Meta:
-        description = "The terms for one product, e.g. for product and checkout pages."
-
 
 class AfterSalesPolicy(graphene.ObjectType):
+    """The published after-sales policy of the channel."""
+
     channel = graphene.String(required=True, description="Channel slug.")
     version = graphene.Int(required=True, description="Published version number.")
     effective_from = graphene.DateTime(required=True, description="When this version took effect.")
@@ -125,9 +113,6 @@ class AfterSalesPolicy(graphene.ObjectType):
         language=graphene.String(description="Language, e.g. `en`; defaults to the policy's first language."),
         description="The policy as readable plain text, in the requested language.",
     )
-
-    class Meta:
-        description = "The published after-sales policy of the channel."
 
     @staticmethod
     def resolve_effective_date(version: PolicyVersion, info: Any) -> date:
@@ -148,7 +133,7 @@ class AfterSalesPolicy(graphene.ObjectType):
         try:
             return render_policy_text(
                 policy,
-                policy_language(policy, language),
+                negotiate_language([language], policy.defaults.languages),
                 version=version.version,
                 effective_from=version.effective_from,
             )
@@ -157,23 +142,23 @@ class AfterSalesPolicy(graphene.ObjectType):
 
 
 class PolicyValidationError(graphene.ObjectType):
+    """A problem in a policy document."""
+
     path = graphene.String(required=True, description="JSON path of the problem, e.g. `$.rules[0].actions`.")
     code = graphene.String(required=True, description="Stable code of the problem (see docs/policy.md).")
     message = graphene.String(required=True, description="What is wrong and how to fix it.")
 
-    class Meta:
-        description = "A problem in a policy document."
-
 
 class PolicyText(graphene.ObjectType):
+    """The published policy text in one language."""
+
     language = graphene.String(required=True, description="Language code.")
     text = graphene.String(required=True, description="The customer-facing policy in that language.")
 
-    class Meta:
-        description = "The published policy text in one language."
-
 
 class PolicyDraft(graphene.ObjectType):
+    """A draft policy checked and rendered exactly as publishing would; nothing is published."""
+
     valid = graphene.Boolean(required=True, description="Whether the draft can be published as it is.")
     policy_errors = NonNullList(
         PolicyValidationError,
@@ -192,11 +177,10 @@ class PolicyDraft(graphene.ObjectType):
         description="What changes for customers compared with the current version, one sentence each.",
     )
 
-    class Meta:
-        description = "A draft policy checked and rendered exactly as publishing would; nothing is published."
-
 
 class AfterSalesPolicyVersion(graphene.ObjectType):
+    """One published version of the channel's policy."""
+
     version = graphene.Int(required=True, description="Version number.")
     name = graphene.String(description="Name of the policy.")
     effective_from = graphene.DateTime(required=True, description="When it took effect.")
@@ -213,9 +197,6 @@ class AfterSalesPolicyVersion(graphene.ObjectType):
         description="What changed from the previous version, one sentence each.",
     )
 
-    class Meta:
-        description = "One published version of the channel's policy."
-
     @staticmethod
     def resolve_name(root: dict[str, Any], info: Any) -> str | None:
         return root["row"].document.get("name")
@@ -230,6 +211,8 @@ class AfterSalesPolicyVersion(graphene.ObjectType):
 
 
 class PolicySimulationReport(graphene.ObjectType):
+    """What a draft policy would change, decided on recorded data; nothing is published."""
+
     channel = graphene.String(required=True, description="The channel simulated.")
     start = graphene.DateTime(required=True, description="Start of the period (inclusive).")
     end = graphene.DateTime(required=True, description="End of the period (exclusive).")
@@ -255,6 +238,3 @@ class PolicySimulationReport(graphene.ObjectType):
     )
     changes = JSON(required=True, description="Every changed line with both outcomes.")
     text = graphene.String(required=True, description="The report as plain text.")
-
-    class Meta:
-        description = "What a draft policy would change, decided on recorded data; nothing is published."

@@ -7,11 +7,10 @@ __all__ = ["RepairRequestCreateInput"]
 
 
 class RepairRequestCreateInput(CaseRequestInput):
+    """A repair or warranty claim."""
+
     line = CaseLineInput(required=True, description="The item to repair.")
     reason = graphene.String(description="What is wrong, e.g. `defective`.")
     comment = graphene.String(description="Description of the fault.")
     photo_urls = NonNullList(graphene.String, description="Photos of the fault.")
     idempotency_key = idempotency_key_argument()
-
-    class Meta:
-        description = "A repair or warranty claim."

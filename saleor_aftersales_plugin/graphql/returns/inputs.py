@@ -15,6 +15,8 @@ def reason_argument() -> graphene.String:
 
 
 class ReturnRequestCreateInput(CaseRequestInput):
+    """A return or exchange request."""
+
     lines = NonNullList(CaseLineInput, required=True, description="Lines and units to return.")
     reason = reason_argument()
     comment = graphene.String(description="Customer's comment.")
@@ -24,13 +26,9 @@ class ReturnRequestCreateInput(CaseRequestInput):
     )
     idempotency_key = idempotency_key_argument()
 
-    class Meta:
-        description = "A return or exchange request."
-
 
 class LineConditionInput(graphene.InputObjectType):
+    """The condition of one inspected line."""
+
     line_id = graphene.ID(required=True, description="Saleor order line id.")
     condition = ItemConditionEnum(required=True, description="Condition found.")
-
-    class Meta:
-        description = "The condition of one inspected line."

@@ -13,22 +13,22 @@ __all__ = ["AfterSalesStats"]
 
 
 class KindCount(graphene.ObjectType):
+    """Cases of one kind."""
+
     kind = AfterSalesCaseKind(required=True, description="Case kind.")
     count = graphene.Int(required=True, description="Cases of this kind opened in the period.")
 
-    class Meta:
-        description = "Cases of one kind."
-
 
 class StatusCount(graphene.ObjectType):
+    """Cases in one status."""
+
     status = AfterSalesCaseStatus(required=True, description="Current status.")
     count = graphene.Int(required=True, description="Cases opened in the period that are now in this status.")
 
-    class Meta:
-        description = "Cases in one status."
-
 
 class SlaFigures(graphene.ObjectType):
+    """How cases met one service-level target."""
+
     measured = graphene.Int(required=True, description="Cases measured: done, or past their deadline.")
     within_target = graphene.Int(required=True, description="Cases done no later than their deadline.")
     share_within_target = graphene.Float(
@@ -37,28 +37,25 @@ class SlaFigures(graphene.ObjectType):
     median_hours = graphene.Float(description="Median hours from opening; null when none is done.")
     p90_hours = graphene.Float(description="90th percentile of hours from opening; null when none is done.")
 
-    class Meta:
-        description = "How cases met one service-level target."
-
 
 class EscalationTierCount(graphene.ObjectType):
+    """Escalations to one tier."""
+
     tier = graphene.Int(required=True, description="Tier reached.")
     name = graphene.String(required=True, description="Name of the tier, e.g. supervisor.")
     count = graphene.Int(required=True, description="Escalations to this tier in the period.")
 
-    class Meta:
-        description = "Escalations to one tier."
-
 
 class EscalationFigures(graphene.ObjectType):
+    """Escalations in a period."""
+
     total = graphene.Int(required=True, description="Escalations in the period.")
     by_tier = NonNullList(EscalationTierCount, required=True, description="Per tier.")
 
-    class Meta:
-        description = "Escalations in a period."
-
 
 class AfterSalesStats(graphene.ObjectType):
+    """After-sales KPIs for a period."""
+
     channel = graphene.String(required=True, description="Channel slug.")
     start = graphene.DateTime(name="from", required=True, description="Start of the period (inclusive).")
     end = graphene.DateTime(name="to", required=True, description="End of the period (exclusive).")
@@ -79,9 +76,6 @@ class AfterSalesStats(graphene.ObjectType):
     csv = graphene.String(
         required=True, description="The same KPIs as CSV (section,group,key,value), for spreadsheets."
     )
-
-    class Meta:
-        description = "After-sales KPIs for a period."
 
     @staticmethod
     def resolve_csv(root: dict[str, Any], info: Any) -> str:

@@ -1,11 +1,13 @@
 """What every mutation answering a case shares: the payload, the case reloaded as the caller may see it, the case a
-mutation works on, and opening a case once per idempotency key."""
+mutation works on with its ``id`` (and for owners ``email``) arguments, and opening a case once per idempotency key."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import graphene
 from django.db import IntegrityError
+from graphene.utils.props import props
 
 from ....domain.actors import Actor, actor_for
 from ....models import Case, OrderRecord
@@ -16,19 +18,30 @@ from ...core.context import RequestContext
 from ...core.errors import AfterSalesError
 from ...core.lookups import case_for, order_for
 from ...core.mutations import BaseMutation
-from ...core.permissions import viewer
+from ...core.permissions import Audience, viewer
 from ...core.types import NonNullList
+from ..inputs import case_id_argument, email_argument
 from ..types import AfterSalesCase
 
-__all__ = ["CaseMutation", "CasePayload", "CaseRequestMutation", "CaseWorkMutation", "photo_urls"]
+__all__ = [
+    "CaseAtHand",
+    "CaseMessage",
+    "CaseMutation",
+    "CaseOpening",
+    "CasePayload",
+    "CaseRequestMutation",
+    "CaseStep",
+    "CaseWorkMutation",
+    "MessageMutation",
+    "photo_urls",
+]
 
 
 class CasePayload(graphene.ObjectType):
+    """The answer of a case mutation."""
+
     case = graphene.Field(AfterSalesCase, description="The case after the mutation; null when it failed.")
     errors = NonNullList(AfterSalesError, required=True, description="What went wrong.")
-
-    class Meta:
-        description = "The answer of a case mutation."
 
 
 class CaseMutation(BaseMutation):
@@ -52,34 +65,125 @@ class CaseMutation(BaseMutation):
         return {"case": find_case(context.channel, case.pk, viewer(context, email))}
 
 
+@dataclass(frozen=True)
+class CaseAtHand:
+    """The case a mutation works on, as the caller may see it; who acts; and the request (its host moves money)."""
+
+    context: RequestContext
+    case: Case
+    actor: Actor
+
+
 class CaseWorkMutation(CaseMutation):
-    """A mutation on the case its ``id`` argument names (guests add ``email``), as the caller may see it:
-    subclasses implement ``work(context, case, actor, **other_arguments) -> Case``."""
+    """A mutation on the case its ``id`` argument names, as the caller may see it; a mutation for owners also takes
+    the order's ``email`` (guests prove with it). Subclasses declare their other ``Arguments`` and implement
+    ``work(at_hand, **those arguments) -> Case``."""
 
     class Meta:
         abstract = True
 
     @classmethod
-    def perform(cls, context: RequestContext, id: str, email: str | None = None, **arguments: Any) -> Case:
-        return cls.work(context, case_for(context, id, email), actor_for(context.principal), **arguments)
+    def __init_subclass_with_meta__(
+        cls, audience: Audience | None = None, arguments: dict[str, Any] | None = None, **options: Any
+    ) -> None:
+        declared = getattr(cls, "Arguments", None)
+        case_arguments = {"id": case_id_argument()}
+        if audience is Audience.OWNER:
+            case_arguments["email"] = email_argument()
+        case_arguments.update(arguments if arguments is not None else props(declared) if declared else {})
+        # In name order, as graphene lists the arguments of a mutation's ``Arguments`` class.
+        super().__init_subclass_with_meta__(
+            audience=audience, arguments=dict(sorted(case_arguments.items())), **options
+        )
 
     @classmethod
-    def work(cls, context: RequestContext, case: Case, actor: Actor, **arguments: Any) -> Case:
+    def perform(cls, context: RequestContext, id: str, email: str | None = None, **arguments: Any) -> Case:
+        at_hand = CaseAtHand(context, case_for(context, id, email), actor_for(context.principal))
+        return cls.work(at_hand, **arguments)
+
+    @classmethod
+    def work(cls, at_hand: CaseAtHand, **arguments: Any) -> Case:
         raise NotImplementedError
 
 
+class MessageMutation(CaseWorkMutation):
+    """A mutation on a case whose one argument is a ``message``, carried out by the function the subclass names:
+    ``class CaseApprove(CaseStep, by=case_work.approve, message="<what the message is>")``."""
+
+    message_required = False
+
+    class Meta:
+        abstract = True
+
+    by: Callable[..., Any]
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, by: Callable[..., Any], message: str, **options: Any) -> None:
+        cls.by = staticmethod(by)
+        argument = graphene.String(required=cls.message_required, description=message)
+        super().__init_subclass_with_meta__(arguments={"message": argument}, **options)
+
+
+class CaseStep(MessageMutation):
+    """A step of a case with an optional message to the other side: ``by(case, *, actor, message) -> Case``."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def work(cls, at_hand: CaseAtHand, message: str = "") -> Case:
+        return cls.by(at_hand.case, actor=at_hand.actor, message=message or "")
+
+
+class CaseMessage(MessageMutation):
+    """A message posted on a case: ``by(case_id, message, *, actor)``; the answer is the case."""
+
+    message_required = True
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def work(cls, at_hand: CaseAtHand, message: str) -> Case:
+        cls.by(at_hand.case.pk, message, actor=at_hand.actor)
+        return at_hand.case
+
+
+@dataclass(frozen=True)
+class CaseOpening:
+    """A request opening a case: its ``input``, the order it names as the caller may see it, who asks, the
+    idempotency key, and the request (its host)."""
+
+    context: RequestContext
+    request: Mapping[str, Any]
+    order: OrderRecord
+    actor: Actor
+    key: str | None
+
+
 class CaseRequestMutation(CaseMutation):
-    """A request opening a case for the order its ``input`` names, as the caller may see it: subclasses name their
-    idempotency ``operation`` and implement ``create(context, request, order, actor, key) -> (Case, created)``.
+    """A request opening a case for the order its ``input`` argument names, as the caller may see it (owners, and
+    managers for them), by the function the subclass names:
+    ``class ComplaintCreate(CaseRequestMutation, operation=OPERATION_COMPLAINT, opens=open_complaint)``, where
+    ``operation`` scopes the idempotency key and ``opens(opening) -> (Case, created)``.
 
     A request repeated with its idempotency key gets the case the first one opened, also when the database's unique
     key refuses the second of two parallel inserts.
     """
 
-    operation: str
-
     class Meta:
         abstract = True
+
+    operation: str
+    opens: Callable[[CaseOpening], tuple[Case, bool]]
+
+    @classmethod
+    def __init_subclass_with_meta__(
+        cls, operation: str, opens: Callable[[CaseOpening], tuple[Case, bool]], **options: Any
+    ) -> None:
+        cls.operation = operation
+        cls.opens = staticmethod(opens)
+        super().__init_subclass_with_meta__(audience=Audience.OWNER, **options)
 
     @classmethod
     def perform(cls, context: RequestContext, input: Mapping[str, Any]) -> Case:
@@ -87,24 +191,13 @@ class CaseRequestMutation(CaseMutation):
         key = input.get("idempotency_key") or None
         actor = actor_for(context.principal)
         try:
-            case, _created = cls.create(context, input, order, actor, key)
+            case, _created = cls.opens(CaseOpening(context, input, order, actor, key))
         except IntegrityError:
             existing = case_for_key(context.channel, scoped_key(context.channel, actor, cls.operation, key))
             if existing is None:
                 raise
             return existing
         return case
-
-    @classmethod
-    def create(
-        cls,
-        context: RequestContext,
-        request: Mapping[str, Any],
-        order: OrderRecord,
-        actor: Actor,
-        key: str | None,
-    ) -> tuple[Case, bool]:
-        raise NotImplementedError
 
 
 def photo_urls(urls: Sequence[str] | None) -> tuple[str, ...]:

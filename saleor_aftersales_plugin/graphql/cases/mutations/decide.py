@@ -2,40 +2,30 @@
 
 import graphene
 
-from ....domain.actors import Actor
 from ....models import Case
 from ....services import case_work, returns
-from ...core.context import RequestContext
 from ...core.permissions import Audience
-from ..inputs import case_id_argument
-from .base import CaseWorkMutation
+from .base import CaseAtHand, CaseStep, CaseWorkMutation
 
 __all__ = ["CaseApprove", "CaseDecline"]
 
 
-class CaseApprove(CaseWorkMutation):
-    class Arguments:
-        id = case_id_argument()
-        message = graphene.String(description="Message to the customer.")
+class CaseApprove(CaseStep, by=case_work.approve, message="Message to the customer."):
+    """Approve a requested return, exchange or repair."""
 
     class Meta:
         audience = Audience.MANAGER
-        description = "Approve a requested return, exchange or repair."
-
-    @classmethod
-    def work(cls, context: RequestContext, case: Case, actor: Actor, message: str = "") -> Case:
-        return case_work.approve(case, actor=actor, message=message or "")
 
 
 class CaseDecline(CaseWorkMutation):
+    """Decline a requested return, exchange or repair."""
+
     class Arguments:
-        id = case_id_argument()
         reason = graphene.String(required=True, description="Why; the customer sees it.")
 
     class Meta:
         audience = Audience.MANAGER
-        description = "Decline a requested return, exchange or repair."
 
     @classmethod
-    def work(cls, context: RequestContext, case: Case, actor: Actor, reason: str) -> Case:
-        return returns.decline(case.pk, actor=actor, reason=reason)
+    def work(cls, at_hand: CaseAtHand, reason: str) -> Case:
+        return returns.decline(at_hand.case.pk, actor=at_hand.actor, reason=reason)

@@ -2,23 +2,21 @@ from decimal import Decimal
 
 import graphene
 
-from ....domain.actors import Actor
 from ....models import Case
 from ....services import case_work
 from ...core.bounds import amount_in
-from ...core.context import RequestContext
 from ...core.permissions import Audience
 from ...core.scalars import Decimal as DecimalScalar
 from ..enums import AfterSalesResolution
-from ..inputs import case_id_argument
-from .base import CaseWorkMutation
+from .base import CaseAtHand, CaseWorkMutation
 
 __all__ = ["CaseResolve"]
 
 
 class CaseResolve(CaseWorkMutation):
+    """Resolve a case: money actions go through the shop platform."""
+
     class Arguments:
-        id = case_id_argument()
         resolution = AfterSalesResolution(description="Refund, store credit, exchange or keep the item.")
         amount = DecimalScalar(description="Refund amount overriding the policy's figure (needs a reason).")
         reason = graphene.String(
@@ -27,22 +25,20 @@ class CaseResolve(CaseWorkMutation):
 
     class Meta:
         audience = Audience.MANAGER
-        description = "Resolve a case: money actions go through the shop platform."
 
     @classmethod
     def work(
         cls,
-        context: RequestContext,
-        case: Case,
-        actor: Actor,
+        at_hand: CaseAtHand,
         resolution: str | None = None,
         amount: Decimal | None = None,
         reason: str = "",
     ) -> Case:
+        case = at_hand.case
         return case_work.resolve(
             case,
-            actor=actor,
-            host=context.host,
+            actor=at_hand.actor,
+            host=at_hand.context.host,
             resolution=resolution,
             amount=amount_in(amount, case.currency, "amount"),
             reason=reason or "",

@@ -19,6 +19,8 @@ __all__ = ["PolicyPublish", "PolicyRollback"]
 
 
 class PolicyPublishPayload(graphene.ObjectType):
+    """The result of publishing a policy."""
+
     version = graphene.Field(AfterSalesPolicyVersion, description="The version in force after the call.")
     created = graphene.Boolean(description="False when the text was already the current version.")
     policy_errors = NonNullList(
@@ -26,26 +28,38 @@ class PolicyPublishPayload(graphene.ObjectType):
     )
     errors = NonNullList(AfterSalesError, required=True, description="Why it was refused.")
 
-    class Meta:
-        description = "The result of publishing a policy."
 
+class PolicyPublishing(PolicyMutation):
+    """Publishes the text the subclass picks, ``text(context, **arguments)``, through the request's policy host; the
+    answer is the version in force. Publishers only."""
 
-def publish(context: RequestContext, text: str) -> dict[str, Any]:
-    principal = context.principal
-    published_by = principal.email or f"{principal.kind}:{principal.id}"
-    row, created = context.policy_publisher().publish(text, published_by)
-    previous = policy_version(context.channel, row.version - 1) if row.version > 1 else None
-    return {"version": version_view(row, previous, row.version), "created": created, "policy_errors": []}
-
-
-class PolicyPublish(PolicyMutation):
     Output = PolicyPublishPayload
 
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, **options: Any) -> None:
+        super().__init_subclass_with_meta__(audience=Audience.PUBLISHER, **options)
+
+    @classmethod
+    def text(cls, context: RequestContext, **arguments: Any) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def perform_mutation(cls, context: RequestContext, **arguments: Any) -> dict[str, Any]:
+        principal = context.principal
+        published_by = principal.email or f"{principal.kind}:{principal.id}"
+        row, created = context.policy_publisher().publish(cls.text(context, **arguments), published_by)
+        previous = policy_version(context.channel, row.version - 1) if row.version > 1 else None
+        return {"version": version_view(row, previous, row.version), "created": created, "policy_errors": []}
+
+
+class PolicyPublish(PolicyPublishing):
     class Arguments:
         policy = graphene.String(required=True, description="The policy as YAML or JSON text.")
 
     class Meta:
-        audience = Audience.PUBLISHER
         description = (
             "Publish a new version of the channel's policy through the same validation and publishing path as the "
             "plugin configuration (publishing the current text again creates nothing). Needs MANAGE_ORDERS in the "
@@ -53,23 +67,20 @@ class PolicyPublish(PolicyMutation):
         )
 
     @classmethod
-    def perform_mutation(cls, context: RequestContext, policy: str) -> dict[str, Any]:
-        return publish(context, policy)
+    def text(cls, context: RequestContext, policy: str) -> str:
+        return policy
 
 
-class PolicyRollback(PolicyMutation):
-    Output = PolicyPublishPayload
-
+class PolicyRollback(PolicyPublishing):
     class Arguments:
         version = graphene.Int(required=True, description="The older version whose text is published again.")
 
     class Meta:
-        audience = Audience.PUBLISHER
         description = (
             "Publish an older version's text again as a new version (orders keep the version they were placed "
             "under). Same permissions and path as policyPublish."
         )
 
     @classmethod
-    def perform_mutation(cls, context: RequestContext, version: int) -> dict[str, Any]:
-        return publish(context, policy_version(context.channel, version).source)
+    def text(cls, context: RequestContext, version: int) -> str:
+        return policy_version(context.channel, version).source

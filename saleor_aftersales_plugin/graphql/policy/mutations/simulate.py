@@ -20,14 +20,13 @@ DEFAULT_DAYS = 30
 
 
 class PolicySimulatePayload(graphene.ObjectType):
+    """The result of simulating a draft policy."""
+
     report = graphene.Field(PolicySimulationReport, description="Null when the simulation was refused.")
     policy_errors = NonNullList(
         PolicyValidationError, required=True, description="Every problem of an invalid draft."
     )
     errors = NonNullList(AfterSalesError, required=True, description="Why it was refused.")
-
-    class Meta:
-        description = "The result of simulating a draft policy."
 
 
 def _report(report: SimulationReport) -> dict[str, Any]:

@@ -16,6 +16,8 @@ __all__ = ["PolicyValidate"]
 
 
 class PolicyValidatePayload(graphene.ObjectType):
+    """The result of validating a policy document."""
+
     valid = graphene.Boolean(description="Whether the document is valid; null when the check was refused.")
     policy_errors = NonNullList(
         PolicyValidationError, required=True, description="Every problem of the document."
@@ -28,11 +30,10 @@ class PolicyValidatePayload(graphene.ObjectType):
     )
     errors = NonNullList(AfterSalesError, required=True, description="Why the check was refused.")
 
-    class Meta:
-        description = "The result of validating a policy document."
-
 
 class PolicyValidate(PolicyMutation):
+    """Check a policy document: every error with its JSON path, code and a fix."""
+
     Output = PolicyValidatePayload
 
     class Arguments:
@@ -40,7 +41,6 @@ class PolicyValidate(PolicyMutation):
 
     class Meta:
         audience = Audience.MANAGER
-        description = "Check a policy document: every error with its JSON path, code and a fix."
 
     @classmethod
     def perform_mutation(cls, context: RequestContext, policy: str) -> dict[str, Any]:

@@ -1,20 +1,18 @@
 import graphene
 
-from ....domain.actors import Actor
 from ....models import Case
 from ....services import repairs
 from ...cases.enums import AfterSalesCaseStatus
-from ...cases.inputs import case_id_argument
-from ...cases.mutations.base import CaseWorkMutation
-from ...core.context import RequestContext
+from ...cases.mutations.base import CaseAtHand, CaseWorkMutation
 from ...core.permissions import Audience
 
 __all__ = ["RepairStatusUpdate"]
 
 
 class RepairStatusUpdate(CaseWorkMutation):
+    """Move a repair along."""
+
     class Arguments:
-        id = case_id_argument()
         status = AfterSalesCaseStatus(
             required=True, description="RECEIVED, DIAGNOSING, REPAIRING, SHIPPED_BACK or CLOSED."
         )
@@ -22,8 +20,9 @@ class RepairStatusUpdate(CaseWorkMutation):
 
     class Meta:
         audience = Audience.MANAGER
-        description = "Move a repair along."
 
     @classmethod
-    def work(cls, context: RequestContext, case: Case, actor: Actor, status: str, message: str = "") -> Case:
-        return repairs.update_repair_status(case.pk, status, actor=actor, message=message or "")
+    def work(cls, at_hand: CaseAtHand, status: str, message: str = "") -> Case:
+        return repairs.update_repair_status(
+            at_hand.case.pk, status, actor=at_hand.actor, message=message or ""
+        )

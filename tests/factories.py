@@ -1,0 +1,67 @@
+"""Orders for tests in every directory (``tests/`` is on ``sys.path``): a TV and an HDMI cable, delivered and paid.
+
+Every line and order gets a fresh id; everything else is what the caller gives or the defaults below.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+
+CHANNEL = "volt"
+EMAIL = "ada@example.com"
+
+TV = ProductFacts(sku="TV-55", product_name="OLED TV", product_type="tv", category_path=("electronics", "tv"))
+CABLE = ProductFacts(sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables"))
+
+
+def order_line(
+    product: ProductFacts,
+    /,
+    *,
+    quantity: int = 1,
+    unit_price: Decimal | str,
+    delivered_at: datetime | None,
+    fulfilled_at: datetime | None = None,
+    **changes: Any,
+) -> OrderLineFacts:
+    """``quantity`` units of ``product`` at ``unit_price``, paid in full and all shipped; ``changes`` override."""
+    fields: dict[str, Any] = {
+        "line_id": str(uuid.uuid4()),
+        "product": product,
+        "quantity": quantity,
+        "unit_price": Decimal(unit_price),
+        "paid_total": Decimal(unit_price) * quantity,
+        "quantity_fulfilled": quantity,
+        "fulfilled_at": fulfilled_at,
+        "delivered_at": delivered_at,
+    }
+    fields.update(changes)
+    return OrderLineFacts(**fields)
+
+
+def cable_line(*, delivered_at: datetime | None, fulfilled_at: datetime | None = None) -> OrderLineFacts:
+    """One HDMI cable at 19.90."""
+    return order_line(CABLE, unit_price="19.90", delivered_at=delivered_at, fulfilled_at=fulfilled_at)
+
+
+def order_facts(lines: tuple[OrderLineFacts, ...], **changes: Any) -> OrderFacts:
+    """An order of ``lines`` on channel ``volt`` in EUR by customer ``customer-1`` (ada@example.com), shipped to
+    Germany, placed four days ago, its total the sum of the lines; ``changes`` override."""
+    fields: dict[str, Any] = {
+        "order_id": str(uuid.uuid4()),
+        "channel": CHANNEL,
+        "currency": "EUR",
+        "created_at": timezone.now() - timedelta(days=4),
+        "lines": lines,
+        "total": sum((line.paid_total for line in lines), Decimal(0)),
+        "customer_id": "customer-1",
+        "customer_email": EMAIL,
+        "shipping_country": "DE",
+    }
+    fields.update(changes)
+    return OrderFacts(**fields)
