@@ -24,7 +24,7 @@ from harness import fresh_sandbox_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "notifications"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 def prepare() -> None:

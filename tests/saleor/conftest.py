@@ -25,8 +25,8 @@ django.test.TestCase.databases = TEST_DATABASES
 
 prepare_test_db_connections()
 
-# The money machine (tests/services/ledger_machine.py) is shared with the sandbox's tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
+# The money machine (tests/ledger_machine.py) is shared with the sandbox's tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 pytest_plugins = [
     "saleor.tests.fixtures",

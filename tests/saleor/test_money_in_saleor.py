@@ -470,7 +470,7 @@ def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_del
     payment_app_url: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """The stateful money machine (tests/services/ledger_machine.py) with Saleor as the host: orders placed, paid through a
+    """The stateful money machine (tests/ledger_machine.py) with Saleor as the host: orders placed, paid through a
     payment app and partly fulfilled in Saleor; outside refunds are Saleor granted refunds (of a line, or of the
     order), outside returns Saleor's orderFulfillmentReturnProducts. After every step the plugin's figures equal
     what the machine computed, and Saleor's tables never show a line refunded above paid or returned above

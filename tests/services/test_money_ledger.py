@@ -1,4 +1,4 @@
-"""The money bound as a property of random workflows on the sandbox host (see tests/services/ledger_machine.py).
+"""The money bound as a property of random workflows on the sandbox host (see tests/ledger_machine.py).
 
 Also: the attribution rule for order-level refunds, overrides above the bound, bad amounts, refund truth (pending,
 refused, retried once) and the exact amounts events record.

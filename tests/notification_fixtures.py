@@ -13,7 +13,7 @@ from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 
 CHANNEL = "volt"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def publish_example(name: str = "electronics-shop.yaml", channel: str = CHANNEL, **changes) -> PolicyVersion:
