@@ -22,14 +22,16 @@ with their last error, in the ``afterSalesOutbox`` query.
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -44,7 +46,9 @@ from .rendering import render
 from .senders import resolve_recipients, send_email, send_notify
 
 __all__ = [
+    "CaseHeading",
     "DeliveryReport",
+    "PendingMessage",
     "deliver_due",
     "enqueue",
     "enqueue_for_creation",
@@ -54,6 +58,7 @@ __all__ = [
     "enqueue_reply",
     "enqueue_resolution_failed",
     "enqueue_staff",
+    "heading_of",
     "staff_messages",
     "undelivered",
 ]
@@ -88,6 +93,46 @@ def customer_language(order: OrderRecord, policy: Policy | None) -> str:
     return match_language(requested, tuple(policy.defaults.languages) if policy else ())
 
 
+class CaseHeading(NamedTuple):
+    """What every message about a case names (its common template variables, besides the shop's), as read by
+    :func:`heading_of` or, for many cases at once, straight from the database."""
+
+    case_id: uuid.UUID
+    number: int
+    kind: str
+    channel: str
+    status: str
+    customer_email: str
+    order_number: str
+
+
+def heading_of(case: Case) -> CaseHeading:
+    order = case.order
+    return CaseHeading(
+        case.pk,
+        case.number,
+        case.kind,
+        case.channel,
+        case.status,
+        case.customer_email,
+        order.number or str(order.order_id),
+    )
+
+
+def _common_payload(heading: CaseHeading, policy: Policy | None, message: str) -> dict[str, Any]:
+    """The variables every template of a case message gets (``language`` is added at delivery)."""
+    return {
+        "shop_name": (policy.name if policy else "") or heading.channel,
+        "case_number": heading.number,
+        "case_kind": heading.kind,
+        "order_number": heading.order_number,
+        "customer_email": heading.customer_email,
+        "status": heading.status,
+        "message": message,
+        "time_zone": shop_time_zone(policy),
+    }
+
+
 def case_payload(
     case: Case, policy: Policy | None, *, message: str = "", prefetched: bool = False, **extra: Any
 ) -> dict[str, Any]:
@@ -95,40 +140,87 @@ def case_payload(
 
     ``prefetched``: the caller loaded ``case.lines`` with their order lines (``prefetch_related``), so no query runs.
     """
-    order = case.order
     lines = (
         sorted(case.lines.all(), key=lambda line: line.pk)
         if prefetched
         else case.lines.select_related("order_line").order_by("id")
     )
-    items = [
+    payload = _common_payload(heading_of(case), policy, message)
+    payload.update(
         {
-            "name": line.order_line.product_name or line.order_line.sku,
-            "sku": line.order_line.sku,
-            "quantity": line.quantity,
-            "condition": line.condition,
+            "items": [
+                {
+                    "name": line.order_line.product_name or line.order_line.sku,
+                    "sku": line.order_line.sku,
+                    "quantity": line.quantity,
+                    "condition": line.condition,
+                }
+                for line in lines
+            ],
+            "comment": case.comment,
+            "category": case.category,
+            "refund_amount": _money(case.refund_amount, case.currency),
+            "fees_amount": _money(case.fees_amount, case.currency),
+            "first_response_due": _instant(case.first_response_due),
+            "resolution_due": _instant(case.resolution_due),
         }
-        for line in lines
-    ]
-    payload: dict[str, Any] = {
-        "shop_name": (policy.name if policy else "") or case.channel,
-        "case_number": case.number,
-        "case_kind": case.kind,
-        "order_number": order.number or str(order.order_id),
-        "customer_email": case.customer_email,
-        "status": case.status,
-        "message": message,
-        "items": items,
-        "comment": case.comment,
-        "category": case.category,
-        "refund_amount": _money(case.refund_amount, case.currency),
-        "fees_amount": _money(case.fees_amount, case.currency),
-        "first_response_due": _instant(case.first_response_due),
-        "resolution_due": _instant(case.resolution_due),
-        "time_zone": shop_time_zone(policy),
-    }
+    )
     payload.update(extra)
     return payload
+
+
+class PendingMessage(NamedTuple):
+    """One outbox row to write (:func:`enqueue_many`)."""
+
+    case_id: uuid.UUID | None
+    event: str
+    channel: str
+    recipient: str
+    language: str
+    payload: Mapping[str, Any]
+    dedupe_key: str
+
+
+_OUTBOX = OutboxMessage._meta.db_table
+_INSERT_MESSAGES = (
+    f'INSERT INTO "{_OUTBOX}" (id, case_id, event, channel, recipient, language, payload, dedupe_key, status, '
+    "attempts, next_attempt_at, last_error, delivered_via, created_at) "
+    "SELECT row.id, row.case_id, row.event, row.channel, row.recipient, row.language, row.payload::jsonb, "
+    "row.dedupe_key, %s, 0, %s, '', '[]'::jsonb, %s "
+    "FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+    "AS row(id, case_id, event, channel, recipient, language, payload, dedupe_key) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def enqueue_many(messages: Sequence[PendingMessage]) -> int:
+    """Write outbox rows in one statement, in the caller's transaction: rows without a recipient are dropped and
+    rows whose ``dedupe_key`` was enqueued before are skipped. Returns how many rows were written."""
+    rows = [message for message in messages if message.recipient]
+    if not rows:
+        return 0
+    for name in dict.fromkeys(message.event for message in rows):
+        event(name)
+    now = timezone.now()
+    encoder = DjangoJSONEncoder()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_MESSAGES,
+            [
+                OutboxMessage.Status.PENDING.value,
+                now,
+                now,
+                [uuid.uuid4() for _ in rows],
+                [message.case_id for message in rows],
+                [message.event for message in rows],
+                [message.channel for message in rows],
+                [message.recipient for message in rows],
+                [message.language for message in rows],
+                [encoder.encode(message.payload) for message in rows],
+                [message.dedupe_key[:255] for message in rows],
+            ],
+        )
+        return cursor.rowcount
 
 
 def enqueue(
@@ -143,55 +235,39 @@ def enqueue(
 ) -> bool:
     """Add one message to the outbox (in the caller's transaction); False when ``dedupe_key`` was enqueued before."""
     event(event_name)
-    if not recipient:
-        return False
-    created = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                case=case,
-                event=event_name,
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                payload=dict(payload),
-                dedupe_key=dedupe_key[:255],
-                next_attempt_at=timezone.now(),
-            )
-        ],
-        ignore_conflicts=True,
+    message = PendingMessage(
+        case.pk if case else None, event_name, channel, recipient, language, payload, dedupe_key
     )
-    return bool(created and created[0].pk and OutboxMessage.objects.filter(pk=created[0].pk).exists())
+    return enqueue_many([message]) == 1
 
 
 def staff_messages(
-    case: Case, policy: Policy | None, event_name: str, recipients: Iterable[str], key: str, **extra: Any
-) -> list[OutboxMessage]:
-    """The unsaved rows :func:`enqueue_staff` would write, for callers that write many cases' rows at once
-    (:func:`enqueue_many`); ``extra`` as for :func:`case_payload`."""
-    event(event_name)
-    payload = case_payload(case, policy, **extra)
+    heading: CaseHeading,
+    policy: Policy | None,
+    event_name: str,
+    recipients: Iterable[str],
+    key: str,
+    *,
+    message: str = "",
+    **variables: Any,
+) -> list[PendingMessage]:
+    """The rows of one case's staff message, for callers that write many cases' rows at once (:func:`enqueue_many`).
+
+    The payload holds exactly what the event's templates may use: the common variables, from ``heading``, and the
+    event's own, all given as ``variables`` (so no case line is read).
+    """
+    declared = frozenset(event(event_name).variables)
+    if variables.keys() != declared:
+        raise ValueError(f"{event_name} needs the variables {sorted(declared)}, not {sorted(variables)}.")
+    payload = _common_payload(heading, policy, message) | variables
     language = staff_language(policy)
-    now = timezone.now()
     return [
-        OutboxMessage(
-            case=case,
-            event=event_name,
-            channel=case.channel,
-            recipient=recipient,
-            language=language,
-            payload=payload,
-            dedupe_key=f"{key}:{recipient}"[:255],
-            next_attempt_at=now,
+        PendingMessage(
+            heading.case_id, event_name, heading.channel, recipient, language, payload, f"{key}:{recipient}"
         )
         for recipient in dict.fromkeys(recipients)
         if recipient
     ]
-
-
-def enqueue_many(messages: Iterable[OutboxMessage]) -> None:
-    """Write many outbox rows in one statement (rows whose dedupe_key exists are skipped), in the caller's
-    transaction."""
-    OutboxMessage.objects.bulk_create(list(messages), ignore_conflicts=True, batch_size=1000)
 
 
 def staff_recipients(

@@ -19,14 +19,17 @@ A case overdue by H hours (wall-clock, since the earliest missed deadline) is ra
 escalation path whose ``after_hours`` <= H; each raise records an ``escalated`` event and notifies that tier.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
+from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -36,8 +39,8 @@ from ..domain.actors import SYSTEM_ACTOR
 from ..domain.facts import CaseKind
 from ..domain.host import NotificationHost
 from ..hosting import current_host
-from ..models import Case, CaseEvent, CaseLine
-from ..notifications.outbox import enqueue_many, enqueue_staff, staff_messages, staff_recipients
+from ..models import Case, CaseEvent, OrderRecord
+from ..notifications.outbox import CaseHeading, enqueue_many, enqueue_staff, staff_messages, staff_recipients
 from ..rules.calendar import BusinessCalendar
 from ..rules.document import DEFAULT_SLA, EscalationTier, Policy
 from . import ServiceError
@@ -49,11 +52,10 @@ __all__ = [
     "SlaTargets",
     "SweepReport",
     "case_policy",
-    "escalation_path",
-    "escalation_tiers",
     "first_response_overdue",
     "set_deadlines",
     "on_transition",
+    "order_policy",
     "resolution_overdue",
     "sweep",
     "targets_for",
@@ -80,15 +82,20 @@ class SlaTargets:
     first_response_clock: str = "working"
 
 
-def case_policy(case: Case) -> Policy | None:
-    """The policy the case's order is judged by, or None when the channel has no valid published policy."""
+def order_policy(order: OrderRecord) -> Policy | None:
+    """The policy ``order`` is judged by, or None when its channel has no valid published policy."""
     try:
-        return policy_for_order(case.order)[0]
+        return policy_for_order(order)[0]
     except ServiceError:
         return None
     except (KeyError, TypeError, ValueError):
-        logger.warning("The policy of channel %s cannot be read; built-in SLA defaults apply.", case.channel)
+        logger.warning("The policy of channel %s cannot be read; built-in SLA defaults apply.", order.channel)
         return None
+
+
+def case_policy(case: Case) -> Policy | None:
+    """The policy the case's order is judged by, or None when the channel has no valid published policy."""
+    return order_policy(case.order)
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -196,22 +203,15 @@ def resolution_overdue(now: datetime) -> QuerySet[Case]:
     return Case.objects.filter(resolved_at__isnull=True, resolution_due__lte=now, sla_paused_at__isnull=True)
 
 
-def escalation_path(case: Case) -> str | None:
-    """The escalation path the case's decision chose; read from the ``decided_path`` annotation when the sweep
-    loaded the case without its (large) decision."""
-    if hasattr(case, "decided_path"):
-        return case.decided_path
-    return (case.decision or {}).get("escalation_path")
-
-
-def escalation_tiers(case: Case, policy: Policy | None) -> tuple[EscalationTier, ...]:
+def _tiers_of_path(policy: Policy | None, path: str | None) -> tuple[EscalationTier, ...]:
+    """The tiers of the escalation ``path`` a case's decision chose (``default`` when none; the policy's first path
+    when it has no such path)."""
     if policy is None or not policy.escalation:
         return ()
-    path = escalation_path(case) or "default"
-    return policy.escalation.get(path) or next(iter(policy.escalation.values()))
+    return policy.escalation.get(path or "default") or next(iter(policy.escalation.values()))
 
 
-def _missed_deadline(case: Case, now: datetime) -> tuple[str, datetime] | None:
+def _missed_deadline(case: "_Overdue", now: datetime) -> tuple[str, datetime] | None:
     missed = []
     if case.first_responded_at is None and case.first_response_due and case.first_response_due <= now:
         missed.append((case.first_response_due, FIRST_RESPONSE))
@@ -233,8 +233,64 @@ class SweepReport:
     """Ids of the overdue cases examined (a case past both deadlines is examined once)."""
 
 
+class _Overdue(NamedTuple):
+    """A case the sweep locked, as read in bulk (what deciding its tier and wording its message need)."""
+
+    id: UUID
+    number: int
+    kind: str
+    channel: str
+    status: str
+    customer_email: str
+    escalation_tier: int
+    first_response_due: datetime | None
+    first_responded_at: datetime | None
+    resolution_due: datetime | None
+    resolved_at: datetime | None
+    sla_paused_at: datetime | None
+    decided_path: str | None
+    order_id: int
+    order_number: str
+    order_uuid: UUID
+    policy_version_id: int | None
+
+    @property
+    def heading(self) -> CaseHeading:
+        return CaseHeading(
+            self.id,
+            self.number,
+            self.kind,
+            self.channel,
+            self.status,
+            self.customer_email,
+            self.order_number or str(self.order_uuid),
+        )
+
+
+_OVERDUE_COLUMNS = (
+    "id",
+    "number",
+    "kind",
+    "channel",
+    "status",
+    "customer_email",
+    "escalation_tier",
+    "first_response_due",
+    "first_responded_at",
+    "resolution_due",
+    "resolved_at",
+    "sla_paused_at",
+    "decided_path",
+    "order_id",
+    "order__number",
+    "order__order_id",
+    "order__policy_version_id",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Escalation:
+    case: _Overdue
     target: int
     tier: EscalationTier
     deadline_kind: str
@@ -248,14 +304,14 @@ class _Policies:
     def __init__(self) -> None:
         self._loaded: dict[object, Policy | None] = {}
 
-    def of(self, case: Case) -> Policy | None:
-        key = case.order.policy_version_id or ("channel", case.channel)
+    def of(self, case: _Overdue) -> Policy | None:
+        key = case.policy_version_id or ("channel", case.channel)
         if key not in self._loaded:
-            self._loaded[key] = case_policy(case)
+            self._loaded[key] = order_policy(OrderRecord.objects.get(pk=case.order_id))
         return self._loaded[key]
 
 
-def _escalation_due(case: Case, now: datetime, policies: _Policies) -> _Escalation | None:
+def _escalation_due(case: _Overdue, now: datetime, policies: _Policies) -> _Escalation | None:
     """The tier ``case`` should be raised to now, or None when it is not overdue or already there."""
     if case.sla_paused_at is not None or not machine.is_open(case.kind, case.status):
         return None
@@ -264,74 +320,83 @@ def _escalation_due(case: Case, now: datetime, policies: _Policies) -> _Escalati
         return None
     deadline_kind, due = missed
     policy = policies.of(case)
-    tiers = escalation_tiers(case, policy)
+    tiers = _tiers_of_path(policy, case.decided_path)
     overdue_hours = Decimal((now - due).total_seconds()) / 3600
     target = sum(1 for tier in tiers if tier.after_hours <= overdue_hours)
     if target <= case.escalation_tier:
         return None
-    return _Escalation(target, tiers[target - 1], deadline_kind, due, policy)
+    return _Escalation(case, target, tiers[target - 1], deadline_kind, due, policy)
 
 
-def _escalate_batch(cases: list[Case], now: datetime, policies: _Policies, report: SweepReport) -> None:
+_CASES = Case._meta.db_table
+_EVENTS = CaseEvent._meta.db_table
+# One UPDATE ... FROM unnest() and one INSERT ... SELECT FROM unnest(): Django's bulk_update builds a CASE per row
+# and bulk_create prepares every field of every row, which cost more than the writes.
+_RAISE_TIERS = (
+    f'UPDATE "{_CASES}" SET escalation_tier = raised.tier, updated_at = %s '
+    f'FROM unnest(%s::uuid[], %s::smallint[]) AS raised(id, tier) WHERE "{_CASES}".id = raised.id'
+)
+_INSERT_ESCALATED_EVENTS = (
+    f'INSERT INTO "{_EVENTS}" (case_id, type, from_status, to_status, actor_type, actor_id, at, message, payload) '
+    "SELECT event.case_id, %s, '', '', %s, %s, %s, event.message, event.payload::jsonb "
+    "FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS event(case_id, message, payload)"
+)
+
+
+def _escalate_batch(cases: list[_Overdue], now: datetime, policies: _Policies, report: SweepReport) -> None:
     """Raise the cases of one locked batch that are due for a higher tier: tiers computed in memory, then one
-    bulk update of the cases, one bulk insert of their ``escalated`` events and one of their outbox rows."""
-    raised = [(case, escalation) for case in cases if (escalation := _escalation_due(case, now, policies))]
+    update of the cases, one insert of their ``escalated`` events and one of their staff messages."""
+    raised = [escalation for case in cases if (escalation := _escalation_due(case, now, policies))]
     if not raised:
         return
-    prefetch_related_objects(
-        [case for case, _ in raised],
-        Prefetch(
-            "lines", CaseLine.objects.select_related("order_line").defer("decision", "order_line__product")
-        ),
-    )
     written_at = timezone.now()
-    events, messages = [], []
-    for case, escalation in raised:
-        tier = escalation.tier
-        events.append(
-            CaseEvent(
-                case=case,
-                type=EVENT_ESCALATED,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id="sla",
-                at=written_at,
-                message=f"Missed the {escalation.deadline_kind.replace('_', ' ')} deadline; "
-                f"escalated to {tier.name}.",
-                payload={
+    messages, event_texts, event_payloads = [], [], []
+    for escalation in raised:
+        case, tier = escalation.case, escalation.tier
+        deadline = escalation.due.isoformat()
+        event_texts.append(
+            f"Missed the {escalation.deadline_kind.replace('_', ' ')} deadline; escalated to {tier.name}."
+        )
+        event_payloads.append(
+            json.dumps(
+                {
                     "from_tier": case.escalation_tier,
                     "to_tier": escalation.target,
                     "tier_name": tier.name,
-                    "path": escalation_path(case),
+                    "path": case.decided_path,
                     "deadline_kind": escalation.deadline_kind,
-                    "deadline": escalation.due.isoformat(),
-                },
+                    "deadline": deadline,
+                }
             )
         )
-        case.escalation_tier = escalation.target
-        case.updated_at = written_at
         messages += staff_messages(
-            case,
+            case.heading,
             escalation.policy,
             "staff_escalation",
             tier.notify,
-            f"staff_escalation:{case.pk}:{escalation.target}",
-            prefetched=True,
+            f"staff_escalation:{case.id}:{escalation.target}",
             deadline_kind=escalation.deadline_kind,
-            deadline={"instant": escalation.due.isoformat()},
+            deadline={"instant": deadline},
             tier_name=tier.name,
             tier_number=escalation.target,
         )
         report.escalated += 1
         report.escalated_cases.append(case.number)
-    # One UPDATE ... FROM unnest(): Django's bulk_update builds a CASE per row, which costs more than the writes.
+    case_ids = [escalation.case.id for escalation in raised]
     with connection.cursor() as cursor:
+        cursor.execute(_RAISE_TIERS, [written_at, case_ids, [escalation.target for escalation in raised]])
         cursor.execute(
-            f'UPDATE "{Case._meta.db_table}" SET escalation_tier = raised.tier, updated_at = %s '
-            "FROM unnest(%s::uuid[], %s::smallint[]) AS raised(id, tier) "
-            f'WHERE "{Case._meta.db_table}".id = raised.id',
-            [written_at, [case.pk for case, _ in raised], [case.escalation_tier for case, _ in raised]],
+            _INSERT_ESCALATED_EVENTS,
+            [
+                EVENT_ESCALATED,
+                SYSTEM_ACTOR.type,
+                "sla",
+                written_at,
+                case_ids,
+                event_texts,
+                event_payloads,
+            ],
         )
-    CaseEvent.objects.bulk_create(events)
     enqueue_many(messages)
     deliver_after_commit()
 
@@ -356,18 +421,19 @@ def _sweep_deadline(
                 batch_query = batch_query.filter(
                     Q(**{f"{deadline}__gt": after[0]}) | Q(**{deadline: after[0], "pk__gt": after[1]})
                 )
-            batch = list(
+            rows = (
                 batch_query.select_for_update(skip_locked=True, of=("self",))
-                .select_related("order")
                 .annotate(decided_path=KeyTextTransform("escalation_path", "decision"))
-                .defer("decision", "order__facts")
-                .order_by(deadline, "pk")[:batch_size]
+                .order_by(deadline, "pk")
+                .values_list(*_OVERDUE_COLUMNS)[:batch_size]
             )
+            batch = [_Overdue(*row) for row in rows]
             if not batch:
                 return
-            after = (getattr(batch[-1], deadline), batch[-1].pk)
-            fresh = [case for case in batch if case.pk not in report.seen]
-            report.seen.update(case.pk for case in fresh)
+            last = batch[-1]
+            after = (getattr(last, deadline), last.id)
+            fresh = [case for case in batch if case.id not in report.seen]
+            report.seen.update(case.id for case in fresh)
             report.examined += len(fresh)
             _escalate_batch(fresh, now, policies, report)
         if len(batch) < batch_size:

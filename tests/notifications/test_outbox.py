@@ -247,6 +247,47 @@ def test_enqueueing_is_idempotent_per_key():
         )
 
 
+def test_staff_messages_written_in_bulk_carry_the_events_variables_and_skip_repeated_keys():
+    publish_example()
+    order = record_tv_order()
+    tv = order.lines.get(sku="TV-55")
+    case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
+    policy = policy_for_order(order)[0]
+    heading = outbox.heading_of(case)
+    variables = {
+        "deadline_kind": "first_response",
+        "deadline": {"instant": "2026-12-02T16:00:00+00:00"},
+        "tier_name": "supervisor",
+        "tier_number": 2,
+    }
+    rows = outbox.staff_messages(
+        heading,
+        policy,
+        "staff_escalation",
+        ["group:supervisors", "", "group:supervisors", "b@x.example"],
+        "esc",
+        **variables,
+    )
+    assert [row.recipient for row in rows] == ["group:supervisors", "b@x.example"]
+    assert outbox.enqueue_many(rows) == 2
+    assert outbox.enqueue_many(rows) == 0
+    stored = OutboxMessage.objects.get(dedupe_key="esc:b@x.example")
+    assert stored.case_id == case.pk and stored.status == "pending" and stored.delivered_via == []
+    assert stored.payload == {
+        "shop_name": "Volt Electronics",
+        "case_number": case.number,
+        "case_kind": "return",
+        "order_number": order.number,
+        "customer_email": case.customer_email,
+        "status": case.status,
+        "message": "",
+        "time_zone": "Europe/Berlin",
+        **variables,
+    }
+    with pytest.raises(ValueError, match=r"staff_escalation needs the variables .*'tier_number'"):
+        outbox.staff_messages(heading, policy, "staff_escalation", ["a@x.example"], "k", tier_name="x")
+
+
 def test_reminder_task_is_quiet_for_orders_it_cannot_judge():
     order = record_tv_order(channel="no-policy-yet")
     assert reminder_task.apply(args=[str(order.order_id)]).get() is False

@@ -14,6 +14,7 @@ from notification_fixtures import CHANNEL, publish_example, record_tv_order
 from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import CaseKind, LineRequest
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
+from saleor_aftersales_plugin.notifications.events import variables_of
 from saleor_aftersales_plugin.notifications.outbox import deliver_due
 from saleor_aftersales_plugin.rules.calendar import BusinessCalendar
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
@@ -183,23 +184,29 @@ def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier(s
     sla.sweep()
     complaint.refresh_from_db()
     assert complaint.escalation_tier == 3
-    escalations = OutboxMessage.objects.filter(case=complaint, event="staff_escalation").order_by(
-        "created_at"
-    )
-    assert [row.recipient for row in escalations] == [
-        "group:supervisors",
-        "group:managers",
-        "customer.care@volt.example",
+    escalations = OutboxMessage.objects.filter(case=complaint, event="staff_escalation")
+    assert sorted((row.payload["tier_number"], row.recipient) for row in escalations) == [
+        (2, "group:supervisors"),
+        (3, "customer.care@volt.example"),
+        (3, "group:managers"),
     ]
     settings.AFTERSALES_STAFF_GROUPS = {
         group: [f"{group}-lead@volt.example"] for group in ("supervisors", "managers")
     }
     deliver_due(SandboxHost())
-    to = {message.to[0]: message.subject for message in mail.outbox}
-    assert (
-        to["supervisors-lead@volt.example"] == f"Escalated to supervisor: case #{complaint.number} is overdue"
+    sent = {message.to[0]: message for message in mail.outbox}
+    supervisors, managers = sent["supervisors-lead@volt.example"], sent["managers-lead@volt.example"]
+    assert supervisors.subject == f"Escalated to supervisor: case #{complaint.number} is overdue"
+    assert managers.subject == f"Escalated to manager: case #{complaint.number} is overdue"
+    assert sent["customer.care@volt.example"].subject == managers.subject
+    assert supervisors.body.startswith(
+        f"Case #{complaint.number} (complaint, order {order.number}, status open) missed its first response "
+        "deadline of "
     )
-    assert to["managers-lead@volt.example"] == f"Escalated to manager: case #{complaint.number} is overdue"
+    assert "Berlin Time and was escalated to tier 2 (supervisor)." in supervisors.body
+    assert "was escalated to tier 3 (manager)." in managers.body
+    # The payload holds the variables the escalation templates may use, nothing more (no lines are read for it).
+    assert set(escalations[0].payload) == variables_of("staff_escalation") - {"language"}
 
 
 @pytest.mark.django_db
