@@ -38,7 +38,7 @@ from django.utils import timezone
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, Resolution
 from ..domain.host import NotificationHost
-from ..models import Case, CaseEvent, OrderRecord, OutboxMessage
+from ..models import Case, CaseEvent, CaseLine, OrderRecord, OutboxMessage
 from ..rules.document import Policy
 from .events import CUSTOMER, event
 from .formatting import match_language
@@ -134,17 +134,19 @@ def _common_payload(heading: CaseHeading, policy: Policy | None, message: str) -
 
 
 def case_payload(
-    case: Case, policy: Policy | None, *, message: str = "", prefetched: bool = False, **extra: Any
+    case: Case,
+    policy: Policy | None,
+    *,
+    message: str = "",
+    lines: Sequence[CaseLine] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The JSON payload a case message is rendered from (formatting happens at delivery, in the message's language).
 
-    ``prefetched``: the caller loaded ``case.lines`` with their order lines (``prefetch_related``), so no query runs.
+    ``lines``: the case's lines in id order with their order lines, when the caller holds them (else read here).
     """
-    lines = (
-        sorted(case.lines.all(), key=lambda line: line.pk)
-        if prefetched
-        else case.lines.select_related("order_line").order_by("id")
-    )
+    if lines is None:
+        lines = case.lines.select_related("order_line").order_by("id")
     payload = _common_payload(heading_of(case), policy, message)
     payload.update(
         {
@@ -285,9 +287,18 @@ def staff_recipients(
 
 
 def enqueue_staff(
-    case: Case, policy: Policy | None, event_name: str, recipients: Iterable[str], key: str, **extra: Any
+    case: Case,
+    policy: Policy | None,
+    event_name: str,
+    recipients: Iterable[str],
+    key: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    **extra: Any,
 ) -> int:
-    payload = case_payload(case, policy, **extra)
+    """The staff message ``event_name`` to each of ``recipients``; ``payload``: the case's, when the caller built it
+    (else built here from ``extra`` as for :func:`case_payload`)."""
+    payload = case_payload(case, policy, **extra) if payload is None else payload
     language = staff_language(policy)
     return sum(
         enqueue(
@@ -303,7 +314,15 @@ def enqueue_staff(
     )
 
 
-def _enqueue_customer(case: Case, policy: Policy | None, event_name: str, key: str, **extra: Any) -> bool:
+def _enqueue_customer(
+    case: Case,
+    policy: Policy | None,
+    event_name: str,
+    key: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> bool:
     if event(event_name).audience != CUSTOMER:
         raise ValueError(f"{event_name} is a staff message.")
     return enqueue(
@@ -311,21 +330,38 @@ def _enqueue_customer(case: Case, policy: Policy | None, event_name: str, key: s
         channel=case.channel,
         recipient=case.customer_email,
         language=customer_language(case.order, policy),
-        payload=case_payload(case, policy, **extra),
+        payload=case_payload(case, policy, **extra) if payload is None else payload,
         dedupe_key=key,
         case=case,
     )
 
 
 def enqueue_for_creation(
-    case: Case, created: CaseEvent, policy: Policy | None, host: NotificationHost
+    case: Case,
+    created: CaseEvent,
+    policy: Policy | None,
+    host: NotificationHost,
+    lines: Sequence[CaseLine] | None = None,
 ) -> None:
     """The customer's acknowledgement and the staff's "new case" message for a case just opened (``policy``: the one
-    the case is judged by, None without one)."""
+    the case is judged by, None without one; ``lines``: the case's lines with their order lines, when the caller
+    holds them)."""
     customer_event = "complaint_acknowledged" if case.kind == CaseKind.COMPLAINT else "request_received"
-    _enqueue_customer(case, policy, customer_event, f"{customer_event}:{case.pk}", message=created.message)
+    payload = case_payload(case, policy, lines=lines)
+    _enqueue_customer(
+        case,
+        policy,
+        customer_event,
+        f"{customer_event}:{case.pk}",
+        payload={**payload, "message": created.message},
+    )
     enqueue_staff(
-        case, policy, "staff_new_case", staff_recipients(case, policy, host), f"staff_new_case:{case.pk}"
+        case,
+        policy,
+        "staff_new_case",
+        staff_recipients(case, policy, host),
+        f"staff_new_case:{case.pk}",
+        payload=payload,
     )
 
 

@@ -11,7 +11,9 @@ increase but may have gaps (a request that fails after drawing its number does n
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,7 +26,7 @@ from ..domain import cases as machine
 from ..domain.facts import CaseKind, LineRequest
 from ..domain.host import NotificationHost
 from ..hosting import current_host
-from ..models import Case, CaseEvent, CaseLine, OrderRecord
+from ..models import Case, CaseEvent, CaseLine, OrderLineRecord, OrderRecord
 from ..notifications import outbox
 from . import NotFoundError, ServiceError, sla
 from .idempotency import case_for_key
@@ -34,6 +36,8 @@ __all__ = [
     "EVENT_CREATED",
     "EVENT_REPLY",
     "EVENT_STATUS_CHANGED",
+    "CaseMoney",
+    "LineMoney",
     "add_event",
     "create_case",
     "get_case",
@@ -45,6 +49,28 @@ EVENT_STATUS_CHANGED = "status_changed"
 EVENT_REPLY = "reply"
 # Only create_case() and transition() write these, so the trail always agrees with the status.
 _RESERVED_EVENTS = frozenset({EVENT_CREATED, EVENT_STATUS_CHANGED})
+
+
+@dataclass(frozen=True)
+class LineMoney:
+    """A case line's share of its decision: refund, fees and the line's decision (None: keep the stored one)."""
+
+    refund_amount: Decimal
+    fee_amount: Decimal
+    decision: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CaseMoney:
+    """A decision's money as a case stores it: the case's totals and each line's share (by order line id)."""
+
+    refund_amount: Decimal
+    fees_amount: Decimal
+    store_credit_amount: Decimal | None
+    lines: Mapping[str, LineMoney] = field(default_factory=dict)
+
+    def line(self, line_id: str) -> LineMoney:
+        return self.lines.get(line_id) or LineMoney(Decimal(0), Decimal(0))
 
 
 def _actor_type(actor_type: str) -> str:
@@ -118,14 +144,18 @@ def create_case(
     message: str = "",
     trace: Any = None,
     host: NotificationHost | None = None,
+    money: CaseMoney | None = None,
+    order_lines: Sequence[OrderLineRecord] | None = None,
 ) -> tuple[Case, bool]:
     """Open a case of ``kind`` on a recorded order in its initial status; returns ``(case, created)``.
 
     With an ``idempotency_key`` (as stored: :func:`.idempotency.scoped_key`) a repeated request returns the case the first one created (also when both race:
     the unique index decides). The case number is the channel's next one (:func:`next_case_number`); the customer and policy version come from the order. Deciding whether the request is
     allowed (rules) is the caller's job; this only checks the lines exist on the order. A caller that already
-    holds the order row passes it instead of its id (saves reading it again). The staff's "new case" message goes
-    to the channel's contacts as ``host`` (default: this process's host) knows them.
+    holds the order row passes it instead of its id (saves reading it again), and one that holds the order's lines
+    the request names passes them as ``order_lines``. ``money``: the decision's figures, stored with the case and its
+    lines. The staff's "new case" message goes to the channel's contacts as ``host`` (default: this process's host)
+    knows them.
     """
     actor_type = _actor_type(actor_type)
     try:
@@ -138,9 +168,9 @@ def create_case(
     existing = case_for_key(channel, idempotency_key)
     if existing is not None:
         return existing, False
-    order_lines = {str(line.line_id): line for line in order.lines.all()}
+    by_id = {str(line.line_id): line for line in (order.lines.all() if order_lines is None else order_lines)}
     for index, request in enumerate(lines):
-        order_line = order_lines.get(str(request.line_id))
+        order_line = by_id.get(str(request.line_id))
         if order_line is None:
             raise NotFoundError(
                 f"Order {order.order_id} has no line {request.line_id}.", field=f"lines.{index}.line_id"
@@ -174,6 +204,10 @@ def create_case(
             idempotency_key=idempotency_key or None,
             created_at=now,
         )
+        if money is not None:
+            case.refund_amount = money.refund_amount
+            case.fees_amount = money.fees_amount
+            case.store_credit_amount = money.store_credit_amount
         sla.set_deadlines(case)
         if idempotency_key:
             try:
@@ -187,16 +221,8 @@ def create_case(
                 return existing, False
         else:
             case.save(force_insert=True)
-        CaseLine.objects.bulk_create(
-            CaseLine(
-                case=case,
-                order_line=order_lines[str(request.line_id)],
-                quantity=request.quantity,
-                reason=request.reason,
-                requested_resolution=request.resolution,
-                condition=str(request.condition),
-            )
-            for request in lines
+        case_lines = CaseLine.objects.bulk_create(
+            _case_line(case, by_id[str(request.line_id)], request, money) for request in lines
         )
         created_event = CaseEvent.objects.create(
             case=case,
@@ -208,9 +234,30 @@ def create_case(
             message=message,
             trace=trace,
         )
-        outbox.enqueue_for_creation(case, created_event, sla.case_policy(case), host or current_host())
+        outbox.enqueue_for_creation(
+            case, created_event, sla.case_policy(case), host or current_host(), case_lines
+        )
         deliver_after_commit()
     return case, True
+
+
+def _case_line(
+    case: Case, order_line: OrderLineRecord, request: LineRequest, money: CaseMoney | None
+) -> CaseLine:
+    line = CaseLine(
+        case=case,
+        order_line=order_line,
+        quantity=request.quantity,
+        reason=request.reason,
+        requested_resolution=request.resolution,
+        condition=str(request.condition),
+    )
+    if money is not None:
+        share = money.line(str(order_line.line_id))
+        line.refund_amount, line.fee_amount = share.refund_amount, share.fee_amount
+        if share.decision is not None:
+            line.decision = share.decision
+    return line
 
 
 def transition(

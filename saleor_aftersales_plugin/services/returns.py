@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case as DbCase
+from django.db.models import F, Value, When
 
 from ..delivery import deliver_after_commit
 from ..domain import cases as machine
@@ -20,13 +21,13 @@ from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
 from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
 from ..domain.money import allocate, currency_precision, quantize
-from ..models import Case, CaseEvent, OrderLineRecord
+from ..models import Case, CaseEvent, OrderLineRecord, OrderRecord
 from ..notifications import outbox
 from ..rules.decision import CaseDecision
 from ..rules.engine import ENGINE_REASONS
 from ..rules.zero_refund import REASON_ZERO_REFUND
 from . import ServiceError
-from .cases import add_event, create_case, get_case, transition
+from .cases import CaseMoney, LineMoney, add_event, create_case, get_case, transition
 from .eligibility import LEDGER_REASONS, checked_reasons, evaluate
 from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
 from .ledger import balances, lock_lines, refresh_cache
@@ -76,7 +77,7 @@ def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None =
 
 
 def request_return(
-    order_id: str | uuid.UUID,
+    order_id: str | uuid.UUID | OrderRecord,
     requests: Sequence[LineRequest],
     *,
     actor: Actor,
@@ -90,7 +91,8 @@ def request_return(
     """Open a return or exchange case; returns ``(case, created)``. The same caller's idempotency key returns the
     same case (:mod:`.idempotency`).
 
-    With ``host`` the units and money still available come from the host's ledger (see :mod:`.ledger`).
+    With ``host`` the units and money still available come from the host's ledger (see :mod:`.ledger`). A caller
+    that already read the order row passes it instead of its id.
 
     Every requested line must be eligible under the order's policy (otherwise nothing is created and the error names
     the first ineligible line and why). Requests the policy does not send to review are approved at once.
@@ -108,7 +110,7 @@ def request_return(
             )
         seen.add(str(request.line_id))
     with transaction.atomic():
-        order = get_order(order_id)
+        order = order_id if isinstance(order_id, OrderRecord) else get_order(order_id)
         stored_key = scoped_key(order.channel, actor, OPERATION_RETURN, idempotency_key)
         existing = case_for_key(order.channel, stored_key, order.order_id)
         if existing is not None:
@@ -156,40 +158,60 @@ def request_return(
             idempotency_key=stored_key,
             trace=data["lines"],
             host=host,
+            money=money_of(decision, data),
+            order_lines=locked,
         )
         if not created:
             return case, False
-        _store_money(case, decision, data)
-        for request in requests:
-            OrderLineRecord.objects.filter(order=order, line_id=request.line_id).update(
-                quantity_returned=F("quantity_returned") + request.quantity
-            )
+        units = {str(request.line_id): request.quantity for request in requests}
+        OrderLineRecord.objects.filter(pk__in=[line.pk for line in locked]).update(
+            quantity_returned=F("quantity_returned")
+            + DbCase(*(When(pk=line.pk, then=Value(units[str(line.line_id)])) for line in locked))
+        )
         if not decision.review_required:
-            _approve(
+            case = _approve(
                 case, SYSTEM_ACTOR, "Approved automatically: the policy needs no review for this request."
             )
-    return get_case(case.pk), True
+    return case, True
 
 
-def _store_money(case: Case, decision: CaseDecision, data: dict[str, Any]) -> None:
-    """Keep the decision (``data``: its to_dict()) and its money figures on the case and its lines."""
+def money_of(decision: CaseDecision, data: dict[str, Any]) -> CaseMoney:
+    """The money of ``decision`` (``data``: its to_dict()) as the case and its lines keep it."""
     settlement = decision.settlement
-    case.decision = data
-    case.refund_amount = settlement.net
-    case.fees_amount = settlement.fees_total
-    case.store_credit_amount = decision.store_credit_amount
-    case.save(update_fields=["decision", "refund_amount", "fees_amount", "store_credit_amount", "updated_at"])
     fees_by_line: dict[str, Decimal] = {}
     for charge in settlement.charges:
         if charge.line_id:
             fees_by_line[charge.line_id] = fees_by_line.get(charge.line_id, Decimal(0)) + charge.amount
     line_data = {line["line_id"]: line for line in data["lines"]}
+    return CaseMoney(
+        settlement.net,
+        settlement.fees_total,
+        decision.store_credit_amount,
+        {
+            line_id: LineMoney(
+                settlement.net_by_line.get(line_id, Decimal(0)),
+                fees_by_line.get(line_id, Decimal(0)),
+                line_data.get(line_id),
+            )
+            for line_id in {*settlement.net_by_line, *fees_by_line, *line_data}
+        },
+    )
+
+
+def _store_money(case: Case, decision: CaseDecision, data: dict[str, Any]) -> None:
+    """Keep the decision (``data``: its to_dict()) and its money figures on the case and its lines."""
+    money = money_of(decision, data)
+    case.decision = data
+    case.refund_amount = money.refund_amount
+    case.fees_amount = money.fees_amount
+    case.store_credit_amount = money.store_credit_amount
+    case.save(update_fields=["decision", "refund_amount", "fees_amount", "store_credit_amount", "updated_at"])
     for case_line in case.lines.select_related("order_line"):
-        line_id = str(case_line.order_line.line_id)
-        case_line.refund_amount = settlement.net_by_line.get(line_id, Decimal(0))
-        case_line.fee_amount = fees_by_line.get(line_id, Decimal(0))
-        if line_id in line_data:
-            case_line.decision = line_data[line_id]
+        share = money.line(str(case_line.order_line.line_id))
+        case_line.refund_amount = share.refund_amount
+        case_line.fee_amount = share.fee_amount
+        if share.decision is not None:
+            case_line.decision = share.decision
         case_line.save(update_fields=["refund_amount", "fee_amount", "decision"])
 
 

@@ -13,6 +13,7 @@ from graphql_client import (
     STAFF,
     call,
     gid,
+    ok,
     order_gid,
     publish_example,
     record,
@@ -72,6 +73,30 @@ def test_a_case_costs_the_same_for_1_and_50_lines(principal):
     one, fifty = case_with(1), case_with(50)
     counts = [queries(CASE, {"id": case_id}, principal) for case_id in (one, fifty)]
     assert counts[0] == counts[1] <= 4, counts
+
+
+RETURN_LINES = """mutation($input: ReturnRequestCreateInput!) { returnRequestCreate(input: $input) {
+  errors { field code message } case { id status refund { amount } lines { quantity refund { amount } } } } }"""
+
+
+@pytest.mark.django_db
+def test_a_return_request_costs_the_same_for_1_and_50_lines():
+    publish_example()
+    case_with(1)  # the channel's first case creates its number sequence; the policy cache is warm
+    counts, answers = [], []
+    for order in (order_with(1), order_with(50)):
+        lines = [
+            {"lineId": gid("OrderLine", line.line_id), "quantity": 1} for line in order.lines.order_by("id")
+        ]
+        variables = {"input": {"order": order_gid(order), "lines": lines, "reason": "changed_mind"}}
+        with CaptureQueriesContext(connection) as captured:
+            answers.append(ok(call(RETURN_LINES, variables, CUSTOMER), "returnRequestCreate")["case"])
+        counts.append(len(captured.captured_queries))
+        assert set(order.lines.values_list("quantity_returned", flat=True)) == {1}
+    assert [len(case["lines"]) for case in answers] == [1, 50]
+    # Each line keeps its refund, 499.00 for one TV unpacked (stored with the case as it is created).
+    assert {line["refund"]["amount"] for case in answers for line in case["lines"]} == {"499.00"}
+    assert counts[0] == counts[1] <= 19, counts
 
 
 STATS = "{ afterSalesStats { cases firstResponse { measured } escalations { total } figures csv } }"

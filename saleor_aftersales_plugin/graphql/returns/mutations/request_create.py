@@ -16,7 +16,7 @@ def open_return(opening: CaseOpening) -> tuple[Case, bool]:
     resolution = request.get("desired_resolution") or ""
     reason = request.get("reason") or ""
     return returns.request_return(
-        opening.order.order_id,
+        opening.order,
         line_requests(opening.order, request["lines"], reason, resolution),
         actor=opening.actor,
         kind=CaseKind.EXCHANGE if resolution == Resolution.EXCHANGE else CaseKind.RETURN,
