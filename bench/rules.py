@@ -3,7 +3,9 @@ and without the trace) and zen-engine (GoRules' Rust engine), all in this proces
 
 Prints `ratio naive/compiled: X` (goal >= 30), `ratio compiled-with-trace/compiled: X` (goal <= 2: the trace is
 recorded cheaply and expanded only when read; the cost of expanding it is printed too) and `ratio zen/compiled: X`
-(goal >= 1). For zen the policy becomes one decision table per setting (first hit, rows in rank order, each row's
+(goal >= 1). Contenders run in interleaved rounds (each round times every contender, its best of a few runs); each
+ratio is the median over rounds of that round's ratio and times are medians over rounds, so load that comes and goes
+on a shared machine affects both sides of a ratio alike. For zen the policy becomes one decision table per setting (first hit, rows in rank order, each row's
 condition the rule's condition tree as a zen expression) evaluated once per line on the line's variable values,
 which are computed before timing (so zen is timed on evaluation alone); its winners per setting and line are checked
 to equal the compiled engine's before anything is timed. zen-engine is in the ``bench`` extra
@@ -15,6 +17,7 @@ import gc
 import json
 import random
 import re
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -283,18 +286,23 @@ def main() -> None:
                 decision.evaluate(context)
 
         contenders["zen"] = (zen_case, 4)
-    timings = interleaved(contenders, rounds=15)
+    rounds = interleaved(contenders, rounds=15)
+    timings = {name: statistics.median(times) for name, times in rounds.items()}
+
+    def ratio(slower: str, faster: str) -> float:
+        return paired_ratio(rounds[slower], rounds[faster])
+
     naive, fast, explained, expanded = (timings[name] for name in ("naive", "fast", "explained", "expanded"))
     print(f"policy: {len(policy.rules)} rules; order: {len(facts.lines)} lines")
-    print(f"business-rules engine: {naive * 1000:.2f} ms per case")
+    print(f"business-rules engine: {naive * 1000:.2f} ms per case (median of {len(rounds['naive'])} rounds)")
     print(
         f"compiled engine:       {fast * 1000:.2f} ms per case ({explained * 1000:.2f} ms with the trace recorded, "
         f"{expanded * 1000:.2f} ms with every line's trace expanded)"
     )
-    print(f"ratio naive/compiled: {naive / fast:.1f}")
-    print(f"ratio naive/compiled-with-trace: {naive / explained:.1f}")
-    print(f"ratio compiled-with-trace/compiled: {explained / fast:.2f}")
-    print(f"ratio compiled-with-expanded-trace/compiled: {expanded / fast:.2f}")
+    print(f"ratio naive/compiled: {ratio('naive', 'fast'):.1f}")
+    print(f"ratio naive/compiled-with-trace: {ratio('naive', 'explained'):.1f}")
+    print(f"ratio compiled-with-trace/compiled: {ratio('explained', 'fast'):.2f}")
+    print(f"ratio compiled-with-expanded-trace/compiled: {ratio('expanded', 'fast'):.2f}")
     if zen_setup is None:
         print("zen-engine is not installed (pip install -e '.[bench]'): zen lines skipped")
         return
@@ -302,23 +310,30 @@ def main() -> None:
         f"zen-engine {version('zen-engine')} (JDM, {len(zen_setup)} first-hit tables): "
         f"{timings['zen'] * 1000:.2f} ms per case (same winners per setting on every line)"
     )
-    print(f"ratio zen/compiled: {timings['zen'] / fast:.2f}")
+    print(f"ratio zen/compiled: {ratio('zen', 'fast'):.2f}")
 
 
-def interleaved(contenders: dict, rounds: int) -> dict[str, float]:
-    """Best time of one run of each contender over ``rounds`` rounds that run every contender in turn, so load on
-    a shared machine hits all of them alike (the best run is the one least disturbed by other processes)."""
+def interleaved(contenders: dict, rounds: int) -> dict[str, list[float]]:
+    """Each contender's time for one case in each of ``rounds`` rounds; a round runs every contender in turn (its
+    best of ``repeat`` runs), so load on a shared machine that changes between rounds hits all of them alike."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, (run, repeat) in contenders.items():
+            runs = []
             for _ in range(repeat):
                 gc.collect()  # the garbage of one contender is not collected on another's clock
                 gc.disable()
                 started = time.perf_counter()
                 run()
-                times[name].append(time.perf_counter() - started)
+                runs.append(time.perf_counter() - started)
                 gc.enable()
-    return {name: min(values) for name, values in times.items()}
+            times[name].append(min(runs))
+    return times
+
+
+def paired_ratio(slower: list[float], faster: list[float]) -> float:
+    """The median over rounds of each round's ratio: both sides of a ratio are timed in the same round."""
+    return statistics.median(a / b for a, b in zip(slower, faster, strict=True))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ write of a setting wins, later writes are recorded as overridden by the winner. 
 :class:`SettingsBuilder`, so they can differ only in which rules they find matching.
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -90,6 +90,10 @@ class LazyTrace(Sequence[RuleTrace]):
         return f"LazyTrace({'unexpanded' if self._items is None else list(self._items)!r})"
 
 
+WriteOutcome = tuple[list[str], list[tuple[str, str]]]
+"""What a matching rule's writes did: the settings it decided, and (setting, winner) for those already decided."""
+
+
 class SettingsBuilder:
     """Collects the settings written by matching rules, first writer wins; implements actions.SettingSink."""
 
@@ -113,15 +117,35 @@ class SettingsBuilder:
 
     def write(self, setting: str, value: Any) -> None:
         assert self._rule is not None, "write() outside a rule"
+        self._take(setting, value, self._rule.id, self._decided, self._overridden)
+
+    def apply_matched(self, rule_id: str, writes: Iterable[tuple[str, Any]]) -> WriteOutcome:
+        """Write a matching rule's (setting, value) pairs as begin/write/end would, without recording its
+        :class:`RuleTrace`; returns what it decided and what it found already decided, for the caller's trace."""
+        decided: list[str] = []
+        overridden: list[tuple[str, str]] = []
+        for setting, value in writes:
+            self._take(setting, value, rule_id, decided, overridden)
+        return decided, overridden
+
+    def _take(
+        self,
+        setting: str,
+        value: Any,
+        rule_id: str,
+        decided: list[str],
+        overridden: list[tuple[str, str]],
+    ) -> None:
+        """First writer wins: a setting already written, or any fee once all fees are (``fee:*``), is overridden."""
         if setting in self.values:
-            self._overridden.append((setting, self.decided_by[setting]))
+            overridden.append((setting, self.decided_by[setting]))
             return
         if setting.startswith("fee:") and ALL_FEES_SETTING in self.values:
-            self._overridden.append((setting, self.decided_by[ALL_FEES_SETTING]))
+            overridden.append((setting, self.decided_by[ALL_FEES_SETTING]))
             return
         self.values[setting] = value
-        self.decided_by[setting] = self._rule.id
-        self._decided.append(setting)
+        self.decided_by[setting] = rule_id
+        decided.append(setting)
 
     def end(self, matched: bool, conditions: tuple[ConditionTrace, ...] = ()) -> None:
         assert self._rule is not None

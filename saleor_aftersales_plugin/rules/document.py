@@ -7,6 +7,8 @@ validates source text or data and builds a :class:`Policy` through :meth:`Policy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from ..domain.facts import CaseKind, Resolution
@@ -117,9 +119,14 @@ class Policy:
     def reason(self, code: str) -> ReasonSpec | None:
         return next((spec for spec in self.reasons if spec.code == code), None)
 
-    @property
+    @cached_property
     def ranked_rules(self) -> tuple[Rule, ...]:
         return tuple(sorted(self.rules, key=lambda rule: rule.rank))
+
+    @cached_property
+    def rank_of(self) -> Mapping[str, tuple[int, int]]:
+        """Each rule's rank (:attr:`Rule.rank`) by its id."""
+        return MappingProxyType({rule.id: rule.rank for rule in self.rules})
 
     def sla_for(self, kind: CaseKind) -> SlaSetting:
         return self.sla[kind.value]

@@ -16,7 +16,7 @@ import calendar as stdlib_calendar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from business_rules.engine import run as business_rules_run
@@ -34,6 +34,7 @@ from .decision import (
     LineDecision,
     RuleTrace,
     SettingsBuilder,
+    WriteOutcome,
 )
 from .document import Policy, Rule
 from .fees import FeeCap, FeeScope, FeeSpec, settle
@@ -204,16 +205,36 @@ def _leaf(name: str, operator: str, expected: Any) -> Predicate:
     return multiple_ops[operator]
 
 
-_NUMERIC_TEMPLATES = {
-    "equal_to": "abs({a} - {b}) <= EPS",
-    "greater_than": "({a} - {b}) > EPS",
-    "greater_than_or_equal_to": "(({a} - {b}) > EPS or abs({a} - {b}) <= EPS)",
-    "less_than": "({b} - {a}) > EPS",
-    "less_than_or_equal_to": "(({b} - {a}) > EPS or abs({a} - {b}) <= EPS)",
+def _bounds(operator: str, limit: Decimal) -> tuple[Decimal, Decimal]:
+    """The closed or open interval of values that pass business-rules' numeric ``operator`` against ``limit``:
+    (low, high) such that the test is a plain comparison with the epsilon already added (computed exactly)."""
+    with localcontext(prec=_BOUND_PRECISION):
+        low, high = limit - _EPSILON, limit + _EPSILON
+    return {
+        "equal_to": (low, high),  # |v - limit| <= eps
+        "greater_than": (high, high),  # v - limit > eps
+        "greater_than_or_equal_to": (low, low),  # v - limit > eps or |v - limit| <= eps
+        "less_than": (low, low),  # limit - v > eps
+        "less_than_or_equal_to": (high, high),  # limit - v > eps or |v - limit| <= eps
+    }[operator]
+
+
+_BOUND_PRECISION = 100
+_NUMERIC_TESTS = {
+    "equal_to": "({low} <= {a} <= {high})",
+    "greater_than": "({a} > {high})",
+    "greater_than_or_equal_to": "({a} >= {low})",
+    "less_than": "({a} < {low})",
+    "less_than_or_equal_to": "({a} <= {high})",
 }
-
-
-_SET_TEMPLATES = {
+_STRING_TESTS = {
+    "equal_to": "({a} == {b})",
+    "equal_to_case_insensitive": "({a}.lower() == {b})",
+    "starts_with": "{a}.startswith({b})",
+    "ends_with": "{a}.endswith({b})",
+    "contains": "({b} in {a})",
+}
+_SET_TESTS = {
     "contains_all": "{b}.issubset({a})",
     "is_contained_by": "{b}.issuperset({a})",
     "shares_at_least_one_element_with": "(not {b}.isdisjoint({a}))",
@@ -221,42 +242,76 @@ _SET_TEMPLATES = {
 }
 
 
-def _expression(node: Mapping[str, Any], constants: list[Any]) -> str:
-    """Python source for a condition tree; leaves read ``v[name]`` and constants ``K[i]``."""
-    for key, joiner in (("all", " and "), ("any", " or ")):
-        if key in node:
-            return "(" + joiner.join(_expression(child, constants) for child in node[key]) + ")"
-    name, operator, expected = node["name"], node["operator"], node.get("value")
-    field_type = VARIABLES[name].field_type
-    index = len(constants)
-    if field_type is NumericType:
-        constants.append(_numeric(expected))
-        return _NUMERIC_TEMPLATES[operator].format(a=f"v[{name!r}]", b=f"K[{index}]")
-    if field_type is BooleanType:
-        return f"v[{name!r}]" if operator == "is_true" else f"(not v[{name!r}])"
-    if field_type is StringType and operator == "equal_to":
-        constants.append(_string(expected))
-        return f"(v[{name!r}] == K[{index}])"
-    if field_type is SelectMultipleType and operator in _SET_TEMPLATES:
-        constants.append(frozenset(_lowered(expected)))
-        return _SET_TEMPLATES[operator].format(a=f"v[{name!r}]", b=f"K[{index}]")
-    constants.append(_leaf(name, operator, expected))
-    return f"K[{index}](v)"
+class _MatcherSource:
+    """Python source of a policy's condition trees: constants go to ``K``, and each variable the conditions use is
+    read into locals once per line (``loads``): the value, and for lists their set, for money its amount and
+    currency."""
+
+    def __init__(self) -> None:
+        self.constants: list[Any] = []
+        self.loads: dict[str, str] = {}
+
+    def constant(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"K[{len(self.constants) - 1}]"
+
+    def local(self, name: str, part: str = "") -> str:
+        value = f"x_{name}"
+        self.loads.setdefault(value, f"v[{name!r}]")
+        if part == "set":
+            self.loads.setdefault(f"{value}_set", f"frozenset({value})")
+        elif part in ("amount", "currency"):
+            self.loads.setdefault(f"{value}_{part}", f"{value}.{part}")
+        return f"{value}_{part}" if part else value
+
+    def expression(self, node: Mapping[str, Any]) -> str:
+        for key, joiner in (("all", " and "), ("any", " or ")):
+            if key in node:
+                return "(" + joiner.join(self.expression(child) for child in node[key]) + ")"
+        name, operator, expected = node["name"], node["operator"], node.get("value")
+        field_type = VARIABLES[name].field_type
+        if field_type is NumericType:
+            low, high = _bounds(operator, _numeric(expected))
+            test = _NUMERIC_TESTS[operator]
+            return test.format(a=self.local(name), low=self.constant(low), high=self.constant(high))
+        if field_type is MoneyType and operator in _NUMERIC_TESTS:
+            # No amount in the value's currency: the condition does not hold (as thresholds.compare decides).
+            bounds = self.constant(
+                {
+                    currency: _bounds(operator, limit)
+                    for currency, limit in threshold_amounts(expected).items()
+                }
+            )
+            found = f"B{len(self.constants)}"
+            test = _NUMERIC_TESTS[operator].format(
+                a=self.local(name, "amount"), low=f"{found}[0]", high=f"{found}[1]"
+            )
+            return f"(({found} := {bounds}.get({self.local(name, 'currency')})) is not None and {test})"
+        if field_type is BooleanType:
+            return self.local(name) if operator == "is_true" else f"(not {self.local(name)})"
+        if field_type is StringType and operator in _STRING_TESTS:
+            text = _string(expected)
+            wanted = text.lower() if operator == "equal_to_case_insensitive" else text
+            return _STRING_TESTS[operator].format(a=self.local(name), b=self.constant(wanted))
+        if field_type is SelectMultipleType and operator in _SET_TESTS:
+            wanted_set = self.constant(frozenset(_lowered(expected)))
+            return _SET_TESTS[operator].format(a=self.local(name, "set"), b=wanted_set)
+        return f"{self.constant(_leaf(name, operator, expected))}(v)"
 
 
 def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
     """One generated function for the whole policy: it returns the positions of the matching rules, in order.
 
-    Generating Python source removes a call per rule and per condition node; each variable is still read through
-    ``v[name]``, so it is computed only when a condition first needs it.
+    Generating Python source removes a call per rule and per condition node, and each variable the policy uses is
+    read once per line into a local (the lines' variables are computed on that first read, shared ones once per
+    case); comparisons against numbers and amounts are single comparisons with the epsilon already applied.
     """
-    constants: list[Any] = []
-    body = [
-        f"    if {_expression(rule.conditions, constants)}: m.append({i})" for i, rule in enumerate(rules)
-    ]
-    source = "def matches(v):\n    m = []\n" + "\n".join(body) + "\n    return m\n"
-    namespace: dict[str, Any] = {"K": constants, "EPS": _EPSILON}
-    exec(compile(source, "<policy rules>", "exec"), namespace)
+    source = _MatcherSource()
+    body = [f"    if {source.expression(rule.conditions)}: m.append({i})" for i, rule in enumerate(rules)]
+    loads = [f"    {local} = {value}" for local, value in source.loads.items()]
+    code = "def matches(v):\n    m = []\n" + "\n".join([*loads, *body]) + "\n    return m\n"
+    namespace: dict[str, Any] = {"K": source.constants}
+    exec(compile(code, "<policy rules>", "exec"), namespace)
     return namespace["matches"]
 
 
@@ -337,46 +392,44 @@ class CompiledPolicy:
     ) -> SettingsBuilder:
         """The settings the matching rules write for one line.
 
-        Only the matching rules are applied (and traced). With ``explain`` the full trace — every rule, every
-        condition with its actual value — is a :class:`LazyTrace`: recorded now as the matching positions and the
-        line's computed variables, expanded to conditions only when read.
+        Only the matching rules are applied. The line's trace is a :class:`LazyTrace` recorded now as what each
+        matching rule decided and overrode, built into :class:`RuleTrace` items only when read: the matching rules,
+        or with ``explain`` every rule with each condition's actual value (re-evaluated over the line's computed
+        variables).
         """
         builder = SettingsBuilder()
         values = _LineValues(context, shared)
-        positions = self._matches(values)
-        for position in positions:
-            self._apply(builder, self._rules[position], True, ())
+        rules = self._rules
+        outcomes = {
+            position: builder.apply_matched(rules[position].rule.id, rules[position].writes)
+            for position in self._matches(values)
+        }
         if explain:
-            matched = dict(zip(positions, builder.traces, strict=True))
-            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, matched))
+            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, outcomes))
+        else:
+            builder.lazy_trace = LazyTrace(lambda: self._matched_trace(outcomes))
         return builder
 
-    def _expand_trace(self, values: Values, matched: Mapping[int, RuleTrace]) -> tuple[RuleTrace, ...]:
+    def _rule_trace(
+        self, position: int, outcome: WriteOutcome | None, conditions: tuple[ConditionTrace, ...] = ()
+    ) -> RuleTrace:
+        rule = self._rules[position].rule
+        if outcome is None:
+            return RuleTrace(rule.id, rule.priority, False, conditions)
+        decided, overridden = outcome
+        return RuleTrace(rule.id, rule.priority, True, conditions, tuple(decided), tuple(overridden))
+
+    def _matched_trace(self, outcomes: Mapping[int, WriteOutcome]) -> tuple[RuleTrace, ...]:
+        return tuple(self._rule_trace(position, outcome) for position, outcome in outcomes.items())
+
+    def _expand_trace(self, values: Values, outcomes: Mapping[int, WriteOutcome]) -> tuple[RuleTrace, ...]:
         """Every rule in rank order with each condition's actual value and outcome (no short-circuit)."""
         traces = []
         for position, compiled in enumerate(self._rules):
             conditions: list[ConditionTrace] = []
             _explain(compiled.explainer, values, conditions)
-            decided = matched.get(position)
-            if decided is None:
-                rule = compiled.rule
-                traces.append(RuleTrace(rule.id, rule.priority, False, tuple(conditions)))
-            else:
-                traces.append(replace(decided, conditions=tuple(conditions)))
+            traces.append(self._rule_trace(position, outcomes.get(position), tuple(conditions)))
         return tuple(traces)
-
-    @staticmethod
-    def _apply(
-        builder: SettingsBuilder,
-        compiled: _CompiledRule,
-        matched: bool,
-        conditions: tuple[ConditionTrace, ...],
-    ) -> None:
-        builder.begin(compiled.rule)
-        if matched:
-            for setting, value in compiled.writes:
-                builder.write(setting, value)
-        builder.end(matched, conditions)
 
     def decide(
         self, facts: CaseFacts, *, explain: bool = True, policy_version: int | None = None
@@ -595,7 +648,7 @@ def _case_decision(
 
     line_fees: dict[str, list[FeeSpec]] = {}
     case_fees: dict[str, tuple[tuple[int, int], FeeSpec]] = {}
-    rank_of = {rule.id: rule.rank for rule in policy.rules}
+    rank_of = policy.rank_of
     cap: tuple[tuple[int, int], FeeCap] | None = None
     money_lines = eligible if facts.kind in WINDOW_KINDS else ()
     for line in money_lines:
