@@ -32,6 +32,7 @@ from .schema import (
     upgrade_stored_amounts,
 )
 from .source import MAX_SOURCE_BYTES, SourceError, load_source
+from .variables import condition_leaves
 from .zero_refund import DEFAULT_ZERO_REFUND
 
 __all__ = [
@@ -122,6 +123,13 @@ class Policy:
     @cached_property
     def ranked_rules(self) -> tuple[Rule, ...]:
         return tuple(sorted(self.rules, key=lambda rule: rule.rank))
+
+    @cached_property
+    def variables(self) -> frozenset[str]:
+        """Every variable the rules' conditions read."""
+        return frozenset(
+            leaf["name"] for rule in self.rules for _path, leaf in condition_leaves(rule.conditions)
+        )
 
     @cached_property
     def rank_of(self) -> Mapping[str, tuple[int, int]]:

@@ -371,6 +371,8 @@ for _spec in VARIABLES.values():
 
 
 MONEY_VARIABLES = frozenset(name for name, spec in VARIABLES.items() if spec.field_type is MoneyType)
+HISTORY_VARIABLES = frozenset({"prior_returns_count", "prior_returns_value"})
+"""The variables that read the customer's earlier returns (:class:`~..domain.facts.CustomerHistory`)."""
 
 
 def condition_leaves(node: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:

@@ -96,6 +96,8 @@ def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> bool:
     Never raises into Saleor: a failure is logged and the next request tries again.
     """
     try:
+        if PolicyVersion.objects.filter(channel=channel.slug).exists():  # every request but the first: no savepoint
+            return True
         with transaction.atomic():
             if not PolicyVersion.objects.filter(channel=channel.slug).exists():
                 publish_configured_policy(channel, parse_configuration(configuration), created_by="plugin")

@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
-from django.db.models import Sum
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderGrantedRefundStatus
 from saleor.order import models as order_models
 from saleor.payment import TransactionKind
-from saleor.payment.models import Transaction
+from saleor.payment.models import Payment, Transaction, TransactionItem
 from saleor.plugins.models import PluginConfiguration
 
 from ..config import ChannelConfig, ChannelInfo, parse_configuration
@@ -31,6 +32,8 @@ RETURNED_FULFILMENTS = (
     FulfillmentStatus.REFUNDED_AND_RETURNED,
     FulfillmentStatus.REPLACED,
 )
+# Fulfilments whose lines were refunded through Saleor's legacy payments (orderFulfillmentRefundProducts).
+REFUNDED_FULFILMENTS = (FulfillmentStatus.REFUNDED, FulfillmentStatus.REFUNDED_AND_RETURNED)
 # Fulfilments whose lines the customer still holds (and may send back).
 RETURNABLE_FULFILMENTS = (FulfillmentStatus.FULFILLED, FulfillmentStatus.REFUNDED)
 # Fulfilments that mean the items left the warehouse.
@@ -177,11 +180,68 @@ def _spread(
     return amount - part
 
 
+def ledger_order(order_id: str) -> Any | None:
+    """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency and, from Saleor's
+    payment records, what refunds moved and which other records it has (so only those are read after); None when
+    Saleor has no such order."""
+    try:
+        order_id = str(uuid.UUID(str(order_id)))
+    except ValueError:
+        return None
+    order = OuterRef("pk")
+    refunds_moved = (
+        TransactionItem.objects.filter(order_id=order)
+        .values("order_id")
+        .annotate(total=Sum(F("refunded_value") + F("refund_pending_value")))
+        .values("total")
+    )
+    legacy_refunded = (
+        Transaction.objects.filter(payment__order_id=order, kind=TransactionKind.REFUND, is_success=True)
+        .values("payment__order_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        order_models.Order.objects.filter(id=order_id)
+        .only("id", "currency")
+        .annotate(
+            uses_transactions=Exists(TransactionItem.objects.filter(order_id=order)),
+            refunds_moved=Coalesce(Subquery(refunds_moved), Decimal(0)),
+            has_granted_refunds=Exists(order_models.OrderGrantedRefund.objects.filter(order_id=order)),
+            has_payments=Exists(Payment.objects.filter(order_id=order)),
+            has_payment_line_refunds=Exists(
+                Payment.objects.filter(order_id=order, metadata__has_key=LINES_TAG)
+            ),
+            legacy_refunded=Coalesce(Subquery(legacy_refunded), Decimal(0)),
+            has_refunded_fulfilments=Exists(
+                order_models.Fulfillment.objects.filter(order_id=order, status__in=REFUNDED_FULFILMENTS)
+            ),
+            has_gift_cards=Exists(GiftCard.objects.filter(metadata__contains={ORDER_TAG: order_id})),
+        )
+        .first()
+    )
+
+
+def _line_units(statuses: tuple[str, ...]) -> Coalesce:
+    """Units of an order line in fulfilments of ``statuses``."""
+    units = (
+        order_models.FulfillmentLine.objects.filter(
+            order_line_id=OuterRef("pk"), fulfillment__status__in=statuses
+        )
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(units), 0)
+
+
 def saleor_ledger(order: Any) -> OrderLedger:
     """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
 
-    ``order`` comes with its lines, fulfilments (with lines), transactions, granted refunds (with lines) and payments
-    prefetched (:meth:`SaleorHost.ledger`), so the read costs the same whatever the order holds.
+    ``order`` is read by :func:`ledger_order`; then its lines with their delivered and returned units (one query)
+    and only the records it has that the figures need: granted refunds (with lines) in the Transactions flow;
+    payments that carry the plugin's refunds per line, refunded fulfilments (with lines) in the legacy one; gift
+    cards the plugin issued for the order. The number of queries does not grow with what the order holds.
 
     * delivered: units in approved fulfilments (waiting-for-approval and cancelled ones are not delivered);
       returned: units in returned, refunded-and-returned and replaced fulfilments;
@@ -194,23 +254,22 @@ def saleor_ledger(order: Any) -> OrderLedger:
       for the order.
     """
     currency = order.currency
-    unit = {str(line.pk): Decimal(line.unit_price_gross_amount) for line in order.lines.all()}
-    delivered: dict[str, int] = defaultdict(int)
-    returned: dict[str, int] = defaultdict(int)
+    lines = order_models.OrderLine.objects.filter(order_id=order.pk).annotate(
+        delivered_units=_line_units(SHIPPED_FULFILMENTS), returned_units=_line_units(RETURNED_FULFILMENTS)
+    )
+    unit: dict[str, Decimal] = {}
+    delivered: dict[str, int] = {}
+    returned: dict[str, int] = {}
+    for line in lines.only("id", "unit_price_gross_amount"):
+        key = str(line.pk)
+        unit[key] = Decimal(line.unit_price_gross_amount)
+        delivered[key], returned[key] = line.delivered_units, line.returned_units
     refunded: dict[str, Decimal] = defaultdict(Decimal)
     for_order = Decimal(0)
-    fulfilments = list(order.fulfillments.all())
-    for fulfilment in fulfilments:
-        for fline in fulfilment.lines.all():
-            key = str(fline.order_line_id)
-            if fulfilment.status in SHIPPED_FULFILMENTS:
-                delivered[key] += fline.quantity
-            if fulfilment.status in RETURNED_FULFILMENTS:
-                returned[key] += fline.quantity
-    transactions = list(order.payment_transactions.all())
-    if transactions:
+    if order.uses_transactions:
         covered = Decimal(0)
-        for granted in order.granted_refunds.all():
+        granted_refunds = order.granted_refunds.prefetch_related("lines") if order.has_granted_refunds else ()
+        for granted in granted_refunds:
             if granted.status == OrderGrantedRefundStatus.FAILURE:
                 continue
             weights = {
@@ -220,25 +279,23 @@ def saleor_ledger(order: Any) -> OrderLedger:
             for_order += _spread(granted.amount_value, weights, currency, refunded)
             if granted.status in (OrderGrantedRefundStatus.PENDING, OrderGrantedRefundStatus.SUCCESS):
                 covered += granted.amount_value
-        moved = sum((item.refunded_value + item.refund_pending_value for item in transactions), Decimal(0))
-        for_order += max(moved - covered, Decimal(0))
-    payments = list(order.payments.all())
-    if payments:
-        legacy = Transaction.objects.filter(
-            payment__order=order, kind=TransactionKind.REFUND, is_success=True
-        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        for_order += max(order.refunds_moved - covered, Decimal(0))
+    if order.has_payments:
         explained = Decimal(0)
+        payments = (
+            order.payments.filter(metadata__has_key=LINES_TAG) if order.has_payment_line_refunds else ()
+        )
         for payment in payments:
             for amounts in (payment.get_value_from_metadata(LINES_TAG) or {}).values():
                 for key, value in amounts.items():
                     refunded[key] += Decimal(str(value))
                     explained += Decimal(str(value))
-        if not transactions:
-            for fulfilment in fulfilments:
-                if fulfilment.status not in (
-                    FulfillmentStatus.REFUNDED,
-                    FulfillmentStatus.REFUNDED_AND_RETURNED,
-                ) or fulfilment.get_value_from_metadata(REFUND_TAG):
+        if not order.uses_transactions and order.has_refunded_fulfilments:
+            refunded_fulfilments = order.fulfillments.filter(
+                status__in=REFUNDED_FULFILMENTS
+            ).prefetch_related("lines")
+            for fulfilment in refunded_fulfilments:
+                if fulfilment.get_value_from_metadata(REFUND_TAG):
                     continue
                 weights: dict[str, Decimal] = defaultdict(Decimal)
                 for fline in fulfilment.lines.all():
@@ -248,8 +305,11 @@ def saleor_ledger(order: Any) -> OrderLedger:
                 amount = Decimal(fulfilment.total_refund_amount or 0)
                 for_order += _spread(amount, weights, currency, refunded)
                 explained += amount + Decimal(fulfilment.shipping_refund_amount or 0)
-        for_order += max(Decimal(legacy) - explained, Decimal(0))
-    for card in GiftCard.objects.filter(metadata__contains={ORDER_TAG: str(order.pk)}):
+        for_order += max(Decimal(order.legacy_refunded) - explained, Decimal(0))
+    gift_cards = (
+        GiftCard.objects.filter(metadata__contains={ORDER_TAG: str(order.pk)}) if order.has_gift_cards else ()
+    )
+    for card in gift_cards:
         for key, value in (card.get_value_from_metadata(LINES_TAG) or {}).items():
             refunded[key] += Decimal(str(value))
     return OrderLedger(

@@ -14,7 +14,6 @@ from typing import Any
 
 import graphene
 from django.db import transaction
-from django.db.models import Prefetch
 from saleor.account.models import Group
 from saleor.core.db.connection import allow_writer
 from saleor.core.utils.promo_code import generate_promo_code
@@ -49,7 +48,7 @@ from ..constants import (
 )
 from ..domain.host import ChannelContacts, HostError, HostResult, OrderLedger, RefundOutcome, ReturnedLine
 from ..domain.money import quantize
-from .facts import RETURNABLE_FULFILMENTS, channel_config, saleor_ledger
+from .facts import RETURNABLE_FULFILMENTS, channel_config, ledger_order, saleor_ledger
 
 logger = logging.getLogger(__name__)
 
@@ -85,22 +84,7 @@ class SaleorHost:
     # the ledger
 
     def ledger(self, order_id: str) -> OrderLedger:
-        # Everything the ledger reads, fetched up front: the same number of queries whatever the order holds.
-        order = (
-            order_models.Order.objects.filter(id=order_id)
-            .only("id", "currency")
-            .prefetch_related(
-                Prefetch(
-                    "lines",
-                    queryset=order_models.OrderLine.objects.only("id", "order_id", "unit_price_gross_amount"),
-                ),
-                "fulfillments__lines",
-                "payment_transactions",
-                "granted_refunds__lines",
-                "payments",
-            )
-            .first()
-        )
+        order = ledger_order(order_id)
         if order is None:
             raise HostError(f"Saleor has no order {order_id}; it may have been deleted.")
         return saleor_ledger(order)

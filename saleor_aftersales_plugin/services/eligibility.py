@@ -27,6 +27,7 @@ from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import decide
 from ..rules.reasons import canonical_reason
+from ..rules.variables import HISTORY_VARIABLES
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
 from .ledger import LineBalance, balances, decision_facts, order_lines
@@ -56,7 +57,7 @@ def load_policy(version: PolicyVersion) -> Policy:
 
 def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
     """The version pinned when the order was placed, or the channel's current one for orders recorded before any."""
-    version = order.policy_version or current_policy(order.channel)
+    version = order.policy_version or current_policy(order.channel, document=False)
     if version is None:
         raise ServiceError(
             f"No after-sales policy is published for channel {order.channel!r}: publish one in the plugin's "
@@ -86,7 +87,8 @@ def checked_reasons(order: OrderRecord, requests: Sequence[LineRequest]) -> list
 
 
 def customer_history(order: OrderRecord, days: int, now: datetime) -> CustomerHistory:
-    """The customer's earlier return and exchange cases (other orders) within the look-back period."""
+    """The customer's earlier return and exchange cases (other orders) within the look-back period (read only for
+    policies whose conditions use it: :data:`~..rules.variables.HISTORY_VARIABLES`)."""
     if not order.customer_id and not order.customer_email:
         return CustomerHistory()
     same_customer = (
@@ -127,10 +129,22 @@ def evaluate(
     ledger shows as fully returned or refunded are not eligible, with the reason ``already_returned`` or
     ``already_refunded``.
     """
+    at_present = now is None
     now = now or timezone.now()
     policy, version = policy_for_order(order)
+    # Deciding as of now, the version in force now is both the channel's current one (whose setting may turn the
+    # mode on) and the one a customer-favourable decision compares with: read once.
+    in_force_now = (
+        policy_in_force(order.channel, now, document=False)
+        if at_present and customer_favourable is not False
+        else None
+    )
     if customer_favourable is None:
-        customer_favourable = customer_favourable_default(order.channel)
+        customer_favourable = (
+            customer_favourable_with(order.channel, in_force_now)
+            if at_present
+            else customer_favourable_default(order.channel)
+        )
     figures: dict[str, LineBalance] | None = None
     order_facts: OrderFacts | None = None
     if host is not None:
@@ -141,7 +155,7 @@ def evaluate(
     pinned = _decide_with(order, kind, requests, now, explain, held, policy, version, order_facts, figures)
     if not customer_favourable:
         return VersionedDecision.of(pinned, version.version), version
-    latest = policy_in_force(order.channel, now)
+    latest = in_force_now if at_present else policy_in_force(order.channel, now, document=False)
     if latest is None or latest.pk == version.pk:
         return VersionedDecision.of(pinned, version.version, version.version, "customer_favourable"), version
     other = _decide_with(
@@ -188,7 +202,9 @@ def _decide_with(
         order=order_facts,
         lines=tuple(requests),
         now=now,
-        history=customer_history(order, policy.defaults.prior_returns_days, now),
+        history=customer_history(order, policy.defaults.prior_returns_days, now)
+        if policy.variables & HISTORY_VARIABLES
+        else CustomerHistory(),
     )
 
     def redecide(case: CaseFacts) -> CaseDecision:
@@ -248,7 +264,11 @@ def customer_favourable_default(channel: str) -> bool:
     """On when the channel's current policy says ``customer_favourable: true`` (the Dashboard switch publishes it),
     or by the ``AFTERSALES_CUSTOMER_FAVOURABLE`` setting (else the environment variable of that name): a bool for
     every channel, or channel slugs (a list, or comma-separated text such as ``"volt,eu"``)."""
-    current = current_policy(channel)
+    return customer_favourable_with(channel, current_policy(channel, document=False))
+
+
+def customer_favourable_with(channel: str, current: PolicyVersion | None) -> bool:
+    """:func:`customer_favourable_default` with the channel's current version already read."""
     if current is not None and load_policy(current).defaults.customer_favourable:
         return True
     value = getattr(settings, "AFTERSALES_CUSTOMER_FAVOURABLE", None)

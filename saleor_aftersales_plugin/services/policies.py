@@ -80,13 +80,15 @@ def publish_policy(
     return version, True
 
 
-def policy_in_force(channel: str, at: datetime) -> PolicyVersion | None:
-    """The newest version of ``channel`` already effective at ``at``."""
-    return PolicyVersion.objects.filter(channel=channel, effective_from__lte=at).order_by("-version").first()
+def policy_in_force(channel: str, at: datetime, *, document: bool = True) -> PolicyVersion | None:
+    """The newest version of ``channel`` already effective at ``at``; ``document=False`` leaves its (large)
+    document unread until used (:func:`.eligibility.load_policy` reads it only for a version it has not built)."""
+    versions = PolicyVersion.objects if document else PolicyVersion.objects.defer("document")
+    return versions.filter(channel=channel, effective_from__lte=at).order_by("-version").first()
 
 
-def current_policy(channel: str) -> PolicyVersion | None:
-    return policy_in_force(channel, timezone.now())
+def current_policy(channel: str, *, document: bool = True) -> PolicyVersion | None:
+    return policy_in_force(channel, timezone.now(), document=document)
 
 
 def policy_version(channel: str, version: int) -> PolicyVersion:

@@ -75,7 +75,12 @@ def find_order(channel: str, order_id: str | uuid.UUID, viewer: Viewer) -> Order
     order = None
     if key is not None:
         order = (
-            _visible(OrderRecord.objects.select_related("policy_version"), channel, viewer)
+            # The pinned version's document is read only by a process that has not built that policy yet.
+            _visible(
+                OrderRecord.objects.select_related("policy_version").defer("policy_version__document"),
+                channel,
+                viewer,
+            )
             .filter(order_id=key)
             .first()
         )
