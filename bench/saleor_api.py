@@ -46,7 +46,10 @@ ELIGIBILITY = """query($order: ID!) {
 SETTINGS_MODULE = """from saleor.tests.settings import *  # noqa: F403
 
 PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
+SITE_ID = {site_id}
 """
+"""The server's settings: Saleor's test settings with the plugin, and the site the test's fixtures made current
+(after a transactional test has flushed the database, Saleor's fixtures create it again under a new id)."""
 
 
 def _free_port() -> int:
@@ -143,6 +146,7 @@ def test_eligibility_against_saleor_order(
     channel_USD: Any,
 ) -> None:
     import graphene
+    from django.contrib.sites.models import Site
     from django.db import connection
     from saleor.core.jwt import create_access_token
     from saleor.plugins.models import PluginConfiguration
@@ -163,7 +167,8 @@ def test_eligibility_against_saleor_order(
     lines = order_with_lines.lines.count()
 
     with tempfile.TemporaryDirectory() as settings_dir:
-        Path(settings_dir, "aftersales_bench_settings.py").write_text(SETTINGS_MODULE)
+        site_id = Site.objects.get_current().pk
+        Path(settings_dir, "aftersales_bench_settings.py").write_text(SETTINGS_MODULE.format(site_id=site_id))
         server, port = _start_server(connection.settings_dict["NAME"], settings_dir)
         try:
             results: dict[str, list[float]] = {"order": [], "returnEligibility": []}
