@@ -96,7 +96,9 @@ def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> bool:
     Never raises into Saleor: a failure is logged and the next request tries again.
     """
     try:
-        if PolicyVersion.objects.filter(channel=channel.slug).exists():  # every request but the first: no savepoint
+        if PolicyVersion.objects.filter(
+            channel=channel.slug
+        ).exists():  # every request but the first: no savepoint
             return True
         with transaction.atomic():
             if not PolicyVersion.objects.filter(channel=channel.slug).exists():

@@ -3,16 +3,19 @@
 (:func:`channel_config`). Reads only; nothing here calls the services.
 """
 
+import json
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import graphene
-from django.db.models import Exists, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderGrantedRefundStatus
 from saleor.order import models as order_models
@@ -180,62 +183,107 @@ def _spread(
     return amount - part
 
 
-def ledger_order(order_id: str) -> Any | None:
+def _sql(template: str) -> str:
+    """``template`` with ``{Model}`` replaced by the table of that Saleor model and ``{Model.field}`` by the column."""
+    models = {
+        "Order": order_models.Order,
+        "OrderLine": order_models.OrderLine,
+        "Fulfillment": order_models.Fulfillment,
+        "FulfillmentLine": order_models.FulfillmentLine,
+        "OrderGrantedRefund": order_models.OrderGrantedRefund,
+        "TransactionItem": TransactionItem,
+        "Payment": Payment,
+        "Transaction": Transaction,
+        "GiftCard": GiftCard,
+    }
+
+    def name(match: re.Match[str]) -> str:
+        model = models[match.group(1)]
+        if match.group(2) is None:
+            return connection.ops.quote_name(model._meta.db_table)
+        return connection.ops.quote_name(model._meta.get_field(match.group(2)).column)
+
+    return re.sub(r"\{(\w+)(?:\.(\w+))?\}", name, template)
+
+
+# Raw SQL (written once, from Saleor's models): the ORM's compilation of these subqueries cost more than running them.
+_LEDGER_ORDER = """
+SELECT o.{Order.id}, o.{Order.currency},
+  EXISTS (SELECT 1 FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}),
+  COALESCE((SELECT SUM(t.{TransactionItem.refunded_value} + t.{TransactionItem.refund_pending_value})
+            FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}), 0),
+  EXISTS (SELECT 1 FROM {OrderGrantedRefund} g WHERE g.{OrderGrantedRefund.order} = o.{Order.id}),
+  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id}),
+  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id} AND p.{Payment.metadata} ? %(lines_tag)s),
+  COALESCE((SELECT SUM(x.{Transaction.amount}) FROM {Transaction} x
+            JOIN {Payment} p ON p.{Payment.id} = x.{Transaction.payment}
+            WHERE p.{Payment.order} = o.{Order.id} AND x.{Transaction.kind} = %(refund)s AND x.{Transaction.is_success}), 0),
+  EXISTS (SELECT 1 FROM {Fulfillment} f
+          WHERE f.{Fulfillment.order} = o.{Order.id} AND f.{Fulfillment.status} = ANY(%(refunded)s)),
+  EXISTS (SELECT 1 FROM {GiftCard} c WHERE c.{GiftCard.metadata} @> %(gift_card_tag)s::jsonb)
+FROM {Order} o WHERE o.{Order.id} = %(order)s
+"""
+_LEDGER_LINES = """
+SELECT l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
+  COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
+            JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
+            WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(shipped)s)), 0),
+  COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
+            JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
+            WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(returned)s)), 0)
+FROM {OrderLine} l WHERE l.{OrderLine.order} = %(order)s
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerOrder:
+    """Saleor's order as its ledger starts being read (:func:`ledger_order`)."""
+
+    pk: uuid.UUID
+    currency: str
+    uses_transactions: bool
+    refunds_moved: Decimal
+    """Refunded and refund-pending amounts of its transactions."""
+    has_granted_refunds: bool
+    has_payments: bool
+    has_payment_line_refunds: bool
+    """A legacy payment carries the plugin's refunds per line in its metadata."""
+    legacy_refunded: Decimal
+    """Successful refunds of its legacy payments."""
+    has_refunded_fulfilments: bool
+    has_gift_cards: bool
+    """The plugin issued gift cards for it."""
+
+
+def ledger_order(order_id: str) -> LedgerOrder | None:
     """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency and, from Saleor's
     payment records, what refunds moved and which other records it has (so only those are read after); None when
     Saleor has no such order."""
     try:
-        order_id = str(uuid.UUID(str(order_id)))
+        key = str(uuid.UUID(str(order_id)))
     except ValueError:
         return None
-    order = OuterRef("pk")
-    refunds_moved = (
-        TransactionItem.objects.filter(order_id=order)
-        .values("order_id")
-        .annotate(total=Sum(F("refunded_value") + F("refund_pending_value")))
-        .values("total")
-    )
-    legacy_refunded = (
-        Transaction.objects.filter(payment__order_id=order, kind=TransactionKind.REFUND, is_success=True)
-        .values("payment__order_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return (
-        order_models.Order.objects.filter(id=order_id)
-        .only("id", "currency")
-        .annotate(
-            uses_transactions=Exists(TransactionItem.objects.filter(order_id=order)),
-            refunds_moved=Coalesce(Subquery(refunds_moved), Decimal(0)),
-            has_granted_refunds=Exists(order_models.OrderGrantedRefund.objects.filter(order_id=order)),
-            has_payments=Exists(Payment.objects.filter(order_id=order)),
-            has_payment_line_refunds=Exists(
-                Payment.objects.filter(order_id=order, metadata__has_key=LINES_TAG)
-            ),
-            legacy_refunded=Coalesce(Subquery(legacy_refunded), Decimal(0)),
-            has_refunded_fulfilments=Exists(
-                order_models.Fulfillment.objects.filter(order_id=order, status__in=REFUNDED_FULFILMENTS)
-            ),
-            has_gift_cards=Exists(GiftCard.objects.filter(metadata__contains={ORDER_TAG: order_id})),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ledger_sql("order"),
+            {
+                "order": key,
+                "lines_tag": LINES_TAG,
+                "refund": TransactionKind.REFUND,
+                "refunded": list(REFUNDED_FULFILMENTS),
+                "gift_card_tag": json.dumps({ORDER_TAG: key}),
+            },
         )
-        .first()
-    )
+        row = cursor.fetchone()
+    return None if row is None else LedgerOrder(*row)
 
 
-def _line_units(statuses: tuple[str, ...]) -> Coalesce:
-    """Units of an order line in fulfilments of ``statuses``."""
-    units = (
-        order_models.FulfillmentLine.objects.filter(
-            order_line_id=OuterRef("pk"), fulfillment__status__in=statuses
-        )
-        .values("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Coalesce(Subquery(units), 0)
+@cache
+def _ledger_sql(which: str) -> str:
+    return _sql(_LEDGER_ORDER if which == "order" else _LEDGER_LINES)
 
 
-def saleor_ledger(order: Any) -> OrderLedger:
+def saleor_ledger(order: LedgerOrder) -> OrderLedger:
     """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
 
     ``order`` is read by :func:`ledger_order`; then its lines with their delivered and returned units (one query)
@@ -254,21 +302,27 @@ def saleor_ledger(order: Any) -> OrderLedger:
       for the order.
     """
     currency = order.currency
-    lines = order_models.OrderLine.objects.filter(order_id=order.pk).annotate(
-        delivered_units=_line_units(SHIPPED_FULFILMENTS), returned_units=_line_units(RETURNED_FULFILMENTS)
-    )
     unit: dict[str, Decimal] = {}
     delivered: dict[str, int] = {}
     returned: dict[str, int] = {}
-    for line in lines.only("id", "unit_price_gross_amount"):
-        key = str(line.pk)
-        unit[key] = Decimal(line.unit_price_gross_amount)
-        delivered[key], returned[key] = line.delivered_units, line.returned_units
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ledger_sql("lines"),
+            {"order": order.pk, "shipped": list(SHIPPED_FULFILMENTS), "returned": list(RETURNED_FULFILMENTS)},
+        )
+        for line_id, unit_price, delivered_units, returned_units in cursor.fetchall():
+            key = str(line_id)
+            unit[key] = Decimal(unit_price)
+            delivered[key], returned[key] = int(delivered_units), int(returned_units)
     refunded: dict[str, Decimal] = defaultdict(Decimal)
     for_order = Decimal(0)
     if order.uses_transactions:
         covered = Decimal(0)
-        granted_refunds = order.granted_refunds.prefetch_related("lines") if order.has_granted_refunds else ()
+        granted_refunds = (
+            order_models.OrderGrantedRefund.objects.filter(order_id=order.pk).prefetch_related("lines")
+            if order.has_granted_refunds
+            else ()
+        )
         for granted in granted_refunds:
             if granted.status == OrderGrantedRefundStatus.FAILURE:
                 continue
@@ -283,7 +337,9 @@ def saleor_ledger(order: Any) -> OrderLedger:
     if order.has_payments:
         explained = Decimal(0)
         payments = (
-            order.payments.filter(metadata__has_key=LINES_TAG) if order.has_payment_line_refunds else ()
+            Payment.objects.filter(order_id=order.pk, metadata__has_key=LINES_TAG)
+            if order.has_payment_line_refunds
+            else ()
         )
         for payment in payments:
             for amounts in (payment.get_value_from_metadata(LINES_TAG) or {}).values():
@@ -291,8 +347,8 @@ def saleor_ledger(order: Any) -> OrderLedger:
                     refunded[key] += Decimal(str(value))
                     explained += Decimal(str(value))
         if not order.uses_transactions and order.has_refunded_fulfilments:
-            refunded_fulfilments = order.fulfillments.filter(
-                status__in=REFUNDED_FULFILMENTS
+            refunded_fulfilments = order_models.Fulfillment.objects.filter(
+                order_id=order.pk, status__in=REFUNDED_FULFILMENTS
             ).prefetch_related("lines")
             for fulfilment in refunded_fulfilments:
                 if fulfilment.get_value_from_metadata(REFUND_TAG):
