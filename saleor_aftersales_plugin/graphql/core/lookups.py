@@ -25,10 +25,13 @@ def order_for(
 
 
 def _recorded_now(context: RequestContext, order_id: str) -> bool:
-    """Whether the host recorded ``order_id`` just now, being an order the plugin had not seen."""
+    """Whether ``order_id`` is recorded now: the host recorded it just now, being an order the plugin had not seen,
+    or a concurrent request did since it was looked up (then the lookup is repeated, with the same visibility)."""
     key = as_uuid(order_id)
-    if key is None or OrderRecord.objects.filter(order_id=key).exists():
+    if key is None:
         return False
+    if OrderRecord.objects.filter(order_id=key).exists():
+        return True
     return bool(context.load_order and context.load_order(str(key)))
 
 
