@@ -1,4 +1,5 @@
-"""What the benchmarks share: a fresh sandbox database, and running a bench module inside the Saleor tier."""
+"""What the benchmarks share: a fresh sandbox database, running a bench module inside the Saleor tier, and the
+environment of a Saleor process (a server, a Celery worker) working on that tier's test database."""
 
 import os
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SALEOR_TIER = ROOT / "tests" / "saleor"
+SALEOR_SETTINGS = "aftersales_bench_settings"
 
 
 def fresh_sandbox_database(suffix: str) -> None:
@@ -51,3 +53,19 @@ def run_in_saleor_tier(bench_file: str, *, create_db: bool) -> int:
             "--create-db" if create_db else "--reuse-db",
         ]
     )
+
+
+def saleor_process_env(settings_dir: str, database: str, **settings: object) -> dict[str, str]:
+    """The environment of a Saleor process beside a Saleor-tier bench: Saleor's test settings with the plugin and
+    ``settings`` (a module written into ``settings_dir``), on the bench's test database ``database``."""
+    lines = [
+        "from saleor.tests.settings import *  # noqa: F403",
+        'PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]',
+        *(f"{name} = {value!r}" for name, value in settings.items()),
+    ]
+    Path(settings_dir, f"{SALEOR_SETTINGS}.py").write_text("\n".join(lines) + "\n")
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = SALEOR_SETTINGS
+    env["PYTHONPATH"] = os.pathsep.join([settings_dir, env.get("PYTHONPATH", "")])
+    env["DATABASE_URL"] = f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/{database}"
+    return env

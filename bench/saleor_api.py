@@ -25,11 +25,10 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import run_in_saleor_tier
+from harness import run_in_saleor_tier, saleor_process_env
 
 CLIENTS = int(os.environ.get("AFTERSALES_BENCH_CLIENTS", "20"))
 ROUNDS = int(os.environ.get("AFTERSALES_BENCH_ROUNDS", "25"))
@@ -43,13 +42,6 @@ ELIGIBILITY = """query($order: ID!) {
     eligible refundEstimate { amount currency } lines { eligible windowEndsAt fees { code } }
   }
 }"""
-SETTINGS_MODULE = """from saleor.tests.settings import *  # noqa: F403
-
-PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin"]
-SITE_ID = {site_id}
-"""
-"""The server's settings: Saleor's test settings with the plugin, and the site the test's fixtures made current
-(after a transactional test has flushed the database, Saleor's fixtures create it again under a new id)."""
 
 
 def _free_port() -> int:
@@ -58,13 +50,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_server(database: str, settings_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "aftersales_bench_settings"
-    env["PYTHONPATH"] = os.pathsep.join([settings_dir, env.get("PYTHONPATH", "")])
-    base = env["DATABASE_URL"].rsplit("/", 1)[0]
-    env["DATABASE_URL"] = f"{base}/{database}"
     server = subprocess.Popen(
         [
             sys.executable,
@@ -167,9 +154,12 @@ def test_eligibility_against_saleor_order(
     lines = order_with_lines.lines.count()
 
     with tempfile.TemporaryDirectory() as settings_dir:
-        site_id = Site.objects.get_current().pk
-        Path(settings_dir, "aftersales_bench_settings.py").write_text(SETTINGS_MODULE.format(site_id=site_id))
-        server, port = _start_server(connection.settings_dict["NAME"], settings_dir)
+        # The site the fixtures made current: after a transactional test has flushed the database, Saleor's
+        # fixtures create it again under a new id.
+        env = saleor_process_env(
+            settings_dir, connection.settings_dict["NAME"], SITE_ID=Site.objects.get_current().pk
+        )
+        server, port = _start_server(env)
         try:
             results: dict[str, list[float]] = {"order": [], "returnEligibility": []}
             errors: list[str] = []
