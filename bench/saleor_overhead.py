@@ -274,7 +274,7 @@ def test_overhead(
     )
 
     lines, ratio = _report(
-        "with a broker (the worker records each round's orders before the next round):", queued
+        "with a broker (a live worker records the orders while the next rounds run):", queued
     )
     inline_lines, inline_ratio = _report("without a broker (tasks run inline, inside the request):", inline)
     lines += inline_lines
