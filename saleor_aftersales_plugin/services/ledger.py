@@ -14,9 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
-
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, OrderFacts
 from ..domain.host import HostPort, LineLedger, OrderLedger
@@ -59,32 +56,51 @@ class LineBalance:
         return max(self.delivered - self.returned - self.held, 0)
 
 
-def _holding_lines(exclude_case: Case | None = None) -> QuerySet[CaseLine]:
-    """Case lines whose units the plugin holds: from the request until the case is declined, cancelled or closed
-    unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A resolved
-    keep-the-item case holds its units for good (they were settled without coming back)."""
-    returned_at_host = CaseEvent.objects.filter(case=OuterRef("case"), type=EVENT_ITEMS_RETURNED)
-    lines = (
-        CaseLine.objects.filter(case__kind__in=RETURN_KINDS)
-        .exclude(case__status__in=[machine.CaseStatus.DECLINED, machine.CaseStatus.CANCELLED])
-        .exclude(Q(case__status=machine.CaseStatus.CLOSED) & Q(case__resolution=""))
-        .exclude(Exists(returned_at_host))
+def _tables(template: str) -> str:
+    return template.format(
+        line=OrderLineRecord._meta.db_table,
+        case_line=CaseLine._meta.db_table,
+        case=Case._meta.db_table,
+        event=CaseEvent._meta.db_table,
     )
-    if exclude_case is not None:
-        lines = lines.exclude(case=exclude_case)
-    return lines
+
+
+# Units the plugin holds on a line: case lines from the request until the case is declined, cancelled or closed
+# unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A resolved
+# keep-the-item case holds its units for good (they were settled without coming back). In SQL written once: the
+# ORM's compilation of this subquery cost more than running it, on every eligibility check and request.
+_ORDER_LINES = _tables(
+    """
+SELECT line.*, COALESCE((
+    SELECT SUM(held.quantity) FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id
+    WHERE held.order_line_id = line.id
+      AND c.kind = ANY(%(kinds)s)
+      AND NOT (c.status = ANY(%(released)s))
+      AND NOT (c.status = %(closed)s AND c.resolution = '')
+      AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
+      AND c.id IS DISTINCT FROM %(excluded)s
+), 0) AS held
+FROM "{line}" line WHERE line.order_id = %(order)s ORDER BY line.id
+"""
+)
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
-    """The order's lines in id order, each annotated with the units its cases hold (``held``; one query)."""
-    held = (
-        _holding_lines(exclude_case)
-        .filter(order_line=OuterRef("pk"))
-        .values("order_line")
-        .annotate(units=Sum("quantity"))
-        .values("units")
+    """The order's lines in id order, each annotated with the units its cases hold (``held``; one query), those
+    of ``exclude_case`` (the case being re-decided or resolved) not counted."""
+    return list(
+        OrderLineRecord.objects.raw(
+            _ORDER_LINES,
+            {
+                "order": order.pk,
+                "kinds": [kind.value for kind in RETURN_KINDS],
+                "released": [machine.CaseStatus.DECLINED.value, machine.CaseStatus.CANCELLED.value],
+                "closed": machine.CaseStatus.CLOSED.value,
+                "returned_event": EVENT_ITEMS_RETURNED,
+                "excluded": exclude_case.pk if exclude_case is not None else None,
+            },
+        )
     )
-    return list(order.lines.annotate(held=Coalesce(Subquery(held), 0)).order_by("id"))
 
 
 def _cached_ledger(order: OrderRecord, rows: list[OrderLineRecord]) -> OrderLedger:
