@@ -262,11 +262,22 @@ def staff_messages(
     if variables.keys() != declared:
         raise ValueError(f"{event_name} needs the variables {sorted(declared)}, not {sorted(variables)}.")
     payload = _common_payload(heading, policy, message) | variables
+    return _staff_rows(heading.case_id, heading.channel, policy, event_name, recipients, key, payload)
+
+
+def _staff_rows(
+    case_id: uuid.UUID,
+    channel: str,
+    policy: Policy | None,
+    event_name: str,
+    recipients: Iterable[str],
+    key: str,
+    payload: Mapping[str, Any],
+) -> list[PendingMessage]:
+    """One row per distinct recipient (none for an empty one), in the shop's staff language."""
     language = staff_language(policy)
     return [
-        PendingMessage(
-            heading.case_id, event_name, heading.channel, recipient, language, payload, f"{key}:{recipient}"
-        )
+        PendingMessage(case_id, event_name, channel, recipient, language, payload, f"{key}:{recipient}")
         for recipient in dict.fromkeys(recipients)
         if recipient
     ]
@@ -292,47 +303,28 @@ def enqueue_staff(
     event_name: str,
     recipients: Iterable[str],
     key: str,
-    *,
-    payload: Mapping[str, Any] | None = None,
     **extra: Any,
 ) -> int:
-    """The staff message ``event_name`` to each of ``recipients``; ``payload``: the case's, when the caller built it
-    (else built here from ``extra`` as for :func:`case_payload`)."""
-    payload = case_payload(case, policy, **extra) if payload is None else payload
-    language = staff_language(policy)
-    return sum(
-        enqueue(
-            event_name,
-            channel=case.channel,
-            recipient=recipient,
-            language=language,
-            payload=payload,
-            dedupe_key=f"{key}:{recipient}",
-            case=case,
-        )
-        for recipient in dict.fromkeys(recipients)
-    )
+    """The staff message ``event_name`` to each of ``recipients`` (``extra`` as for :func:`case_payload`); returns
+    how many rows were new."""
+    event(event_name)
+    payload = case_payload(case, policy, **extra)
+    return enqueue_many(_staff_rows(case.pk, case.channel, policy, event_name, recipients, key, payload))
 
 
-def _enqueue_customer(
-    case: Case,
-    policy: Policy | None,
-    event_name: str,
-    key: str,
-    *,
-    payload: Mapping[str, Any] | None = None,
-    **extra: Any,
-) -> bool:
+def _customer_message(
+    case: Case, policy: Policy | None, event_name: str, key: str, payload: Mapping[str, Any]
+) -> PendingMessage:
     if event(event_name).audience != CUSTOMER:
         raise ValueError(f"{event_name} is a staff message.")
-    return enqueue(
-        event_name,
-        channel=case.channel,
-        recipient=case.customer_email,
-        language=customer_language(case.order, policy),
-        payload=case_payload(case, policy, **extra) if payload is None else payload,
-        dedupe_key=key,
-        case=case,
+    language = customer_language(case.order, policy)
+    return PendingMessage(case.pk, event_name, case.channel, case.customer_email, language, payload, key)
+
+
+def _enqueue_customer(case: Case, policy: Policy | None, event_name: str, key: str, **extra: Any) -> bool:
+    return (
+        enqueue_many([_customer_message(case, policy, event_name, key, case_payload(case, policy, **extra))])
+        == 1
     )
 
 
@@ -348,21 +340,14 @@ def enqueue_for_creation(
     holds them)."""
     customer_event = "complaint_acknowledged" if case.kind == CaseKind.COMPLAINT else "request_received"
     payload = case_payload(case, policy, lines=lines)
-    _enqueue_customer(
-        case,
-        policy,
-        customer_event,
-        f"{customer_event}:{case.pk}",
-        payload={**payload, "message": created.message},
+    customer = _customer_message(
+        case, policy, customer_event, f"{customer_event}:{case.pk}", {**payload, "message": created.message}
     )
-    enqueue_staff(
-        case,
-        policy,
-        "staff_new_case",
-        staff_recipients(case, policy, host),
-        f"staff_new_case:{case.pk}",
-        payload=payload,
+    recipients = staff_recipients(case, policy, host)
+    staff = _staff_rows(
+        case.pk, case.channel, policy, "staff_new_case", recipients, f"staff_new_case:{case.pk}", payload
     )
+    enqueue_many([customer, *staff])  # one statement for both
 
 
 def _resolution_event(case: Case) -> str | None:
