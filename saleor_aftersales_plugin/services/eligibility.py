@@ -25,7 +25,7 @@ from ..domain.wording import suggest
 from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
-from ..rules.engine import decide
+from ..rules.engine import REASON_QUANTITY_NOT_AVAILABLE, decide
 from ..rules.reasons import canonical_reason
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
 from . import ServiceError
@@ -34,9 +34,11 @@ from .policies import current_policy, policy_in_force
 
 REASON_ALREADY_REFUNDED = "already_refunded"
 REASON_ALREADY_RETURNED = "already_returned"
+REASON_IN_OPEN_CASE = "in_open_case"
 LEDGER_REASONS = {
     REASON_ALREADY_REFUNDED: "Already refunded.",
     REASON_ALREADY_RETURNED: "Already returned.",
+    REASON_IN_OPEN_CASE: "Units of this item are already in an open after-sales case.",
 }
 """Reasons that come from the host's ledger rather than the policy (texts as the API shows them by default)."""
 _MONEY_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
@@ -221,7 +223,9 @@ def _fields_of(decision: CaseDecision) -> dict[str, Any]:
 
 
 def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalance]) -> CaseDecision:
-    """Say why a line the host shows as already refunded or returned cannot be returned (again)."""
+    """Say why a line the host shows as already refunded or returned, or whose units open cases hold, cannot be
+    returned (again). Units held by an open case replace the engine's "more units than available": the customer
+    (or staff) asked for units that a case already has, not for more than were delivered."""
     lines: list[LineDecision] = []
     changed = False
     for line in decision.lines:
@@ -230,10 +234,20 @@ def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalan
         if balance is not None:
             if balance.refunded > 0 and balance.refundable <= 0:
                 reason = REASON_ALREADY_REFUNDED
+            elif (
+                balance.held > 0
+                and balance.returnable < line.quantity <= balance.delivered - balance.returned
+            ):
+                reason = REASON_IN_OPEN_CASE
             elif balance.returned > 0 and line.quantity > balance.returnable:
                 reason = REASON_ALREADY_RETURNED
         if reason and reason not in line.reasons:
-            reasons = (reason, *line.reasons) if not line.eligible else (reason,)
+            others = (
+                line.reasons
+                if reason != REASON_IN_OPEN_CASE
+                else tuple(code for code in line.reasons if code != REASON_QUANTITY_NOT_AVAILABLE)
+            )
+            reasons = (reason, *others) if not line.eligible else (reason,)
             lines.append(replace(line, eligible=False, reasons=reasons, refundable=Decimal(0)))
             changed = True
         else:

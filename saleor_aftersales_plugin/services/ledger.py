@@ -27,6 +27,7 @@ __all__ = [
     "LineBalance",
     "balances",
     "decision_facts",
+    "holding_case_numbers",
     "lock_lines",
     "order_lines",
     "refresh_cache",
@@ -73,6 +74,21 @@ def _holding_lines(exclude_case: Case | None = None) -> QuerySet[CaseLine]:
     if exclude_case is not None:
         lines = lines.exclude(case=exclude_case)
     return lines
+
+
+def holding_case_numbers(order: OrderRecord) -> dict[str, list[int]]:
+    """The numbers of the cases holding units of each of the order's lines (by line id), lowest first."""
+    found: dict[str, list[int]] = {}
+    rows = (
+        _holding_lines()
+        .filter(order_line__order=order)
+        .values_list("order_line__line_id", "case__number")
+        .order_by("case__number")
+        .distinct()
+    )
+    for line_id, number in rows:
+        found.setdefault(str(line_id), []).append(number)
+    return found
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
