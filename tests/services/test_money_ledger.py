@@ -235,6 +235,22 @@ def test_units_returned_in_the_shop_show_already_returned(policy):
     assert refused.value.message.startswith("OLED TV cannot be returned: Already returned.")
 
 
+def test_a_refusal_quoting_the_providers_own_sentence_reads_with_one_full_stop(policy):
+    order_id = place_order()
+    case, _ = _inspected_case(order_id)
+    host = SandboxHost(refunds="pending")
+    case = returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=host)
+    issued = CaseEvent.objects.get(case=case, type="refund_issued")
+    saleor_says = "No app or plugin is configured to handle payment action requests."
+    host.settle_refund(order_id, issued.payload["reference"], succeeded=False, message=saleor_says)
+    assert returns.reconcile_refunds(order_id, host) == 1
+    case.refresh_from_db()
+    assert case.failure_message == (
+        "The payment provider refused the refund: No app or plugin is configured to handle payment action "
+        "requests. The amount stays refundable; resolve the case again to retry."
+    )
+
+
 def test_a_pending_refund_resolves_only_when_confirmed_and_a_refusal_is_retried_once(policy):
     order_id = place_order()
     case, line_id = _inspected_case(order_id)
