@@ -1,4 +1,5 @@
-"""Orders for tests in every directory (``tests/`` is on ``sys.path``): a TV and an HDMI cable, delivered and paid.
+"""Orders for tests in every directory (``tests/`` is on ``sys.path``): a TV and an HDMI cable, delivered and paid;
+the customer who placed them and a staff member, as actors.
 
 Every line and order gets a fresh id; everything else is what the caller gives or the defaults below.
 """
@@ -10,10 +11,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 
 CHANNEL = "volt"
 EMAIL = "ada@example.com"
+CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", EMAIL)
+STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 TV = ProductFacts(sku="TV-55", product_name="OLED TV", product_type="tv", category_path=("electronics", "tv"))
 CABLE = ProductFacts(sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables"))
