@@ -267,6 +267,26 @@ class Shop:
         return place_paid_fulfilled_order(self.staff, self.draft_order, self.warehouse)
 
 
+# --- Celery's broker
+
+
+def take_queued(app: Any) -> list[Any]:
+    """Take and acknowledge every task message waiting in ``app``'s broker (kombu's in-memory transport here)."""
+    messages = []
+    with app.connection_for_read() as broker:
+        queue = broker.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    return messages
+                messages.append(message)
+                message.ack()
+        finally:
+            queue.close()
+
+
 # --- cases through the plugin
 
 
