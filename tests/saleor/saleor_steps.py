@@ -266,6 +266,14 @@ class Shop:
         """The customer's draft order completed, paid and fulfilled in full."""
         return place_paid_fulfilled_order(self.staff, self.draft_order, self.warehouse)
 
+    def staff_call(self, query: str, variables: dict[str, Any]) -> Any:
+        """The plugin's answer to ``query`` sent by the staff member in the channel."""
+        return plugin_call(self.staff, self.slug, query, variables)
+
+    def customer_call(self, query: str, variables: dict[str, Any]) -> Any:
+        """The plugin's answer to ``query`` sent by the customer in the channel."""
+        return plugin_call(self.customer, self.slug, query, variables)
+
 
 # --- Celery's broker
 
