@@ -134,35 +134,32 @@ def test_template_overrides_are_read_and_test_rendered(text, message):
     assert errors_of(templateOverrides=text) == {"templateOverrides": [message]}
 
 
-def test_an_empty_policy_is_refused():
-    assert errors_of(policy="  ") == {"policy": ["Enter a policy; the default one is a good start."]}
-    assert errors_of(policy=None) == {"policy": ["Enter a policy; the default one is a good start."]}
-
-
-def test_a_policy_that_does_not_parse_says_where():
-    assert errors_of(policy="a: [1") == {
-        "policy": ["Invalid YAML: did not find expected ',' or ']'. (line 2, column 1)"]
-    }
-
-
-def test_every_policy_error_is_listed_with_its_path():
-    policy = "schema_version: 1.1\nname: x\ndefaults: {window: {days: -3}}\nrules: []\n"
-    assert errors_of(policy=policy) == {
-        "policy": [
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        pytest.param("  ", "Enter a policy; the default one is a good start.", id="empty"),
+        pytest.param(None, "Enter a policy; the default one is a good start.", id="none"),
+        pytest.param(
+            "a: [1",
+            "Invalid YAML: did not find expected ',' or ']'. (line 2, column 1)",
+            id="not parsed, says where",
+        ),
+        pytest.param(
+            "schema_version: 1.1\nname: x\ndefaults: {window: {days: -3}}\nrules: []\n",
             "The policy has 1 error(s):\n"
-            "$.defaults.window.days: defaults.window.days is -3; it must be between 0 and 3650."
-        ]
-    }
-
-
-def test_a_policy_in_another_currency_than_the_channels_is_refused():
-    policy = DEFAULT_POLICY.replace("defaults:\n", "defaults:\n  currency: jpy\n")
-    assert errors_of(policy=policy) == {
-        "policy": [
+            "$.defaults.window.days: defaults.window.days is -3; it must be between 0 and 3650.",
+            id="every error with its path",
+        ),
+        pytest.param(
+            DEFAULT_POLICY.replace("defaults:\n", "defaults:\n  currency: jpy\n"),
             "The policy has 1 error(s):\n$.defaults.currency: defaults.currency is JPY, but channel 'eu' sells in "
-            "EUR: set currency: EUR (or leave it out to use the channel's) and give every fixed amount a EUR value."
-        ]
-    }
+            "EUR: set currency: EUR (or leave it out to use the channel's) and give every fixed amount a EUR value.",
+            id="another currency than the channel's",
+        ),
+    ],
+)
+def test_a_refused_policy_gets_its_message_on_the_policy_field(policy, message):
+    assert errors_of(policy=policy) == {"policy": [message]}
 
 
 def test_refuse_mode_refuses_a_policy_below_the_statutory_minimum():
