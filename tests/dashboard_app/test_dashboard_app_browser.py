@@ -567,8 +567,8 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("median 0.0 h · 90th percentile 0.0 h")
     reasons = page.get_by_role("region", name="Reasons")
     # The catalogue's label of "defective" (SVG wraps it over two lines) and the case without a reason.
-    expect(reasons).to_contain_text("return: Faulty or")
-    expect(reasons).to_contain_text("return: —")
+    expect(reasons).to_contain_text("Return: Faulty or")
+    expect(reasons).to_contain_text("Return: —")
     # Store credit is plotted with refunds and fees: the chart has data although nothing was refunded.
     money_out = page.get_by_role("region", name="Money out: refunds, store credit and fees")
     expect(money_out).not_to_contain_text("No data for this period.")
@@ -591,5 +591,7 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
     _shot(page, "dashboard-sandbox-kpis.png")
     page.locator("header").get_by_label("Language").select_option("zh-Hans")
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % 达标（2 个中 2 个）")
+    # The reasons in the reader's language, as the queue shows them.
+    expect(page.get_by_role("region", name="原因")).to_contain_text("商品存在质量问题")
     _shot(page, "dashboard-sandbox-kpis-zh.png")
     assert not errors, errors

@@ -4,6 +4,7 @@ import { Input } from "@saleor/macaw-ui";
 import { gql } from "../api";
 import { useT } from "../i18n";
 import { Box, Button, Notice, Text } from "../ui";
+import { useReasonLabels } from "../reasons";
 import { breakdowns, hasMoney, headline, seriesPoint, truncate } from "./kpiData";
 
 const STATS = `query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) {
@@ -70,6 +71,7 @@ function RateBars({ data, fill, tip, ...chart }) {
 
 export default function Kpis({ channel }) {
   const t = useT();
+  const reasonLabels = useReasonLabels(channel);
   const now = new Date();
   const [from, setFrom] = useState(day(new Date(now.getTime() - 30 * 86400000)));
   const [to, setTo] = useState(day(new Date(now.getTime() + 86400000)));
@@ -109,7 +111,7 @@ export default function Kpis({ channel }) {
     link.click();
   }
 
-  const { reasons, products, categories } = breakdowns(stats?.figures);
+  const { reasons, products, categories } = breakdowns(stats?.figures, reasonLabels, (kind) => t(`kind_${kind}`, {}, kind));
   const head = headline(stats);
   return (
     <Box display="flex" flexDirection="column" gap={4} aria-busy={loading} data-testid="kpis">

@@ -82,12 +82,15 @@ function productRates(products) {
     .sort((a, b) => b.rate - a.rate || a.label.localeCompare(b.label));
 }
 
-/** The bar charts: reasons per kind (with the catalogue's labels), return rate per product and per category. */
-export function breakdowns(figures) {
-  const labels = figures?.reason_labels || {};
+/**
+ * The bar charts: reasons per kind (with the catalogue's labels: ``readerLabels`` in the reader's language first,
+ * then the stats' own), return rate per product and per category. ``kindName`` words a case kind ("return").
+ */
+export function breakdowns(figures, readerLabels = {}, kindName = (kind) => kind) {
+  const labels = { ...(figures?.reason_labels || {}), ...readerLabels };
   return {
     reasons: entries(figures?.reasons).flatMap(([kind, counts]) =>
-      entries(counts).map(([reason, count]) => ({ label: `${kind}: ${labels[reason] || reason || "—"}`, count: number(count) }))),
+      entries(counts).map(([reason, count]) => ({ label: `${kindName(kind)}: ${labels[reason] || reason || "—"}`, count: number(count) }))),
     products: productRates(figures?.return_rates?.products),
     categories: entries(figures?.return_rates?.categories).map(([slug, v]) => ({ label: slug, rate: round1(number(v?.rate) * 100) })),
   };

@@ -124,4 +124,10 @@ describe("KPI numbers", () => {
     expect(truncate("A very long product name that goes on", 12)).toBe("A very long…");
     expect(truncate("A very long product name that goes on", 12)).toHaveLength(12);
   });
+
+  it("reasons read in the reader's language when the app has the labels, the kind in words", () => {
+    const figures = { reasons: { return: { defective: 2 } }, reason_labels: { defective: "Faulty or does not work" } };
+    expect(breakdowns(figures, { defective: "商品存在质量问题" }, (kind) => (kind === "return" ? "退货" : kind)).reasons)
+      .toEqual([{ label: "退货: 商品存在质量问题", count: 2 }]);
+  });
 });
