@@ -44,6 +44,15 @@ def test_an_unsaved_configuration_is_the_default_one_and_can_be_saved():
     assert [item["name"] for item in DEFAULT_CONFIGURATION][:2] == ["policy", "languages"]
 
 
+def test_languages_are_read_in_the_form_the_policy_uses():
+    config = parse_configuration(configured(languages="zh-Hans, EN-gb, de"))
+    assert config.languages == ("zh_Hans", "en_GB", "de")
+    errors = errors_of(languages="zh-Hans, EN-gb, de")
+    assert "languages" not in errors
+    # The default policy has English texts only: the languages reach it in their canonical form.
+    assert "add texts.zh_Hans.defect_claim" in errors["policy"][0]
+
+
 def test_every_setting_is_parsed_to_its_value():
     config = parse_configuration(
         configured(
@@ -98,7 +107,10 @@ def test_each_bad_setting_gets_its_message_on_its_field():
             "'strict' is not a choice: write 'warn' (publish and warn) or 'refuse' (refuse a policy that offers "
             "less than the law's minimum withdrawal period in a country it serves)."
         ],
-        "languages": ["'klingon' is not a language code; use codes such as en, de, fr or zh_Hans."],
+        "languages": [
+            "'klingon' is not a known language tag: use a BCP 47 or CLDR language tag such as 'en', 'en-GB', "
+            "'zh-Hans' or 'zh_Hans'."
+        ],
         "staffNotificationEmails": ["'desk' is not an email address (name@example.com)."],
         "escalationContacts": ["'boss@' is not an email address (name@example.com)."],
         "senderAddress": ["'care at volt' is not an email address (shop@example.com)."],

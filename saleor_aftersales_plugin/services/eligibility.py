@@ -15,10 +15,11 @@ from ..domain.facts import (
     CaseFacts,
     CaseKind,
     CustomerHistory,
+    ItemCondition,
     LineRequest,
     OrderFacts,
-    OrderLineFacts,
     ProductFacts,
+    one_unit_case,
 )
 from ..domain.host import HostPort
 from ..domain.wording import suggest
@@ -340,29 +341,17 @@ def decide_product(
     delivered just now: the terms that apply to the product. Fixed fees come from the policy's amount in that
     currency, never converted."""
     now = timezone.now()
-    unit_price = price if price is not None else Decimal(0)
-    line = OrderLineFacts(
-        line_id="product",
-        product=product,
-        quantity=1,
-        unit_price=unit_price,
-        paid_total=unit_price,
-        quantity_fulfilled=1,
-        fulfilled_at=now - timedelta(seconds=1),
-        delivered_at=now - timedelta(seconds=1),
-    )
-    order = OrderFacts(
-        order_id="product-terms",
-        channel="",
-        currency=currency,
-        created_at=now - timedelta(seconds=2),
-        lines=(line,),
-        total=unit_price,
-    )
-    facts = CaseFacts(
-        kind=CaseKind.RETURN,
-        order=order,
-        lines=(LineRequest("product", 1, reason=reason, condition=condition or "unknown"),),
+    just_now = now - timedelta(seconds=1)
+    facts = one_unit_case(
+        CaseKind.RETURN,
+        product,
+        price if price is not None else Decimal(0),
+        currency,
+        ordered_at=now - timedelta(seconds=2),
+        shipped_at=just_now,
+        delivered_at=just_now,
         now=now,
+        reason=reason,
+        condition=condition or ItemCondition.UNKNOWN,
     )
     return decide(policy, facts, explain=False, policy_version=policy_version)
