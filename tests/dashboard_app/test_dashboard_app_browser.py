@@ -9,16 +9,16 @@ Screenshots land in test-artifacts/ (those named dashboard-sandbox-*.png are the
 """
 
 import re
-import threading
 import urllib.request
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser import ARTIFACTS, chromium, sandbox_server
 from factories import order_facts, order_line
 from graphene import Node
+from playwright.sync_api import expect
 
 from saleor_aftersales_plugin.dashboard_app import STATIC_DIR
 from saleor_aftersales_plugin.domain.actors import Principal, actor_for
@@ -29,13 +29,9 @@ from saleor_aftersales_plugin.sandbox import tokens
 from saleor_aftersales_plugin.sandbox.commands import EXAMPLE_ORDERS, EXAMPLE_POLICY
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.sandbox.orders import import_orders, publish_policy_file
-from saleor_aftersales_plugin.sandbox.server import make_server
 from saleor_aftersales_plugin.services import returns
 from saleor_aftersales_plugin.services.orders import get_order, record_order
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHANNEL = "default-channel"
 HEADPHONES_ORDER = "0a5a1e50-0000-4000-8000-000000001002"
 HEADPHONES_LINE = "0a5a1e50-0000-4000-9000-000010020001"
@@ -54,36 +50,17 @@ def sandbox_url(transactional_db):
         pytest.fail("The Dashboard app is not built: run `make dashboard`.")
     publish_policy_file(CHANNEL, EXAMPLE_POLICY)
     import_orders([EXAMPLE_ORDERS])
-    server = make_server("127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    with sandbox_server() as url:
+        yield url
 
 
 @pytest.fixture
 def browser(tmp_path, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own database checks stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # The shop's own time zone: a date read naively from windowEndsAt would show the day after the last one.
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            timezone_id="Europe/Berlin",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    # The shop's own time zone: a date read naively from windowEndsAt would show the day after the last one.
+    with chromium(tmp_path / "profile", timezone_id="Europe/Berlin") as context:
+        yield context
 
 
 def _page(browser, sandbox_url, errors):
@@ -115,7 +92,6 @@ def _until(ends_at) -> str:
 
 
 def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists_it(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
     case, _ = returns.request_return(
@@ -251,7 +227,6 @@ def _tall_order():
 
 
 def test_the_order_widget_of_a_tall_order_fits_its_frame_and_reads_each_line_plainly(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     facts = _tall_order()
     xxl = facts.lines[1]
@@ -309,7 +284,6 @@ def test_the_order_widget_of_a_tall_order_fits_its_frame_and_reads_each_line_pla
 
 
 def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("staff-2", "desk@volt.example")
     errors: list[str] = []
@@ -327,7 +301,6 @@ def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url
 
 
 def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
@@ -392,7 +365,6 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
 
 
 def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
@@ -490,7 +462,6 @@ def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sa
 
 
 def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_currency(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
@@ -522,7 +493,6 @@ def _headline(page):
 
 
 def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with_cases(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     publish_policy_file(EMPTY_CHANNEL, EXAMPLE_POLICY)
     photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
