@@ -13,8 +13,6 @@ from enum import StrEnum
 from importlib.resources import files
 from typing import Any
 
-from babel.core import Locale, UnknownLocaleError
-
 from .constants import (
     CUSTOMER_FAVOURABLE,
     DELIVERY_STATUS,
@@ -30,6 +28,7 @@ from .constants import (
     TEMPLATE_OVERRIDES,
 )
 from .domain.host import ChannelContacts
+from .i18n import normalise_language
 from .notifications import validate_overrides
 from .rules.document import Policy, SourceError, load_source
 from .rules.statutory import Shortfall, shortfalls
@@ -142,14 +141,15 @@ def parse_statutory_mode(value: Any) -> StatutoryMode:
         ) from None
 
 
-def _language_problems(codes: Iterable[str]) -> list[str]:
-    problems = []
+def _read_languages(codes: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The language tags in their canonical form (``zh-Hans`` -> ``zh_Hans``), and a problem per unknown tag."""
+    languages, problems = [], []
     for code in codes:
         try:
-            Locale.parse(code)
-        except (UnknownLocaleError, ValueError):
-            problems.append(f"{code!r} is not a language code; use codes such as en, de, fr or zh_Hans.")
-    return problems
+            languages.append(normalise_language(code))
+        except ValueError as error:
+            problems.append(str(error))
+    return tuple(languages), problems
 
 
 def _address_problems(
@@ -190,13 +190,13 @@ def parse_configuration(configuration: Iterable[Mapping[str, Any]] | None) -> Ch
         mode = parse_statutory_mode(values.get(STATUTORY_MINIMUMS))
     except SettingInvalid as error:
         errors[STATUTORY_MINIMUMS] = [str(error)]
-    languages = split_list(values.get(LANGUAGES))
+    languages, language_problems = _read_languages(split_list(values.get(LANGUAGES)))
     staff = split_list(values.get(STAFF_NOTIFICATION_EMAILS))
     escalation = split_list(values.get(ESCALATION_CONTACTS))
     sender = str(values.get(SENDER_ADDRESS) or "").strip()
     overrides, override_problems = _read_overrides(str(values.get(TEMPLATE_OVERRIDES) or "").strip())
     for name, problems in (
-        (LANGUAGES, _language_problems(languages)),
+        (LANGUAGES, language_problems),
         (STAFF_NOTIFICATION_EMAILS, _address_problems(staff, groups=False)),
         (ESCALATION_CONTACTS, _address_problems(escalation, groups=True)),
         (

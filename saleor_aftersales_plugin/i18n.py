@@ -315,6 +315,7 @@ REASON_TEXTS: Mapping[str, Mapping[str, str]] = {
         "not_eligible": "This item cannot be returned under the shop's policy.",
         "already_refunded": "Already refunded.",
         "already_returned": "Already returned.",
+        "in_open_case": "Units of this item are already in an open after-sales case.",
         "refund_zero_after_fees": "After fees, the refund for this item would be 0.00.",
     },
     "zh_Hans": {
@@ -326,6 +327,7 @@ REASON_TEXTS: Mapping[str, Mapping[str, str]] = {
         "not_eligible": "根据店铺政策，该商品不支持退货。",
         "already_refunded": "已退款。",
         "already_returned": "已退货。",
+        "in_open_case": "该商品已在处理中的售后单中。",
         "refund_zero_after_fees": "扣除费用后，该商品的退款金额为 0.00。",
     },
 }

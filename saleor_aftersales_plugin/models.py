@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .domain.actors import ActorKind
 from .domain.facts import CaseKind, OrderFacts, OrderLineFacts, ProductFacts
 
 MONEY = {"max_digits": 20, "decimal_places": 4}
@@ -298,17 +299,15 @@ class CaseLine(models.Model):
 class CaseEvent(models.Model):
     """The audit trail of a case. Append-only: rows are never changed or deleted by the plugin."""
 
-    class ActorType(models.TextChoices):
-        CUSTOMER = "customer"
-        STAFF = "staff"
-        APP = "app"
-        SYSTEM = "system"
+    ActorType = ActorKind
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32)
     from_status = models.CharField(max_length=32, blank=True, default="")
     to_status = models.CharField(max_length=32, blank=True, default="")
-    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_type = models.CharField(
+        max_length=16, choices=[(kind.value, kind.value.capitalize()) for kind in ActorKind]
+    )
     actor_id = models.TextField(blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
     message = models.TextField(blank=True, default="")

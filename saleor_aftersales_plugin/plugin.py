@@ -19,21 +19,8 @@ from django.utils import timezone
 from saleor.order import FulfillmentStatus
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
+from . import constants as setting
 from .config import DEFAULT_CONFIGURATION
-from .constants import (
-    CUSTOMER_FAVOURABLE,
-    DELIVERY_STATUS,
-    ESCALATION_CONTACTS,
-    LANGUAGES,
-    PLUGIN_ID,
-    POLICY,
-    REFUND_REASON_REFERENCE,
-    SENDER_ADDRESS,
-    SENDER_NAME,
-    STAFF_NOTIFICATION_EMAILS,
-    STATUTORY_MINIMUMS,
-    TEMPLATE_OVERRIDES,
-)
 from .saleor import configuration, endpoint
 from .saleor.tasks import record_saleor_order, register_periodic_tasks
 
@@ -42,7 +29,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["AfterSalesPlugin"]
 
 CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
-    POLICY: {
+    setting.POLICY: {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "After-sales policy (YAML or JSON)",
         "help_text": (
@@ -51,7 +38,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "in force when they were placed. Leave out currency and country to use the channel's."
         ),
     },
-    LANGUAGES: {
+    setting.LANGUAGES: {
         "type": ConfigurationTypeField.STRING,
         "label": "Languages",
         "help_text": (
@@ -59,22 +46,22 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "used when the policy does not list its own languages."
         ),
     },
-    STAFF_NOTIFICATION_EMAILS: {
+    setting.STAFF_NOTIFICATION_EMAILS: {
         "type": ConfigurationTypeField.STRING,
         "label": "Staff notification addresses",
         "help_text": "Comma-separated email addresses told about new requests and escalations.",
     },
-    SENDER_NAME: {
+    setting.SENDER_NAME: {
         "type": ConfigurationTypeField.STRING,
         "label": "Sender name",
         "help_text": "The name customers see on after-sales emails, e.g. 'Volt Customer Care'.",
     },
-    SENDER_ADDRESS: {
+    setting.SENDER_ADDRESS: {
         "type": ConfigurationTypeField.STRING,
         "label": "Sender address",
         "help_text": "The email address after-sales emails come from; empty uses the shop's default sender.",
     },
-    ESCALATION_CONTACTS: {
+    setting.ESCALATION_CONTACTS: {
         "type": ConfigurationTypeField.STRING,
         "label": "Escalation contacts",
         "help_text": (
@@ -82,7 +69,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "besides those named in the policy."
         ),
     },
-    CUSTOMER_FAVOURABLE: {
+    setting.CUSTOMER_FAVOURABLE: {
         "type": ConfigurationTypeField.BOOLEAN,
         "label": "Customer-favourable mode",
         "help_text": (
@@ -91,7 +78,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "policy says so)."
         ),
     },
-    STATUTORY_MINIMUMS: {
+    setting.STATUTORY_MINIMUMS: {
         "type": ConfigurationTypeField.STRING,
         "label": "Statutory minimums",
         "help_text": (
@@ -100,7 +87,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "and `policy check` warns; 'refuse' refuses the save and names every shortfall."
         ),
     },
-    DELIVERY_STATUS: {
+    setting.DELIVERY_STATUS: {
         "type": ConfigurationTypeField.OUTPUT,
         "label": "Message delivery",
         "help_text": (
@@ -108,7 +95,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "with their reason by the afterSalesOutbox query."
         ),
     },
-    REFUND_REASON_REFERENCE: {
+    setting.REFUND_REASON_REFERENCE: {
         "type": ConfigurationTypeField.STRING,
         "label": "Refund reason reference",
         "help_text": (
@@ -116,7 +103,7 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
             "type that the plugin's refunds carry; without it such refunds are refused before any money moves."
         ),
     },
-    TEMPLATE_OVERRIDES: {
+    setting.TEMPLATE_OVERRIDES: {
         "type": ConfigurationTypeField.MULTILINE,
         "label": "Email template overrides (JSON)",
         "help_text": (
@@ -131,7 +118,7 @@ Dashboard can match it."""
 
 
 class AfterSalesPlugin(BasePlugin):
-    PLUGIN_ID = PLUGIN_ID
+    PLUGIN_ID = setting.PLUGIN_ID
     PLUGIN_NAME = "After-sales"
     PLUGIN_DESCRIPTION = (
         "Returns, exchanges, repairs, warranty claims and complaints, decided by the channel's published "
@@ -229,7 +216,7 @@ class AfterSalesPlugin(BasePlugin):
         if not request.path.startswith(f"/plugins/channel/{self.channel.slug}/"):
             return endpoint.json_error(
                 404,
-                f"Use the channel's endpoint: /plugins/channel/<channel-slug>/{PLUGIN_ID}/graphql/.",
+                f"Use the channel's endpoint: /plugins/channel/<channel-slug>/{setting.PLUGIN_ID}/graphql/.",
                 "NOT_FOUND",
             )
         if route == "graphql":

@@ -1,4 +1,5 @@
-"""Orders for tests in every directory (``tests/`` is on ``sys.path``): a TV and an HDMI cable, delivered and paid.
+"""Orders for tests in every directory (``tests/`` is on ``sys.path``): a TV and an HDMI cable, delivered and paid;
+the customer who placed them and a staff member, as actors; and a return as the rules engine alone sees it.
 
 Every line and order gets a fresh id; everything else is what the caller gives or the defaults below.
 """
@@ -10,10 +11,22 @@ from typing import Any
 
 from django.utils import timezone
 
-from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.domain.facts import (
+    CaseFacts,
+    CaseKind,
+    CustomerHistory,
+    ItemCondition,
+    LineRequest,
+    OrderFacts,
+    OrderLineFacts,
+    ProductFacts,
+)
 
 CHANNEL = "volt"
 EMAIL = "ada@example.com"
+CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", EMAIL)
+STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 TV = ProductFacts(sku="TV-55", product_name="OLED TV", product_type="tv", category_path=("electronics", "tv"))
 CABLE = ProductFacts(sku="HDMI-2", product_name="HDMI cable", category_path=("electronics", "cables"))
@@ -65,3 +78,32 @@ def order_facts(lines: tuple[OrderLineFacts, ...], **changes: Any) -> OrderFacts
     }
     fields.update(changes)
     return OrderFacts(**fields)
+
+
+def return_facts(
+    currency: str,
+    lines: tuple[OrderLineFacts, ...],
+    *,
+    delivered_at: datetime,
+    asked_after: timedelta,
+    reason: str,
+    condition: str = ItemCondition.UNKNOWN,
+    history: CustomerHistory | None = None,
+) -> CaseFacts:
+    """A return of one unit of every line, asked ``asked_after`` delivery, of an order in ``currency`` placed two days
+    before ``delivered_at``: order ``o`` on channel ``c`` by customer ``u`` (no earlier returns unless ``history``
+    says so), with no e-mail nor shipping country."""
+    order = order_facts(
+        lines,
+        order_id="o",
+        channel="c",
+        currency=currency,
+        created_at=delivered_at - timedelta(days=2),
+        customer_id="u",
+        customer_email="",
+        shipping_country="",
+    )
+    requests = tuple(LineRequest(line.line_id, 1, reason, condition=condition) for line in lines)
+    return CaseFacts(
+        CaseKind.RETURN, order, requests, delivered_at + asked_after, history or CustomerHistory()
+    )

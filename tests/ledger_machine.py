@@ -16,11 +16,11 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.domain.money import attribute_refunds, quantize
 from saleor_aftersales_plugin.models import Case, CaseEvent
@@ -28,8 +28,6 @@ from saleor_aftersales_plugin.services import ServiceError, returns
 from saleor_aftersales_plugin.services.ledger import balances
 from saleor_aftersales_plugin.services.orders import get_order
 
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@example.com")
 RESOLUTIONS = ("refund", "store_credit", "exchange", "keep_item")
 
 

@@ -44,6 +44,15 @@ def test_an_unsaved_configuration_is_the_default_one_and_can_be_saved():
     assert [item["name"] for item in DEFAULT_CONFIGURATION][:2] == ["policy", "languages"]
 
 
+def test_languages_are_read_in_the_form_the_policy_uses():
+    config = parse_configuration(configured(languages="zh-Hans, EN-gb, de"))
+    assert config.languages == ("zh_Hans", "en_GB", "de")
+    errors = errors_of(languages="zh-Hans, EN-gb, de")
+    assert "languages" not in errors
+    # The default policy has English texts only: the languages reach it in their canonical form.
+    assert "add texts.zh_Hans.defect_claim" in errors["policy"][0]
+
+
 def test_every_setting_is_parsed_to_its_value():
     config = parse_configuration(
         configured(
@@ -98,7 +107,10 @@ def test_each_bad_setting_gets_its_message_on_its_field():
             "'strict' is not a choice: write 'warn' (publish and warn) or 'refuse' (refuse a policy that offers "
             "less than the law's minimum withdrawal period in a country it serves)."
         ],
-        "languages": ["'klingon' is not a language code; use codes such as en, de, fr or zh_Hans."],
+        "languages": [
+            "'klingon' is not a known language tag: use a BCP 47 or CLDR language tag such as 'en', 'en-GB', "
+            "'zh-Hans' or 'zh_Hans'."
+        ],
         "staffNotificationEmails": ["'desk' is not an email address (name@example.com)."],
         "escalationContacts": ["'boss@' is not an email address (name@example.com)."],
         "senderAddress": ["'care at volt' is not an email address (shop@example.com)."],
@@ -134,35 +146,32 @@ def test_template_overrides_are_read_and_test_rendered(text, message):
     assert errors_of(templateOverrides=text) == {"templateOverrides": [message]}
 
 
-def test_an_empty_policy_is_refused():
-    assert errors_of(policy="  ") == {"policy": ["Enter a policy; the default one is a good start."]}
-    assert errors_of(policy=None) == {"policy": ["Enter a policy; the default one is a good start."]}
-
-
-def test_a_policy_that_does_not_parse_says_where():
-    assert errors_of(policy="a: [1") == {
-        "policy": ["Invalid YAML: did not find expected ',' or ']'. (line 2, column 1)"]
-    }
-
-
-def test_every_policy_error_is_listed_with_its_path():
-    policy = "schema_version: 1.1\nname: x\ndefaults: {window: {days: -3}}\nrules: []\n"
-    assert errors_of(policy=policy) == {
-        "policy": [
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        pytest.param("  ", "Enter a policy; the default one is a good start.", id="empty"),
+        pytest.param(None, "Enter a policy; the default one is a good start.", id="none"),
+        pytest.param(
+            "a: [1",
+            "Invalid YAML: did not find expected ',' or ']'. (line 2, column 1)",
+            id="not parsed, says where",
+        ),
+        pytest.param(
+            "schema_version: 1.1\nname: x\ndefaults: {window: {days: -3}}\nrules: []\n",
             "The policy has 1 error(s):\n"
-            "$.defaults.window.days: defaults.window.days is -3; it must be between 0 and 3650."
-        ]
-    }
-
-
-def test_a_policy_in_another_currency_than_the_channels_is_refused():
-    policy = DEFAULT_POLICY.replace("defaults:\n", "defaults:\n  currency: jpy\n")
-    assert errors_of(policy=policy) == {
-        "policy": [
+            "$.defaults.window.days: defaults.window.days is -3; it must be between 0 and 3650.",
+            id="every error with its path",
+        ),
+        pytest.param(
+            DEFAULT_POLICY.replace("defaults:\n", "defaults:\n  currency: jpy\n"),
             "The policy has 1 error(s):\n$.defaults.currency: defaults.currency is JPY, but channel 'eu' sells in "
-            "EUR: set currency: EUR (or leave it out to use the channel's) and give every fixed amount a EUR value."
-        ]
-    }
+            "EUR: set currency: EUR (or leave it out to use the channel's) and give every fixed amount a EUR value.",
+            id="another currency than the channel's",
+        ),
+    ],
+)
+def test_a_refused_policy_gets_its_message_on_the_policy_field(policy, message):
+    assert errors_of(policy=policy) == {"policy": [message]}
 
 
 def test_refuse_mode_refuses_a_policy_below_the_statutory_minimum():

@@ -1,5 +1,6 @@
-import { Suspense, lazy, useEffect, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useRef, useState } from "react";
 import { Input } from "@saleor/macaw-ui";
+import { actions } from "@saleor/app-sdk/app-bridge";
 import { getBridge, loadChannels, setSandboxToken, currentToken, tokenFromUrl } from "./api";
 import { appBase, appRoute, config, inSaleor } from "./config";
 import { I18nContext, pickLanguage, translate } from "./i18n";
@@ -7,6 +8,7 @@ import { Box, Button, Notice, Text } from "./ui";
 import { CasePage } from "./views/Case";
 import { OrderStart, OrderWidget } from "./views/Order";
 import { Queue } from "./views/Queue";
+import { heightSender, useWidgetResize } from "./widgetResize";
 
 // The editor (CodeMirror, the query builder) and the charts load only when opened.
 const PolicyEditor = lazy(() => import("./views/PolicyEditor"));
@@ -50,6 +52,9 @@ export function App() {
   const [channels, setChannels] = useState([]);
   const [channel, setChannel] = useState(new URLSearchParams(window.location.search).get("channel") || "");
   const [error, setError] = useState("");
+  const root = useRef(null);
+  const sendHeight = useMemo(() => heightSender(inSaleor ? getBridge() : null), []);
+  useWidgetResize(root, sendHeight, ready);
   const params = new URLSearchParams(window.location.search);
   const orderId = params.get("orderId") || params.get("order") || "";
 
@@ -77,7 +82,8 @@ export function App() {
   const t = (key, p) => translate(language, key, p);
   const openCase = (caseChannel, id) => {
     if (inSaleor && (route === "order-widget" || route === "order-start")) {
-      getBridge().dispatch({ type: "redirect", payload: { to: `${window.location.origin}${appBase()}case/${encodeURIComponent(id)}?channel=${caseChannel}`, newContext: true }, actionId: String(Date.now()) });
+      const to = `${window.location.origin}${appBase()}case/${encodeURIComponent(id)}?channel=${caseChannel}`;
+      getBridge().dispatch(actions.Redirect({ to, newContext: true })).catch(() => {});
       return;
     }
     setChannel(caseChannel);
@@ -100,7 +106,7 @@ export function App() {
   const nav = [["queue", t("navQueue")], ["policy", t("navPolicy")], ["kpis", t("navKpis")]];
   return (
     <I18nContext.Provider value={{ language, setLanguage }}>
-      <div lang={language} className="app">
+      <div lang={language} className="app" ref={root}>
         {!embeddedWidget && signedIn && (
           <header className="app-header">
             <strong>{t("appTitle")}</strong>

@@ -54,6 +54,23 @@ const en = {
   eligible: "Eligible",
   notEligible: "Not eligible",
   windowEnds: "Window ends",
+  returnWindow: "Return window",
+  decisionAccepts: "The policy accepts this request.",
+  decisionRefuses: "The policy does not accept this request as asked.",
+  decisionReview: "Staff review is required before anything happens.",
+  decisionPhotos: "The customer must send {count} photo(s).",
+  decisionResolutions: "Allowed resolutions: {list}.",
+  decisionVersion: "Decided by policy version {version}.",
+  resolution_REFUND: "refund",
+  resolution_STORE_CREDIT: "store credit",
+  resolution_EXCHANGE: "exchange",
+  resolution_REPAIR: "repair",
+  resolution_KEEP_ITEM: "keep the item",
+  actor_staff: "Staff",
+  actor_customer: "Customer",
+  actor_system: "System",
+  actor_app: "App",
+  listSeparator: ", ",
   refund: "Refund",
   fee: "Fee",
   photos: "Photos",
@@ -186,6 +203,7 @@ const en = {
   validation: "Validation",
   valid: "The policy is valid.",
   errorsFound: "{count} problem(s) to fix before publishing.",
+  warningsFound: "{count} warning(s): the policy can be published, but probably does not do what you mean.",
   preview: "Preview of the published policy",
   changes: "What changes for customers",
   noChanges: "No change for customers.",
@@ -211,7 +229,7 @@ const en = {
   reasons: "Reasons",
   returnRate: "Return rate per product",
   returnRateCategory: "Return rate per category",
-  refundsFees: "Refunds and fees",
+  refundsFees: "Money out: refunds, store credit and fees",
   cases: "Cases",
   median: "median {hours} h",
   p90: "90th percentile {hours} h",
@@ -272,6 +290,23 @@ const zh = {
   eligible: "可退",
   notEligible: "不可退",
   windowEnds: "期限截止",
+  returnWindow: "退货期限",
+  decisionAccepts: "政策接受此申请。",
+  decisionRefuses: "政策不接受按此方式提出的申请。",
+  decisionReview: "需先经员工审核。",
+  decisionPhotos: "顾客须提供 {count} 张照片。",
+  decisionResolutions: "可选处理方式：{list}。",
+  decisionVersion: "依据政策第 {version} 版决定。",
+  resolution_REFUND: "退款",
+  resolution_STORE_CREDIT: "店铺余额",
+  resolution_EXCHANGE: "换货",
+  resolution_REPAIR: "维修",
+  resolution_KEEP_ITEM: "保留商品",
+  actor_staff: "员工",
+  actor_customer: "顾客",
+  actor_system: "系统",
+  actor_app: "应用",
+  listSeparator: "、",
   refund: "退款",
   fee: "费用",
   photos: "照片",
@@ -404,6 +439,7 @@ const zh = {
   validation: "校验",
   valid: "政策有效。",
   errorsFound: "发布前需修正 {count} 个问题。",
+  warningsFound: "{count} 条警告：政策可以发布，但很可能与您的本意不符。",
   preview: "发布后政策预览",
   changes: "对顾客的变化",
   noChanges: "对顾客没有变化。",
@@ -429,7 +465,7 @@ const zh = {
   reasons: "原因",
   returnRate: "各商品退货率",
   returnRateCategory: "各品类退货率",
-  refundsFees: "退款与费用",
+  refundsFees: "支出：退款、店铺余额与费用",
   cases: "工单",
   median: "中位数 {hours} 小时",
   p90: "90 分位 {hours} 小时",
@@ -452,6 +488,11 @@ export function translate(language, key, params = {}, fallback = key) {
 }
 
 export const I18nContext = createContext({ language: "en", setLanguage: () => {} });
+
+/** The reader's language ("en", "zh-Hans"): what the app asks the API to answer in. */
+export function useLanguage() {
+  return useContext(I18nContext).language;
+}
 
 export function useT() {
   const { language } = useContext(I18nContext);

@@ -9,4 +9,10 @@ export const CASE_FIELDS = `
           alreadyRefunded { amount currency } decision }
 `;
 
-export const CASE_PAYLOAD = `{ errors { field code message } case { ${CASE_FIELDS} events { type at fromStatus toStatus actorType actorId message internal trace payload } } }`;
+/** The words of a case's lines in the reader's language: the operation declares ``$language: String``. */
+export const CASE_LINE_TEXTS = `lines { orderLineId windowEndsText(language: $language) reasonTexts(language: $language) { code text } }`;
+
+export const CASE_EVENTS = "events { type at fromStatus toStatus actorType actorId message internal trace payload }";
+
+/** A case mutation's answer, as the case page shows it (the operation declares ``$language: String``). */
+export const CASE_PAYLOAD = `{ errors { field code message } case { ${CASE_FIELDS} ${CASE_LINE_TEXTS} ${CASE_EVENTS} } }`;

@@ -4,11 +4,22 @@ Both hosts (the sandbox and Saleor) build Principals; services record Actors. Pe
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-CUSTOMER = "customer"
-STAFF = "staff"
-APP = "app"
-SYSTEM = "system"
+
+class ActorKind(StrEnum):
+    """Who an event on a case is recorded as acting."""
+
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    APP = "app"
+    SYSTEM = "system"
+
+
+CUSTOMER = ActorKind.CUSTOMER
+STAFF = ActorKind.STAFF
+APP = ActorKind.APP
+SYSTEM = ActorKind.SYSTEM
 ANONYMOUS_KIND = "anonymous"
 
 MANAGE_ORDERS = "MANAGE_ORDERS"

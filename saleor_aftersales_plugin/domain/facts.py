@@ -130,3 +130,48 @@ class CaseFacts:
     lines: tuple[LineRequest, ...]
     now: datetime
     history: CustomerHistory = CustomerHistory()
+
+
+def one_unit_case(
+    kind: CaseKind,
+    product: ProductFacts,
+    price: Decimal,
+    currency: str,
+    *,
+    ordered_at: datetime,
+    shipped_at: datetime,
+    delivered_at: datetime,
+    now: datetime,
+    reason: str = "",
+    condition: str = ItemCondition.UNKNOWN,
+    customer_id: str | None = None,
+    country: str = "",
+) -> CaseFacts:
+    """A request about one unit of ``product`` bought at ``price``: what a policy's terms for a product are decided on
+    where there is no real order (product pages, the published summary)."""
+    line = OrderLineFacts(
+        line_id="product",
+        product=product,
+        quantity=1,
+        unit_price=price,
+        paid_total=price,
+        quantity_fulfilled=1,
+        fulfilled_at=shipped_at,
+        delivered_at=delivered_at,
+    )
+    order = OrderFacts(
+        order_id="product-terms",
+        channel="",
+        currency=currency,
+        created_at=ordered_at,
+        lines=(line,),
+        total=price,
+        customer_id=customer_id,
+        shipping_country=country,
+    )
+    return CaseFacts(
+        kind=kind,
+        order=order,
+        lines=(LineRequest("product", 1, reason=reason, condition=condition),),
+        now=now,
+    )

@@ -14,6 +14,12 @@ DOCS_HINT = "`python -m saleor_aftersales_plugin docs` lists them all"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def quoted_clause(message: object) -> str:
+    """Another system's message quoted inside one of ours ("…: {quoted_clause(error)}. The amount stays…"): its
+    own closing full stops and spaces are dropped, so the sentence ends with exactly one."""
+    return str(message).strip().rstrip(".。").rstrip()
+
+
 def show(value: Any) -> str:
     """A short, safe rendering of any value for a message (never huge, never recursive)."""
     if value is None:

@@ -7,7 +7,7 @@ numbers come from the rules.
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -116,6 +116,11 @@ class Phrases:
         """'until November 17, 2026, 23:59 New York time' for the last local minute of a period."""
         place = i18n.zone_city(moment.time_zone, self.language)
         return self.say("until", date=self.date(moment.date), time=f"{moment.time:%H:%M}", place=place)
+
+    def in_open_case(self, numbers: Sequence[int]) -> str:
+        """Why units cannot be asked for again: the open cases holding them ('#12', '#12 and #14')."""
+        cases = i18n.format_list([f"#{number}" for number in numbers], self.language)
+        return self.say("in_open_case", cases=cases, several=len(numbers) > 1)
 
     def zero_refund(
         self, before_fees: Decimal, fees: Iterable[tuple[str, Decimal]], currency: str, outcome: str

@@ -12,15 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..domain.facts import (
-    CaseFacts,
-    CaseKind,
-    ItemCondition,
-    LineRequest,
-    OrderFacts,
-    OrderLineFacts,
-    ProductFacts,
-)
+from ..domain.facts import CaseKind, ItemCondition, ProductFacts, one_unit_case
 from ..rules.actions import to_decimal
 from ..rules.decision import LineDecision
 from ..rules.document import Policy
@@ -71,31 +63,19 @@ class _Scenario:
     def decide(
         self, kind: CaseKind, reason: str, day: int, condition: str = ItemCondition.UNKNOWN
     ) -> LineDecision:
-        line = OrderLineFacts(
-            line_id="line",
-            product=self.product,
-            quantity=1,
-            unit_price=self.price,
-            paid_total=self.price,
-            quantity_fulfilled=1,
-            fulfilled_at=self.delivered - timedelta(days=1),
+        facts = one_unit_case(
+            kind,
+            self.product,
+            self.price,
+            self.currency,
+            ordered_at=self.delivered - timedelta(days=2),
+            shipped_at=self.delivered - timedelta(days=1),
             delivered_at=self.delivered,
-        )
-        order = OrderFacts(
-            order_id="summary",
-            channel="",
-            currency=self.currency,
-            created_at=self.delivered - timedelta(days=2),
-            lines=(line,),
-            total=self.price,
-            customer_id="customer",
-            shipping_country=self.country,
-        )
-        facts = CaseFacts(
-            kind=kind,
-            order=order,
-            lines=(LineRequest("line", 1, reason=reason, condition=condition),),
             now=self.delivered + timedelta(days=day, hours=1),
+            reason=reason,
+            condition=condition,
+            customer_id="customer",
+            country=self.country,
         )
         return decide(self.policy, facts, explain=False).lines[0]
 

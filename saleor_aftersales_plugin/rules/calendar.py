@@ -16,9 +16,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from babel.dates import format_datetime
 
-from ..i18n import locale_of
+from ..i18n import format_instant
 
 __all__ = ["Anchor", "BusinessCalendar", "DayKind", "resolve_anchor"]
 
@@ -279,9 +278,8 @@ class BusinessCalendar:
         )
 
     def format_instant(self, instant: datetime, locale: str = "en") -> str:
-        """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name."""
-        aware = _require_aware(instant, "instant")
-        return format_datetime(aware, "full", tzinfo=self.zone, locale=locale_of(locale))
+        """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name (i18n's one format)."""
+        return format_instant(_require_aware(instant, "instant"), locale, self.zone.key)
 
 
 def resolve_anchor(

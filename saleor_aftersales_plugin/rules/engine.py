@@ -24,6 +24,7 @@ from business_rules.operators import BooleanType, NumericType, SelectMultipleTyp
 
 from ..domain.facts import CaseFacts, CaseKind, LineRequest, OrderLineFacts, ProductFacts, Resolution
 from ..domain.money import ROUNDING_MODES, MissingCurrency, quantize, refundable_amount
+from ..i18n import DEFAULT_LANGUAGE, REASON_TEXTS
 from .actions import ACTIONS, PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
 from .decision import (
@@ -57,14 +58,17 @@ REASON_RESOLUTION_NOT_OFFERED = "resolution_not_offered"
 REASON_NOT_ELIGIBLE = "not_eligible"
 REASON_NO_AMOUNT_IN_CURRENCY = "no_amount_in_currency"
 ENGINE_REASONS = {
-    REASON_NO_AMOUNT_IN_CURRENCY: "The shop's policy sets no amount in this order's currency for a fee that "
-    "applies, so it cannot be decided automatically; please contact the shop.",
-    REASON_WINDOW_EXPIRED: "The return window for this item has ended.",
-    REASON_NOT_FULFILLED: "This item has not been shipped yet.",
-    REASON_QUANTITY_NOT_AVAILABLE: "More units were requested than were delivered and not yet returned.",
-    REASON_RESOLUTION_NOT_OFFERED: "The requested resolution is not offered for this item.",
-    REASON_NOT_ELIGIBLE: "This item cannot be returned under the shop's policy.",
+    code: REASON_TEXTS[DEFAULT_LANGUAGE][code]
+    for code in (
+        REASON_NO_AMOUNT_IN_CURRENCY,
+        REASON_WINDOW_EXPIRED,
+        REASON_NOT_FULFILLED,
+        REASON_QUANTITY_NOT_AVAILABLE,
+        REASON_RESOLUTION_NOT_OFFERED,
+        REASON_NOT_ELIGIBLE,
+    )
 }
+"""The engine's own reason codes with their English texts (the i18n catalogue has them in every language)."""
 
 WINDOW_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE})
 LINE_CHECK_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR})

@@ -8,6 +8,8 @@ alias and refused in policies with a suggestion.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..i18n import match_language
+
 __all__ = [
     "DEFAULT_REASONS",
     "NO_REASON",
@@ -64,12 +66,11 @@ def canonical_reason(code: str) -> str:
 
 
 def reason_label(spec: ReasonSpec, language: str) -> str:
-    """The label in ``language``, else in its base language, else English, else the first one, else the code."""
-    base = language.replace("-", "_").split("_")[0]
-    for key in (language, base, "en"):
-        if spec.labels.get(key):
-            return spec.labels[key]
-    return next(iter(spec.labels.values()), spec.code)
+    """The label in the language that serves a reader of ``language`` (i18n's matching rule), else English, else the
+    first one, else the code."""
+    labels = {key: label for key, label in spec.labels.items() if label}
+    key = match_language(language, labels) or match_language("en", labels)
+    return labels[key] if key else next(iter(labels.values()), spec.code)
 
 
 def reason_path(catalogue: Iterable[ReasonSpec], code: str) -> tuple[str, ...]:

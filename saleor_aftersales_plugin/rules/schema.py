@@ -21,7 +21,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from zoneinfo import available_timezones
 
 import holidays
-from babel.core import Locale, UnknownLocaleError
+from babel.core import Locale
 from babel.numbers import is_currency
 from business_rules.fields import (
     FIELD_NO_INPUT,
@@ -48,6 +48,7 @@ from pydantic_core import PydanticCustomError
 from ..domain.facts import CaseKind, Resolution
 from ..domain.money import ROUNDING_MODES, Prices, currency_precision, has_currency_precision, quantize
 from ..domain.wording import full_list, given, names, show, suggest, yaml_hint
+from ..i18n import is_language
 from .calendar import Anchor, DayKind
 from .fees import FeeKind, FeeScope
 from .reasons import DEFAULT_REASONS, NO_REASON, REASON_ALIASES
@@ -830,14 +831,6 @@ def time_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def is_locale(value: str) -> bool:
-    try:
-        Locale.parse(value.strip().replace("-", "_"))
-        return bool(value.strip())
-    except (ValueError, TypeError, UnknownLocaleError):
-        return False
-
-
 def _currency(value: Any) -> str:
     check_text(value, example="EUR", max_length=3 + 10)
     if not is_currency(value.strip().upper()) or value != value.strip():
@@ -881,7 +874,7 @@ def _languages(value: Any) -> list[str]:
     check_text_list(value, example="en")
     seen: set[str] = set()
     for index, item in enumerate(value):
-        if not is_locale(item):
+        if not is_language(item):
             raise fail(
                 "unknown_language",
                 f"{show(item)} is not a locale identifier; use one such as 'en', 'de', 'zh_Hans' or 'pt_BR'.",

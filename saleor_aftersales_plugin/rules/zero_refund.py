@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # rules.document reads the option's default from here, and de
     from .decision import CaseDecision, LineDecision
 
 REASON_ZERO_REFUND = "refund_zero_after_fees"
-ZERO_REFUND_TEXT = "After fees, the refund for this item would be 0.00."
 _NOT_MONEY = frozenset({Resolution.EXCHANGE.value, Resolution.REPAIR.value})
 
 

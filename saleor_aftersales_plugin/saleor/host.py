@@ -48,6 +48,7 @@ from ..constants import (
 )
 from ..domain.host import ChannelContacts, HostError, HostResult, OrderLedger, RefundOutcome, ReturnedLine
 from ..domain.money import quantize
+from ..domain.wording import quoted_clause
 from .facts import RETURNABLE_FULFILMENTS, channel_config, ledger_order, saleor_ledger
 
 logger = logging.getLogger(__name__)
@@ -313,15 +314,15 @@ class SaleorHost:
             # Saleor has already recorded the failure as a transaction event of the granted refund.
             calculate_order_granted_refund_status(granted)
             raise HostError(
-                f"Saleor could not request the refund from the payment app: {error}. The granted refund stays "
-                "on the order; retry once the payment app is available, or refund manually."
+                f"Saleor could not request the refund from the payment app: {quoted_clause(error)}. The granted "
+                "refund stays on the order; retry once the payment app is available, or refund manually."
             ) from error
         calculate_order_granted_refund_status(granted)
         outcome, answer = self.refund_outcome(str(order.pk), f"{GRANTED_REFUND}{granted.pk}")
         if outcome == RefundOutcome.FAILURE:
             raise HostError(
-                f"The payment app refused the refund: {answer}. The amount stays refundable; resolve again to "
-                "retry, or refund another way."
+                f"The payment app refused the refund: {quoted_clause(answer)}. The amount stays refundable; "
+                "resolve again to retry, or refund another way."
             )
         return HostResult(
             f"{GRANTED_REFUND}{granted.pk}",

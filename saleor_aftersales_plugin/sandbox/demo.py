@@ -250,79 +250,58 @@ def walkthrough(client: Client, tokens: dict[str, str]) -> dict[str, Any]:
     case_id = _payload(data, "returnRequestCreate")["id"]
 
     _heading("4. Approve: staff accept the request (the policy asks for a review)")
-    _payload(
-        client.call(
-            "staff",
-            tokens["staff"],
-            f"""
-            mutation Approve($id: ID!) {{
-              caseApprove(id: $id, message: "Approved: please send the TV back in its box.") {{
-                case {{ {CASE_FIELDS} }}
-                errors {{ field code message }}
-              }}
-            }}
-            """,
-            {"id": case_id},
-        ),
-        "caseApprove",
+    _staff_case_step(
+        client,
+        tokens,
+        case_id,
+        'caseApprove(id: $id, message: "Approved: please send the TV back in its box.")',
     )
 
     _heading("5. Receive: the parcel arrives at the warehouse")
-    _payload(
-        client.call(
-            "staff",
-            tokens["staff"],
-            f"""
-            mutation Receive($id: ID!) {{
-              returnRequestMarkReceived(id: $id, message: "Parcel 1 of 1, undamaged.") {{
-                case {{ {CASE_FIELDS} }}
-                errors {{ field code message }}
-              }}
-            }}
-            """,
-            {"id": case_id},
-        ),
-        "returnRequestMarkReceived",
+    _staff_case_step(
+        client, tokens, case_id, 'returnRequestMarkReceived(id: $id, message: "Parcel 1 of 1, undamaged.")'
     )
 
     _heading("6. Inspect: the TV has been opened, so the 15 % restocking fee applies")
-    _payload(
-        client.call(
-            "staff",
-            tokens["staff"],
-            f"""
-            mutation Inspect($id: ID!, $line: ID!) {{
-              returnRequestInspect(id: $id, lines: [{{lineId: $line, condition: OPENED}}],
-                                   message: "Opened, complete, no scratches.") {{
-                case {{ {CASE_FIELDS} {MONEY_FIELDS} lines {{ sku condition fee {{ amount }} refund {{ amount }} }} }}
-                errors {{ field code message }}
-              }}
-            }}
-            """,
-            {"id": case_id, "line": TV_LINE},
-        ),
-        "returnRequestInspect",
+    _staff_case_step(
+        client,
+        tokens,
+        case_id,
+        "returnRequestInspect(id: $id, lines: [{lineId: $line, condition: OPENED}], "
+        'message: "Opened, complete, no scratches.")',
+        f"{MONEY_FIELDS} lines {{ sku condition fee {{ amount }} refund {{ amount }} }}",
+        line=TV_LINE,
     )
 
     _heading("7. Refund: staff resolve the case; the sandbox host records the refund (see the audit trail)")
-    case = _payload(
-        client.call(
-            "staff",
-            tokens["staff"],
-            f"""
-            mutation Refund($id: ID!) {{
-              caseResolve(id: $id, resolution: REFUND) {{
-                case {{ {CASE_FIELDS} resolution {MONEY_FIELDS} events {{ type actorType message }} }}
-                errors {{ field code message }}
-              }}
-            }}
-            """,
-            {"id": case_id},
-        ),
-        "caseResolve",
+    case = _staff_case_step(
+        client,
+        tokens,
+        case_id,
+        "caseResolve(id: $id, resolution: REFUND)",
+        f"resolution {MONEY_FIELDS} events {{ type actorType message }}",
     )
     _say(f"Every answer of the sandbox says: {client.notice}")
     return case
+
+
+def _staff_case_step(
+    client: Any, tokens: dict[str, str], case_id: str, call: str, fields: str = "", **variables: str
+) -> dict[str, Any]:
+    """Staff run one case mutation (``call``, e.g. ``caseApprove(id: $id)``); returns its case, with ``fields``."""
+    operation = call.split("(")[0]
+    declared = "".join(f", ${name}: ID!" for name in variables)
+    query = f"""
+    mutation {operation[0].upper()}{operation[1:]}($id: ID!{declared}) {{
+      {call} {{
+        case {{ {CASE_FIELDS} {fields} }}
+        errors {{ field code message }}
+      }}
+    }}
+    """
+    return _payload(
+        client.call("staff", tokens["staff"], query, {"id": case_id, **variables}), call.split("(")[0]
+    )
 
 
 def _read_mail(directory: Path) -> list[EmailMessage]:

@@ -53,6 +53,28 @@ def _summed(entries: QuerySet[SandboxLedgerEntry], field: str) -> Coalesce:
     return Coalesce(Subquery(total, output_field=output), Value(0), output_field=output)
 
 
+def _record(
+    order_id: str, case_id: str, kind: str, reference: str, lines: Sequence[ReturnedLine], **fields: Any
+) -> None:
+    """One ledger row per line: its quantity for a return; for money, its amount (lines with none are left out)."""
+    if kind == Entry.Kind.RETURN:
+        rows = [({"quantity": line.quantity}, line) for line in lines]
+    else:
+        rows = [({"amount": line.amount}, line) for line in lines if line.amount > 0]
+    Entry.objects.bulk_create(
+        Entry(
+            order_id=order_id,
+            line_id=line.line_id,
+            kind=kind,
+            case_id=case_id,
+            reference=reference,
+            **size,
+            **fields,
+        )
+        for size, line in rows
+    )
+
+
 class SandboxHost:
     name = "sandbox"
     moves_money = False
@@ -193,17 +215,7 @@ class SandboxHost:
                 return HostResult(existing.reference, message="Items were already marked returned.")
             self._check_returnable(order_id, {line.line_id: line.quantity for line in lines})
             reference = f"sandbox-return-{uuid4()}"
-            Entry.objects.bulk_create(
-                Entry(
-                    order_id=order_id,
-                    line_id=line.line_id,
-                    kind=Entry.Kind.RETURN,
-                    quantity=line.quantity,
-                    case_id=case_id,
-                    reference=reference,
-                )
-                for line in lines
-            )
+            _record(order_id, case_id, Entry.Kind.RETURN, reference, lines)
         return HostResult(reference, message=NO_MONEY_MOVES)
 
     def refund(
@@ -241,20 +253,7 @@ class SandboxHost:
                 "The sandbox payment app refused the refund." if outcome == Entry.Outcome.FAILURE else ""
             )
             Entry.objects.filter(case_id=case_id, kind=Entry.Kind.REFUND).delete()
-            Entry.objects.bulk_create(
-                Entry(
-                    order_id=order_id,
-                    line_id=line.line_id,
-                    kind=Entry.Kind.REFUND,
-                    amount=line.amount,
-                    case_id=case_id,
-                    reference=reference,
-                    outcome=outcome,
-                    message=message,
-                )
-                for line in lines
-                if line.amount > 0
-            )
+            _record(order_id, case_id, Entry.Kind.REFUND, reference, lines, outcome=outcome, message=message)
         if outcome == Entry.Outcome.FAILURE:
             raise HostError(message)
         return HostResult(reference, pending=outcome == Entry.Outcome.PENDING, message=NO_MONEY_MOVES)
@@ -273,18 +272,13 @@ class SandboxHost:
             if existing is not None:
                 return HostResult(existing.reference, message="The store credit was already issued.")
             reference = f"SANDBOX-{uuid4().hex[:12].upper()}"
-            Entry.objects.bulk_create(
-                Entry(
-                    order_id=order_id,
-                    line_id=line.line_id,
-                    kind=Entry.Kind.STORE_CREDIT,
-                    amount=line.amount,
-                    case_id=case_id,
-                    reference=reference,
-                    message=f"store credit {amount} {currency}",
-                )
-                for line in lines
-                if line.amount > 0
+            _record(
+                order_id,
+                case_id,
+                Entry.Kind.STORE_CREDIT,
+                reference,
+                lines,
+                message=f"store credit {amount} {currency}",
             )
             if not any(line.amount > 0 for line in lines):
                 Entry.objects.create(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ..delivery import deliver_after_commit
 from ..domain import cases as machine
+from ..domain.actors import ActorKind
 from ..domain.facts import CaseKind, LineRequest
 from ..domain.host import NotificationHost
 from ..hosting import current_host
@@ -74,8 +75,8 @@ class CaseMoney:
 
 
 def _actor_type(actor_type: str) -> str:
-    if actor_type not in CaseEvent.ActorType.values:
-        known = ", ".join(repr(value) for value in CaseEvent.ActorType.values)
+    if actor_type not in set(ActorKind):
+        known = ", ".join(repr(kind.value) for kind in ActorKind)
         raise ServiceError(f"Unknown actor type {actor_type!r}; known: {known}.", field="actor_type")
     return str(actor_type)
 

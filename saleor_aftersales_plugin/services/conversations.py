@@ -13,7 +13,7 @@ from ..notifications import outbox
 from . import ServiceError
 from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
 from .eligibility import evaluate
-from .idempotency import OPERATION_COMPLAINT, case_for_key, scoped_key
+from .idempotency import OPERATION_COMPLAINT, earlier_request
 from .orders import get_order
 from .sla import EVENT_ESCALATED, case_policy
 
@@ -42,8 +42,7 @@ def open_complaint(
         raise ServiceError("Describe the problem so staff can help.", code="required", field="comment")
     with transaction.atomic():
         order = get_order(order_id)
-        stored_key = scoped_key(order.channel, actor, OPERATION_COMPLAINT, idempotency_key)
-        existing = case_for_key(order.channel, stored_key, order.order_id)
+        stored_key, existing = earlier_request(order, actor, OPERATION_COMPLAINT, idempotency_key)
         if existing is not None:
             return existing, False
         decision, _ = evaluate(order, CaseKind.COMPLAINT, [])

@@ -15,17 +15,18 @@ from ..domain.facts import (
     CaseFacts,
     CaseKind,
     CustomerHistory,
+    ItemCondition,
     LineRequest,
     OrderFacts,
-    OrderLineFacts,
     ProductFacts,
+    one_unit_case,
 )
 from ..domain.host import HostPort
 from ..domain.wording import suggest
 from ..models import Case, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
-from ..rules.engine import decide
+from ..rules.engine import REASON_QUANTITY_NOT_AVAILABLE, decide
 from ..rules.reasons import canonical_reason
 from ..rules.variables import HISTORY_VARIABLES
 from ..rules.zero_refund import ZeroRefund, apply_zero_refund
@@ -35,9 +36,11 @@ from .policies import current_policy, policy_in_force
 
 REASON_ALREADY_REFUNDED = "already_refunded"
 REASON_ALREADY_RETURNED = "already_returned"
+REASON_IN_OPEN_CASE = "in_open_case"
 LEDGER_REASONS = {
     REASON_ALREADY_REFUNDED: "Already refunded.",
     REASON_ALREADY_RETURNED: "Already returned.",
+    REASON_IN_OPEN_CASE: "Units of this item are already in an open after-sales case.",
 }
 """Reasons that come from the host's ledger rather than the policy (texts as the API shows them by default)."""
 _MONEY_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
@@ -237,7 +240,9 @@ def _fields_of(decision: CaseDecision) -> dict[str, Any]:
 
 
 def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalance]) -> CaseDecision:
-    """Say why a line the host shows as already refunded or returned cannot be returned (again)."""
+    """Say why a line the host shows as already refunded or returned, or whose units open cases hold, cannot be
+    returned (again). Units held by an open case replace the engine's "more units than available": the customer
+    (or staff) asked for units that a case already has, not for more than were delivered."""
     lines: list[LineDecision] = []
     changed = False
     for line in decision.lines:
@@ -246,10 +251,20 @@ def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalan
         if balance is not None:
             if balance.refunded > 0 and balance.refundable <= 0:
                 reason = REASON_ALREADY_REFUNDED
+            elif (
+                balance.held > 0
+                and balance.returnable < line.quantity <= balance.delivered - balance.returned
+            ):
+                reason = REASON_IN_OPEN_CASE
             elif balance.returned > 0 and line.quantity > balance.returnable:
                 reason = REASON_ALREADY_RETURNED
         if reason and reason not in line.reasons:
-            reasons = (reason, *line.reasons) if not line.eligible else (reason,)
+            others = (
+                line.reasons
+                if reason != REASON_IN_OPEN_CASE
+                else tuple(code for code in line.reasons if code != REASON_QUANTITY_NOT_AVAILABLE)
+            )
+            reasons = (reason, *others) if not line.eligible else (reason,)
             lines.append(replace(line, eligible=False, reasons=reasons, refundable=Decimal(0)))
             changed = True
         else:
@@ -346,29 +361,17 @@ def decide_product(
     delivered just now: the terms that apply to the product. Fixed fees come from the policy's amount in that
     currency, never converted."""
     now = timezone.now()
-    unit_price = price if price is not None else Decimal(0)
-    line = OrderLineFacts(
-        line_id="product",
-        product=product,
-        quantity=1,
-        unit_price=unit_price,
-        paid_total=unit_price,
-        quantity_fulfilled=1,
-        fulfilled_at=now - timedelta(seconds=1),
-        delivered_at=now - timedelta(seconds=1),
-    )
-    order = OrderFacts(
-        order_id="product-terms",
-        channel="",
-        currency=currency,
-        created_at=now - timedelta(seconds=2),
-        lines=(line,),
-        total=unit_price,
-    )
-    facts = CaseFacts(
-        kind=CaseKind.RETURN,
-        order=order,
-        lines=(LineRequest("product", 1, reason=reason, condition=condition or "unknown"),),
+    just_now = now - timedelta(seconds=1)
+    facts = one_unit_case(
+        CaseKind.RETURN,
+        product,
+        price if price is not None else Decimal(0),
+        currency,
+        ordered_at=now - timedelta(seconds=2),
+        shipped_at=just_now,
+        delivered_at=just_now,
         now=now,
+        reason=reason,
+        condition=condition or ItemCondition.UNKNOWN,
     )
     return decide(policy, facts, explain=False, policy_version=policy_version)

@@ -10,10 +10,17 @@ import hashlib
 import uuid
 
 from ..domain.actors import Actor
-from ..models import Case
+from ..models import Case, OrderRecord
 from . import ServiceError
 
-__all__ = ["OPERATION_COMPLAINT", "OPERATION_REPAIR", "OPERATION_RETURN", "case_for_key", "scoped_key"]
+__all__ = [
+    "OPERATION_COMPLAINT",
+    "OPERATION_REPAIR",
+    "OPERATION_RETURN",
+    "case_for_key",
+    "earlier_request",
+    "scoped_key",
+]
 
 OPERATION_RETURN = "return"
 """Returns and exchanges (returnRequestCreate)."""
@@ -53,3 +60,12 @@ def case_for_key(
             field="idempotencyKey",
         )
     return case
+
+
+def earlier_request(
+    order: OrderRecord, actor: Actor, operation: str, key: str | None
+) -> tuple[str | None, Case | None]:
+    """For a request opening a case on ``order``: the key to store on the new case, and the case an earlier request
+    with the same key created (None if there is none); a key reused for another order raises DUPLICATED."""
+    stored_key = scoped_key(order.channel, actor, operation, key)
+    return stored_key, case_for_key(order.channel, stored_key, order.order_id)

@@ -13,6 +13,9 @@ figures through :func:`balances` / :func:`decision_facts`; resolutions re-read t
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
+
+from django.db import connection
 
 from ..domain import cases as machine
 from ..domain.facts import CaseKind, OrderFacts
@@ -24,6 +27,7 @@ __all__ = [
     "LineBalance",
     "balances",
     "decision_facts",
+    "holding_case_numbers",
     "lock_lines",
     "order_lines",
     "refresh_cache",
@@ -56,51 +60,74 @@ class LineBalance:
         return max(self.delivered - self.returned - self.held, 0)
 
 
-def _tables(template: str) -> str:
+def _tables(template: str, **fragments: str) -> str:
     return template.format(
         line=OrderLineRecord._meta.db_table,
         case_line=CaseLine._meta.db_table,
         case=Case._meta.db_table,
         event=CaseEvent._meta.db_table,
+        **fragments,
     )
 
 
-# Units the plugin holds on a line: case lines from the request until the case is declined, cancelled or closed
-# unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A resolved
-# keep-the-item case holds its units for good (they were settled without coming back). In SQL written once: the
-# ORM's compilation of this subquery cost more than running it, on every eligibility check and request.
+# When a case line ``held`` of case ``c`` holds its units: from the request until the case is declined, cancelled
+# or closed unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A
+# resolved keep-the-item case holds its units for good (they were settled without coming back). The queries are
+# SQL written once: the ORM's compilation of this subquery cost more than running it, on every eligibility check
+# and request.
+_HOLDS = _tables(
+    """c.kind = ANY(%(kinds)s)
+      AND NOT (c.status = ANY(%(released)s))
+      AND NOT (c.status = %(closed)s AND c.resolution = '')
+      AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
+      AND c.id IS DISTINCT FROM %(excluded)s"""
+)
 _ORDER_LINES = _tables(
     """
 SELECT line.*, COALESCE((
     SELECT SUM(held.quantity) FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id
-    WHERE held.order_line_id = line.id
-      AND c.kind = ANY(%(kinds)s)
-      AND NOT (c.status = ANY(%(released)s))
-      AND NOT (c.status = %(closed)s AND c.resolution = '')
-      AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
-      AND c.id IS DISTINCT FROM %(excluded)s
+    WHERE held.order_line_id = line.id AND {holds}
 ), 0) AS held
 FROM "{line}" line WHERE line.order_id = %(order)s ORDER BY line.id
-"""
+""",
+    holds=_HOLDS,
 )
+_HOLDING_CASES = _tables(
+    """
+SELECT DISTINCT line.line_id, c.number
+FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id JOIN "{line}" line ON line.id = held.order_line_id
+WHERE line.order_id = %(order)s AND {holds}
+ORDER BY c.number
+""",
+    holds=_HOLDS,
+)
+
+
+def _holding_params(order: OrderRecord, exclude_case: Case | None = None) -> dict[str, Any]:
+    return {
+        "order": order.pk,
+        "kinds": [kind.value for kind in RETURN_KINDS],
+        "released": [machine.CaseStatus.DECLINED.value, machine.CaseStatus.CANCELLED.value],
+        "closed": machine.CaseStatus.CLOSED.value,
+        "returned_event": EVENT_ITEMS_RETURNED,
+        "excluded": exclude_case.pk if exclude_case is not None else None,
+    }
+
+
+def holding_case_numbers(order: OrderRecord) -> dict[str, list[int]]:
+    """The numbers of the cases holding units of each of the order's lines (by line id), lowest first."""
+    found: dict[str, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLDING_CASES, _holding_params(order))
+        for line_id, number in cursor.fetchall():
+            found.setdefault(str(line_id), []).append(number)
+    return found
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
     """The order's lines in id order, each annotated with the units its cases hold (``held``; one query), those
     of ``exclude_case`` (the case being re-decided or resolved) not counted."""
-    return list(
-        OrderLineRecord.objects.raw(
-            _ORDER_LINES,
-            {
-                "order": order.pk,
-                "kinds": [kind.value for kind in RETURN_KINDS],
-                "released": [machine.CaseStatus.DECLINED.value, machine.CaseStatus.CANCELLED.value],
-                "closed": machine.CaseStatus.CLOSED.value,
-                "returned_event": EVENT_ITEMS_RETURNED,
-                "excluded": exclude_case.pk if exclude_case is not None else None,
-            },
-        )
-    )
+    return list(OrderLineRecord.objects.raw(_ORDER_LINES, _holding_params(order, exclude_case)))
 
 
 def _cached_ledger(order: OrderRecord, rows: list[OrderLineRecord]) -> OrderLedger:

@@ -13,7 +13,7 @@ from ..models import Case
 from . import ServiceError
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import evaluate
-from .idempotency import OPERATION_REPAIR, case_for_key, scoped_key
+from .idempotency import OPERATION_REPAIR, earlier_request
 from .orders import get_order
 from .returns import _reject_ineligible
 
@@ -35,8 +35,7 @@ def request_repair(
     """Open a repair or warranty claim for one line; the decision says whether it is inside the warranty."""
     with transaction.atomic():
         order = get_order(order_id)
-        stored_key = scoped_key(order.channel, actor, OPERATION_REPAIR, idempotency_key)
-        existing = case_for_key(order.channel, stored_key, order.order_id)
+        stored_key, existing = earlier_request(order, actor, OPERATION_REPAIR, idempotency_key)
         if existing is not None:
             return existing, False
         decision, _ = evaluate(order, CaseKind.REPAIR, [request])

@@ -21,6 +21,7 @@ from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
 from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
 from ..domain.money import allocate, currency_precision, quantize
+from ..domain.wording import quoted_clause
 from ..models import Case, CaseEvent, OrderLineRecord, OrderRecord
 from ..notifications import outbox
 from ..rules.decision import CaseDecision
@@ -740,8 +741,8 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                 )
             else:
                 reason = (
-                    f"The payment provider refused the refund: {message or 'no reason given'}. The amount stays "
-                    "refundable; resolve the case again to retry."
+                    f"The payment provider refused the refund: {quoted_clause(message) or 'no reason given'}. The "
+                    "amount stays refundable; resolve the case again to retry."
                 )
                 add_event(
                     case.pk,

@@ -8,26 +8,30 @@ shows its headline numbers for a channel without cases and for one with cases.
 Screenshots land in test-artifacts/ (those named dashboard-sandbox-*.png are the ones in docs/screenshots/).
 """
 
-import threading
+import re
 import urllib.request
-from pathlib import Path
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from browser import ARTIFACTS, chromium, sandbox_server
+from factories import order_facts, order_line
 from graphene import Node
+from playwright.sync_api import expect
 
 from saleor_aftersales_plugin.dashboard_app import STATIC_DIR
 from saleor_aftersales_plugin.domain.actors import Principal, actor_for
-from saleor_aftersales_plugin.domain.facts import LineRequest
-from saleor_aftersales_plugin.models import Case, PolicyVersion
+from saleor_aftersales_plugin.domain.facts import LineRequest, ProductFacts
+from saleor_aftersales_plugin.graphql.api import RequestContext, execute
+from saleor_aftersales_plugin.models import Case, OrderLineRecord, PolicyVersion
 from saleor_aftersales_plugin.sandbox import tokens
 from saleor_aftersales_plugin.sandbox.commands import EXAMPLE_ORDERS, EXAMPLE_POLICY
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.sandbox.orders import import_orders, publish_policy_file
-from saleor_aftersales_plugin.sandbox.server import make_server
 from saleor_aftersales_plugin.services import returns
+from saleor_aftersales_plugin.services.orders import get_order, record_order
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHANNEL = "default-channel"
 HEADPHONES_ORDER = "0a5a1e50-0000-4000-8000-000000001002"
 HEADPHONES_LINE = "0a5a1e50-0000-4000-9000-000010020001"
@@ -37,6 +41,7 @@ TV_LINE = "0a5a1e50-0000-4000-9000-000010010001"
 EMPTY_CHANNEL = "outlet-channel"
 CUSTOMER = Principal("customer", "user-anna", "anna@example.com")
 STAFF = Principal("staff", "staff-1", "staff@volt.example")
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -45,31 +50,17 @@ def sandbox_url(transactional_db):
         pytest.fail("The Dashboard app is not built: run `make dashboard`.")
     publish_policy_file(CHANNEL, EXAMPLE_POLICY)
     import_orders([EXAMPLE_ORDERS])
-    server = make_server("127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    with sandbox_server() as url:
+        yield url
 
 
 @pytest.fixture
 def browser(tmp_path, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own database checks stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    # The shop's own time zone: a date read naively from windowEndsAt would show the day after the last one.
+    with chromium(tmp_path / "profile", timezone_id="Europe/Berlin") as context:
+        yield context
 
 
 def _page(browser, sandbox_url, errors):
@@ -91,8 +82,16 @@ def _shot(target, name):
         target.screenshot(path=str(ARTIFACTS / name))
 
 
+def _until(ends_at) -> str:
+    """How the app words a window whose first refused instant is ``ends_at``: its last minute, Berlin time."""
+    ends = datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else ends_at
+    refused_from = ends.astimezone(BERLIN)
+    assert (refused_from.hour, refused_from.minute) == (0, 0)  # the window ends at local midnight
+    last = (refused_from - timedelta(minutes=1)).date()
+    return f"until {last:%B} {last.day}, {last.year}, 23:59 Berlin time"
+
+
 def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists_it(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
     case, _ = returns.request_return(
@@ -109,6 +108,11 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     row = page.get_by_test_id("queue-row").filter(has_text=f"#{case.number}")
     expect(row).to_contain_text("anna@example.com")
     expect(row).to_contain_text("REQUESTED")
+    # The reason as the catalogue labels it in the reader's language, as the KPI page shows it, not its code.
+    expect(row.get_by_test_id("queue-reason")).to_have_text("Faulty or does not work")
+    page.locator("header").get_by_label("Language").select_option("zh-Hans")
+    expect(row.get_by_test_id("queue-reason")).to_have_text("商品存在质量问题")
+    page.locator("header").get_by_label("语言").select_option("en")
     # Search by the order number finds it; an unknown email finds nothing.
     page.get_by_test_id("queue-search").fill("1002")
     expect(page.get_by_test_id("queue-row")).to_have_count(1)
@@ -121,6 +125,15 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
 
     status = page.get_by_test_id("case-status")
     expect(status).to_have_text("REQUESTED")
+    # The decision quotes the policy's own text for the line's reason, not the rule's code.
+    decision = page.get_by_test_id("decision-text")
+    expect(decision).to_contain_text(
+        "Noise-cancelling headphones: We are sorry the item is faulty: you can return it within 30 days of delivery"
+    )
+    expect(decision).not_to_contain_text("defect_claim")
+    # The window's last day at 23:59 shop time (not the day after, which windowEndsAt's date would show).
+    window = case.lines.get().decision["window"]["ends_at"]
+    expect(page.get_by_test_id("line-window")).to_have_text(_until(window))
     # The money per line: what the customer paid, what was refunded before (nothing yet).
     expect(page.get_by_test_id("line-paid")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("0.00 EUR")
@@ -141,6 +154,10 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     expect(status).to_have_text("RESOLVED")
     expect(page.get_by_test_id("case-refund")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("249.00 EUR")
+    # Who acted, in words: the staff member known only by an id reads as "Staff", never as that id.
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("· Staff")
+    expect(timeline).not_to_contain_text("staff-1")
     _shot(page, "dashboard-case.png")
     case.refresh_from_db()
     assert case.status == "resolved"
@@ -160,8 +177,113 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     assert not errors, errors
 
 
+# The Saleor Dashboard's widget frame: 200 px until the app reports its height with the App Bridge action
+# `widgetResize`, then that height (src/extensions/hooks/widgetIframeResize.ts: the same check, the same cap).
+DASHBOARD_FRAME = """<!doctype html><html><body style="margin:0;background:#f3f4f6;font-family:sans-serif">
+<div style="width:560px;margin:16px;background:#fff;border:1px solid #d1d5db;border-radius:8px">
+<div style="padding:8px 12px;font-weight:bold;border-bottom:1px solid #e5e7eb">After-sales</div>
+<iframe id="widget" title="After-sales" src="WIDGET_URL" style="display:block;width:100%;height:200px;border:0"></iframe>
+</div><script>
+const frame = document.getElementById("widget");
+window.reported = [];
+window.addEventListener("message", (event) => {
+  const action = event.data, payload = (action && action.payload) || {};
+  if (event.source !== frame.contentWindow || action.type !== "widgetResize" || typeof payload.actionId !== "string"
+      || !(Number.isFinite(payload.height) && payload.height > 0)) return;
+  window.reported.push(payload.height);
+  frame.style.height = Math.min(Math.ceil(payload.height), 5000) + "px";
+});
+</script></body></html>"""
+TEE = "Monospace Tee"
+
+
+def _tall_order():
+    """An order of eight lines delivered two days ago; the Tee in two sizes (two SKUs of one product)."""
+    delivered = datetime.now(BERLIN) - timedelta(days=2)
+    goods = [
+        (TEE, "TEE-M", "29.00"),
+        (TEE, "TEE-XXL", "29.00"),
+        ("Saleor Mug", "MUG-1", "12.00"),
+        ("USB-C charger 65 W", "CHG-65", "39.00"),
+        ("Noise-cancelling earbuds", "EB-2", "89.00"),
+        ("HDMI cable 2 m", "HDMI-2", "19.90"),
+        ("Laptop sleeve 14 inch", "SLV-14", "24.50"),
+        ("Wireless mouse", "MS-3", "34.00"),
+    ]
+    lines = tuple(
+        order_line(
+            ProductFacts(sku=sku, product_name=name, category_path=("electronics",)),
+            unit_price=Decimal(price),
+            delivered_at=delivered,
+            fulfilled_at=delivered - timedelta(days=1),
+        )
+        for name, sku, price in goods
+    )
+    facts = order_facts(
+        lines, channel=CHANNEL, number="2001", customer_id=CUSTOMER.id, customer_email=CUSTOMER.email
+    )
+    record_order(facts)
+    return facts
+
+
+def test_the_order_widget_of_a_tall_order_fits_its_frame_and_reads_each_line_plainly(sandbox_url, browser):
+
+    facts = _tall_order()
+    xxl = facts.lines[1]
+    held, _ = returns.request_return(facts.order_id, [LineRequest(xxl.line_id, 1)], actor=actor_for(CUSTOMER))
+    order_gid = Node.to_global_id("Order", facts.order_id)
+    _, answer = execute(
+        {
+            "query": "query($o: ID!) { returnEligibility(order: $o) { lines { windowEndsAt } } }",
+            "variables": {"o": order_gid},
+        },
+        RequestContext(
+            CHANNEL, Principal("staff", "staff-1", permissions=frozenset({"MANAGE_ORDERS"})), SandboxHost()
+        ),
+    )
+    window_ends = answer["data"]["returnEligibility"]["lines"][0]["windowEndsAt"]
+
+    token = tokens.staff_token("staff-1", "staff@volt.example")
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    widget_url = f"/app/order-widget?orderId={order_gid}&token={token}"
+    page.route(
+        f"{sandbox_url}/dashboard-frame",
+        lambda route: route.fulfill(
+            content_type="text/html", body=DASHBOARD_FRAME.replace("WIDGET_URL", widget_url)
+        ),
+    )
+    page.goto(f"{sandbox_url}/dashboard-frame")
+    widget = page.frame_locator("#widget")
+    lines = widget.get_by_test_id("widget-line")
+    expect(lines).to_have_count(8, timeout=20_000)
+
+    # The widget told the frame its height: the frame grew from 200 px to the whole widget, the last line in view.
+    page.wait_for_function(
+        "() => parseFloat(document.getElementById('widget').style.height) > 200 && window.reported.length > 0"
+    )
+    content = widget.locator(".app").evaluate("element => Math.ceil(element.getBoundingClientRect().height)")
+    page.wait_for_function(f"() => document.getElementById('widget').style.height === '{content}px'")
+    expect(lines.last).to_be_in_viewport()
+    expect(lines.last).to_contain_text("Wireless mouse")
+
+    # The line whose only unit is in the open case says so and names the case; no over-request error, no 0.00.
+    in_case = lines.filter(has_text="TEE-XXL")
+    expect(in_case).to_contain_text(
+        f"{TEE} · SKU TEE-XXL · Units of this item are already in open case #{held.number}."
+    )
+    expect(in_case).not_to_contain_text("More units were requested")
+    expect(in_case).not_to_contain_text("0.00")
+    # A returnable line: units, refund and the window's last day on the shop's clock.
+    medium = lines.filter(has_text="TEE-M ")
+    expect(medium).to_contain_text(
+        f"1 × {TEE} · SKU TEE-M · 29.00 EUR · Return window: {_until(window_ends)}"
+    )
+    _shot(page, "dashboard-sandbox-order-widget.png")
+    assert not errors, errors
+
+
 def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("staff-2", "desk@volt.example")
     errors: list[str] = []
@@ -179,7 +301,6 @@ def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url
 
 
 def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
@@ -244,7 +365,6 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
 
 
 def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
@@ -341,6 +461,30 @@ def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sa
     assert not errors, errors
 
 
+def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_currency(sandbox_url, browser):
+
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/policy?token={token}")
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("policy-warnings")).to_have_count(0)
+    small_items = page.locator('[data-testid="rule-card"][aria-label$=": small-items-auto-approve"]')
+    threshold = small_items.get_by_test_id("money-input")
+    expect(threshold.get_by_label(re.compile(r": Currency$"))).to_have_value("EUR")
+    threshold.get_by_label(re.compile(r": Currency$")).fill("USD")
+    warnings = page.get_by_test_id("policy-warnings")
+    expect(warnings).to_contain_text(
+        "line_unit_price less_than gives a threshold in USD but not in EUR, the currency of defaults.currency",
+        timeout=10_000,
+    )
+    expect(warnings).to_contain_text("$.rules[")
+    # A warning, not an error: the policy stays publishable.
+    expect(page.get_by_text("The policy is valid.")).to_be_visible()
+    expect(page.get_by_test_id("publish")).to_be_enabled()
+    assert not errors, errors
+
+
 def _headline(page):
     return {
         name: page.get_by_test_id(f"kpi-{name}").locator(".big").inner_text()
@@ -349,7 +493,6 @@ def _headline(page):
 
 
 def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with_cases(sandbox_url, browser):
-    from playwright.sync_api import expect
 
     publish_policy_file(EMPTY_CHANNEL, EXAMPLE_POLICY)
     photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
@@ -361,6 +504,16 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
         photo_urls=photos,
     )
     returns.approve(answered.pk, actor=actor_for(STAFF))  # the first response, within its target
+    # A phone settled with store credit, no refund: money went out all the same.
+    phone_line = str(get_order(PHONE_ORDER).lines.get().line_id)
+    credited, _ = returns.request_return(PHONE_ORDER, [LineRequest(phone_line, 1)], actor=actor_for(CUSTOMER))
+    if credited.status == "requested":
+        returns.approve(credited.pk, actor=actor_for(STAFF))
+    returns.mark_received(credited.pk, actor=actor_for(STAFF))
+    returns.inspect(credited.pk, {phone_line: "unopened"}, actor=actor_for(STAFF), host=SandboxHost())
+    credited = returns.resolve(credited.pk, "store_credit", actor=actor_for(STAFF), host=SandboxHost())
+    assert (credited.status, credited.resolution) == ("resolved", "store_credit")
+    assert credited.store_credit_amount > 0
     # A case without a reason, not answered yet (its first response is not due yet).
     returns.request_return(TV_ORDER, [LineRequest(TV_LINE, 1)], actor=actor_for(CUSTOMER))
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
@@ -379,16 +532,36 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
     expect(page.get_by_role("heading", name=f"Service KPIs · {CHANNEL}")).to_be_visible(timeout=20_000)
     expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
     expect(page.get_by_role("alert")).to_have_count(0)
-    assert _headline(page) == {"cases": "2", "first-response": "100 %", "resolution": "—"}
-    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % within target (1 of 1)")
+    assert _headline(page) == {"cases": "3", "first-response": "100 %", "resolution": "0.0 h"}
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % within target (2 of 2)")
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("median 0.0 h · 90th percentile 0.0 h")
     reasons = page.get_by_role("region", name="Reasons")
     # The catalogue's label of "defective" (SVG wraps it over two lines) and the case without a reason.
-    expect(reasons).to_contain_text("return: Faulty or")
-    expect(reasons).to_contain_text("return: —")
-    expect(page.get_by_role("region", name="Refunds and fees")).to_contain_text("No data for this period.")
+    expect(reasons).to_contain_text("Return: Faulty or")
+    expect(reasons).to_contain_text("Return: —")
+    # Store credit is plotted with refunds and fees: the chart has data although nothing was refunded.
+    money_out = page.get_by_role("region", name="Money out: refunds, store credit and fees")
+    expect(money_out).not_to_contain_text("No data for this period.")
+    expect(money_out.locator(".recharts-legend-wrapper")).to_contain_text("Store credit")
+    money_out.locator(".recharts-bar-rectangle").last.hover()
+    expect(money_out.locator(".recharts-tooltip-wrapper")).to_contain_text(
+        f"Store credit : {credited.store_credit_amount.normalize():f}"
+    )
+    # One bar per product, each labelled with its name (a long one cut, whole in its tooltip).
+    products = page.get_by_role("region", name="Return rate per product")
+    sold = {line.product_name for line in OrderLineRecord.objects.filter(order__channel=CHANNEL)}
+    names = products.locator("text.axis-name")
+    expect(names).to_have_count(len(sold))
+    assert set(names.all_text_contents()) == {name if len(name) <= 22 else name[:21] + "…" for name in sold}
+    expect(products).to_contain_text("Noise-cancelling head…")
+    expect(products.locator("title", has_text="Noise-cancelling headphones")).to_have_count(1)
+    # The first-response share: a bar with its value, not a lone dot.
+    expect(page.get_by_role("region", name="First response within target")).to_contain_text("100\u00a0%")
+    page.mouse.move(0, 0)  # no tooltip in the screenshot
     _shot(page, "dashboard-sandbox-kpis.png")
     page.locator("header").get_by_label("Language").select_option("zh-Hans")
-    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % 达标（1 个中 1 个）")
+    expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % 达标（2 个中 2 个）")
+    # The reasons in the reader's language, as the queue shows them.
+    expect(page.get_by_role("region", name="原因")).to_contain_text("商品存在质量问题")
     _shot(page, "dashboard-sandbox-kpis-zh.png")
     assert not errors, errors

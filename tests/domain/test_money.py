@@ -29,6 +29,13 @@ def minor_amounts(currency: str, max_units: int = 10_000_000) -> st.SearchStrate
     )
 
 
+@st.composite
+def paid_lines(draw: st.DrawFn, max_quantity: int) -> tuple[str, Decimal, int]:
+    """A currency, what a line of 1 to ``max_quantity`` units was paid in it, and that quantity."""
+    currency = draw(st.sampled_from(CURRENCIES))
+    return currency, draw(minor_amounts(currency)), draw(st.integers(1, max_quantity))
+
+
 def line(paid: str, quantity: int, returned: int = 0, refunded: str = "0") -> OrderLineFacts:
     return OrderLineFacts(
         line_id="L1",
@@ -219,13 +226,9 @@ def test_paid_for_units_rejects_counting_too_many_units():
         paid_for_units(D("10.00"), 3, 2, "EUR", already_counted=2)
 
 
-@given(
-    currency=st.sampled_from(CURRENCIES),
-    data=st.data(),
-    quantity=st.integers(1, 40),
-)
-def test_partial_returns_in_any_split_add_up_to_the_line(currency, data, quantity):
-    paid = data.draw(minor_amounts(currency))
+@given(paid_lines(max_quantity=40), st.data())
+def test_partial_returns_in_any_split_add_up_to_the_line(paid_line, data):
+    currency, paid, quantity = paid_line
     sizes = []
     left = quantity
     while left:
@@ -263,13 +266,9 @@ def test_refundable_amount_says_how_many_units_remain():
         refundable_amount(line("10.00", 3, returned=3), 1, "EUR")
 
 
-@given(
-    currency=st.sampled_from(CURRENCIES),
-    data=st.data(),
-    quantity=st.integers(1, 20),
-)
-def test_refundable_never_negative_nor_above_paid_minus_refunded(currency, data, quantity):
-    paid = data.draw(minor_amounts(currency))
+@given(paid_lines(max_quantity=20), st.data())
+def test_refundable_never_negative_nor_above_paid_minus_refunded(paid_line, data):
+    currency, paid, quantity = paid_line
     refunded = data.draw(minor_amounts(currency, 12_000_000))
     returned = data.draw(st.integers(0, quantity - 1))
     asked = data.draw(st.integers(1, quantity - returned))

@@ -47,7 +47,7 @@ def test_two_hundred_parallel_requests_on_a_ten_unit_line_return_exactly_ten():
     for result in lost:
         (error,) = result["errors"]
         assert (error["code"], error["field"]) == ("NOT_ELIGIBLE", "lines.0")
-        assert "More units were requested than were delivered and not yet returned." in error["message"]
+        assert "Units of this item are already in an open after-sales case." in error["message"]
     assert OrderLineRecord.objects.get(order__order_id=order.order_id).quantity_returned == 10
     numbers = sorted(result["case"]["number"] for result in won)
     assert len(set(numbers)) == 10

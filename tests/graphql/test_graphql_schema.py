@@ -133,6 +133,7 @@ EXPECTED: dict[str, Any] = {
         and [(line["eligible"], line["fees"], line["refundEstimate"]) for line in p["lines"]]
         == [(True, [], _euros("499.00"))]
         and _window_end_read_three_ways(p["lines"][0])
+        and (p["lines"][0]["productName"], p["lines"][0]["sku"]) == ("55-inch TV", "TV-55")
     ),
     "RequestReturn": lambda p: (
         p["errors"] == []
@@ -146,6 +147,13 @@ EXPECTED: dict[str, Any] = {
         and p["fees"] == _euros("0.00")
         and p["deadlines"]["firstResponseDue"]
         and [event["type"] for event in p["events"]] == ["created"]
+    ),
+    "MyCaseLines": lambda p: (
+        [(line["productName"], line["quantity"]) for line in p["lines"]] == [("55-inch TV", 1)]
+        and p["lines"][0]["reasons"]
+        == p["lines"][0]["reasonTexts"]
+        == []  # a no-reason return: nothing to explain
+        and _window_end_read_three_ways(p["lines"][0])
     ),
     "MyCases": lambda p: (
         p["totalCount"] == 1

@@ -7,15 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from factories import order_line, return_facts
 
-from saleor_aftersales_plugin.domain.facts import (
-    CaseFacts,
-    CaseKind,
-    LineRequest,
-    OrderFacts,
-    OrderLineFacts,
-    ProductFacts,
-)
+from saleor_aftersales_plugin.domain.facts import ProductFacts
 from saleor_aftersales_plugin.publishing import (
     UnsupportedLanguage,
     build_policy_text,
@@ -171,23 +165,19 @@ def test_worked_fee_example_matches_the_engine():
         r"item that cost €([\d.]+), the restocking fee is €([\d.]+) and you get €([\d.]+) back", text
     ).groups()
     delivered = datetime(2026, 3, 2, 12, tzinfo=UTC)
-    line = OrderLineFacts(
-        "1",
+    tv = order_line(
         ProductFacts(sku="TV", category_path=("electronics",)),
-        1,
-        Decimal(price),
-        Decimal(price),
-        quantity_fulfilled=1,
+        line_id="1",
+        unit_price=price,
         delivered_at=delivered,
     )
-    order = OrderFacts(
-        "o", "c", "EUR", delivered - timedelta(days=2), (line,), Decimal(price), customer_id="u"
-    )
-    facts = CaseFacts(
-        CaseKind.RETURN,
-        order,
-        (LineRequest("1", 1, "changed_mind", condition="opened"),),
-        delivered + timedelta(days=2),
+    facts = return_facts(
+        "EUR",
+        (tv,),
+        delivered_at=delivered,
+        asked_after=timedelta(days=2),
+        reason="changed_mind",
+        condition="opened",
     )
     decision = decide(policy, facts)
     assert (decision.settlement.fees_total, decision.settlement.net) == (Decimal(fee), Decimal(net))

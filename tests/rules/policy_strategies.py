@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from business_rules.operators import BooleanType, NumericType, SelectMultipleType, StringType
+from factories import order_facts
 from hypothesis import strategies as st
 
 from saleor_aftersales_plugin.domain.facts import (
@@ -13,7 +14,6 @@ from saleor_aftersales_plugin.domain.facts import (
     CustomerHistory,
     ItemCondition,
     LineRequest,
-    OrderFacts,
     OrderLineFacts,
     ProductFacts,
     Resolution,
@@ -254,13 +254,12 @@ def order_lines(draw: st.DrawFn, index: int) -> OrderLineFacts:
 @st.composite
 def case_facts(draw: st.DrawFn) -> CaseFacts:
     lines = tuple(draw(order_lines(index)) for index in range(draw(st.integers(1, 3))))
-    order = OrderFacts(
+    order = order_facts(
+        lines,
         order_id="order-1",
         channel=draw(st.sampled_from(TEXT_POOL["channel"])),
         currency=draw(st.sampled_from(ORDER_CURRENCIES)),
         created_at=BASE,
-        lines=lines,
-        total=sum((line.paid_total for line in lines), Decimal(0)),
         customer_email=draw(st.sampled_from(EMAILS)),
         customer_id=draw(st.none() | st.just("user-1")),
         shipping_country=draw(st.sampled_from(COUNTRIES)),

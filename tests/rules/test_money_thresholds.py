@@ -12,18 +12,11 @@ from typing import Any
 
 import pytest
 from business_rules.engine import check_condition
+from factories import order_line, return_facts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saleor_aftersales_plugin.domain.facts import (
-    CaseFacts,
-    CaseKind,
-    CustomerHistory,
-    LineRequest,
-    OrderFacts,
-    OrderLineFacts,
-    ProductFacts,
-)
+from saleor_aftersales_plugin.domain.facts import CaseFacts, CustomerHistory, ProductFacts
 from saleor_aftersales_plugin.domain.money import currency_precision
 from saleor_aftersales_plugin.publishing import render_policy_text
 from saleor_aftersales_plugin.rules.document import Policy
@@ -69,24 +62,13 @@ def document(
 
 
 def case(currency: str, price: str, *, prior: str = "0") -> CaseFacts:
-    line = OrderLineFacts(
-        "1",
-        ProductFacts(sku="SKU"),
-        1,
-        Decimal(price),
-        Decimal(price),
-        quantity_fulfilled=1,
+    return return_facts(
+        currency,
+        (order_line(ProductFacts(sku="SKU"), line_id="1", unit_price=price, delivered_at=DELIVERED),),
         delivered_at=DELIVERED,
-    )
-    order = OrderFacts(
-        "o", "c", currency, DELIVERED - timedelta(days=2), (line,), Decimal(price), customer_id="u"
-    )
-    return CaseFacts(
-        CaseKind.RETURN,
-        order,
-        (LineRequest("1", 1, "no_reason"),),
-        DELIVERED + timedelta(days=1),
-        CustomerHistory(1, Decimal(prior)),
+        asked_after=timedelta(days=1),
+        reason="no_reason",
+        history=CustomerHistory(1, Decimal(prior)),
     )
 
 

@@ -5,15 +5,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from factories import order_line, return_facts
 
-from saleor_aftersales_plugin.domain.facts import (
-    CaseFacts,
-    CaseKind,
-    LineRequest,
-    OrderFacts,
-    OrderLineFacts,
-    ProductFacts,
-)
+from saleor_aftersales_plugin.domain.facts import CaseFacts, ProductFacts
 from saleor_aftersales_plugin.publishing import render_policy_text
 from saleor_aftersales_plugin.rules.document import Policy
 from saleor_aftersales_plugin.rules.engine import ENGINE_REASONS, REASON_NO_AMOUNT_IN_CURRENCY, decide
@@ -46,22 +40,14 @@ def policy(currency: str, actions: list[dict], **defaults) -> object:
 
 def case(currency: str, *prices: str) -> CaseFacts:
     lines = tuple(
-        OrderLineFacts(
-            str(index),
-            ProductFacts(sku=f"SKU{index}"),
-            1,
-            Decimal(price),
-            Decimal(price),
-            quantity_fulfilled=1,
-            delivered_at=DELIVERED,
+        order_line(
+            ProductFacts(sku=f"SKU{index}"), line_id=str(index), unit_price=price, delivered_at=DELIVERED
         )
         for index, price in enumerate(prices)
     )
-    order = OrderFacts(
-        "o", "c", currency, DELIVERED - timedelta(days=2), lines, sum(map(Decimal, prices)), customer_id="u"
+    return return_facts(
+        currency, lines, delivered_at=DELIVERED, asked_after=timedelta(days=1), reason="changed_mind"
     )
-    requests = tuple(LineRequest(line.line_id, 1, "changed_mind") for line in lines)
-    return CaseFacts(CaseKind.RETURN, order, requests, DELIVERED + timedelta(days=1))
 
 
 SHIPPING = {"name": "charge_return_shipping", "params": {"amount": {"USD": "5.00", "JPY": "800"}}}

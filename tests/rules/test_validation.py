@@ -103,6 +103,16 @@ def nested(depth: int) -> dict[str, Any]:
     return node
 
 
+def defaults(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document["defaults"].update(values)
+
+
+def calendar(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document["calendar"].update(values)
+
+
+DEFAULTS = "$.defaults"
+CALENDAR = "$.calendar"
 R0 = "$.rules[0]"
 LEAF = f"{R0}.conditions.all[0]"
 ACT = f"{R0}.actions[0]"
@@ -114,64 +124,39 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
     ("unknown top-level key", lambda d: d.update(rulez=[]), "$.rulez", "unknown_key"),
     ("non-string key", lambda d: d.update({1: 2}), "$[1]", "unknown_key"),
     ("schema version 2", lambda d: d.update(schema_version=2), "$.schema_version", "unsupported_version"),
-    (
-        "unknown currency",
-        lambda d: d["defaults"].update(currency="EUX"),
-        "$.defaults.currency",
-        "unknown_currency",
-    ),
-    (
-        "unknown country",
-        lambda d: d["defaults"].update(country="XY"),
-        "$.defaults.country",
-        "unknown_country",
-    ),
-    (
-        "unknown time zone",
-        lambda d: d["defaults"].update(time_zone="Europe/Berlinn"),
-        "$.defaults.time_zone",
-        "unknown_time_zone",
-    ),
+    ("unknown currency", defaults(currency="EUX"), f"{DEFAULTS}.currency", "unknown_currency"),
+    ("unknown country", defaults(country="XY"), f"{DEFAULTS}.country", "unknown_country"),
+    ("unknown time zone", defaults(time_zone="Europe/Berlinn"), f"{DEFAULTS}.time_zone", "unknown_time_zone"),
     (
         "unknown language",
-        lambda d: d["defaults"].update(languages=["en", "klingon"]),
-        "$.defaults.languages[1]",
+        defaults(languages=["en", "klingon"]),
+        f"{DEFAULTS}.languages[1]",
         "unknown_language",
     ),
-    (
-        "review choice",
-        lambda d: d["defaults"].update(review="sometimes"),
-        "$.defaults.review",
-        "invalid_choice",
-    ),
+    ("review choice", defaults(review="sometimes"), f"{DEFAULTS}.review", "invalid_choice"),
     (
         "duplicate working day",
-        lambda d: d["calendar"].update(working_days=["mon", "mon"]),
-        "$.calendar.working_days[1]",
+        calendar(working_days=["mon", "mon"]),
+        f"{CALENDAR}.working_days[1]",
         "duplicate_value",
     ),
-    (
-        "unknown subdivision",
-        lambda d: d["calendar"].update(subdivision="XX"),
-        "$.calendar.subdivision",
-        "unknown_subdivision",
-    ),
+    ("unknown subdivision", calendar(subdivision="XX"), f"{CALENDAR}.subdivision", "unknown_subdivision"),
     (
         "extra holiday not a date",
-        lambda d: d["calendar"].update(extra_holidays=["2026-02-30"]),
-        "$.calendar.extra_holidays[0]",
+        calendar(extra_holidays=["2026-02-30"]),
+        f"{CALENDAR}.extra_holidays[0]",
         "invalid_date",
     ),
     (
         "working hours as YAML sexagesimal",
-        lambda d: d["calendar"].update(working_hours={"start": "09:00", "end": 1020}),
-        "$.calendar.working_hours.end",
+        calendar(working_hours={"start": "09:00", "end": 1020}),
+        f"{CALENDAR}.working_hours.end",
         "invalid_time",
     ),
     (
         "working hours reversed",
-        lambda d: d["calendar"].update(working_hours={"start": "18:00", "end": "09:00"}),
-        "$.calendar.working_hours.end",
+        calendar(working_hours={"start": "18:00", "end": "09:00"}),
+        f"{CALENDAR}.working_hours.end",
         "out_of_range",
     ),
     (

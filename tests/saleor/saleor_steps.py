@@ -266,6 +266,34 @@ class Shop:
         """The customer's draft order completed, paid and fulfilled in full."""
         return place_paid_fulfilled_order(self.staff, self.draft_order, self.warehouse)
 
+    def staff_call(self, query: str, variables: dict[str, Any]) -> Any:
+        """The plugin's answer to ``query`` sent by the staff member in the channel."""
+        return plugin_call(self.staff, self.slug, query, variables)
+
+    def customer_call(self, query: str, variables: dict[str, Any]) -> Any:
+        """The plugin's answer to ``query`` sent by the customer in the channel."""
+        return plugin_call(self.customer, self.slug, query, variables)
+
+
+# --- Celery's broker
+
+
+def take_queued(app: Any) -> list[Any]:
+    """Take and acknowledge every task message waiting in ``app``'s broker (kombu's in-memory transport here)."""
+    messages = []
+    with app.connection_for_read() as broker:
+        queue = broker.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    return messages
+                messages.append(message)
+                message.ack()
+        finally:
+            queue.close()
+
 
 # --- cases through the plugin
 

@@ -1,13 +1,12 @@
 """The plugin's hooks on Saleor's request path: one publish of the recording task, no query, no transaction."""
 
-from typing import Any
-
 import pytest
 from celery import current_app
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from saleor.plugins.manager import get_plugins_manager
 from saleor.plugins.models import PluginConfiguration
+from saleor_steps import take_queued
 
 from saleor_aftersales_plugin.constants import PLUGIN_ID, RECORD_SALEOR_ORDER
 from saleor_aftersales_plugin.models import OrderRecord, PolicyVersion
@@ -15,23 +14,6 @@ from saleor_aftersales_plugin.plugin import AfterSalesPlugin
 from saleor_aftersales_plugin.saleor.tasks import record_saleor_order
 
 pytestmark = pytest.mark.django_db
-
-
-def _queued(app: Any) -> list[Any]:
-    """Take every message waiting in the in-memory broker."""
-    messages = []
-    with app.connection_for_read() as broker:
-        queue = broker.SimpleQueue(app.conf.task_default_queue)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    return messages
-                messages.append(message)
-                message.ack()
-        finally:
-            queue.close()
 
 
 def test_a_hook_publishes_one_task_and_runs_no_query_and_no_transaction(settings, order, channel_USD):
@@ -46,10 +28,10 @@ def test_a_hook_publishes_one_task_and_runs_no_query_and_no_transaction(settings
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
     try:
-        _queued(app)
+        take_queued(app)
         with CaptureQueriesContext(connection) as captured:
             assert plugin.order_created(order, previous_value="unchanged") == "unchanged"
-        (message,) = _queued(app)
+        (message,) = take_queued(app)
     finally:
         app.conf.task_always_eager, app.conf.broker_url = eager, broker
     assert [query["sql"] for query in captured.captured_queries] == []

@@ -15,6 +15,7 @@ import graphene
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from graphene.utils.str_converters import to_camel_case
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from ledger_machine import LedgerWorld, ledger_machine
@@ -162,7 +163,7 @@ def test_a_payment_app_refusing_a_refund_fails_the_case_keeps_the_amount_and_a_r
     case_id = inspected(shop.slug, shop.customer, shop.staff, order)
 
     requested = payload_of(
-        plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "REFUND"}),
+        shop.staff_call(RESOLVE, {"id": case_id, "resolution": "REFUND"}),
         "caseResolve",
     )
 
@@ -185,7 +186,7 @@ def test_a_payment_app_refusing_a_refund_fails_the_case_keeps_the_amount_and_a_r
     assert not OutboxMessage.objects.filter(case=case, event="refund_issued").exists()
 
     retried = payload_of(
-        plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "REFUND"}),
+        shop.staff_call(RESOLVE, {"id": case_id, "resolution": "REFUND"}),
         "caseResolve",
     )
 
@@ -269,9 +270,7 @@ def test_an_override_within_the_bound_refunds_exactly_that_amount_in_saleor(shop
     amount = (line.unit_price_gross_amount / 2).quantize(Decimal("0.01"))
 
     resolved = payload_of(
-        plugin_call(
-            shop.staff,
-            shop.slug,
+        shop.staff_call(
             RESOLVE_WITH_AMOUNT,
             {"id": case_id, "resolution": "REFUND", "amount": str(amount), "reason": "scratched box"},
         ),
@@ -298,11 +297,11 @@ def test_keep_the_item_refunds_without_a_return_and_the_units_stay_settled(shop:
         return_request(shop.customer, shop.slug, order, line, 1, desiredResolution="KEEP_ITEM"),
         "returnRequestCreate",
     )["case"]["id"]
-    approved = payload_of(plugin_call(shop.staff, shop.slug, APPROVE, {"id": case_id}), "caseApprove")
+    approved = payload_of(shop.staff_call(APPROVE, {"id": case_id}), "caseApprove")
     assert approved["case"]["status"] == "APPROVED"
 
     resolved = payload_of(
-        plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "KEEP_ITEM"}),
+        shop.staff_call(RESOLVE, {"id": case_id, "resolution": "KEEP_ITEM"}),
         "caseResolve",
     )
 
@@ -324,9 +323,7 @@ def test_repairs_and_complaints_move_no_money_in_saleor(shop: Shop) -> None:
     order = shop.place_order()
     line = order.lines.order_by("created_at").first()
     repair = payload_of(
-        plugin_call(
-            shop.customer,
-            shop.slug,
+        shop.customer_call(
             REPAIR_REQUEST,
             {
                 "input": {
@@ -340,9 +337,7 @@ def test_repairs_and_complaints_move_no_money_in_saleor(shop: Shop) -> None:
         "repairRequestCreate",
     )["case"]
     complaint = payload_of(
-        plugin_call(
-            shop.customer,
-            shop.slug,
+        shop.customer_call(
             COMPLAINT,
             {
                 "input": {
@@ -356,36 +351,25 @@ def test_repairs_and_complaints_move_no_money_in_saleor(shop: Shop) -> None:
     )["case"]
     assert (repair["kind"], complaint["kind"]) == ("REPAIR", "COMPLAINT")
 
-    payload_of(plugin_call(shop.staff, shop.slug, APPROVE, {"id": repair["id"]}), "caseApprove")
+    payload_of(shop.staff_call(APPROVE, {"id": repair["id"]}), "caseApprove")
     for status in ("RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK"):
         moved = payload_of(
-            plugin_call(shop.staff, shop.slug, REPAIR_STATUS, {"id": repair["id"], "status": status}),
+            shop.staff_call(REPAIR_STATUS, {"id": repair["id"], "status": status}),
             "repairStatusUpdate",
         )
         assert moved["case"]["status"] == status
     replied = payload_of(
-        plugin_call(
-            shop.staff,
-            shop.slug,
-            CASE_REPLY,
-            {"id": complaint["id"], "message": "Sorry about the box; we are looking into it."},
+        shop.staff_call(
+            CASE_REPLY, {"id": complaint["id"], "message": "Sorry about the box; we are looking into it."}
         ),
         "caseReply",
     )
     assert replied["case"]["status"] == "RESPONDED"
-    with_amount = plugin_call(
-        shop.staff,
-        shop.slug,
-        RESOLVE_COMPLAINT,
-        {"id": complaint["id"], "amount": "5.00", "reason": "x"},
+    with_amount = shop.staff_call(
+        RESOLVE_COMPLAINT, {"id": complaint["id"], "amount": "5.00", "reason": "x"}
     ).json()["data"]["caseResolve"]
     resolved = payload_of(
-        plugin_call(
-            shop.staff,
-            shop.slug,
-            RESOLVE_COMPLAINT,
-            {"id": complaint["id"], "reason": "Apologised."},
-        ),
+        shop.staff_call(RESOLVE_COMPLAINT, {"id": complaint["id"], "reason": "Apologised."}),
         "caseResolve",
     )
 
@@ -417,9 +401,7 @@ def test_a_required_refund_reason_reference_is_carried_or_the_resolve_is_refused
     )  # fmt: skip
     case_id = inspected(shop.slug, shop.customer, shop.staff, order)
 
-    refused = plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "REFUND"}).json()[
-        "data"
-    ]["caseResolve"]
+    refused = shop.staff_call(RESOLVE, {"id": case_id, "resolution": "REFUND"}).json()["data"]["caseResolve"]
 
     assert refused["case"] is None
     assert refused["errors"][0]["code"] == "REFUND_REASON_REQUIRED"
@@ -429,7 +411,7 @@ def test_a_required_refund_reason_reference_is_carried_or_the_resolve_is_refused
 
     shop.enable(refundReasonReference="customer-return")
     resolved = payload_of(
-        plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "REFUND"}),
+        shop.staff_call(RESOLVE, {"id": case_id, "resolution": "REFUND"}),
         "caseResolve",
     )
 
@@ -450,17 +432,22 @@ mutation ($input: DraftOrderCreateInput!) {
 """
 
 
+ADDRESS_INPUT = (
+    "first_name",
+    "last_name",
+    "street_address_1",
+    "city",
+    "postal_code",
+    "country",
+    "country_area",
+    "phone",
+)
+
+
 def _address(address: Any) -> dict[str, str]:
-    return {
-        "firstName": address.first_name,
-        "lastName": address.last_name,
-        "streetAddress1": address.street_address_1,
-        "city": address.city,
-        "postalCode": address.postal_code,
-        "country": str(address.country),
-        "countryArea": address.country_area,
-        "phone": str(address.phone),
-    }
+    """``address`` as Saleor's AddressInput."""
+    data = address.as_data()
+    return {to_camel_case(name): str(data[name]) for name in ADDRESS_INPUT}
 
 
 def test_random_workflows_in_saleor_never_refund_above_paid_nor_return_above_delivered(

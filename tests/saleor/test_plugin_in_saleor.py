@@ -260,7 +260,7 @@ def test_transactions_refund_without_payment_app_fails_visibly_then_store_credit
 
     case_id = failed["case"]["id"]
     credited = payload_of(
-        plugin_call(shop.staff, shop.slug, RESOLVE, {"id": case_id, "resolution": "STORE_CREDIT"}),
+        shop.staff_call(RESOLVE, {"id": case_id, "resolution": "STORE_CREDIT"}),
         "caseResolve",
     )
     assert credited["case"]["status"] == "RESOLVED"
@@ -558,11 +558,11 @@ def test_a_guest_with_the_email_of_a_registered_customers_order_is_refused(
     assert not Case.objects.exists()
 
     mine = payload_of(
-        plugin_call(shop.customer, shop.slug, RETURN_REQUEST, {"input": request}),
+        shop.customer_call(RETURN_REQUEST, {"input": request}),
         "returnRequestCreate",
     )
     again = payload_of(
-        plugin_call(shop.customer, shop.slug, RETURN_REQUEST, {"input": request}),
+        shop.customer_call(RETURN_REQUEST, {"input": request}),
         "returnRequestCreate",
     )
     assert mine["case"]["id"] == again["case"]["id"]
@@ -621,8 +621,8 @@ def test_an_override_above_what_was_paid_is_refused_in_saleor(shop: Shop) -> Non
     case_id = inspected(shop.slug, shop.customer, shop.staff, order)
     variables = {"id": case_id, "resolution": "REFUND", "reason": "goodwill"}
 
-    too_much = plugin_call(shop.staff, shop.slug, RESOLVE_WITH_AMOUNT, {**variables, "amount": "10000"})
-    not_a_number = plugin_call(shop.staff, shop.slug, RESOLVE_WITH_AMOUNT, {**variables, "amount": "NaN"})
+    too_much = shop.staff_call(RESOLVE_WITH_AMOUNT, {**variables, "amount": "10000"})
+    not_a_number = shop.staff_call(RESOLVE_WITH_AMOUNT, {**variables, "amount": "NaN"})
 
     error = too_much.json()["data"]["caseResolve"]["errors"][0]
     assert error["code"] == "REFUND_EXCEEDS_PAID" and error["field"] == "amount"
@@ -641,7 +641,7 @@ def test_products_returned_by_staff_in_saleor_show_already_returned(shop: Shop) 
     return_products(shop.staff, order, order.fulfillments.get().lines.get(order_line=line), line.quantity)
     request = return_input(order, line)
 
-    refused = plugin_call(shop.customer, shop.slug, RETURN_REQUEST, {"input": request})
+    refused = shop.customer_call(RETURN_REQUEST, {"input": request})
 
     error = refused.json()["data"]["returnRequestCreate"]["errors"][0]
     assert error["message"].startswith(f"{line.product_name} cannot be returned: Already returned.")
@@ -674,7 +674,7 @@ def test_a_line_refund_granted_in_saleor_bounds_only_that_line(shop: Shop) -> No
     assert line_figures[str(second.pk)].refunded == 0
     assert line_figures[str(second.pk)].refundable == second.total_price_gross_amount
     request = return_input(order, first)
-    refused = plugin_call(shop.customer, shop.slug, RETURN_REQUEST, {"input": request})
+    refused = shop.customer_call(RETURN_REQUEST, {"input": request})
     assert refused.json()["data"]["returnRequestCreate"]["errors"][0]["message"] == (
         f"{first.product_name} cannot be returned: Already refunded."
     )

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pgserver._commands import POSTGRES_BIN_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,10 +18,13 @@ def fresh_state(tmp_path: Path):
     """An empty state directory; afterwards the embedded PostgreSQL the demo left for reuse is stopped."""
     yield tmp_path
     pgdata = tmp_path / "pgdata"
-    if pgdata.exists():
-        import pgserver
-
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+    if (
+        pgdata / "postmaster.pid"
+    ).exists():  # still running (or shutting down): stop it, never start it again
+        pg_ctl = POSTGRES_BIN_PATH / "pg_ctl"
+        subprocess.run(
+            [str(pg_ctl), "stop", "-D", str(pgdata), "-m", "fast", "-w"], capture_output=True, check=False
+        )
 
 
 @pytest.mark.slow

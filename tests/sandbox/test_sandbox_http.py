@@ -49,6 +49,10 @@ query Eligibility($order: ID!, $email: String, $lines: [LineQuantityInput!]) {
 CASE_PAYLOAD = (
     "case { id number status refund { amount } fees { amount } resolution } errors { field code message }"
 )
+# A change-of-mind return of one unit of a line, always with idempotency key "k1".
+TV_RETURN = f"""mutation($order: ID!, $line: ID!) {{ returnRequestCreate(input: {{order: $order,
+    reason: "changed_mind", desiredResolution: REFUND, idempotencyKey: "k1",
+    lines: [{{lineId: $line, quantity: 1}}]}}) {{ {CASE_PAYLOAD} }} }}"""
 
 
 @pytest.fixture
@@ -210,14 +214,7 @@ def test_window_follows_the_imported_dates(shop: list[OrderRecord], client: Clie
 
 
 def test_a_return_from_request_to_refund_over_http(shop: list[OrderRecord], client: Client):
-    case = mutate(
-        client,
-        ANNA,
-        f"""mutation($order: ID!, $line: ID!) {{ returnRequestCreate(input: {{order: $order,
-            reason: "changed_mind", desiredResolution: REFUND, idempotencyKey: "k1",
-            lines: [{{lineId: $line, quantity: 1}}]}}) {{ {CASE_PAYLOAD} }} }}""",
-        {"order": TV_ORDER, "line": TV_LINE},
-    )
+    case = mutate(client, ANNA, TV_RETURN, {"order": TV_ORDER, "line": TV_LINE})
     assert case["status"] == "REQUESTED"
     case_id = case["id"]
     # The customer cannot approve their own request.
@@ -250,14 +247,7 @@ def test_a_return_from_request_to_refund_over_http(shop: list[OrderRecord], clie
     assert case["resolution"] == "REFUND"
     assert case["refund"] == {"amount": "1104.15"} and case["fees"] == {"amount": "194.85"}
     # The same idempotency key returns the same (now resolved) case.
-    again = mutate(
-        client,
-        ANNA,
-        f"""mutation($order: ID!, $line: ID!) {{ returnRequestCreate(input: {{order: $order,
-            reason: "changed_mind", desiredResolution: REFUND, idempotencyKey: "k1",
-            lines: [{{lineId: $line, quantity: 1}}]}}) {{ {CASE_PAYLOAD} }} }}""",
-        {"order": TV_ORDER, "line": TV_LINE},
-    )
+    again = mutate(client, ANNA, TV_RETURN, {"order": TV_ORDER, "line": TV_LINE})
     assert again["id"] == case_id and again["status"] == "RESOLVED"
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
-from ledger_machine import CUSTOMER_ACTOR, STAFF_ACTOR, LedgerWorld, ledger_machine
+from ledger_machine import LedgerWorld, ledger_machine
+from return_steps import inspected_return, refused_resolve
 
 from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.domain.money import attribute_refunds, spread_order_discount
@@ -167,18 +169,10 @@ def test_order_level_refunds_spread_by_remaining_room():
     ]
 
 
-def _inspected_case(order_id: str, line: int = 0, quantity: int = 1, resolution: str = "refund"):
-    order = get_order(order_id)
-    line_id = str(order.lines.order_by("id")[line].line_id)
-    case, _ = returns.request_return(
-        order_id,
-        [LineRequest(line_id, quantity, reason="no_reason", resolution=resolution)],
-        actor=CUSTOMER_ACTOR,
-        host=SandboxHost(),
-    )
-    returns.approve(case.pk, actor=STAFF_ACTOR)
-    returns.mark_received(case.pk, actor=STAFF_ACTOR)
-    returns.inspect(case.pk, {line_id: "unopened"}, actor=STAFF_ACTOR, host=SandboxHost())
+def _inspected_case(order_id: str, resolution: str = "refund"):
+    """One unit of the order's first line, returned for ``resolution`` and inspected unopened; and the line's id."""
+    line_id = str(get_order(order_id).lines.order_by("id")[0].line_id)
+    case = inspected_return(order_id, line_id, 1, "unopened", resolution=resolution, host=SandboxHost())
     return case, line_id
 
 
@@ -186,17 +180,9 @@ def test_an_override_above_what_was_paid_is_refused_naming_the_bound(policy):
     order_id = place_order()
     case, line_id = _inspected_case(order_id)
     paid_one = get_order(order_id).lines.get(line_id=line_id).paid_total / 2
-    with pytest.raises(ServiceError) as refused:
-        returns.resolve(
-            case.pk,
-            "refund",
-            actor=STAFF_ACTOR,
-            host=SandboxHost(),
-            amount=Decimal("10000"),
-            override_reason="x",
-        )
-    assert (refused.value.code, refused.value.field) == ("refund_exceeds_paid", "amount")
-    assert f"at most {paid_one.quantize(Decimal('0.01'))} EUR" in refused.value.message
+    refused = refused_resolve(case, "refund", amount=Decimal("10000"), override_reason="x")
+    assert (refused.code, refused.field) == ("refund_exceeds_paid", "amount")
+    assert f"at most {paid_one.quantize(Decimal('0.01'))} EUR" in refused.message
     assert not CaseEvent.objects.filter(case=case, type="refund_issued").exists()
 
 
@@ -235,12 +221,17 @@ def test_units_returned_in_the_shop_show_already_returned(policy):
     assert refused.value.message.startswith("OLED TV cannot be returned: Already returned.")
 
 
-def test_a_pending_refund_resolves_only_when_confirmed_and_a_refusal_is_retried_once(policy):
+def _pending_refund():
+    """A refund that the payment app has not confirmed yet: the order, the case, its line and the host."""
     order_id = place_order()
     case, line_id = _inspected_case(order_id)
     pending_host = SandboxHost(refunds="pending")
-
     case = returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=pending_host)
+    return order_id, case, line_id, pending_host
+
+
+def test_a_pending_refund_resolves_only_when_confirmed_and_a_refusal_is_retried_once(policy):
+    order_id, case, line_id, pending_host = _pending_refund()
 
     assert case.status == "refund_pending"
     assert not OutboxMessage.objects.filter(case=case, event="refund_issued").exists()
@@ -262,6 +253,19 @@ def test_a_pending_refund_resolves_only_when_confirmed_and_a_refusal_is_retried_
     assert OutboxMessage.objects.filter(case=case, event="refund_issued").count() == 1
 
 
+def test_a_refusal_quoting_the_providers_own_sentence_reads_with_one_full_stop(policy):
+    order_id, case, _, host = _pending_refund()
+    issued = CaseEvent.objects.get(case=case, type="refund_issued")
+    saleor_says = "No app or plugin is configured to handle payment action requests."
+    host.settle_refund(order_id, issued.payload["reference"], succeeded=False, message=saleor_says)
+    assert returns.reconcile_refunds(order_id, host) == 1
+    case.refresh_from_db()
+    assert case.failure_message == (
+        "The payment provider refused the refund: No app or plugin is configured to handle payment action "
+        "requests. The amount stays refundable; resolve the case again to retry."
+    )
+
+
 def test_store_credit_event_records_the_amount_issued_with_its_bonus(policy):
     order_id = place_order()
     case, line_id = _inspected_case(order_id, resolution="store_credit")
@@ -275,10 +279,7 @@ def test_store_credit_event_records_the_amount_issued_with_its_bonus(policy):
 
 
 def test_the_periodic_reconcile_records_a_late_refusal_and_tells_staff_not_the_customer(policy):
-    order_id = place_order()
-    case, line_id = _inspected_case(order_id)
-    pending_host = SandboxHost(refunds="pending")
-    case = returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=pending_host)
+    order_id, case, line_id, pending_host = _pending_refund()
     assert case.status == "refund_pending"
     issued = CaseEvent.objects.get(case=case, type="refund_issued")
     # The payment app refuses later, and no hook of the host reports it: only the periodic task finds out.
@@ -306,16 +307,8 @@ def test_an_amount_for_an_exchange_is_refused_on_the_field_instead_of_being_igno
     # Found by the machine: an exchange moves no money, and an amount given with it used to vanish silently.
     order_id = place_order()
     case, _ = _inspected_case(order_id, resolution="exchange")
-    with pytest.raises(ServiceError) as refused:
-        returns.resolve(
-            case.pk,
-            "exchange",
-            actor=STAFF_ACTOR,
-            host=SandboxHost(),
-            amount=Decimal("2999.99"),
-            override_reason="goodwill",
-        )
-    assert (refused.value.code, refused.value.field) == ("invalid", "amount")
-    assert refused.value.message.startswith("An exchange moves no money, so it takes no amount")
+    refused = refused_resolve(case, "exchange", amount=Decimal("2999.99"), override_reason="goodwill")
+    assert (refused.code, refused.field) == ("invalid", "amount")
+    assert refused.message.startswith("An exchange moves no money, so it takes no amount")
     case.refresh_from_db()
     assert case.status == "inspected" and not CaseEvent.objects.filter(case=case, type="exchange_created")

@@ -2,16 +2,15 @@
 
 import csv
 import io
-import uuid
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR, order_facts, order_line
+from return_steps import inspected_return
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
-from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.domain.facts import LineRequest, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
@@ -23,34 +22,12 @@ from saleor_aftersales_plugin.services.reporting import kpis_csv, policy_kpis
 pytestmark = pytest.mark.django_db
 CHANNEL = "volt"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 
 def line(sku: str, price: str, quantity: int, category: tuple[str, ...]) -> OrderLineFacts:
-    delivered = timezone.now() - timedelta(days=2)
-    return OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(sku=sku, product_name=sku.upper(), category_path=category),
-        quantity=quantity,
-        unit_price=Decimal(price),
-        paid_total=Decimal(price) * quantity,
-        quantity_fulfilled=quantity,
-        delivered_at=delivered,
-    )
-
-
-def order(*lines: OrderLineFacts) -> OrderFacts:
-    return OrderFacts(
-        order_id=str(uuid.uuid4()),
-        channel=CHANNEL,
-        currency="EUR",
-        created_at=timezone.now() - timedelta(days=4),
-        lines=lines,
-        total=sum((item.paid_total for item in lines), Decimal(0)),
-        customer_id="customer-1",
-        customer_email="ada@example.com",
-        shipping_country="DE",
+    product = ProductFacts(sku=sku, product_name=sku.upper(), category_path=category)
+    return order_line(
+        product, quantity=quantity, unit_price=price, delivered_at=timezone.now() - timedelta(days=2)
     )
 
 
@@ -59,14 +36,9 @@ def activity():
     publish_policy(CHANNEL, normalise_policy(load_source(EXAMPLE.read_text())[0]), "", "yaml")
     tv = line("tv", "500.00", 1, ("electronics", "tv"))
     cables = line("cable", "10.00", 4, ("electronics", "cables"))
-    first = order(tv, cables)
+    first = order_facts((tv, cables))
     record_order(first)
-    refunded, _ = returns.request_return(
-        first.order_id, [LineRequest(tv.line_id, 1, reason="changed_mind")], actor=CUSTOMER_ACTOR
-    )
-    returns.approve(refunded.pk, actor=STAFF_ACTOR)
-    returns.mark_received(refunded.pk, actor=STAFF_ACTOR)
-    returns.inspect(refunded.pk, {tv.line_id: "opened"}, actor=STAFF_ACTOR)
+    refunded = inspected_return(first.order_id, tv.line_id, 1, "opened", reason="changed_mind")
     returns.resolve(refunded.pk, "refund", actor=STAFF_ACTOR, host=SandboxHost())
     credited, _ = returns.request_return(
         first.order_id,
@@ -82,7 +54,7 @@ def activity():
     )
     returns.cancel(cancelled.pk, actor=CUSTOMER_ACTOR, reason="found it")
     conversations.open_complaint(first.order_id, category="logistics", comment="Late.", actor=CUSTOMER_ACTOR)
-    record_order(order(line("tv", "500.00", 1, ("electronics", "tv"))))
+    record_order(order_facts((line("tv", "500.00", 1, ("electronics", "tv")),)))
 
 
 def period():
@@ -145,7 +117,7 @@ def test_reasons_are_counted_per_line_with_the_catalogue_labels():
         line("cable", "10.00", 4, ("electronics", "cables")),
         line("mouse", "20.00", 1, ("electronics",)),
     )
-    both = order(first, second)
+    both = order_facts((first, second))
     record_order(both)
     returns.request_return(
         both.order_id,

@@ -2,7 +2,6 @@
 
 import copy
 import json
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,14 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 from django.utils import timezone
+from factories import order_facts, order_line
+from return_steps import inspected_return
 
 from saleor_aftersales_plugin import cli
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
-from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts, OrderLineFacts, ProductFacts
+from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.models import Case, CaseEvent, PolicyVersion
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
-from saleor_aftersales_plugin.services import ServiceError, returns
+from saleor_aftersales_plugin.services import ServiceError
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 from saleor_aftersales_plugin.services.simulation import SimulationInvalid, simulate
@@ -25,8 +25,6 @@ from saleor_aftersales_plugin.services.simulation import SimulationInvalid, simu
 pytestmark = pytest.mark.django_db
 CHANNEL = "volt"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 
 def example() -> dict:
@@ -35,31 +33,17 @@ def example() -> dict:
 
 def line(sku: str, price: str, **product) -> OrderLineFacts:
     delivered = timezone.now() - timedelta(days=2)
-    return OrderLineFacts(
-        line_id=str(uuid.uuid4()),
-        product=ProductFacts(sku=sku, product_name=sku.title(), **product),
-        quantity=1,
-        unit_price=Decimal(price),
-        paid_total=Decimal(price),
-        quantity_fulfilled=1,
+    return order_line(
+        ProductFacts(sku=sku, product_name=sku.title(), **product),
+        unit_price=price,
         fulfilled_at=delivered - timedelta(days=1),
         delivered_at=delivered,
     )
 
 
 def order(*lines: OrderLineFacts, placed_days_ago: int = 4) -> OrderFacts:
-    return OrderFacts(
-        order_id=str(uuid.uuid4()),
-        channel=CHANNEL,
-        currency="EUR",
-        created_at=timezone.now() - timedelta(days=placed_days_ago),
-        lines=lines,
-        total=sum((item.paid_total for item in lines), Decimal(0)),
-        number=str(1000 + placed_days_ago),
-        customer_id="customer-1",
-        customer_email="ada@example.com",
-        shipping_country="DE",
-    )
+    created_at = timezone.now() - timedelta(days=placed_days_ago)
+    return order_facts(lines, created_at=created_at, number=str(1000 + placed_days_ago))
 
 
 def draft() -> dict:
@@ -79,12 +63,7 @@ def recorded():
     tv = line("tv-55", "500.00", category_path=("electronics", "tv"))
     tv_order = order(tv)
     record_order(tv_order)
-    case, _ = returns.request_return(
-        tv_order.order_id, [LineRequest(tv.line_id, 1, reason="changed_mind")], actor=CUSTOMER_ACTOR
-    )
-    returns.approve(case.pk, actor=STAFF_ACTOR)
-    returns.mark_received(case.pk, actor=STAFF_ACTOR)
-    returns.inspect(case.pk, {tv.line_id: "opened"}, actor=STAFF_ACTOR)
+    case = inspected_return(tv_order.order_id, tv.line_id, 1, "opened", reason="changed_mind")
     jacket = line("jacket", "80.00", attributes={"final-sale": ("true",)})
     record_order(order(jacket, placed_days_ago=3))
     record_order(order(line("old", "10.00"), placed_days_ago=40))

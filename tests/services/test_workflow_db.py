@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from factories import TV, cable_line, order_facts, order_line
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR, TV, cable_line, order_facts, order_line
+from return_steps import inspected_return, refused_resolve
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.domain.actors import STAFF
 from saleor_aftersales_plugin.domain.cases import TransitionError
-from saleor_aftersales_plugin.domain.facts import (
-    LineRequest,
-    OrderFacts,
-)
+from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts
 from saleor_aftersales_plugin.domain.host import HostError, HostResult, ReturnedLine
 from saleor_aftersales_plugin.models import CaseEvent, OrderLineRecord, OutboxMessage
 from saleor_aftersales_plugin.rules.document import load_source
@@ -30,8 +28,6 @@ pytestmark = pytest.mark.django_db
 
 CHANNEL = "volt"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 
 @pytest.fixture
@@ -164,16 +160,15 @@ class FlakyHost(SandboxHost):
         return super().refund(order_id, case_id, lines, amount, currency, reason)
 
 
-def test_a_failed_refund_stays_visible_and_a_retry_pays_exactly_once(policy):
+def _inspected_tvs(quantity: int, condition: str):
+    """A fresh order's TVs, ``quantity`` of them returned and inspected as ``condition``."""
     facts = _order()
     record_order(facts)
-    tv = facts.lines[0]
-    case, _ = returns.request_return(
-        facts.order_id, [LineRequest(tv.line_id, 2, reason="no_reason")], actor=CUSTOMER_ACTOR
-    )
-    returns.approve(case.pk, actor=STAFF_ACTOR)
-    returns.mark_received(case.pk, actor=STAFF_ACTOR)
-    returns.inspect(case.pk, {tv.line_id: "unopened"}, actor=STAFF_ACTOR)
+    return inspected_return(facts.order_id, facts.lines[0].line_id, quantity, condition)
+
+
+def test_a_failed_refund_stays_visible_and_a_retry_pays_exactly_once(policy):
+    case = _inspected_tvs(2, "unopened")
     host = FlakyHost()
     case = returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=host)
     assert case.status == "resolution_failed" and "gateway timeout" in case.failure_message
@@ -187,28 +182,12 @@ def test_a_failed_refund_stays_visible_and_a_retry_pays_exactly_once(policy):
 
 
 def test_staff_override_needs_a_reason_and_is_recorded(policy):
-    facts = _order()
-    record_order(facts)
-    tv = facts.lines[0]
-    case, _ = returns.request_return(
-        facts.order_id, [LineRequest(tv.line_id, 1, reason="no_reason")], actor=CUSTOMER_ACTOR
-    )
-    returns.approve(case.pk, actor=STAFF_ACTOR)
-    returns.mark_received(case.pk, actor=STAFF_ACTOR)
-    returns.inspect(case.pk, {tv.line_id: "damaged"}, actor=STAFF_ACTOR)
+    case = _inspected_tvs(1, "damaged")
     with pytest.raises(ServiceError, match="reason"):
         returns.resolve(case.pk, "refund", actor=STAFF_ACTOR, host=SandboxHost(), amount=Decimal("1000"))
     for bad in (Decimal("1000.004"), Decimal("NaN"), Decimal("Infinity"), Decimal("-1")):
-        with pytest.raises(ServiceError) as refused:
-            returns.resolve(
-                case.pk,
-                "store_credit",
-                actor=STAFF_ACTOR,
-                host=SandboxHost(),
-                amount=bad,
-                override_reason="x",
-            )
-        assert (refused.value.code, refused.value.field) == ("invalid", "amount")
+        refused = refused_resolve(case, "store_credit", amount=bad, override_reason="x")
+        assert (refused.code, refused.field) == ("invalid", "amount")
     case = returns.resolve(
         case.pk,
         "store_credit",
@@ -222,36 +201,38 @@ def test_staff_override_needs_a_reason_and_is_recorded(policy):
     assert resolved.payload["override_reason"] == "scratched" and resolved.actor_id == "staff-1"
 
 
-def test_repairs_are_free_in_warranty_and_quoted_outside(policy):
-    recent = _order(delivered_days_ago=30)
-    record_order(recent)
+def _requested_repair(delivered_days_ago: int):
+    """The customer's repair request, with two photos, for a TV delivered ``delivered_days_ago``."""
+    facts = _order(delivered_days_ago=delivered_days_ago)
+    record_order(facts)
     case, _ = repairs.request_repair(
-        recent.order_id,
-        LineRequest(recent.lines[0].line_id, 1, reason="defective"),
+        facts.order_id,
+        LineRequest(facts.lines[0].line_id, 1, reason="defective"),
         actor=CUSTOMER_ACTOR,
         photo_urls=("a", "b"),
     )
-    assert repairs.in_warranty(case)
+    return case
+
+
+def _diagnose(case) -> None:
+    """Staff approve the repair, receive the item and start the diagnosis."""
     transition(case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
+
+
+def test_repairs_are_free_in_warranty_and_quoted_outside(policy):
+    case = _requested_repair(delivered_days_ago=30)
+    assert repairs.in_warranty(case)
+    _diagnose(case)
     with pytest.raises(ServiceError) as free:
         repairs.create_quote(case.pk, Decimal("80"), actor=STAFF_ACTOR)
     assert free.value.code == "in_warranty"
     assert repairs.update_repair_status(case.pk, "repairing", actor=STAFF_ACTOR).status == "repairing"
 
-    old = _order(delivered_days_ago=800)
-    record_order(old)
-    old_case, _ = repairs.request_repair(
-        old.order_id,
-        LineRequest(old.lines[0].line_id, 1, reason="defective"),
-        actor=CUSTOMER_ACTOR,
-        photo_urls=("a", "b"),
-    )
+    old_case = _requested_repair(delivered_days_ago=800)
     assert not repairs.in_warranty(old_case)
-    transition(old_case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
-    repairs.update_repair_status(old_case.pk, "received", actor=STAFF_ACTOR)
-    repairs.update_repair_status(old_case.pk, "diagnosing", actor=STAFF_ACTOR)
+    _diagnose(old_case)
     with pytest.raises(ServiceError) as quote_first:
         repairs.update_repair_status(old_case.pk, "repairing", actor=STAFF_ACTOR)
     assert quote_first.value.code == "quote_required"

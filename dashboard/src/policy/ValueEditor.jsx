@@ -5,6 +5,7 @@ import { FieldError } from "../ui";
 import { errorsAt } from "./errors";
 import { MoneyInput } from "./forms";
 import { conditionPath } from "./model";
+import { isMoneyVariable } from "./money";
 
 /**
  * ``context``: the builder's operators per field type, the validator's errors, the rule's index and query (for the
@@ -20,7 +21,7 @@ export function ValueEditor(props) {
   const label = t("conditionValue", { field: fieldData.label });
   let control = null;
   if (inputType === "none") control = null;
-  else if (fieldData.money && inputType !== "select_multiple") {
+  else if (inputType === "money" || (isMoneyVariable(fieldData) && inputType !== "select_multiple")) {
     return (
       <span className="value-editor">
         <MoneyInput id={`value-${context.ruleIndex}-${path.join("-")}`} label={label} value={value} onChange={handleOnChange}

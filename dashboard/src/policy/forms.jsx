@@ -60,7 +60,9 @@ export function MoneyInput({ id, label, value, onChange, defaultCurrency = "", c
   const t = useT();
   const rows = moneyRows(value, defaultCurrency);
   const [taken, setTaken] = useState("");
-  const emit = (next) => onChange(moneyFromRows(value, next));
+  // With several currencies in the policy, a number without its currency would be ambiguous: it is never written bare.
+  const written = (next) => moneyFromRows(value, next, { currencyRequired: currencies.length > 1 });
+  const emit = (next) => onChange(written(next));
   const bare = moneyShape(value) === "bare";
   const several = rows.length > 1;
   return (
@@ -87,7 +89,7 @@ export function MoneyInput({ id, label, value, onChange, defaultCurrency = "", c
             {(several || optional) && (
               <Button type="button" variant="tertiary" size="small"
                 aria-label={t("removeCurrency", { currency: row.currency || t("amount") })}
-                onClick={() => onChange(several ? moneyFromRows(value, listRemove(rows, i)) : undefined)}>×</Button>
+                onClick={() => onChange(several ? written(listRemove(rows, i)) : undefined)}>×</Button>
             )}
           </span>
         );

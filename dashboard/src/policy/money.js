@@ -9,12 +9,8 @@
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-// The engine's money variables, for a builder answer that does not mark them (``money: true`` or field type
-// "money"): their values are money like an action's amounts.
-const MONEY_VARIABLES = new Set(["order_total", "line_unit_price", "prior_returns_value"]);
-
-export const isMoneyVariable = (variable) =>
-  variable.money ?? (variable.fieldType === "money" || MONEY_VARIABLES.has(variable.name));
+/** Whether a condition variable of the builder (afterSalesPolicyBuilder) is money: its field type says so. */
+export const isMoneyVariable = (variable) => variable.fieldType === "money";
 const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** The written form of ``value``: "single", "map", "bare" or "empty". */
@@ -46,15 +42,17 @@ const asNumberIfNumeric = (text) => (text !== "" && Number.isFinite(Number(text)
  * The value the rows stand for, in ``value``'s written form where the rows still fit it: one row with a currency
  * stays ``{amount, currency}`` (a map stays a map), a bare number without currency stays bare, several rows are a
  * per-currency map. Rows whose amount and currency are both empty are dropped; no row left is ``undefined``.
+ * ``currencyRequired`` (the policy names several currencies, so a bare number would be ambiguous): an amount without
+ * currency is written ``{amount, currency: ""}``, never bare, and the validator asks for its currency.
  */
-export function moneyFromRows(value, rows) {
+export function moneyFromRows(value, rows, { currencyRequired = false } = {}) {
   const kept = rows.filter((row) => row.currency !== "" || row.amount !== "");
   if (!kept.length) return undefined;
   const shape = moneyShape(value);
   if (kept.length === 1) {
     const [{ currency, amount }] = kept;
     if (shape === "map") return { [currency]: amount };
-    if (currency === "" && (shape === "bare" || shape === "empty")) {
+    if (currency === "" && !currencyRequired && (shape === "bare" || shape === "empty")) {
       return amount === value || typeof amount !== "string" ? amount : asNumberIfNumeric(amount);
     }
     if (shape === "single") return { ...value, amount, currency };

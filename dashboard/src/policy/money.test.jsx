@@ -1,23 +1,25 @@
-// The condition value picker of the money variables (order_total, line_unit_price, prior_returns_value) inside the
-// real condition builder: it shows an amount and a currency, writes {amount, currency}, and keeps a per-currency map
-// or a bare number it reads, so that visual -> document -> visual is lossless either way.
+// The condition value picker of the money variables (those the builder answer types "money": order_total,
+// line_unit_price, prior_returns_value) inside the real condition builder: it shows an amount and a currency, writes
+// {amount, currency}, and keeps a per-currency map or a bare number it reads, so that visual -> document -> visual is
+// lossless either way; with several currencies in the policy it never writes a bare number.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { useState } from "react";
 import { QueryBuilder } from "react-querybuilder";
 import { afterEach, describe, expect, it } from "vitest";
 import { toDocument, toModel } from "./model";
-import { moneyFromRows, moneyRows, moneyShape } from "./money";
+import { isMoneyVariable, moneyFromRows, moneyRows, moneyShape } from "./money";
 import { ValueEditor } from "./ValueEditor";
 
 afterEach(cleanup);
 
+// As afterSalesPolicyBuilder answers them (rules/builder.py): money variables have field type "money".
 const operators = {
-  numeric: [
-    { name: "less_than", label: "less than", inputType: "numeric" },
-    { name: "greater_than_or_equal_to", label: "at least", inputType: "numeric" },
+  money: [
+    { name: "less_than", label: "Less Than", inputType: "money" },
+    { name: "greater_than_or_equal_to", label: "Greater Than Or Equal To", inputType: "money" },
   ],
 };
-const fields = [{ name: "line_unit_price", label: "Unit price paid", fieldType: "numeric", choices: [], money: true }];
+const fields = [{ name: "line_unit_price", label: "Unit price paid", fieldType: "money", choices: [] }];
 
 const policy = (value) => ({
   schema_version: 1.1,
@@ -31,15 +33,15 @@ const policy = (value) => ({
 });
 
 /** The condition builder of the policy's first rule, as the editor mounts it; ``documents()`` are what it wrote. */
-function mount(document) {
+function mount(document, currencies = ["EUR", "JPY"], currency = "EUR") {
   const written = [];
   function Editor() {
     const [model, setModel] = useState(() => toModel(document));
     const item = model.rules[0];
     return (
       <QueryBuilder fields={fields} query={item.query} controlElements={{ valueEditor: ValueEditor }}
-        context={{ operators, errors: [], ruleIndex: 0, query: item.query, currency: "EUR", currencies: ["EUR", "JPY"] }}
-        getOperators={() => operators.numeric} getDefaultOperator={() => "less_than"}
+        context={{ operators, errors: [], ruleIndex: 0, query: item.query, currency, currencies }}
+        getOperators={() => operators.money} getDefaultOperator={() => "less_than"}
         onQueryChange={(query) => {
           const next = { ...model, rules: [{ ...item, query }] };
           setModel(next);
@@ -91,9 +93,9 @@ describe("money condition values", () => {
     expect(toDocument(toModel(last()))).toEqual(last());
   });
 
-  it("bare number: kept bare while it has no currency, {amount, currency} once one is chosen", () => {
+  it("bare number in a one-currency policy: kept bare while it has no currency, {amount, currency} once one is chosen", () => {
     const document = policy(50);
-    const { written, last } = mount(document);
+    const { written, last } = mount(document, ["EUR"]);
     for (const doc of written) expect(doc).toEqual(document);
     expect(amount().value).toBe("50");
     expect(currency().value).toBe("");
@@ -102,6 +104,26 @@ describe("money condition values", () => {
     type(currency(), "EUR");
     expect(last()).toEqual(policy({ amount: "60", currency: "EUR" }));
     expect(toDocument(toModel(last()))).toEqual(last());
+  });
+
+  it("bare number in a policy naming several currencies: an edit writes {amount, currency}, never a bare number", () => {
+    const document = policy(50);
+    const { written, last } = mount(document, ["EUR", "JPY"]);
+    for (const doc of written) expect(doc).toEqual(document); // untouched, it stays as the merchant wrote it
+    type(amount(), "60");
+    expect(last()).toEqual(policy({ amount: "60", currency: "" }));
+    type(currency(), "JPY");
+    expect(last()).toEqual(policy({ amount: "60", currency: "JPY" }));
+  });
+
+  it("without a currency of its own, a policy whose amounts name several has a new amount wait for its currency", () => {
+    // Inside Saleor the host fills defaults.currency from the channel: the document may name none.
+    const document = { ...policy(1), rules: [{ id: "new", priority: 1, conditions: { all: [] }, actions: [] }] };
+    const { last } = mount(document, ["EUR", "USD"], "");
+    act(() => { fireEvent.click(screen.getByRole("button", { name: "+ Rule" })); });
+    expect(currency().value).toBe("");
+    type(amount(), "100");
+    expect(last().rules[0].conditions.all[0].value).toEqual({ amount: "100", currency: "" });
   });
 
   it("a new condition offers the policy's currency and writes {amount, currency}", () => {
@@ -122,5 +144,13 @@ describe("money rows", () => {
     expect(moneyShape(undefined)).toBe("empty");
     expect(moneyFromRows(undefined, moneyRows(undefined, "EUR"))).toEqual({ amount: "", currency: "EUR" });
     expect(moneyFromRows(undefined, [{ currency: "", amount: "" }])).toBeUndefined();
+  });
+});
+
+describe("money variables", () => {
+  it("are the builder's variables of field type money, whatever their name", () => {
+    expect(isMoneyVariable({ name: "order_total", fieldType: "money" })).toBe(true);
+    expect(isMoneyVariable({ name: "days_since_delivery", fieldType: "numeric" })).toBe(false);
+    expect(isMoneyVariable({ name: "store_credit_balance", fieldType: "money" })).toBe(true);
   });
 });

@@ -1,19 +1,20 @@
 import { useCallback, useEffect, useState } from "react";
 import { Input, Textarea } from "@saleor/macaw-ui";
 import { gql, errorsByField } from "../api";
-import { useT } from "../i18n";
-import { CASE_FIELDS, CASE_PAYLOAD } from "../queries";
+import { useLanguage, useT } from "../i18n";
+import { CASE_EVENTS, CASE_FIELDS, CASE_LINE_TEXTS, CASE_PAYLOAD } from "../queries";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
+import { reasonLabel, useReasonLabels } from "../reasons";
+import { actorLabel, explain } from "./caseText";
 
-const CASE = `query($id: ID!) { afterSalesCase(id: $id) { ${CASE_FIELDS}
-  events { type at fromStatus toStatus actorType actorId message internal trace payload } } }`;
+const CASE = `query($id: ID!, $language: String) { afterSalesCase(id: $id) { ${CASE_FIELDS} ${CASE_LINE_TEXTS} ${CASE_EVENTS} } }`;
 const CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS", "UNKNOWN"];
 const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
 // The statuses staff set on a repair directly (quotes and approvals have their own actions).
 const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
 
 /** One action: a form whose errors land on its own controls. */
-function useAction(channel, onCase) {
+function useAction(channel, language, onCase) {
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState("");
   const [done, setDone] = useState("");
@@ -21,7 +22,7 @@ function useAction(channel, onCase) {
     setBusy(name);
     setDone("");
     try {
-      const data = await gql(channel, mutation, variables);
+      const data = await gql(channel, mutation, { ...variables, language });
       const payload = Object.values(data)[0];
       if (payload.errors.length) {
         setErrors({ [name]: errorsByField(payload.errors) });
@@ -44,23 +45,10 @@ function useAction(channel, onCase) {
   return { run, errorOf, formError, busy, done };
 }
 
-function explain(caseData, t) {
-  const d = caseData.decision;
-  const parts = [];
-  if (d.eligible === true) parts.push("The policy accepts this request.");
-  if (d.eligible === false) parts.push("The policy does not accept this request as asked.");
-  if (d.reviewRequired) parts.push("Staff review is required before anything happens.");
-  if (d.photosRequired) parts.push(`The customer must send ${d.photosRequired} photo(s).`);
-  if (d.resolutions?.length) parts.push(`Allowed resolutions: ${d.resolutions.join(", ").toLowerCase()}.`);
-  for (const line of caseData.lines) {
-    if (line.reasons?.length) parts.push(`${line.productName || line.sku}: ${line.reasons.join(" ")}`);
-  }
-  if (d.policyVersion) parts.push(`Decided by policy version ${d.policyVersion}.`);
-  return parts.join(" ");
-}
-
 export function CasePage({ channel, caseId, navigate }) {
   const t = useT();
+  const language = useLanguage();
+  const reasonLabels = useReasonLabels(channel);
   const [caseData, setCase] = useState(null);
   const [error, setError] = useState("");
   const [trace, setTrace] = useState(false);
@@ -68,15 +56,15 @@ export function CasePage({ channel, caseId, navigate }) {
     reply: "", note: "", assignee: "", escalateReason: "", quote: "", conditions: {} });
   const load = useCallback(async () => {
     try {
-      const data = await gql(channel, CASE, { id: caseId });
+      const data = await gql(channel, CASE, { id: caseId, language });
       setCase(data.afterSalesCase);
       if (!data.afterSalesCase) setError("Not found.");
     } catch (e) {
       setError(e.message);
     }
-  }, [channel, caseId]);
+  }, [channel, caseId, language]);
   useEffect(() => { load(); }, [load]);
-  const action = useAction(channel, (c) => setCase(c));
+  const action = useAction(channel, language, (c) => setCase(c));
   if (error) return <Notice kind="error">{error}</Notice>;
   if (!caseData) return <Text>{t("loading")}</Text>;
   const next = caseData.allowedNextStatuses;
@@ -84,7 +72,7 @@ export function CasePage({ channel, caseId, navigate }) {
   const id = caseData.id;
   const m = (name, args) => {
     const call = args.split(",").map((a) => a.split(":")[0].trim().slice(1)).map((v) => `${v}: $${v}`).join(", ");
-    return `mutation(${args}) { ${name}(${call}) ${CASE_PAYLOAD} }`;
+    return `mutation(${args}, $language: String) { ${name}(${call}) ${CASE_PAYLOAD} }`;
   };
   const final = next.length === 0;
   const repair = caseData.kind === "REPAIR";
@@ -100,7 +88,7 @@ export function CasePage({ channel, caseId, navigate }) {
       {caseData.failureMessage && <Notice kind="error">{t("failureMessage")}: {caseData.failureMessage}</Notice>}
       <section aria-labelledby="h-customer" className="card">
         <h2 id="h-customer">{t("customer")} · {t("order")}</h2>
-        <p>{caseData.customerEmail} · {t("order")} {caseData.orderNumber || caseData.orderId} · {t("reason")}: {caseData.reason || "—"}</p>
+        <p>{caseData.customerEmail} · {t("order")} {caseData.orderNumber || caseData.orderId} · {t("reason")}: {reasonLabel(reasonLabels, caseData.reason)}</p>
         {caseData.comment && <blockquote>{caseData.comment}</blockquote>}
         {caseData.photoUrls.length > 0 && (
           <div className="photos">
@@ -122,7 +110,7 @@ export function CasePage({ channel, caseId, navigate }) {
                 <td>{line.productName} <small>{line.sku}</small></td>
                 <td>{line.quantity}</td>
                 <td>{line.eligible === null ? "—" : line.eligible ? t("yes") : t("no")}</td>
-                <td>{line.windowEndsAt ? new Date(line.windowEndsAt).toLocaleDateString() : "—"}</td>
+                <td data-testid="line-window">{line.windowEndsText || "—"}</td>
                 <td data-testid="line-paid">{money(line.paid)}</td>
                 <td data-testid="line-already-refunded">{money(line.alreadyRefunded)}</td>
                 <td>{money(line.fee)}</td>
@@ -255,7 +243,7 @@ export function CasePage({ channel, caseId, navigate }) {
           {caseData.events.map((event, index) => (
             <li key={index} className={event.internal ? "internal" : ""}>
               <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time> · <strong>{event.type}</strong>
-              {event.toStatus && <> → {event.toStatus}</>} · {event.actorType}{event.actorId ? ` ${event.actorId}` : ""}
+              {event.toStatus && <> → {event.toStatus}</>} · <span className="actor" title={event.actorId || undefined}>{actorLabel(event, t)}</span>
               {event.internal && <> · <em>{t("internal")}</em></>}
               {event.message && <div>{event.message}</div>}
             </li>

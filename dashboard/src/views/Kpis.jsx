@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState } from "react";
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Input } from "@saleor/macaw-ui";
 import { gql } from "../api";
 import { useT } from "../i18n";
 import { Box, Button, Notice, Text } from "../ui";
-import { breakdowns, headline, seriesPoint } from "./kpiData";
+import { useReasonLabels } from "../reasons";
+import { breakdowns, hasMoney, headline, seriesPoint, truncate } from "./kpiData";
 
 const STATS = `query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) {
   cases figures csv
@@ -16,18 +17,61 @@ const day = (date) => date.toISOString().slice(0, 10);
 
 // The charts draw at once, without animation: what a screenshot or a reader who prefers reduced motion sees is
 // the final figure.
-function Chart({ title, children, empty }) {
+function Chart({ title, children, empty, height = 220 }) {
   const t = useT();
   return (
     <section className="card chart" aria-label={title}>
       <h2>{title}</h2>
-      {empty ? <p>{t("noData")}</p> : <ResponsiveContainer width="100%" height={220}>{children}</ResponsiveContainer>}
+      {empty ? <p>{t("noData")}</p> : <ResponsiveContainer width="100%" height={height}>{children}</ResponsiveContainer>}
     </section>
+  );
+}
+
+const LABEL_CHARS = 22;
+
+/** A category axis label cut to fit, the whole name in its tooltip (SVG title). */
+function ShortTick({ x, y, payload }) {
+  return (
+    <g transform={`translate(${x},${y})`}>
+      <title>{payload.value}</title>
+      <text className="axis-name" x={-4} y={0} dy={4} textAnchor="end" fill="#4b5563" fontSize={12}>{truncate(payload.value, LABEL_CHARS)}</text>
+    </g>
+  );
+}
+
+/** The hover text of a product's bar: its whole name, its rate and its SKUs. */
+function ProductTip({ active, payload }) {
+  if (!active || !payload?.length) return null;
+  const product = payload[0].payload;
+  return (
+    <div className="chart-tip">
+      <strong>{product.label}</strong>
+      <div>{product.rate} % ({product.returned} / {product.sold})</div>
+      <div>SKU {product.skus.join(", ")}</div>
+    </div>
+  );
+}
+
+const barsHeight = (count) => Math.max(120, 34 * count + 40);
+const percentLabel = (value) => `${value}\u00a0%`;
+
+/** Return rates as horizontal bars: every bar has its (cut) name beside it and its rate at its end. */
+function RateBars({ data, fill, tip, ...chart }) {
+  return (
+    <BarChart data={data} layout="vertical" margin={{ right: 56 }} {...chart}>
+      <XAxis type="number" unit=" %" domain={[0, 100]} />
+      <YAxis type="category" dataKey="label" width={170} interval={0} tick={<ShortTick />} />
+      <Tooltip content={tip} />
+      <Bar isAnimationActive={false} dataKey="rate" name="%" fill={fill}>
+        <LabelList dataKey="rate" position="right" formatter={percentLabel} />
+      </Bar>
+    </BarChart>
   );
 }
 
 export default function Kpis({ channel }) {
   const t = useT();
+  const reasonLabels = useReasonLabels(channel);
   const now = new Date();
   const [from, setFrom] = useState(day(new Date(now.getTime() - 30 * 86400000)));
   const [to, setTo] = useState(day(new Date(now.getTime() + 86400000)));
@@ -67,7 +111,7 @@ export default function Kpis({ channel }) {
     link.click();
   }
 
-  const { reasons, products, categories } = breakdowns(stats?.figures);
+  const { reasons, products, categories } = breakdowns(stats?.figures, reasonLabels, (kind) => t(`kind_${kind}`, {}, kind));
   const head = headline(stats);
   return (
     <Box display="flex" flexDirection="column" gap={4} aria-busy={loading} data-testid="kpis">
@@ -94,9 +138,12 @@ export default function Kpis({ channel }) {
         </div>
       )}
       <div className="charts">
+        {/* Bars, each with its value: a period with the only measurement still reads as a figure, not a lone dot. */}
         <Chart title={t("firstResponse")} empty={!series.some((s) => s.withinTarget != null)}>
-          <LineChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis unit=" %" domain={[0, 100]} /><Tooltip />
-            <Line isAnimationActive={false} dataKey="withinTarget" name={t("firstResponse")} stroke="#2563eb" /></LineChart>
+          <BarChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis unit=" %" domain={[0, 100]} /><Tooltip />
+            <Bar isAnimationActive={false} dataKey="withinTarget" name={t("firstResponse")} fill="#2563eb">
+              <LabelList dataKey="withinTarget" position="insideTop" fill="#fff" formatter={(v) => (v == null ? "" : `${v}\u00a0%`)} />
+            </Bar></BarChart>
         </Chart>
         <Chart title={t("openOverdue")} empty={!series.some((s) => s.cases)}>
           <BarChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis allowDecimals={false} /><Tooltip /><Legend />
@@ -106,15 +153,17 @@ export default function Kpis({ channel }) {
           <BarChart data={reasons} layout="vertical"><XAxis type="number" allowDecimals={false} /><YAxis type="category" dataKey="label" width={160} /><Tooltip />
             <Bar isAnimationActive={false} dataKey="count" name={t("cases")} fill="#7c3aed" /></BarChart>
         </Chart>
-        <Chart title={t("returnRate")} empty={!products.length}>
-          <BarChart data={products}><XAxis dataKey="label" /><YAxis unit=" %" /><Tooltip /><Bar isAnimationActive={false} dataKey="rate" name="%" fill="#059669" /></BarChart>
+        <Chart title={t("returnRate")} empty={!products.length} height={barsHeight(products.length)}>
+          <RateBars data={products} fill="#059669" tip={<ProductTip />} />
         </Chart>
-        <Chart title={t("returnRateCategory")} empty={!categories.length}>
-          <BarChart data={categories}><XAxis dataKey="label" /><YAxis unit=" %" /><Tooltip /><Bar isAnimationActive={false} dataKey="rate" name="%" fill="#0891b2" /></BarChart>
+        <Chart title={t("returnRateCategory")} empty={!categories.length} height={barsHeight(categories.length)}>
+          <RateBars data={categories} fill="#0891b2" />
         </Chart>
-        <Chart title={t("refundsFees")} empty={!series.some((s) => s.refunds || s.fees)}>
-          <LineChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis /><Tooltip /><Legend />
-            <Line isAnimationActive={false} dataKey="refunds" name={t("refund")} stroke="#2563eb" /><Line isAnimationActive={false} dataKey="fees" name={t("fees")} stroke="#f59e0b" /></LineChart>
+        <Chart title={t("refundsFees")} empty={!hasMoney(series)}>
+          <BarChart data={series}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="label" /><YAxis /><Tooltip /><Legend />
+            <Bar isAnimationActive={false} dataKey="refunds" name={t("refund")} fill="#2563eb" />
+            <Bar isAnimationActive={false} dataKey="storeCredit" name={t("storeCredit")} fill="#7c3aed" />
+            <Bar isAnimationActive={false} dataKey="fees" name={t("fees")} fill="#f59e0b" /></BarChart>
         </Chart>
       </div>
     </Box>

@@ -2,54 +2,55 @@ import { useEffect, useState } from "react";
 import { Input } from "@saleor/macaw-ui";
 import { gql, errorsByField, orderChannel, saleorGql } from "../api";
 import { inSaleor } from "../config";
-import { useT } from "../i18n";
+import { useLanguage, useT } from "../i18n";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
 
-const ELIGIBILITY = `query($order: ID!, $kind: AfterSalesCaseKind) { returnEligibility(order: $order, kind: $kind) {
-  eligible lines { lineId quantity eligible reasons { code text } windowEndsAt refundEstimate { amount currency }
-  allowedResolutions warrantyEndsAt inWarranty } } }`;
+const ELIGIBILITY = `query($order: ID!, $kind: AfterSalesCaseKind, $language: String) {
+  returnEligibility(order: $order, kind: $kind, language: $language) {
+    eligible lines { lineId productName sku quantity eligible reasons { code text } windowEndsText
+      refundEstimate { amount currency } allowedResolutions warrantyEndsAt inWarranty } } }`;
 const CASES = `query($order: ID!) { afterSalesCases(filter: {order: $order}, first: 50) { edges { node {
   id number kind status deadlines { firstResponseDue firstRespondedAt resolutionDue resolvedAt } } } } }`;
+const SALEOR_VARIANTS = `query($id: ID!) { order(id: $id) { lines { id variantName } } }`;
 
-const CASE_LINES = `query($order: ID!) { afterSalesCases(filter: {order: $order}, first: 50) { edges { node {
-  lines { orderLineId sku productName } } } } }`;
-const SALEOR_LINES = `query($id: ID!) { order(id: $id) { lines { id productName variantName productSku } } }`;
-
-/**
- * Product name, variant and SKU of each order line (by line id). Inside the Dashboard Saleor's own order answers;
- * the plugin's API names the lines its cases hold (the eligibility answer has no names).
- */
-function useLineNames(channel, orderId) {
-  const [names, setNames] = useState({});
+/** The eligibility of the order's lines, in the reader's language (``null`` while loading). */
+function useEligibility(channel, orderId, kind, onError) {
+  const language = useLanguage();
+  const [lines, setLines] = useState(null);
   useEffect(() => {
-    if (!channel || !orderId) return;
-    const found = {};
-    const fromCases = gql(channel, CASE_LINES, { order: orderId }).then((d) => {
-      for (const edge of d.afterSalesCases.edges) {
-        for (const line of edge.node.lines) found[line.orderLineId] ||= { product: line.productName || "", variant: "", sku: line.sku || "" };
-      }
-    }).catch(() => {});
-    const fromSaleor = inSaleor ? saleorGql(SALEOR_LINES, { id: orderId }).then((d) => {
-      for (const line of d.order?.lines || []) found[line.id] = { product: line.productName || "", variant: line.variantName || "", sku: line.productSku || "" };
-    }).catch(() => {}) : null;
-    Promise.all([fromSaleor, fromCases]).then(() => setNames({ ...found }));
-  }, [channel, orderId]);
-  return names;
+    if (!channel) return;
+    gql(channel, ELIGIBILITY, { order: orderId, kind, language })
+      .then((d) => setLines(d.returnEligibility.lines))
+      .catch((e) => { setLines([]); onError?.(e.message); });
+  }, [channel, orderId, kind, language]); // eslint-disable-line react-hooks/exhaustive-deps
+  return lines;
+}
+
+/** Variant names by line id: inside the Dashboard Saleor's own order knows them (the plugin records none). */
+function useVariantNames(orderId) {
+  const [variants, setVariants] = useState({});
+  useEffect(() => {
+    if (!inSaleor || !orderId) return;
+    saleorGql(SALEOR_VARIANTS, { id: orderId })
+      .then((d) => setVariants(Object.fromEntries((d.order?.lines || []).map((l) => [l.id, l.variantName || ""]))))
+      .catch(() => {});
+  }, [orderId]);
+  return variants;
 }
 
 /** "Headphones (Black) · SKU HP-1", or the end of the line id when the line's name is unknown. */
-function LineName({ name, lineId }) {
-  if (!name?.product && !name?.sku) return <span className="line-name">…{lineId.slice(-8)}</span>;
+function LineName({ line, variant }) {
+  if (!line.productName && !line.sku) return <span className="line-name">…{line.lineId.slice(-8)}</span>;
   return (
     <span className="line-name">
-      <strong>{name.product || name.sku}</strong>
-      {name.variant && name.variant !== name.product && <> ({name.variant})</>}
-      {name.sku && name.product && <span className="sku"> · SKU {name.sku}</span>}
+      <strong>{line.productName || line.sku}</strong>
+      {variant && variant !== line.productName && <> ({variant})</>}
+      {line.sku && line.productName && <span className="sku"> · SKU {line.sku}</span>}
     </span>
   );
 }
 
-const lineLabel = (name, lineId) => (name?.product ? `${name.product}${name.sku ? ` (${name.sku})` : ""}` : lineId.slice(-8));
+const lineLabel = (line) => (line.productName ? `${line.productName}${line.sku ? ` (${line.sku})` : ""}` : line.lineId.slice(-8));
 
 function useOrderChannel(orderId, channels) {
   const [channel, setChannel] = useState(undefined);
@@ -65,13 +66,12 @@ export function OrderWidget({ orderId, channels, openCase }) {
   const t = useT();
   const { channel, error: channelError } = useOrderChannel(orderId, channels);
   const [cases, setCases] = useState(null);
-  const [lines, setLines] = useState([]);
   const [error, setError] = useState("");
-  const names = useLineNames(channel, orderId);
+  const lines = useEligibility(channel, orderId, undefined) || [];
+  const variants = useVariantNames(orderId);
   useEffect(() => {
     if (!channel) return;
     gql(channel, CASES, { order: orderId }).then((d) => setCases(d.afterSalesCases.edges.map((e) => e.node))).catch((e) => setError(e.message));
-    gql(channel, ELIGIBILITY, { order: orderId }).then((d) => setLines(d.returnEligibility.lines)).catch(() => setLines([]));
   }, [channel, orderId]);
   if (channelError || error) return <Notice kind="error">{channelError || error}</Notice>;
   if (channel === null) return <Text>{t("widgetNone")}</Text>;
@@ -94,8 +94,9 @@ export function OrderWidget({ orderId, channels, openCase }) {
             {lines.map((l) => (
               <li key={l.lineId} data-testid="widget-line">
                 <span aria-label={l.eligible ? t("eligible") : t("notEligible")}>{l.eligible ? "✓" : "✗"}</span>{" "}
-                {l.quantity} × <LineName name={names[l.lineId]} lineId={l.lineId} /> · {money(l.refundEstimate)}
-                {l.windowEndsAt && <> · {t("windowEnds")} {new Date(l.windowEndsAt).toLocaleDateString()}</>}
+                {l.eligible && <>{l.quantity} × </>}<LineName line={l} variant={variants[l.lineId]} />
+                {l.eligible && <> · {money(l.refundEstimate)}</>}
+                {l.eligible && l.windowEndsText && <> · {t("returnWindow")}: {l.windowEndsText}</>}
                 {!l.eligible && l.reasons.length > 0 && <> · {l.reasons.map((r) => r.text).join(" ")}</>}
               </li>
             ))}
@@ -110,18 +111,13 @@ export function OrderStart({ orderId, channels, openCase }) {
   const t = useT();
   const { channel, error: channelError } = useOrderChannel(orderId, channels);
   const [kind, setKind] = useState("RETURN");
-  const [lines, setLines] = useState([]);
   const [quantities, setQuantities] = useState({});
   const [reason, setReason] = useState("");
   const [comment, setComment] = useState("");
   const [errors, setErrors] = useState({});
   const [created, setCreated] = useState(null);
-  const names = useLineNames(channel, orderId);
-  useEffect(() => {
-    if (!channel) return;
-    gql(channel, ELIGIBILITY, { order: orderId, kind: kind === "REPAIR" ? "REPAIR" : "RETURN" })
-      .then((d) => setLines(d.returnEligibility.lines)).catch((e) => setErrors({ _: e.message }));
-  }, [channel, orderId, kind]);
+  const lines = useEligibility(channel, orderId, kind === "REPAIR" ? "REPAIR" : "RETURN", (message) => setErrors({ _: message })) || [];
+  const variants = useVariantNames(orderId);
   if (channelError) return <Notice kind="error">{channelError}</Notice>;
   if (channel === null) return <Notice kind="error">The order is in no channel with the After-sales plugin on.</Notice>;
 
@@ -151,10 +147,10 @@ export function OrderStart({ orderId, channels, openCase }) {
         <tbody>
           {lines.map((l, index) => (
             <tr key={l.lineId}>
-              <td><LineName name={names[l.lineId]} lineId={l.lineId} /></td>
+              <td><LineName line={l} variant={variants[l.lineId]} /></td>
               <td>{l.eligible ? t("yes") : `${t("no")} — ${l.reasons.map((r) => r.text).join(" ")}`}</td>
               <td>
-                <input type="number" min="0" max={l.quantity} aria-label={`${t("quantity")} ${lineLabel(names[l.lineId], l.lineId)}`}
+                <input type="number" min="0" max={l.quantity} aria-label={`${t("quantity")} ${lineLabel(l)}`}
                   value={quantities[l.lineId] || ""} onChange={(e) => setQuantities((q) => ({ ...q, [l.lineId]: e.target.value }))} />
                 <FieldError message={errors[`lines.${index}.quantity`] || errors[`lines.${index}.lineId`]} />
               </td>

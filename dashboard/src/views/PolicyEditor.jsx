@@ -10,12 +10,12 @@ import { errorsAt, errorsUnder } from "../policy/errors";
 import { CalendarForm, EscalationForm, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
 import { moveRule, newRule, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
-import { documentCurrencies, isMoneyVariable } from "../policy/money";
+import { documentCurrencies } from "../policy/money";
 import { acceptsMoney, actionParamsSchema, choices, policySchema, resolve, schemaAt } from "../policy/schema";
 import { Box, Button, FieldError, Notice, Text } from "../ui";
 
 const LOAD = `{ afterSalesPolicyBuilder afterSalesPolicyVersions { version name createdAt createdBy current source changes } }`;
-const DRAFT = `query($policy: String!) { afterSalesPolicyDraft(policy: $policy) { valid policyErrors { path code message } texts { language text } changes } }`;
+const DRAFT = `query($policy: String!) { afterSalesPolicyDraft(policy: $policy) { valid policyErrors { path code message } policyWarnings { path code message } texts { language text } changes } }`;
 const SIMULATE = `mutation($draft: String!) { policySimulate(draft: $draft) { report { newlyEligible newlyIneligible windowLonger windowShorter feesChanged refundChanged resolutionsChanged text } policyErrors { path code message } errors { field code message } } }`;
 const PUBLISH = `mutation($policy: String!) { policyPublish(policy: $policy) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 const ROLLBACK = `mutation($version: Int!) { policyRollback(version: $version) { created version { version } policyErrors { path code message } errors { field code message } } }`;
@@ -363,7 +363,6 @@ export default function PolicyEditor({ channel }) {
 
   const fields = useMemo(() => (builder ? builder.variables.map((v) => ({
     name: v.name, label: v.label, fieldType: v.fieldType, choices: v.options, description: v.description,
-    money: isMoneyVariable(v),
   })) : []), [builder]);
   const schema = useMemo(() => policySchema(builder), [builder]);
 
@@ -378,11 +377,13 @@ export default function PolicyEditor({ channel }) {
     updateModel({ ...model, document });
   };
   const setRules = (rules) => updateModel({ ...model, rules });
-  const currency = doc.defaults?.currency || "";
+  const currencies = [...new Set([doc.defaults?.currency, ...documentCurrencies(doc)].filter(Boolean))];
+  // A new amount offers the policy's currency, or the one currency its amounts are in (the host may fill the first).
+  const currency = doc.defaults?.currency || (currencies.length === 1 ? currencies[0] : "");
   const editor = {
     schema,
     currency,
-    currencies: [...new Set([currency, ...documentCurrencies(doc)].filter(Boolean))],
+    currencies,
     escalationPaths: Object.keys(doc.escalation || {}),
   };
 
@@ -463,6 +464,14 @@ export default function PolicyEditor({ channel }) {
         <aside className="editor-side">
           <section className="card" aria-labelledby="h-validation" aria-live="polite">
             <h2 id="h-validation">{t("validation")}</h2>
+            {draft?.policyWarnings?.length > 0 && (
+              <>
+                <Notice kind="warning">{t("warningsFound", { count: draft.policyWarnings.length })}</Notice>
+                <ul className="warnings" data-testid="policy-warnings">
+                  {draft.policyWarnings.map((w, i) => <li key={i}><code>{w.path}</code> {w.message}</li>)}
+                </ul>
+              </>
+            )}
             {draft && (draft.valid ? <Notice>{t("valid")}</Notice> : (
               <>
                 <Notice kind="error">{t("errorsFound", { count: errors.length })}</Notice>

@@ -3,6 +3,7 @@ import { Input } from "@saleor/macaw-ui";
 import { gql, errorsByField } from "../api";
 import { useT } from "../i18n";
 import { CASE_FIELDS } from "../queries";
+import { reasonLabel, useReasonLabels } from "../reasons";
 import { Box, Button, Notice, Select, SlaBadge, Text } from "../ui";
 
 export const KINDS = ["RETURN", "EXCHANGE", "REPAIR", "COMPLAINT"];
@@ -28,6 +29,7 @@ const LIST = `query($filter: AfterSalesCaseFilterInput, $sortBy: AfterSalesCaseS
 
 export function Queue({ channels, channel, setChannel, navigate }) {
   const t = useT();
+  const reasonLabels = useReasonLabels(channel);
   const [filters, setFilters] = useState({ kind: "", status: "", overdue: "", assignee: "", reason: "", search: "" });
   const [sort, setSort] = useState("newest");
   const [cursors, setCursors] = useState([null]);
@@ -95,7 +97,8 @@ export function Queue({ channels, channel, setChannel, navigate }) {
         <Select id="f-overdue" label={t("overdue")} value={filters.overdue} onChange={set("overdue")}
           options={[{ value: "", label: t("any") }, { value: "yes", label: t("yes") }, { value: "no", label: t("no") }]} />
         <Input label={t("assignee")} value={filters.assignee} onChange={(e) => set("assignee")(e.target.value)} size="small" />
-        <Input label={t("reason")} value={filters.reason} onChange={(e) => set("reason")(e.target.value)} size="small" />
+        <Select id="f-reason" label={t("reason")} value={filters.reason} onChange={set("reason")}
+          options={[{ value: "", label: t("any") }, ...Object.entries(reasonLabels).map(([code, label]) => ({ value: code, label }))]} />
         <Input label={t("search")} placeholder={t("searchPlaceholder")} value={filters.search}
           onChange={(e) => set("search")(e.target.value)} size="small" data-testid="queue-search" />
         <Select id="f-sort" label={t("sortBy")} value={sort} onChange={setSort}
@@ -149,7 +152,7 @@ export function Queue({ channels, channel, setChannel, navigate }) {
               <td>{node.status}</td>
               <td>{node.orderNumber || node.orderId}</td>
               <td>{node.customerEmail}</td>
-              <td>{node.reason}</td>
+              <td data-testid="queue-reason" title={node.reason || undefined}>{reasonLabel(reasonLabels, node.reason)}</td>
               <td>{node.assignee || "—"}</td>
               <td><SlaBadge deadlines={node.deadlines} /></td>
               <td>{new Date(node.createdAt).toLocaleString()}</td>

@@ -46,18 +46,52 @@ export function seriesPoint(label, stats) {
     open: openCases(figures),
     overdue: firstResponse ? Math.max(0, number(firstResponse.measured) - number(firstResponse.within_target)) : 0,
     refunds: money.reduce((total, values) => total + number(values.refunds), 0),
+    storeCredit: money.reduce((total, values) => total + number(values.store_credit), 0),
     fees: money.reduce((total, values) => total + number(values.fees), 0),
     withinTarget: stats?.firstResponse?.shareWithinTarget != null ? Math.round(stats.firstResponse.shareWithinTarget * 100) : null,
   };
 }
 
-/** The bar charts: reasons per kind (with the catalogue's labels), return rate per product and per category. */
-export function breakdowns(figures) {
-  const labels = figures?.reason_labels || {};
+/** Whether a series has money going out in any period (refunds, store credit or fees). */
+export const hasMoney = (series) => series.some((point) => point.refunds || point.storeCredit || point.fees);
+
+/** A label cut to ``max`` characters with "…" (the full one goes in the tooltip). */
+export function truncate(label, max = 24) {
+  const text = String(label ?? "");
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const round1 = (value) => Math.round(value * 10) / 10;
+
+/**
+ * Return rate per product: the stats count per SKU (variant), so the variants of one product are added up under the
+ * product's name (units returned / units sold); the SKUs stay listed for the tooltip. Highest rate first.
+ */
+function productRates(products) {
+  const grouped = new Map();
+  for (const [sku, values] of entries(products)) {
+    const name = values?.name || sku;
+    const group = grouped.get(name) || { label: name, sold: 0, returned: 0, skus: [] };
+    group.sold += number(values?.sold);
+    group.returned += number(values?.returned);
+    group.skus.push(sku);
+    grouped.set(name, group);
+  }
+  return [...grouped.values()]
+    .map((group) => ({ ...group, rate: round1(group.sold ? (group.returned / group.sold) * 100 : 0) }))
+    .sort((a, b) => b.rate - a.rate || a.label.localeCompare(b.label));
+}
+
+/**
+ * The bar charts: reasons per kind (with the catalogue's labels: ``readerLabels`` in the reader's language first,
+ * then the stats' own), return rate per product and per category. ``kindName`` words a case kind ("return").
+ */
+export function breakdowns(figures, readerLabels = {}, kindName = (kind) => kind) {
+  const labels = { ...(figures?.reason_labels || {}), ...readerLabels };
   return {
     reasons: entries(figures?.reasons).flatMap(([kind, counts]) =>
-      entries(counts).map(([reason, count]) => ({ label: `${kind}: ${labels[reason] || reason || "—"}`, count: number(count) }))),
-    products: entries(figures?.return_rates?.products).map(([sku, v]) => ({ label: v?.name || sku, rate: number(v?.rate) * 100 })),
-    categories: entries(figures?.return_rates?.categories).map(([slug, v]) => ({ label: slug, rate: number(v?.rate) * 100 })),
+      entries(counts).map(([reason, count]) => ({ label: `${kindName(kind)}: ${labels[reason] || reason || "—"}`, count: number(count) }))),
+    products: productRates(figures?.return_rates?.products),
+    categories: entries(figures?.return_rates?.categories).map(([slug, v]) => ({ label: slug, rate: round1(number(v?.rate) * 100) })),
   };
 }

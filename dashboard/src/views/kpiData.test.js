@@ -1,7 +1,7 @@
 // The KPI page's numbers for every shape of the stats answer: an empty channel, cases without reasons, no refunds,
 // and parts of the answer missing or null (the page must show numbers, never "Cannot convert undefined or null").
 import { describe, expect, it } from "vitest";
-import { breakdowns, headline, seriesPoint } from "./kpiData";
+import { breakdowns, hasMoney, headline, seriesPoint, truncate } from "./kpiData";
 
 const noSla = { measured: 0, withinTarget: 0, shareWithinTarget: null, medianHours: null, p90Hours: null };
 
@@ -35,7 +35,7 @@ describe("KPI numbers", () => {
       resolutionP90: null,
     });
     expect(seriesPoint("2026-11-01", emptyChannel)).toEqual({
-      label: "2026-11-01", cases: 0, open: 0, overdue: 0, refunds: 0, fees: 0, withinTarget: null,
+      label: "2026-11-01", cases: 0, open: 0, overdue: 0, refunds: 0, storeCredit: 0, fees: 0, withinTarget: null,
     });
     expect(breakdowns(emptyChannel.figures)).toEqual({ reasons: [], products: [], categories: [] });
   });
@@ -50,7 +50,7 @@ describe("KPI numbers", () => {
     for (const stats of [null, undefined, {}, nulls, { ...nulls, figures: null }]) {
       expect(headline(stats).cases).toBe(0);
       expect(headline(stats).firstResponseShare).toBe("—");
-      expect(seriesPoint("x", stats)).toEqual({ label: "x", cases: 0, open: 0, overdue: 0, refunds: 0, fees: 0, withinTarget: null });
+      expect(seriesPoint("x", stats)).toEqual({ label: "x", cases: 0, open: 0, overdue: 0, refunds: 0, storeCredit: 0, fees: 0, withinTarget: null });
       expect(breakdowns(stats?.figures)).toEqual({ reasons: [], products: [], categories: [] });
     }
     const holes = {
@@ -61,7 +61,7 @@ describe("KPI numbers", () => {
       sla: { first_response: null },
     };
     expect(seriesPoint("x", { cases: 1, figures: holes })).toMatchObject({ cases: 1, open: 0, overdue: 0, refunds: 0, fees: 0 });
-    expect(breakdowns(holes)).toEqual({ reasons: [], products: [{ label: "HP-1", rate: 0 }], categories: [] });
+    expect(breakdowns(holes)).toEqual({ reasons: [], products: [{ label: "HP-1", sold: 0, returned: 0, skus: ["HP-1"], rate: 0 }], categories: [] });
   });
 
   it("cases without reasons and without refunds", () => {
@@ -79,10 +79,10 @@ describe("KPI numbers", () => {
       },
     };
     expect(headline(stats)).toMatchObject({ cases: 2, firstResponseShare: "50 %", firstResponseWithin: 1, firstResponseMeasured: 2, resolutionMedian: "—" });
-    expect(seriesPoint("d", stats)).toEqual({ label: "d", cases: 2, open: 1, overdue: 1, refunds: 0, fees: 0, withinTarget: 50 });
+    expect(seriesPoint("d", stats)).toEqual({ label: "d", cases: 2, open: 1, overdue: 1, refunds: 0, storeCredit: 0, fees: 0, withinTarget: 50 });
     expect(breakdowns(stats.figures)).toEqual({
       reasons: [{ label: "return: —", count: 2 }],
-      products: [{ label: "Headphones", rate: 25 }],
+      products: [{ label: "Headphones", sold: 4, returned: 1, skus: ["HP-1"], rate: 25 }],
       categories: [{ label: "audio", rate: 25 }],
     });
   });
@@ -95,5 +95,39 @@ describe("KPI numbers", () => {
     };
     expect(seriesPoint("d", { cases: 1, figures })).toMatchObject({ refunds: 259.5, fees: 4.95 });
     expect(breakdowns(figures).reasons).toEqual([{ label: "return: Defective", count: 1 }]);
+  });
+
+  it("store credit is money out too: a period with only store credit has money to plot", () => {
+    const figures = { money: { USD: { refunds: "0.00", store_credit: "40.00", fees: "0.00", cases: 1 } } };
+    const point = seriesPoint("d", { cases: 1, figures });
+    expect(point).toMatchObject({ refunds: 0, storeCredit: 40, fees: 0 });
+    expect(hasMoney([seriesPoint("c", { cases: 0, figures: { money: {} } }), point])).toBe(true);
+    expect(hasMoney([seriesPoint("c", { cases: 0, figures: { money: {} } })])).toBe(false);
+  });
+
+  it("the variants of one product make one bar under the product's name, highest rate first", () => {
+    const products = {
+      "TEE-M": { name: "Monospace Tee", sold: 3, returned: 1, rate: "0.3333" },
+      "TEE-XXL": { name: "Monospace Tee", sold: 1, returned: 1, rate: "1.0000" },
+      "MUG-1": { name: "Saleor Mug", sold: 10, returned: 1, rate: "0.1000" },
+      "NO-NAME": { name: "", sold: 2, returned: 0, rate: "0.0000" },
+    };
+    expect(breakdowns({ return_rates: { products } }).products).toEqual([
+      { label: "Monospace Tee", sold: 4, returned: 2, skus: ["TEE-M", "TEE-XXL"], rate: 50 },
+      { label: "Saleor Mug", sold: 10, returned: 1, skus: ["MUG-1"], rate: 10 },
+      { label: "NO-NAME", sold: 2, returned: 0, skus: ["NO-NAME"], rate: 0 },
+    ]);
+  });
+
+  it("long labels are cut with an ellipsis, short ones kept", () => {
+    expect(truncate("Apple Juice", 24)).toBe("Apple Juice");
+    expect(truncate("A very long product name that goes on", 12)).toBe("A very long…");
+    expect(truncate("A very long product name that goes on", 12)).toHaveLength(12);
+  });
+
+  it("reasons read in the reader's language when the app has the labels, the kind in words", () => {
+    const figures = { reasons: { return: { defective: 2 } }, reason_labels: { defective: "Faulty or does not work" } };
+    expect(breakdowns(figures, { defective: "商品存在质量问题" }, (kind) => (kind === "return" ? "退货" : kind)).reasons)
+      .toEqual([{ label: "退货: 商品存在质量问题", count: 2 }]);
   });
 });

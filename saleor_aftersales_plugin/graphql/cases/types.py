@@ -6,12 +6,19 @@ import graphene
 from django.utils.dateparse import parse_datetime
 
 from ...domain import cases as machine
+from ...i18n import reason_text
 from ...models import Case, CaseEvent, CaseLine, OutboxMessage
+from ...rules.document import Policy
+from ...services import ServiceError
+from ...services.eligibility import load_policy, policy_for_order
 from ..complaints.enums import ComplaintCategory
 from ..core.connection import CountableConnection
 from ..core.fields import BlankIsNull, GlobalIdOf
 from ..core.scalars import JSON
 from ..core.types import Money, NonNullList, money
+from ..policy.texts import reason_entries, window_end
+from ..policy.types import Reason
+from ..returns.types import ShopLocalTime
 from .enums import (
     AfterSalesCaseKind,
     AfterSalesCaseStatus,
@@ -28,6 +35,19 @@ def _instant(value: Any) -> Any:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
+def _deciding_policy(case: Case) -> Policy | None:
+    """The policy version that decided the case (its texts, its time zone), else the one its order is judged by."""
+    if case.policy_version_id is not None:
+        return load_policy(case.policy_version)
+    try:
+        return policy_for_order(case.order)[0]
+    except ServiceError:
+        return None
+
+
+_LANGUAGE = "Language of the text; the policy's first language by default."
+
+
 class AfterSalesCaseLine(graphene.ObjectType):
     """One order line in a case."""
 
@@ -42,7 +62,23 @@ class AfterSalesCaseLine(graphene.ObjectType):
     condition = ItemConditionEnum(description="Condition found at inspection (UNKNOWN before).")
     eligible = graphene.Boolean(description="Decision: whether the line was eligible.")
     reasons = NonNullList(graphene.String, description="Decision reason codes.")
-    window_ends_at = graphene.DateTime(description="End of the return window of this line.")
+    reason_texts = NonNullList(
+        Reason,
+        required=True,
+        language=graphene.String(description=_LANGUAGE),
+        description="The decision's reasons with their texts (the policy's own texts first), as `reasons` orders "
+        "them.",
+    )
+    window_ends_at = graphene.DateTime(
+        description="End of the return window of this line: the first instant a request is no longer accepted."
+    )
+    window_ends_at_local = graphene.Field(
+        ShopLocalTime, description="The window's last minute on the shop's clock; null without a window."
+    )
+    window_ends_text = graphene.String(
+        language=graphene.String(description=_LANGUAGE),
+        description="The same in words, e.g. 'until November 17, 2026, 23:59 New York time'; null without a window.",
+    )
     refund = graphene.Field(Money, description="Refund for this line after fees.")
     fee = graphene.Field(Money, description="Fees charged on this line.")
     paid = graphene.Field(
@@ -78,9 +114,25 @@ class AfterSalesCaseLine(graphene.ObjectType):
         return list((line.decision or {}).get("reasons") or [])
 
     @staticmethod
-    def resolve_window_ends_at(line: CaseLine, info: Any) -> str | None:
+    def resolve_reason_texts(line: CaseLine, info: Any, language: str | None = None) -> list[dict[str, str]]:
+        codes = list((line.decision or {}).get("reasons") or [])
+        policy = _deciding_policy(line.case)
+        if policy is None:
+            return [{"code": code, "text": reason_text(code, language)} for code in codes]
+        return reason_entries(policy, codes, language)
+
+    @staticmethod
+    def resolve_window_ends_at(line: CaseLine, info: Any) -> Any:
         window = (line.decision or {}).get("window") or {}
         return _instant(window.get("ends_at"))
+
+    @staticmethod
+    def resolve_window_ends_at_local(line: CaseLine, info: Any) -> dict[str, Any] | None:
+        return _window_end(line, None)["window_ends_at_local"]
+
+    @staticmethod
+    def resolve_window_ends_text(line: CaseLine, info: Any, language: str | None = None) -> str | None:
+        return _window_end(line, language)["window_ends_text"]
 
     @staticmethod
     def resolve_refund(line: CaseLine, info: Any) -> dict[str, Any] | None:
@@ -101,6 +153,11 @@ class AfterSalesCaseLine(graphene.ObjectType):
     @staticmethod
     def resolve_decision(line: CaseLine, info: Any) -> dict[str, Any] | None:
         return line.decision
+
+
+def _window_end(line: CaseLine, language: str | None) -> dict[str, Any]:
+    ends_at = AfterSalesCaseLine.resolve_window_ends_at(line, None)
+    return window_end(ends_at, _deciding_policy(line.case) if ends_at is not None else None, language)
 
 
 class AfterSalesCaseEvent(graphene.ObjectType):

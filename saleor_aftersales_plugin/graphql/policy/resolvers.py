@@ -14,6 +14,7 @@ from ...rules.document import Policy
 from ...rules.fees import FeeKind
 from ...rules.reasons import DEFAULT_REASONS
 from ...rules.validation import normalise_policy
+from ...rules.warnings import policy_warnings
 from ...services import ServiceError
 from ...services.eligibility import decide_product, load_policy
 from ...services.policies import PolicyRejected, current_policy, read_policy_text
@@ -159,7 +160,13 @@ def resolve_policy_draft(context: RequestContext, text: str) -> dict[str, Any]:
     try:
         data, _format = read_policy_text(text, context.policy_publisher().complete)
     except PolicyRejected as rejected:
-        return {"valid": False, "policy_errors": rejected.errors, "texts": [], "changes": []}
+        return {
+            "valid": False,
+            "policy_errors": rejected.errors,
+            "policy_warnings": [],
+            "texts": [],
+            "changes": [],
+        }
     document = normalise_policy(data)
     draft = Policy.from_dict(document)
     current = current_policy(context.channel)
@@ -167,6 +174,7 @@ def resolve_policy_draft(context: RequestContext, text: str) -> dict[str, Any]:
     return {
         "valid": True,
         "policy_errors": [],
+        "policy_warnings": policy_warnings(draft),
         "document": document,
         "texts": _texts(draft),
         "changes": changes,

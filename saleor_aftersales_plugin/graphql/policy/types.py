@@ -165,6 +165,12 @@ class PolicyDraft(graphene.ObjectType):
         required=True,
         description="Every problem, with its JSON path.",
     )
+    policy_warnings = NonNullList(
+        PolicyValidationError,
+        required=True,
+        description="What a valid draft should still change, as `policyValidate` reports it (e.g. "
+        "`no_threshold_in_currency`); empty for an invalid draft.",
+    )
     document = JSON(description="The document as it would be published (completed and normalised).")
     texts = NonNullList(
         PolicyText,

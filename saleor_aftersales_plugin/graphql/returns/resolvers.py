@@ -2,20 +2,22 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import prefetch_related_objects
+
 from ...domain.facts import CaseKind
 from ...models import OrderRecord
-from ...publishing.language import last_local_minute
 from ...rules.decision import CaseDecision, LineDecision
 from ...rules.document import Policy
 from ...rules.zero_refund import REASON_ZERO_REFUND
-from ...services.eligibility import ZeroRefundDecision, evaluate, policy_for_order
+from ...services.eligibility import REASON_IN_OPEN_CASE, ZeroRefundDecision, evaluate, policy_for_order
+from ...services.ledger import holding_case_numbers
 from ..cases.inputs import line_requests
 from ..core.context import RequestContext
 from ..core.ids import to_global_id
 from ..core.lookups import order_for
 from ..core.permissions import is_manager
 from ..core.types import money
-from ..policy.texts import phrases, reason_entries
+from ..policy.texts import phrases, reason_entries, window_end
 
 __all__ = ["resolve_return_eligibility"]
 
@@ -31,6 +33,7 @@ def resolve_return_eligibility(
     language: str | None,
 ) -> dict[str, Any]:
     order = order_for(context, order_global_id, email)
+    prefetch_related_objects([order], "lines")  # read once: for the requests and for the lines' names
     requests = line_requests(order, lines, reason, resolution)
     manager = is_manager(context)
     decision, _version = evaluate(
@@ -64,33 +67,37 @@ def eligibility_answer(
         else {}
     )
 
+    # Which open cases hold the units of a line that cannot be asked for again (read only when one says so).
+    held_by = (
+        holding_case_numbers(order)
+        if any(REASON_IN_OPEN_CASE in item.reasons for item in decision.lines)
+        else {}
+    )
+    records = {str(row.line_id): row for row in order.lines.all()}
+
     def reasons(item: LineDecision) -> list[dict[str, str]]:
         found = reason_entries(policy, item.reasons, language)
+        specific: dict[str, str] = {}
         if item.line_id in zeroed:
             zero = zeroed[item.line_id]
-            text = texts.zero_refund(zero.before_fees, zero.fees, currency, zero.outcome.value)
-            found = [
-                {**reason, "text": text} if reason["code"] == REASON_ZERO_REFUND else reason
-                for reason in found
-            ]
-        return found
+            specific[REASON_ZERO_REFUND] = texts.zero_refund(
+                zero.before_fees, zero.fees, currency, zero.outcome.value
+            )
+        if held_by.get(item.line_id):
+            specific[REASON_IN_OPEN_CASE] = texts.in_open_case(held_by[item.line_id])
+        return [{**reason, "text": specific.get(reason["code"], reason["text"])} for reason in found]
 
     def line(item: LineDecision) -> dict[str, Any]:
-        local = (
-            last_local_minute(item.window_ends_at, policy.defaults.time_zone)
-            if item.window_ends_at is not None
-            else None
-        )
+        record = records.get(item.line_id)
         return {
             "line_id": to_global_id("OrderLine", item.line_id),
+            "product_name": (record.product_name or None) if record is not None else None,
+            "sku": (record.sku or None) if record is not None else None,
             "quantity": item.quantity,
             "eligible": item.eligible,
             "reasons": reasons(item),
             "window_ends_at": item.window_ends_at,
-            "window_ends_at_local": None
-            if local is None
-            else {"date": local.date, "time": f"{local.time:%H:%M}", "time_zone": local.time_zone},
-            "window_ends_text": None if local is None else texts.until(local),
+            **window_end(item.window_ends_at, policy, language),
             "fees": fees_by_line.get(item.line_id, []),
             "refund_estimate": money(settlement.net_by_line.get(item.line_id, Decimal(0)), currency),
             "allowed_resolutions": list(item.resolutions),

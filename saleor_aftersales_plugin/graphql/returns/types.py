@@ -32,6 +32,8 @@ class LineEligibility(graphene.ObjectType):
     """The answer for one order line."""
 
     line_id = graphene.ID(required=True, description="Saleor order line id (`OrderLine` global id).")
+    product_name = graphene.String(description="Name of the product, as the order recorded it.")
+    sku = graphene.String(description="SKU of the item, as the order recorded it.")
     quantity = graphene.Int(required=True, description="Units asked about.")
     eligible = graphene.Boolean(required=True, description="Whether these units can go back.")
     reasons = NonNullList(Reason, required=True, description="Why not (or the policy's reason to allow).")

@@ -3,8 +3,8 @@ from typing import Any
 import graphene
 
 from ....rules.document import SourceError, load_source
-from ....rules.statutory import shortfalls
 from ....rules.validation import PolicyError, parse_policy, validate_policy
+from ....rules.warnings import policy_warnings
 from ...core.context import RequestContext
 from ...core.errors import AfterSalesError
 from ...core.permissions import Audience
@@ -25,8 +25,10 @@ class PolicyValidatePayload(graphene.ObjectType):
     policy_warnings = NonNullList(
         PolicyValidationError,
         required=True,
-        description="What a valid document should still change, e.g. `below_statutory_minimum`: less than the "
-        "law's minimum withdrawal period in a country it serves (the message names the countries and the source).",
+        description="What a valid document should still change (what `policy check` warns about): "
+        "`no_threshold_in_currency`, a money condition without an amount in `defaults.currency`, so it never "
+        "matches that currency's orders; `below_statutory_minimum`, less than the law's minimum withdrawal period "
+        "in a country it serves (the message names the countries and the source).",
     )
     errors = NonNullList(AfterSalesError, required=True, description="Why the check was refused.")
 
@@ -51,7 +53,7 @@ class PolicyValidate(PolicyMutation):
             problem = PolicyError("$", "syntax_error", f"{error}{where}")
             return {"valid": False, "policy_errors": [problem], "policy_warnings": []}
         problems = validate_policy(data)
-        warnings = [] if problems else shortfalls(parse_policy(data))
+        warnings = [] if problems else policy_warnings(parse_policy(data))
         return {"valid": not problems, "policy_errors": problems, "policy_warnings": warnings}
 
     @classmethod
