@@ -30,7 +30,7 @@ from ..rules.zero_refund import REASON_ZERO_REFUND
 from . import ServiceError
 from .cases import CaseMoney, LineMoney, add_event, create_case, get_case, transition
 from .eligibility import LEDGER_REASONS, checked_reasons, evaluate
-from .idempotency import OPERATION_RETURN, case_for_key, scoped_key
+from .idempotency import OPERATION_RETURN, case_for_key, earlier_request
 from .ledger import balances, lock_lines, refresh_cache
 from .orders import get_order
 from .sla import case_policy
@@ -112,8 +112,7 @@ def request_return(
         seen.add(str(request.line_id))
     with transaction.atomic():
         order = order_id if isinstance(order_id, OrderRecord) else get_order(order_id)
-        stored_key = scoped_key(order.channel, actor, OPERATION_RETURN, idempotency_key)
-        existing = case_for_key(order.channel, stored_key, order.order_id)
+        stored_key, existing = earlier_request(order, actor, OPERATION_RETURN, idempotency_key)
         if existing is not None:
             return existing, False
         # Lock the lines (in id order, so concurrent requests cannot deadlock) before reading their counts.
