@@ -485,7 +485,6 @@ def _send(row: OutboxMessage, host: NotificationHost) -> None:
         row.event,
         row.language,
         row.payload,
-        channel=row.channel,
         time_zone=str(row.payload.get("time_zone") or "UTC"),
         overrides=host.template_overrides(row.channel),
     )

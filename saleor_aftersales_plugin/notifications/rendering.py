@@ -18,7 +18,6 @@ from types import TracebackType
 from typing import Any
 
 import yaml
-from django.conf import settings
 from jinja2 import (
     ChoiceLoader,
     DictLoader,
@@ -44,7 +43,6 @@ __all__ = [
     "RenderedMessage",
     "parse_overrides",
     "render",
-    "set_overrides_provider",
     "template_name",
     "validate_overrides",
 ]
@@ -74,22 +72,6 @@ class RenderedMessage:
 
 def template_name(language: str, event: str, part: str) -> str:
     return f"{language}/{event}.{part}"
-
-
-def _default_overrides(channel: str) -> Mapping[str, str]:
-    return (getattr(settings, "AFTERSALES_TEMPLATE_OVERRIDES", None) or {}).get(channel) or {}
-
-
-_overrides_provider: Callable[[str], Mapping[str, str]] = _default_overrides
-
-
-def set_overrides_provider(provider: Callable[[str], Mapping[str, str]] | None) -> None:
-    """Where a channel's overrides come from; the Saleor adapter points this at the plugin's configuration.
-
-    The default reads ``settings.AFTERSALES_TEMPLATE_OVERRIDES`` (channel slug -> mapping); ``None`` restores it.
-    """
-    global _overrides_provider
-    _overrides_provider = provider or _default_overrides
 
 
 class _OverridesLoader(DictLoader):
@@ -140,20 +122,17 @@ def render(
     language: str,
     payload: Mapping[str, Any],
     *,
-    channel: str | None = None,
     time_zone: str = "UTC",
     overrides: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
     """Render the three parts of ``event`` in ``language`` (matched to an available one) for ``payload``.
 
-    ``overrides`` defaults to the channel's, from the overrides provider.
+    ``overrides`` are the channel's template overrides, as its host gives them (none by default).
     """
     if event not in EVENTS:
         raise ValueError(f"Unknown message event {event!r}; known: {', '.join(EVENTS)}.")
     language = match_language(language)
-    if overrides is None:
-        overrides = _overrides_provider(channel) if channel else {}
-    environment = _environment_for(parse_overrides(overrides))
+    environment = _environment_for(parse_overrides(overrides or {}))
     missing: dict[str, Any] = {name: [] if name == "items" else None for name in variables_of(event)}
     context = render_context(missing | dict(payload), language, time_zone)
     parts = {

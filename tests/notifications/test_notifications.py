@@ -9,6 +9,7 @@ from saleor_aftersales_plugin.i18n import format_instant, format_money
 from saleor_aftersales_plugin.notifications.events import EVENTS, SAMPLE_CONTEXT
 from saleor_aftersales_plugin.notifications.formatting import available_languages, match_language
 from saleor_aftersales_plugin.notifications.rendering import render, validate_overrides
+from saleor_aftersales_plugin.sandbox.host import SandboxHost
 
 
 def payload(**changes):
@@ -129,9 +130,11 @@ def test_channel_overrides_replace_builtin_templates(settings):
         "volt": {"en/refund_issued.subject": "Money back: {{ amount }} for case {{ case_number }}"}
     }
     data = payload(amount={"amount": "424.15", "currency": "EUR"})
-    assert render("refund_issued", "en", data, channel="volt").subject == "Money back: €424.15 for case 42"
+    host = SandboxHost()
+    volt, other = (host.template_overrides(channel) for channel in ("volt", "other"))
+    assert render("refund_issued", "en", data, overrides=volt).subject == "Money back: €424.15 for case 42"
     assert (
-        render("refund_issued", "en", data, channel="other").subject == "Your refund of €424.15 is on its way"
+        render("refund_issued", "en", data, overrides=other).subject == "Your refund of €424.15 is on its way"
     )
 
 

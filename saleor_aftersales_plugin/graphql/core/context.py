@@ -28,7 +28,7 @@ class RequestContext:
     """Slug of the channel the endpoint serves."""
     principal: Principal
     host: HostPort
-    """Where money actions go: the sandbox host, or the Saleor adapter inside Saleor."""
+    """Where money actions go: the sandbox host, or Saleor's host inside Saleor."""
     load_order: Callable[[str], bool] | None = None
     """Records an order the plugin has not seen yet (e.g. placed before it was installed), given its id; returns
     False when the host has no such order. None where every order is recorded up front (the sandbox)."""
