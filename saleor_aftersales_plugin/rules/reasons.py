@@ -5,7 +5,7 @@ no-reason code, :data:`NO_REASON`; ``changed_mind`` (the name once used for it) 
 alias and refused in policies with a suggestion.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..i18n import match_language
@@ -71,15 +71,3 @@ def reason_label(spec: ReasonSpec, language: str) -> str:
     labels = {key: label for key, label in spec.labels.items() if label}
     key = match_language(language, labels) or match_language("en", labels)
     return labels[key] if key else next(iter(labels.values()), spec.code)
-
-
-def reason_path(catalogue: Iterable[ReasonSpec], code: str) -> tuple[str, ...]:
-    """``code`` and its ancestors, nearest first."""
-    by_code = {spec.code: spec for spec in catalogue}
-    path: list[str] = []
-    current: str | None = code
-    while current is not None and current not in path:
-        path.append(current)
-        spec = by_code.get(current)
-        current = spec.parent if spec else None
-    return tuple(path)

@@ -13,7 +13,7 @@ A line of a return is *zeroed* when it is eligible, has something to refund (``r
 Each zeroed line is reported with what it would refund before fees and each fee's share, for the customer's text.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -131,7 +131,3 @@ def _noted(line: "LineDecision", mode: ZeroRefundOutcome) -> "LineDecision":
 def _nothing_eligible(decision: "CaseDecision") -> "CaseDecision":
     empty = settle(decision.currency, {}, {}, [])
     return replace(decision, eligible=False, settlement=empty, store_credit_amount=empty.net)
-
-
-def zero_refunds_by_line(items: tuple[ZeroRefund, ...]) -> Mapping[str, ZeroRefund]:
-    return {item.line_id: item for item in items}

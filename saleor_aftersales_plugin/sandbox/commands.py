@@ -14,10 +14,6 @@ EXAMPLE_POLICY = EXAMPLES / "electronics-shop.yaml"
 EXAMPLE_ORDERS = EXAMPLES / "orders"
 
 
-class PolicyFileRefused(Exception):
-    """The ``--policy`` file cannot be read or is not a valid policy; the message lists why."""
-
-
 def _serve(args: argparse.Namespace) -> int:
     from .server import make_server, migrate, serve_forever, setup_django, use_sandbox_celery
 
