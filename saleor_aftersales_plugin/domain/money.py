@@ -11,9 +11,8 @@ units with exact fractions, so their parts always add up to the whole to the las
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from functools import lru_cache
-from math import floor
+from math import lcm
 
 from babel.numbers import get_currency_precision, is_currency
 
@@ -53,6 +52,8 @@ def currency_precision(currency: str) -> int:
 
 def to_decimal(value: Decimal | int, name: str = "amount") -> Decimal:
     """``value`` as a finite ``Decimal``; ``int`` is accepted, ``float`` is not (it cannot hold cents)."""
+    if type(value) is Decimal and value.is_finite():  # the common case, answered without the checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         if isinstance(value, float):
             raise TypeError(
@@ -82,6 +83,7 @@ def exact_decimal(value: Decimal | int | float | str) -> Decimal:
     raise TypeError(f"{value!r} is not a number")
 
 
+@lru_cache(maxsize=256)
 def _exponent(currency: str) -> Decimal:
     return Decimal(1).scaleb(-currency_precision(currency))
 
@@ -97,7 +99,7 @@ ROUNDING_MODES: dict[str, str] = {
 
 def quantize(amount: Decimal | int, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
     """``amount`` rounded (half up unless told) to the precision of ``currency``: ``2.345`` EUR -> ``2.35``."""
-    return to_decimal(amount).quantize(_exponent(currency), rounding=rounding)
+    return to_decimal(amount).quantize(_exponent(currency), rounding)
 
 
 def has_currency_precision(amount: Decimal, currency: str) -> bool:
@@ -182,10 +184,10 @@ def _from_minor(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-currency_precision(currency)).quantize(_exponent(currency))
 
 
-def _round_half_up(value: Fraction) -> int:
-    """Nearest integer to ``value``, halves away from zero (as ``ROUND_HALF_UP`` does)."""
-    magnitude = floor(abs(value) + Fraction(1, 2))
-    return magnitude if value >= 0 else -magnitude
+def _share_half_up(units: int, numerator: int, denominator: int) -> int:
+    """``units * numerator / denominator`` rounded to the nearest integer, halves up; all three are >= 0 (and the
+    denominator > 0). Integer arithmetic, exact: floor(x + 1/2) with x = u*k/n is (2*u*k + n) // (2*n)."""
+    return (2 * units * numerator + denominator) // (2 * denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +254,31 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[
     exact_total = _exact(total, currency, "total")
     if not weights:
         raise ValueError("allocate needs at least one weight to split the total over; got an empty sequence.")
-    fractions_of_weights = []
+    ratios = []
     for index, weight in enumerate(weights):
         value = to_decimal(weight, f"weight #{index}")
         if value < 0:
             raise ValueError(f"weight #{index} is {value}: weights must be zero or positive.")
-        fractions_of_weights.append(Fraction(value))
-    if not any(fractions_of_weights):
-        fractions_of_weights = [Fraction(1)] * len(weights)
+        ratios.append(value.as_integer_ratio())
+    # The weights as integers over one common denominator: exact shares and remainders in integer arithmetic.
+    common = lcm(*(denominator for _, denominator in ratios))
+    whole = [numerator * (common // denominator) for numerator, denominator in ratios]
+    if not any(whole):
+        whole = [1] * len(weights)
 
     units = _to_minor(exact_total, currency)
     sign, units = (-1 if units < 0 else 1), abs(units)
-    weight_sum = sum(fractions_of_weights)
-    shares = [units * weight / weight_sum for weight in fractions_of_weights]
-    parts = [floor(share) for share in shares]
+    weight_sum = sum(whole)
+    parts, remainders = [], []
+    for weight in whole:
+        part, remainder = divmod(units * weight, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
     left_over = units - sum(parts)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
-    for index in by_remainder[:left_over]:
-        parts[index] += 1
+    if left_over:
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
+        for index in by_remainder[:left_over]:
+            parts[index] += 1
     return [_from_minor(sign * part, currency) for part in parts]
 
 
@@ -330,10 +339,15 @@ def paid_for_units(
             f"Cannot count {count} more unit(s) of a {n}-unit line after {already} were already counted: "
             f"at most {n - already} remain."
         )
-    units = Fraction(_to_minor(paid, currency))
-    upto = _round_half_up(units * (already + count) / n)
-    before = _round_half_up(units * already / n)
-    return _from_minor(upto - before, currency)
+    return _paid_share(paid, n, count, already, currency)
+
+
+def _paid_share(paid: Decimal, n: int, count: int, already: int, currency: str) -> Decimal:
+    """:func:`paid_for_units` on checked arguments (``paid`` exact in ``currency`` and >= 0)."""
+    units = _to_minor(paid, currency)
+    return _from_minor(
+        _share_half_up(units, already + count, n) - _share_half_up(units, already, n), currency
+    )
 
 
 def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Decimal:
@@ -363,11 +377,14 @@ def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Dec
         raise ValueError(
             f"Line {line.line_id!r} has refunded_amount {refunded}: it must be zero or positive."
         )
-    share = paid_for_units(
-        line.paid_total, line.quantity, count, currency, already_counted=line.quantity_returned
-    )
-    left = _exact(line.paid_total, currency, "paid_total") - refunded
-    return max(min(share, left), Decimal(0)).quantize(_exponent(currency))
+    paid = _exact(line.paid_total, currency, "line_paid_total")
+    if paid < 0:
+        raise ValueError(f"line_paid_total is {paid}: what a customer paid cannot be negative.")
+    n = _check_count(line.quantity, "line_quantity")
+    already = _check_count(line.quantity_returned, "already_counted")
+    # 0 <= already < n and 1 <= count <= n - already are checked above.
+    share = _paid_share(paid, n, count, already, currency)
+    return max(min(share, paid - refunded), Decimal(0)).quantize(_exponent(currency))
 
 
 def attribute_refunds(

@@ -1,6 +1,8 @@
 """Money: precision, rounding, allocation and the refund arithmetic of partial returns."""
 
 from decimal import Decimal
+from fractions import Fraction
+from math import floor
 
 import pytest
 from hypothesis import given
@@ -178,6 +180,43 @@ def test_allocate_parts_sum_exactly(currency, data, weights):
         assert all(part == 0 for part, weight in zip(parts, weights) if weight == 0)
 
 
+def _allocate_with_fractions(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
+    """The largest-remainder split computed the slow, obvious way, with exact fractions: the oracle for allocate."""
+    precision = currency_precision(currency)
+    units = int(total.scaleb(precision))
+    sign, units = (-1 if units < 0 else 1), abs(units)
+    exact = [Fraction(weight) for weight in weights]
+    if not any(exact):
+        exact = [Fraction(1)] * len(weights)
+    shares = [units * weight / sum(exact) for weight in exact]
+    parts = [floor(share) for share in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    for index in by_remainder[: units - sum(parts)]:
+        parts[index] += 1
+    return [quantize(D(sign * part).scaleb(-precision), currency) for part in parts]
+
+
+@given(
+    currency=st.sampled_from(CURRENCIES),
+    data=st.data(),
+    weights=st.lists(
+        st.tuples(st.integers(0, 10**9), st.integers(-4, 3)).map(lambda w: D(w[0]).scaleb(w[1])),
+        min_size=1,
+        max_size=12,
+    ),
+    negative=st.booleans(),
+)
+def test_allocate_equals_the_split_computed_with_fractions(currency, data, weights, negative):
+    # Weights of mixed decimal places (and zeros) put the integer arithmetic's common denominator to work.
+    total = data.draw(minor_amounts(currency))
+    total = -total if negative else total
+    parts = allocate(total, weights, currency)
+    assert parts == _allocate_with_fractions(total, weights, currency)
+    assert [str(part) for part in parts] == [
+        str(part) for part in _allocate_with_fractions(total, weights, currency)
+    ]
+
+
 # --- spread_order_discount ----------------------------------------------------------------------------------
 
 
@@ -219,6 +258,24 @@ def test_paid_for_units_rounds_cumulatively():
     ]
     assert paid_for_units(D("10.00"), 3, 3, "EUR") == D("10.00")
     assert paid_for_units(D("100"), 3, 2, "JPY") == D(67)
+
+
+@given(paid_lines(max_quantity=40), st.data())
+def test_paid_for_units_equals_cumulative_half_up_rounding_of_exact_shares(paid_line, data):
+    currency, paid, quantity = paid_line
+    already = data.draw(st.integers(0, quantity))
+    count = data.draw(st.integers(0, quantity - already))
+    precision = currency_precision(currency)
+
+    def rounded_share(units: int) -> int:  # half up, with exact fractions
+        return floor(Fraction(int(paid.scaleb(precision))) * units / quantity + Fraction(1, 2))
+
+    expected = quantize(
+        D(rounded_share(already + count) - rounded_share(already)).scaleb(-precision), currency
+    )
+    result = paid_for_units(paid, quantity, count, currency, already)
+    assert result == expected
+    assert str(result) == str(expected)
 
 
 def test_paid_for_units_rejects_counting_too_many_units():
