@@ -13,6 +13,7 @@ Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies t
 """
 
 import calendar as stdlib_calendar
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -28,6 +29,7 @@ from ..i18n import DEFAULT_LANGUAGE, REASON_TEXTS
 from .actions import ACTIONS, PolicyActions, SlaSetting
 from .calendar import Anchor, DayKind, resolve_anchor
 from .decision import (
+    ALL_FEES_SETTING,
     DEFAULTS,
     CaseDecision,
     ConditionTrace,
@@ -111,20 +113,19 @@ class _LineValues(dict):
         self.shared = {} if shared is None else shared
 
     def __missing__(self, name: str) -> Any:
-        if name in _CASE_VARIABLES:
+        sharing, compute = _VARIABLE_PLANS[name]
+        if sharing is _PER_LINE:
+            value = self[name] = compute(self.context)
+            return value
+        if sharing is _PER_CASE:
             key: Any = name
-        elif name in _DAY_VARIABLES:
+        else:
             line = self.context.line
             key = (name, line.delivered_at, line.fulfilled_at)
-        else:
-            key = None
-        if key is not None and key in self.shared:
-            value = self.shared[key]
-        else:
-            spec = VARIABLES[name]
-            value = _CASTS[spec.field_type](spec.getter(self.context))
-            if key is not None:
-                self.shared[key] = value
+        shared = self.shared
+        value = shared.get(key, _NOT_COMPUTED)
+        if value is _NOT_COMPUTED:
+            value = shared[key] = compute(self.context)
         self[name] = value
         return value
 
@@ -162,6 +163,20 @@ _CASTS: dict[type, Callable[[Any], Any]] = {
     SelectType: _lowered,
     SelectMultipleType: _lowered,
 }
+
+_PER_LINE, _PER_CASE, _PER_DAYS = "line", "case", "days"
+_NOT_COMPUTED = object()
+
+
+def _plan(name: str) -> tuple[str, Callable[[LineContext], Any]]:
+    """How a variable is shared between the lines of a case, and its getter composed with its type's cast."""
+    spec = VARIABLES[name]
+    getter, cast = spec.getter, _CASTS[spec.field_type]
+    sharing = _PER_CASE if name in _CASE_VARIABLES else _PER_DAYS if name in _DAY_VARIABLES else _PER_LINE
+    return sharing, lambda context: cast(getter(context))
+
+
+_VARIABLE_PLANS = {name: _plan(name) for name in VARIABLES}
 
 
 def _leaf(name: str, operator: str, expected: Any) -> Predicate:
@@ -247,26 +262,71 @@ _SET_TESTS = {
 
 
 class _MatcherSource:
-    """Python source of a policy's condition trees: constants go to ``K``, and each variable the conditions use is
-    read into locals once per line (``loads``): the value, and for lists their set, for money its amount and
-    currency."""
+    """Python source of a policy's condition trees, evaluated on a new line's :class:`_LineValues` ``v``.
+
+    Text and whole numbers are written as literals, other constants become the names ``K0``, ``K1``... of the
+    generated function's closure. Each variable the conditions use is read into locals once per line (``loads``):
+    the value, and for lists their set, for money its amount and currency. A test that cannot raise and has no
+    effect (a text or set test) and occurs in more than one place is computed once per line (``tests``).
+    """
 
     def __init__(self) -> None:
         self.constants: list[Any] = []
+        self.names: dict[tuple[type, Any], str] = {}  # hashable constants already named, by type and value
         self.loads: dict[str, str] = {}
+        self.tests: dict[str, int] = {}  # test expression -> its number
+        self.uses: list[int] = []  # uses of each numbered test
 
     def constant(self, value: Any) -> str:
+        if type(value) is str or type(value) is int:  # literals (bool, a subclass of int, is not one)
+            return repr(value)
+        key = None
+        if value.__hash__ is not None:
+            key = (type(value), value)
+            if key in self.names:
+                return self.names[key]
         self.constants.append(value)
-        return f"K[{len(self.constants) - 1}]"
+        name = f"K{len(self.constants) - 1}"
+        if key is not None:
+            self.names[key] = name
+        return name
 
     def local(self, name: str, part: str = "") -> str:
         value = f"x_{name}"
-        self.loads.setdefault(value, f"v[{name!r}]")
+        if value not in self.loads:
+            sharing, _ = _VARIABLE_PLANS[name]
+            if sharing is _PER_LINE:  # computed here: v is a new line's _LineValues, which has no value yet
+                spec = VARIABLES[name]
+                cast, getter = self.constant(_CASTS[spec.field_type]), self.constant(spec.getter)
+                self.loads[value] = f"v[{name!r}] = {cast}({getter}(v.context))"
+            else:  # computed once per case (_LineValues.__missing__ keeps it)
+                self.loads[value] = f"v[{name!r}]"
         if part == "set":
             self.loads.setdefault(f"{value}_set", f"frozenset({value})")
         elif part in ("amount", "currency"):
             self.loads.setdefault(f"{value}_{part}", f"{value}.{part}")
         return f"{value}_{part}" if part else value
+
+    def pure_test(self, expression: str) -> str:
+        """A placeholder for ``expression``, a test without effects that cannot raise; see :meth:`resolve`."""
+        number = self.tests.setdefault(expression, len(self.tests))
+        if number == len(self.uses):
+            self.uses.append(0)
+        self.uses[number] += 1
+        return f"\0{number}\0"
+
+    def resolve(self, code: str) -> str:
+        """``code`` with each test placeholder replaced by the test, or by its local where it is used twice or more."""
+        expressions = list(self.tests)
+        return re.sub(
+            "\0([0-9]+)\0",
+            lambda found: f"t{found[1]}" if self.uses[int(found[1])] > 1 else expressions[int(found[1])],
+            code,
+        )
+
+    def shared_tests(self) -> list[tuple[str, str]]:
+        """(local, test) of each test used twice or more."""
+        return [(f"t{number}", test) for test, number in self.tests.items() if self.uses[number] > 1]
 
     def expression(self, node: Mapping[str, Any]) -> str:
         for key, joiner in (("all", " and "), ("any", " or ")):
@@ -286,20 +346,21 @@ class _MatcherSource:
                     for currency, limit in threshold_amounts(expected).items()
                 }
             )
-            found = f"B{len(self.constants)}"
+            found = f"B{bounds}"
             test = _NUMERIC_TESTS[operator].format(
                 a=self.local(name, "amount"), low=f"{found}[0]", high=f"{found}[1]"
             )
             return f"(({found} := {bounds}.get({self.local(name, 'currency')})) is not None and {test})"
         if field_type is BooleanType:
             return self.local(name) if operator == "is_true" else f"(not {self.local(name)})"
+        # The variable is a str (the cast checks it) or a frozenset of its lowered items: these tests never raise.
         if field_type is StringType and operator in _STRING_TESTS:
             text = _string(expected)
             wanted = text.lower() if operator == "equal_to_case_insensitive" else text
-            return _STRING_TESTS[operator].format(a=self.local(name), b=self.constant(wanted))
+            return self.pure_test(_STRING_TESTS[operator].format(a=self.local(name), b=self.constant(wanted)))
         if field_type is SelectMultipleType and operator in _SET_TESTS:
             wanted_set = self.constant(frozenset(_lowered(expected)))
-            return _SET_TESTS[operator].format(a=self.local(name, "set"), b=wanted_set)
+            return self.pure_test(_SET_TESTS[operator].format(a=self.local(name, "set"), b=wanted_set))
         return f"{self.constant(_leaf(name, operator, expected))}(v)"
 
 
@@ -308,15 +369,26 @@ def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
 
     Generating Python source removes a call per rule and per condition node, and each variable the policy uses is
     read once per line into a local (the lines' variables are computed on that first read, shared ones once per
-    case); comparisons against numbers and amounts are single comparisons with the epsilon already applied.
+    case); comparisons against numbers and amounts are single comparisons with the epsilon already applied, and a
+    text or set test several rules share is computed once per line.
     """
     source = _MatcherSource()
-    body = [f"    if {source.expression(rule.conditions)}: m.append({i})" for i, rule in enumerate(rules)]
-    loads = [f"    {local} = {value}" for local, value in source.loads.items()]
-    code = "def matches(v):\n    m = []\n" + "\n".join([*loads, *body]) + "\n    return m\n"
-    namespace: dict[str, Any] = {"K": source.constants}
-    exec(compile(code, "<policy rules>", "exec"), namespace)
-    return namespace["matches"]
+    body = [f"        if {source.expression(rule.conditions)}: add({i})" for i, rule in enumerate(rules)]
+    lines = [
+        "def make(K):",
+        *(f"    K{index} = K[{index}]" for index in range(len(source.constants))),
+        "    def matches(v):",
+        "        m = []",
+        "        add = m.append",
+        *(f"        {local} = {value}" for local, value in source.loads.items()),
+        *(f"        {local} = {test}" for local, test in source.shared_tests()),
+        *body,
+        "        return m",
+        "    return matches",
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile(source.resolve("\n".join(lines)), "<policy rules>", "exec"), namespace)
+    return namespace["make"](source.constants)
 
 
 # An explainer mirrors the condition tree with each leaf's predicate compiled once:
@@ -378,6 +450,8 @@ class _CompiledRule:
     rule: Rule
     explainer: Explainer
     writes: tuple[tuple[str, Any], ...]
+    takes: tuple[tuple[str, Any, bool], ...]
+    """``writes`` with whether each is a fee setting (that a ``fee:*`` write overrides), for :meth:`_take_writes`."""
 
 
 class CompiledPolicy:
@@ -386,33 +460,56 @@ class CompiledPolicy:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         ranked = policy.ranked_rules
-        self._rules = tuple(
-            _CompiledRule(rule, _explainer(rule.conditions), writes_of(rule)) for rule in ranked
-        )
+        self._rules = tuple(self._compiled_rule(rule) for rule in ranked)
         self._matches = _compile_matcher(ranked)
+
+    @staticmethod
+    def _compiled_rule(rule: Rule) -> _CompiledRule:
+        writes = writes_of(rule)
+        takes = tuple((setting, value, setting.startswith("fee:")) for setting, value in writes)
+        return _CompiledRule(rule, _explainer(rule.conditions), writes, takes)
 
     def settings_for(
         self, context: LineContext, *, explain: bool = True, shared: dict[Any, Any] | None = None
     ) -> SettingsBuilder:
         """The settings the matching rules write for one line.
 
-        Only the matching rules are applied. The line's trace is a :class:`LazyTrace` recorded now as what each
-        matching rule decided and overrode, built into :class:`RuleTrace` items only when read: the matching rules,
-        or with ``explain`` every rule with each condition's actual value (re-evaluated over the line's computed
-        variables).
+        Only the matching rules are applied. The line's trace is a :class:`LazyTrace` of the matching rules (what
+        each decided and overrode, replayed when read), or with ``explain`` every rule with each condition's actual
+        value (re-evaluated over the line's computed variables when read), built into :class:`RuleTrace` items
+        only when read.
         """
         builder = SettingsBuilder()
         values = _LineValues(context, shared)
-        rules = self._rules
-        outcomes = {
-            position: builder.apply_matched(rules[position].rule.id, rules[position].writes)
-            for position in self._matches(values)
-        }
+        matched = self._matches(values)
+        self._take_writes(builder, matched)
         if explain:
-            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, outcomes))
+            builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, self._outcomes(matched)))
         else:
-            builder.lazy_trace = LazyTrace(lambda: self._matched_trace(outcomes))
+            builder.lazy_trace = LazyTrace(lambda: self._matched_trace(self._outcomes(matched)))
         return builder
+
+    def _take_writes(self, builder: SettingsBuilder, matched: Sequence[int]) -> None:
+        """The matching rules' writes, best-ranked first, as :meth:`SettingsBuilder.apply_matched` takes them (the
+        first write of a setting wins; a fee once ``fee:*`` is written is overridden) without recording outcomes."""
+        values, decided_by, rules = builder.values, builder.decided_by, self._rules
+        for position in matched:
+            compiled = rules[position]
+            rule_id = compiled.rule.id
+            for setting, value, is_fee in compiled.takes:
+                if setting in values or (is_fee and ALL_FEES_SETTING in values):
+                    continue
+                values[setting] = value
+                decided_by[setting] = rule_id
+
+    def _outcomes(self, matched: Sequence[int]) -> dict[int, WriteOutcome]:
+        """What each matching rule decided and found already decided, replayed through a builder."""
+        replay = SettingsBuilder()
+        rules = self._rules
+        return {
+            position: replay.apply_matched(rules[position].rule.id, rules[position].writes)
+            for position in matched
+        }
 
     def _rule_trace(
         self, position: int, outcome: WriteOutcome | None, conditions: tuple[ConditionTrace, ...] = ()
@@ -486,22 +583,23 @@ def _decide(
     policy_version: int | None,
 ) -> CaseDecision:
     currency = (facts.order.currency or policy.defaults.currency).upper()
+    calendar, prior_returns_days = policy.calendar, policy.defaults.prior_returns_days
+    order_lines: dict[str, OrderLineFacts] = {}
+    for line in facts.order.lines:
+        order_lines.setdefault(line.line_id, line)  # the first line with an id, as OrderFacts.line finds it
+    windows: dict[Any, tuple[Anchor, datetime]] = {}
     lines = []
     for request in facts.lines:
-        line = facts.order.line(request.line_id)
-        context = LineContext(
-            facts, line, request, policy.calendar, policy.defaults.prior_returns_days, currency
-        )
-        lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency))
+        line = order_lines.get(request.line_id) or facts.order.line(request.line_id)
+        context = LineContext(facts, line, request, calendar, prior_returns_days, currency)
+        lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency, windows))
     case_level = None
     if not facts.lines:
         # A case about the whole order (a complaint): the rules still decide its case-wide settings (SLA, escalation,
         # review), evaluated once with empty line facts.
         line, request = OrderLineFacts("", ProductFacts(), 0, Decimal(0), Decimal(0)), LineRequest("", 0)
-        context = LineContext(
-            facts, line, request, policy.calendar, policy.defaults.prior_returns_days, currency
-        )
-        case_level = _line_decision(policy, facts, line, request, settings_for(context), currency)
+        context = LineContext(facts, line, request, calendar, prior_returns_days, currency)
+        case_level = _line_decision(policy, facts, line, request, settings_for(context), currency, windows)
     return _case_decision(policy, facts, tuple(lines), currency, policy_version, case_level)
 
 
@@ -512,7 +610,10 @@ def _line_decision(
     request: LineRequest,
     builder: SettingsBuilder,
     currency: str,
+    windows: dict[Any, tuple[Anchor, datetime]],
 ) -> LineDecision:
+    """One line's decision; ``windows`` keeps the windows computed for the case's earlier lines, each by all it
+    depends on that varies within a case (the window setting and the line's delivery and fulfilment instants)."""
     defaults = policy.defaults
     values = builder.values
     decided_by = dict(builder.decided_by)
@@ -540,10 +641,20 @@ def _line_decision(
 
     window_anchor = window_ends_at = None
     if facts.kind in WINDOW_KINDS:
-        window_anchor, anchor_at = resolve_anchor(
-            window.anchor, delivered_at=delivered_at, fulfilled_at=fulfilled_at, ordered_at=order.created_at
-        )
-        window_ends_at = policy.calendar.window_end(anchor_at, window.days, window.day_kind)
+        key = (window, delivered_at, fulfilled_at)
+        known = windows.get(key)
+        if known is None:
+            window_anchor, anchor_at = resolve_anchor(
+                window.anchor,
+                delivered_at=delivered_at,
+                fulfilled_at=fulfilled_at,
+                ordered_at=order.created_at,
+            )
+            known = windows[key] = (
+                window_anchor,
+                policy.calendar.window_end(anchor_at, window.days, window.day_kind),
+            )
+        window_anchor, window_ends_at = known
         if facts.now >= window_ends_at:
             reasons.append(REASON_WINDOW_EXPIRED)
 
