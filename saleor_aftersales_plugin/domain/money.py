@@ -254,19 +254,26 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[
     exact_total = _exact(total, currency, "total")
     if not weights:
         raise ValueError("allocate needs at least one weight to split the total over; got an empty sequence.")
-    ratios = []
+    values = []
     for index, weight in enumerate(weights):
-        value = to_decimal(weight, f"weight #{index}")
+        value = (
+            weight
+            if type(weight) is Decimal and weight.is_finite()
+            else to_decimal(weight, f"weight #{index}")
+        )
         if value < 0:
             raise ValueError(f"weight #{index} is {value}: weights must be zero or positive.")
-        ratios.append(value.as_integer_ratio())
+        values.append(value)
+    units = _to_minor(exact_total, currency)
+    if not units:
+        return [_from_minor(0, currency)] * len(values)
     # The weights as integers over one common denominator: exact shares and remainders in integer arithmetic.
+    ratios = [value.as_integer_ratio() for value in values]
     common = lcm(*(denominator for _, denominator in ratios))
     whole = [numerator * (common // denominator) for numerator, denominator in ratios]
     if not any(whole):
         whole = [1] * len(weights)
 
-    units = _to_minor(exact_total, currency)
     sign, units = (-1 if units < 0 else 1), abs(units)
     weight_sum = sum(whole)
     parts, remainders = [], []

@@ -171,7 +171,7 @@ class SettingsBuilder:
         return tuple(result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LineDecision:
     line_id: str
     quantity: int
@@ -195,6 +195,56 @@ class LineDecision:
     refundable: Decimal
     decided_by: Mapping[str, str]
     trace: Sequence[RuleTrace] = ()
+
+    def __init__(
+        self,
+        line_id: str,
+        quantity: int,
+        eligible: bool,
+        reasons: tuple[str, ...],
+        window: WindowSetting | None,
+        window_anchor: Anchor | None,
+        window_ends_at: datetime | None,
+        fees: tuple[FeeSpec, ...],
+        fee_cap: FeeCap | None,
+        resolutions: tuple[str, ...],
+        store_credit_bonus: Decimal,
+        review_required: bool,
+        photos_required: int,
+        warranty_months: int,
+        warranty_ends_at: datetime | None,
+        in_warranty: bool | None,
+        sla: SlaSetting,
+        escalation_path: str,
+        refundable: Decimal,
+        decided_by: Mapping[str, str],
+        trace: Sequence[RuleTrace] = (),
+    ) -> None:
+        # The generated __init__ of a frozen dataclass sets each field through object.__setattr__, which a decision
+        # pays for every line: the fields go into the instance's dict at once instead (still frozen afterwards).
+        self.__dict__.update(
+            line_id=line_id,
+            quantity=quantity,
+            eligible=eligible,
+            reasons=reasons,
+            window=window,
+            window_anchor=window_anchor,
+            window_ends_at=window_ends_at,
+            fees=fees,
+            fee_cap=fee_cap,
+            resolutions=resolutions,
+            store_credit_bonus=store_credit_bonus,
+            review_required=review_required,
+            photos_required=photos_required,
+            warranty_months=warranty_months,
+            warranty_ends_at=warranty_ends_at,
+            in_warranty=in_warranty,
+            sla=sla,
+            escalation_path=escalation_path,
+            refundable=refundable,
+            decided_by=decided_by,
+            trace=trace,
+        )
 
 
 @dataclass(frozen=True)

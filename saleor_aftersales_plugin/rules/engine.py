@@ -72,6 +72,8 @@ ENGINE_REASONS = {
 }
 """The engine's own reason codes with their English texts (the i18n catalogue has them in every language)."""
 
+_ZERO = Decimal(0)
+_RESOLUTIONS = tuple(resolution.value for resolution in Resolution)
 WINDOW_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE})
 LINE_CHECK_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR})
 
@@ -148,11 +150,11 @@ def _boolean(value: Any) -> bool:
 
 
 def _money(value: Any) -> AmountIn:
-    return MoneyType(value).value
+    return value if type(value) is AmountIn else MoneyType(value).value
 
 
 def _lowered(values: Any) -> tuple[Any, ...]:
-    return tuple(v.lower() if isinstance(v, str) else v for v in values)
+    return tuple([v.lower() if isinstance(v, str) else v for v in values])
 
 
 _CASTS: dict[type, Callable[[Any], Any]] = {
@@ -239,6 +241,23 @@ def _bounds(operator: str, limit: Decimal) -> tuple[Decimal, Decimal]:
 
 
 _BOUND_PRECISION = 100
+
+
+class _Never:
+    """A bound no value passes: every comparison with it is false (Decimal defers to it, NaN and infinities too)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __repr__(self) -> str:
+        return "_NEVER"
+
+
+_NEVER = _Never()
 _NUMERIC_TESTS = {
     "equal_to": "({low} <= {a} <= {high})",
     "greater_than": "({a} > {high})",
@@ -274,6 +293,9 @@ class _MatcherSource:
         self.constants: list[Any] = []
         self.names: dict[tuple[type, Any], str] = {}  # hashable constants already named, by type and value
         self.loads: dict[str, str] = {}
+        self.money: dict[
+            str, list[dict[str, tuple[Decimal, Decimal]]]
+        ] = {}  # variable -> bounds per condition
         self.tests: dict[str, int] = {}  # test expression -> its number
         self.uses: list[int] = []  # uses of each numbered test
 
@@ -303,9 +325,33 @@ class _MatcherSource:
                 self.loads[value] = f"v[{name!r}]"
         if part == "set":
             self.loads.setdefault(f"{value}_set", f"frozenset({value})")
-        elif part in ("amount", "currency"):
+        elif part == "amount":
             self.loads.setdefault(f"{value}_{part}", f"{value}.{part}")
         return f"{value}_{part}" if part else value
+
+    def money_bounds(self, name: str, operator: str, limits: Mapping[str, Decimal]) -> tuple[str, str]:
+        """Locals holding the (low, high) bounds of a money condition in the line's currency (see :meth:`money_loads`)."""
+        slots = self.money.setdefault(name, [])
+        slots.append({currency: _bounds(operator, limit) for currency, limit in limits.items()})
+        number = len(slots) - 1
+        return f"m_{name}_{number}_low", f"m_{name}_{number}_high"
+
+    def money_loads(self) -> list[tuple[str, str]]:
+        """Once per line, each money condition's bounds in the line's currency, unpacked into locals from a table of
+        every currency the conditions of a variable name. A condition without an amount in that currency gets
+        :data:`_NEVER` for bounds, which no value passes (as thresholds.compare decides), whatever the value."""
+        loads = []
+        for name, slots in self.money.items():
+            tables = {
+                currency: tuple(bound for bounds in slots for bound in bounds.get(currency, (_NEVER, _NEVER)))
+                for currency in sorted({currency for bounds in slots for currency in bounds})
+            }
+            targets = ", ".join(
+                f"m_{name}_{number}_{part}" for number in range(len(slots)) for part in ("low", "high")
+            )
+            never = self.constant((_NEVER,) * 2 * len(slots))
+            loads.append((f"({targets},)", f"{self.constant(tables)}.get(x_{name}.currency, {never})"))
+        return loads
 
     def pure_test(self, expression: str) -> str:
         """A placeholder for ``expression``, a test without effects that cannot raise; see :meth:`resolve`."""
@@ -339,18 +385,8 @@ class _MatcherSource:
             test = _NUMERIC_TESTS[operator]
             return test.format(a=self.local(name), low=self.constant(low), high=self.constant(high))
         if field_type is MoneyType and operator in _NUMERIC_TESTS:
-            # No amount in the value's currency: the condition does not hold (as thresholds.compare decides).
-            bounds = self.constant(
-                {
-                    currency: _bounds(operator, limit)
-                    for currency, limit in threshold_amounts(expected).items()
-                }
-            )
-            found = f"B{bounds}"
-            test = _NUMERIC_TESTS[operator].format(
-                a=self.local(name, "amount"), low=f"{found}[0]", high=f"{found}[1]"
-            )
-            return f"(({found} := {bounds}.get({self.local(name, 'currency')})) is not None and {test})"
+            low, high = self.money_bounds(name, operator, threshold_amounts(expected))
+            return _NUMERIC_TESTS[operator].format(a=self.local(name, "amount"), low=low, high=high)
         if field_type is BooleanType:
             return self.local(name) if operator == "is_true" else f"(not {self.local(name)})"
         # The variable is a str (the cast checks it) or a frozenset of its lowered items: these tests never raise.
@@ -374,6 +410,7 @@ def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
     """
     source = _MatcherSource()
     body = [f"        if {source.expression(rule.conditions)}: add({i})" for i, rule in enumerate(rules)]
+    money = [f"        {targets} = {table}" for targets, table in source.money_loads()]  # adds constants
     lines = [
         "def make(K):",
         *(f"    K{index} = K[{index}]" for index in range(len(source.constants))),
@@ -381,6 +418,7 @@ def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
         "        m = []",
         "        add = m.append",
         *(f"        {local} = {value}" for local, value in source.loads.items()),
+        *money,
         *(f"        {local} = {test}" for local, test in source.shared_tests()),
         *body,
         "        return m",
@@ -576,6 +614,35 @@ def decide(
 # --- from settings to a decision --------------------------------------------------------------------------------
 
 
+class _Case:
+    """What every line of a case is decided with, worked out once per case."""
+
+    __slots__ = ("checks_lines", "currency", "defaults", "facts", "has_window", "policy", "repair", "windows")
+
+    def __init__(self, policy: Policy, facts: CaseFacts, currency: str) -> None:
+        self.policy, self.facts, self.currency = policy, facts, currency
+        kind, defaults = facts.kind, policy.defaults
+        self.has_window = kind in WINDOW_KINDS
+        self.checks_lines = kind in LINE_CHECK_KINDS
+        self.repair = kind is CaseKind.REPAIR
+        # Each setting a line's rules may leave unset, with its default, in the order the line's decided_by
+        # records the defaults.
+        self.defaults: tuple[tuple[str, Any], ...] = (
+            ("eligibility", None),
+            ("window", defaults.window),
+            ("resolutions", defaults.resolutions),
+            ("warranty_months", defaults.warranty_months),
+            ("store_credit_bonus", defaults.store_credit_bonus),
+            ("review", defaults.review),
+            ("photos_required", defaults.photos_required),
+            ("sla", policy.sla_for(kind)),
+            ("escalation_path", _default_escalation_path(policy)),
+        )
+        self.windows: dict[Any, tuple[Anchor, datetime]] = {}
+        """The windows computed for the case's lines so far, each by all it depends on that varies within a case:
+        the window setting and the line's delivery and fulfilment instants."""
+
+
 def _decide(
     policy: Policy,
     facts: CaseFacts,
@@ -587,62 +654,62 @@ def _decide(
     order_lines: dict[str, OrderLineFacts] = {}
     for line in facts.order.lines:
         order_lines.setdefault(line.line_id, line)  # the first line with an id, as OrderFacts.line finds it
-    windows: dict[Any, tuple[Anchor, datetime]] = {}
+    case = _Case(policy, facts, currency)
     lines = []
     for request in facts.lines:
         line = order_lines.get(request.line_id) or facts.order.line(request.line_id)
         context = LineContext(facts, line, request, calendar, prior_returns_days, currency)
-        lines.append(_line_decision(policy, facts, line, request, settings_for(context), currency, windows))
+        lines.append(_line_decision(case, line, request, settings_for(context)))
     case_level = None
     if not facts.lines:
         # A case about the whole order (a complaint): the rules still decide its case-wide settings (SLA, escalation,
         # review), evaluated once with empty line facts.
         line, request = OrderLineFacts("", ProductFacts(), 0, Decimal(0), Decimal(0)), LineRequest("", 0)
         context = LineContext(facts, line, request, calendar, prior_returns_days, currency)
-        case_level = _line_decision(policy, facts, line, request, settings_for(context), currency, windows)
+        case_level = _line_decision(case, line, request, settings_for(context))
     return _case_decision(policy, facts, tuple(lines), currency, policy_version, case_level)
 
 
 def _line_decision(
-    policy: Policy,
-    facts: CaseFacts,
-    line: OrderLineFacts,
-    request: LineRequest,
-    builder: SettingsBuilder,
-    currency: str,
-    windows: dict[Any, tuple[Anchor, datetime]],
+    case: _Case, line: OrderLineFacts, request: LineRequest, builder: SettingsBuilder
 ) -> LineDecision:
-    """One line's decision; ``windows`` keeps the windows computed for the case's earlier lines, each by all it
-    depends on that varies within a case (the window setting and the line's delivery and fulfilment instants)."""
-    defaults = policy.defaults
+    policy, facts = case.policy, case.facts
     values = builder.values
     decided_by = dict(builder.decided_by)
-
-    def setting(name: str, default: Any) -> Any:
+    chosen = []
+    for name, default in case.defaults:
         if name in values:
-            return values[name]
-        decided_by[name] = DEFAULTS
-        return default
+            chosen.append(values[name])
+        else:
+            decided_by[name] = DEFAULTS
+            chosen.append(default)
+    (
+        eligibility,
+        window,
+        resolutions,
+        warranty_months,
+        store_credit_bonus,
+        review,
+        photos_required,
+        sla,
+        escalation_path,
+    ) = chosen
 
-    eligibility = values.get("eligibility")
-    if eligibility is None:
-        decided_by["eligibility"] = DEFAULTS
-    allowed = defaults.eligible if eligibility is None else eligibility.allowed
     reasons: list[str] = []
-    if not allowed:
-        reasons.append(eligibility.reason if eligibility is not None else REASON_NOT_ELIGIBLE)
+    if eligibility is None:
+        if not policy.defaults.eligible:
+            reasons.append(REASON_NOT_ELIGIBLE)
+    elif not eligibility.allowed:
+        reasons.append(eligibility.reason)
 
-    window = setting("window", defaults.window)
-    resolutions = setting("resolutions", defaults.resolutions)
-    warranty_months = setting("warranty_months", defaults.warranty_months)
     order = facts.order
     delivered_at = line.delivered_at or order.delivered_at
     fulfilled_at = line.fulfilled_at or order.fulfilled_at
 
     window_anchor = window_ends_at = None
-    if facts.kind in WINDOW_KINDS:
+    if case.has_window:
         key = (window, delivered_at, fulfilled_at)
-        known = windows.get(key)
+        known = case.windows.get(key)
         if known is None:
             window_anchor, anchor_at = resolve_anchor(
                 window.anchor,
@@ -650,7 +717,7 @@ def _line_decision(
                 fulfilled_at=fulfilled_at,
                 ordered_at=order.created_at,
             )
-            known = windows[key] = (
+            known = case.windows[key] = (
                 window_anchor,
                 policy.calendar.window_end(anchor_at, window.days, window.day_kind),
             )
@@ -659,14 +726,14 @@ def _line_decision(
             reasons.append(REASON_WINDOW_EXPIRED)
 
     warranty_ends_at = in_warranty = None
-    if facts.kind is CaseKind.REPAIR:
+    if case.repair:
         _, warranty_start = resolve_anchor(
             Anchor.DELIVERY, delivered_at=delivered_at, fulfilled_at=fulfilled_at, ordered_at=order.created_at
         )
         warranty_ends_at = _add_months(policy, warranty_start, warranty_months)
         in_warranty = facts.now < warranty_ends_at
 
-    if facts.kind in LINE_CHECK_KINDS:
+    if case.checks_lines:
         available = line.quantity_fulfilled - line.quantity_returned
         if line.quantity_fulfilled <= 0:
             reasons.append(REASON_NOT_FULFILLED)
@@ -679,35 +746,35 @@ def _line_decision(
     if eligible and eligibility is not None and eligibility.reason:
         reasons.append(eligibility.reason)
 
-    refundable = Decimal(0)
-    if eligible and facts.kind in WINDOW_KINDS:
-        refundable = refundable_amount(line, request.quantity, currency)
-    fees, fee_cap, missing = _in_currency(builder.fees(), values.get("fee_cap"), currency)
+    refundable = _ZERO
+    if eligible and case.has_window:
+        refundable = refundable_amount(line, request.quantity, case.currency)
+    fees, fee_cap, missing = _in_currency(builder.fees(), values.get("fee_cap"), case.currency)
     if missing and eligible:
-        eligible, refundable = False, Decimal(0)
+        eligible, refundable = False, _ZERO
         reasons.insert(0, REASON_NO_AMOUNT_IN_CURRENCY)
     return LineDecision(
-        line_id=line.line_id,
-        quantity=request.quantity,
-        eligible=eligible,
-        reasons=tuple(reasons),
-        window=window if facts.kind in WINDOW_KINDS else None,
-        window_anchor=window_anchor,
-        window_ends_at=window_ends_at,
-        fees=fees,
-        fee_cap=fee_cap,
-        resolutions=tuple(resolutions),
-        store_credit_bonus=setting("store_credit_bonus", defaults.store_credit_bonus),
-        review_required=setting("review", defaults.review),
-        photos_required=setting("photos_required", defaults.photos_required),
-        warranty_months=warranty_months,
-        warranty_ends_at=warranty_ends_at,
-        in_warranty=in_warranty,
-        sla=setting("sla", policy.sla_for(facts.kind)),
-        escalation_path=setting("escalation_path", _default_escalation_path(policy)),
-        refundable=refundable,
-        decided_by=decided_by,
-        trace=builder.trace(),
+        line.line_id,
+        request.quantity,
+        eligible,
+        tuple(reasons),
+        window if case.has_window else None,
+        window_anchor,
+        window_ends_at,
+        fees,
+        fee_cap,
+        tuple(resolutions),
+        store_credit_bonus,
+        review,
+        photos_required,
+        warranty_months,
+        warranty_ends_at,
+        in_warranty,
+        sla,
+        escalation_path,
+        refundable,
+        decided_by,
+        builder.trace(),
     )
 
 
@@ -759,7 +826,8 @@ def _case_decision(
     """The case takes the most restrictive value of its eligible lines; case-wide settings come from the best rule."""
     eligible = tuple(line for line in lines if line.eligible)
     basis = eligible or lines or ((case_level,) if case_level else ())
-    resolutions = tuple(r.value for r in Resolution if all(r.value in line.resolutions for line in basis))
+    offered = set(_RESOLUTIONS).intersection(*(line.resolutions for line in basis))
+    resolutions = tuple(resolution for resolution in _RESOLUTIONS if resolution in offered)
 
     line_fees: dict[str, list[FeeSpec]] = {}
     case_fees: dict[str, tuple[tuple[int, int], FeeSpec]] = {}

@@ -110,18 +110,24 @@ def _months_since_delivery(ctx: LineContext) -> int:
     return max(months, 0)
 
 
+_UNIT_PRICE_PLACES = Decimal("0.0001")
+
+
 def _unit_price_paid(ctx: LineContext) -> AmountIn:
     line = ctx.line
     if line.quantity <= 0:
         return AmountIn(Decimal(0), ctx.order_currency)
-    unit = (line.paid_total / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    unit = (line.paid_total / line.quantity).quantize(_UNIT_PRICE_PLACES, ROUND_HALF_UP)
     return AmountIn(unit, ctx.order_currency)
 
 
 def _attributes(ctx: LineContext) -> list[str]:
     """Attribute slugs, and ``slug:value`` for each value, so rules can test presence or a value."""
+    attributes = ctx.line.product.attributes
+    if not attributes:
+        return []
     values: list[str] = []
-    for slug, slug_values in sorted(ctx.line.product.attributes.items()):
+    for slug, slug_values in sorted(attributes.items()):
         values.append(slug)
         values.extend(f"{slug}:{value}" for value in slug_values)
     return values
