@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 
+_ZERO = Decimal(0)
+
+
 @lru_cache(maxsize=256)
 def currency_precision(currency: str) -> int:
     """Number of decimals of ``currency`` (an ISO 4217 code such as ``"EUR"``)."""
@@ -166,8 +169,8 @@ class MissingCurrency(LookupError):
 
 def _exact(amount: Decimal | int, currency: str, name: str) -> Decimal:
     """``amount``, checked to need no rounding in ``currency``: splitting money must never lose cents."""
-    value = to_decimal(amount, name)
-    rounded = quantize(value, currency)
+    value = amount if type(amount) is Decimal and amount.is_finite() else to_decimal(amount, name)
+    rounded = value.quantize(_exponent(currency), ROUND_HALF_UP)
     if rounded != value:
         raise ValueError(
             f"{name} {value} has more decimals than {currency} allows ({currency_precision(currency)}); "
@@ -314,6 +317,8 @@ def spread_order_discount(line_totals: Sequence[Decimal], discount: Decimal, cur
 
 
 def _check_count(value: int, name: str) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}.")
     return value
@@ -351,10 +356,10 @@ def paid_for_units(
 
 def _paid_share(paid: Decimal, n: int, count: int, already: int, currency: str) -> Decimal:
     """:func:`paid_for_units` on checked arguments (``paid`` exact in ``currency`` and >= 0)."""
-    units = _to_minor(paid, currency)
-    return _from_minor(
-        _share_half_up(units, already + count, n) - _share_half_up(units, already, n), currency
-    )
+    precision = currency_precision(currency)
+    units = int(paid.scaleb(precision))
+    share = _share_half_up(units, already + count, n) - _share_half_up(units, already, n)
+    return Decimal(share).scaleb(-precision).quantize(_exponent(currency))
 
 
 def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Decimal:
@@ -391,7 +396,7 @@ def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Dec
     already = _check_count(line.quantity_returned, "already_counted")
     # 0 <= already < n and 1 <= count <= n - already are checked above.
     share = _paid_share(paid, n, count, already, currency)
-    return max(min(share, paid - refunded), Decimal(0)).quantize(_exponent(currency))
+    return max(min(share, paid - refunded), _ZERO).quantize(_exponent(currency))
 
 
 def attribute_refunds(

@@ -165,7 +165,8 @@ class SettingsBuilder:
         """Fees in force (waived ones dropped), each tagged with the rule that set it."""
         result = []
         for setting, value in self.values.items():
-            if setting.startswith("fee:") and value != WAIVED:
+            # A fee setting holds a FeeSpec or WAIVED (text): comparing the text only spares FeeSpec.__eq__.
+            if setting.startswith("fee:") and not (isinstance(value, str) and value == WAIVED):
                 rule_id = self.decided_by[setting]
                 result.append(value if value.rule_id == rule_id else replace(value, rule_id=rule_id))
         return tuple(result)

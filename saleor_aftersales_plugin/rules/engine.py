@@ -115,6 +115,7 @@ class _LineValues(dict):
         self.shared = {} if shared is None else shared
 
     def __missing__(self, name: str) -> Any:
+        # The compiled matcher reads the shared values by the same keys (_MatcherSource.local).
         sharing, compute = _VARIABLE_PLANS[name]
         if sharing is _PER_LINE:
             value = self[name] = compute(self.context)
@@ -321,8 +322,15 @@ class _MatcherSource:
                 spec = VARIABLES[name]
                 cast, getter = self.constant(_CASTS[spec.field_type]), self.constant(spec.getter)
                 self.loads[value] = f"v[{name!r}] = {cast}({getter}(v.context))"
-            else:  # computed once per case (_LineValues.__missing__ keeps it)
-                self.loads[value] = f"v[{name!r}]"
+            else:  # computed once per case: taken from the case's shared values, else computed by v.__missing__
+                self.loads.setdefault("shared", "v.shared")
+                if sharing is _PER_CASE:
+                    key = f"{name!r}"
+                else:
+                    self.loads.setdefault("line", "v.context.line")
+                    key = f"k_{name}"
+                    self.loads[key] = f"({name!r}, line.delivered_at, line.fulfilled_at)"
+                self.loads[value] = f"v[{name!r}] = shared[{key}] if {key} in shared else v[{name!r}]"
         if part == "set":
             self.loads.setdefault(f"{value}_set", f"frozenset({value})")
         elif part == "amount":
