@@ -281,6 +281,19 @@ _SET_TESTS = {
 }
 
 
+class _Deferred:
+    """A condition of the case's shared values whose evaluation raised: testing it on a line raises again, where and
+    as evaluating it there would have."""
+
+    __slots__ = ("test",)
+
+    def __init__(self, test: Callable[[], Any]) -> None:
+        self.test = test
+
+    def __bool__(self) -> bool:
+        return bool(self.test())
+
+
 class _MatcherSource:
     """Python source of a policy's condition trees, evaluated on a new line's :class:`_LineValues` ``v``.
 
@@ -288,17 +301,21 @@ class _MatcherSource:
     generated function's closure. Each variable the conditions use is read into locals once per line (``loads``):
     the value, and for lists their set, for money its amount and currency. A test that cannot raise and has no
     effect (a text or set test) and occurs in more than one place is computed once per line (``tests``).
+
+    With ``case_tests``, each condition on a value the lines of a case share (the order's, the customer's, the days
+    since delivery) is evaluated once per case instead, by a second function (scope ``"case"``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, case_tests: bool = False) -> None:
         self.constants: list[Any] = []
         self.names: dict[tuple[type, Any], str] = {}  # hashable constants already named, by type and value
-        self.loads: dict[str, str] = {}
-        self.money: dict[
-            str, list[dict[str, tuple[Decimal, Decimal]]]
-        ] = {}  # variable -> bounds per condition
+        self.loads: dict[str, dict[str, str]] = {"line": {}, "case": {}}
+        # scope -> variable -> bounds per money condition
+        self.money: dict[str, dict[str, list[dict[str, tuple[Decimal, Decimal]]]]] = {"line": {}, "case": {}}
         self.tests: dict[str, int] = {}  # test expression -> its number
         self.uses: list[int] = []  # uses of each numbered test
+        self.by_case: dict[str, int] | None = {} if case_tests else None  # case test expression -> its number
+        self.case_by_days = False  # whether a case test reads days since delivery (shared per instants)
 
     def constant(self, value: Any) -> str:
         if type(value) is str or type(value) is int:  # literals (bool, a subclass of int, is not one)
@@ -314,42 +331,45 @@ class _MatcherSource:
             self.names[key] = name
         return name
 
-    def local(self, name: str, part: str = "") -> str:
+    def local(self, name: str, part: str = "", scope: str = "line") -> str:
+        loads = self.loads[scope]
         value = f"x_{name}"
-        if value not in self.loads:
+        if value not in loads:
             sharing, _ = _VARIABLE_PLANS[name]
             if sharing is _PER_LINE:  # computed here: v is a new line's _LineValues, which has no value yet
                 spec = VARIABLES[name]
                 cast, getter = self.constant(_CASTS[spec.field_type]), self.constant(spec.getter)
-                self.loads[value] = f"v[{name!r}] = {cast}({getter}(v.context))"
+                loads[value] = f"v[{name!r}] = {cast}({getter}(v.context))"
             else:  # computed once per case: taken from the case's shared values, else computed by v.__missing__
-                self.loads.setdefault("shared", "v.shared")
+                loads.setdefault("shared", "v.shared")
                 if sharing is _PER_CASE:
                     key = f"{name!r}"
                 else:
-                    self.loads.setdefault("line", "v.context.line")
+                    loads.setdefault("line", "v.context.line")
                     key = f"k_{name}"
-                    self.loads[key] = f"({name!r}, line.delivered_at, line.fulfilled_at)"
-                self.loads[value] = f"v[{name!r}] = shared[{key}] if {key} in shared else v[{name!r}]"
+                    loads[key] = f"({name!r}, line.delivered_at, line.fulfilled_at)"
+                loads[value] = f"v[{name!r}] = shared[{key}] if {key} in shared else v[{name!r}]"
         if part == "set":
-            self.loads.setdefault(f"{value}_set", f"frozenset({value})")
+            loads.setdefault(f"{value}_set", f"frozenset({value})")
         elif part == "amount":
-            self.loads.setdefault(f"{value}_{part}", f"{value}.{part}")
+            loads.setdefault(f"{value}_{part}", f"{value}.{part}")
         return f"{value}_{part}" if part else value
 
-    def money_bounds(self, name: str, operator: str, limits: Mapping[str, Decimal]) -> tuple[str, str]:
+    def money_bounds(
+        self, name: str, operator: str, limits: Mapping[str, Decimal], scope: str = "line"
+    ) -> tuple[str, str]:
         """Locals holding the (low, high) bounds of a money condition in the line's currency (see :meth:`money_loads`)."""
-        slots = self.money.setdefault(name, [])
+        slots = self.money[scope].setdefault(name, [])
         slots.append({currency: _bounds(operator, limit) for currency, limit in limits.items()})
         number = len(slots) - 1
         return f"m_{name}_{number}_low", f"m_{name}_{number}_high"
 
-    def money_loads(self) -> list[tuple[str, str]]:
+    def money_loads(self, scope: str = "line") -> list[str]:
         """Once per line, each money condition's bounds in the line's currency, unpacked into locals from a table of
         every currency the conditions of a variable name. A condition without an amount in that currency gets
         :data:`_NEVER` for bounds, which no value passes (as thresholds.compare decides), whatever the value."""
         loads = []
-        for name, slots in self.money.items():
+        for name, slots in self.money[scope].items():
             tables = {
                 currency: tuple(bound for bounds in slots for bound in bounds.get(currency, (_NEVER, _NEVER)))
                 for currency in sorted({currency for bounds in slots for currency in bounds})
@@ -358,7 +378,7 @@ class _MatcherSource:
                 f"m_{name}_{number}_{part}" for number in range(len(slots)) for part in ("low", "high")
             )
             never = self.constant((_NEVER,) * 2 * len(slots))
-            loads.append((f"({targets},)", f"{self.constant(tables)}.get(x_{name}.currency, {never})"))
+            loads.append(f"({targets},) = {self.constant(tables)}.get(x_{name}.currency, {never})")
         return loads
 
     def pure_test(self, expression: str) -> str:
@@ -386,46 +406,105 @@ class _MatcherSource:
         for key, joiner in (("all", " and "), ("any", " or ")):
             if key in node:
                 return "(" + joiner.join(self.expression(child) for child in node[key]) + ")"
+        name = node["name"]
+        if self.by_case is not None and _VARIABLE_PLANS[name][0] is not _PER_LINE:
+            test = self.leaf(node, "case")
+            self.case_by_days = self.case_by_days or _VARIABLE_PLANS[name][0] is _PER_DAYS
+            return f"c{self.by_case.setdefault(test, len(self.by_case))}"
+        return self.leaf(node, "line")
+
+    def leaf(self, node: Mapping[str, Any], scope: str) -> str:
         name, operator, expected = node["name"], node["operator"], node.get("value")
         field_type = VARIABLES[name].field_type
         if field_type is NumericType:
             low, high = _bounds(operator, _numeric(expected))
             test = _NUMERIC_TESTS[operator]
-            return test.format(a=self.local(name), low=self.constant(low), high=self.constant(high))
+            return test.format(
+                a=self.local(name, "", scope), low=self.constant(low), high=self.constant(high)
+            )
         if field_type is MoneyType and operator in _NUMERIC_TESTS:
-            low, high = self.money_bounds(name, operator, threshold_amounts(expected))
-            return _NUMERIC_TESTS[operator].format(a=self.local(name, "amount"), low=low, high=high)
+            low, high = self.money_bounds(name, operator, threshold_amounts(expected), scope)
+            return _NUMERIC_TESTS[operator].format(a=self.local(name, "amount", scope), low=low, high=high)
         if field_type is BooleanType:
-            return self.local(name) if operator == "is_true" else f"(not {self.local(name)})"
+            value = self.local(name, "", scope)
+            return value if operator == "is_true" else f"(not {value})"
         # The variable is a str (the cast checks it) or a frozenset of its lowered items: these tests never raise.
         if field_type is StringType and operator in _STRING_TESTS:
             text = _string(expected)
             wanted = text.lower() if operator == "equal_to_case_insensitive" else text
-            return self.pure_test(_STRING_TESTS[operator].format(a=self.local(name), b=self.constant(wanted)))
+            test = _STRING_TESTS[operator].format(a=self.local(name, "", scope), b=self.constant(wanted))
+            return self.pure_test(test) if scope == "line" else test
         if field_type is SelectMultipleType and operator in _SET_TESTS:
             wanted_set = self.constant(frozenset(_lowered(expected)))
-            return self.pure_test(_SET_TESTS[operator].format(a=self.local(name, "set"), b=wanted_set))
+            test = _SET_TESTS[operator].format(a=self.local(name, "set", scope), b=wanted_set)
+            return self.pure_test(test) if scope == "line" else test
         return f"{self.constant(_leaf(name, operator, expected))}(v)"
 
+    def case_function(self) -> list[str]:
+        """The source of ``case_tests(v)``: every case test evaluated on a line's values, as a tuple. A test that
+        raises becomes a :class:`_Deferred` that raises on the line where a rule tests it."""
+        assert self.by_case is not None
+        deferred = self.constant(_Deferred)
+        lines = [
+            "    def case_tests(v):",
+            *(f"        {local} = {value}" for local, value in self.loads["case"].items()),
+            *(f"        {load}" for load in self.money_loads("case")),
+        ]
+        for test, number in self.by_case.items():
+            lines += [
+                "        try:",
+                f"            c{number} = {test}",
+                "        except Exception:",
+                f"            c{number} = {deferred}(lambda: {test})",
+            ]
+        tests = "".join(f"c{number}, " for number in range(len(self.by_case)))
+        return [*lines, f"        return ({tests})"]
 
-def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
+    def case_loads(self) -> list[str]:
+        """In the line's function: the case tests, computed by its first line and kept in the shared values."""
+        assert self.by_case
+        loads = self.loads["line"]
+        loads.setdefault("shared", "v.shared")
+        if self.case_by_days:
+            loads.setdefault("line", "v.context.line")
+            key = "('\\0case tests', line.delivered_at, line.fulfilled_at)"
+        else:
+            key = "'\\0case tests'"
+        tests = "".join(f"c{number}, " for number in range(len(self.by_case)))
+        return [
+            f"case_key = {key}",
+            f"({tests}) = shared[case_key] if case_key in shared else shared.setdefault(case_key, case_tests(v))",
+        ]
+
+
+def _compile_matcher(
+    rules: Sequence[Rule], *, case_tests: bool = False
+) -> Callable[[Values], list[int]] | None:
     """One generated function for the whole policy: it returns the positions of the matching rules, in order.
 
     Generating Python source removes a call per rule and per condition node, and each variable the policy uses is
     read once per line into a local (the lines' variables are computed on that first read, shared ones once per
     case); comparisons against numbers and amounts are single comparisons with the epsilon already applied, and a
-    text or set test several rules share is computed once per line.
+    text or set test several rules share is computed once per line. With ``case_tests`` the conditions on values
+    the case's lines share are evaluated once per case (None when there are none).
     """
-    source = _MatcherSource()
+    source = _MatcherSource(case_tests)
     body = [f"        if {source.expression(rule.conditions)}: add({i})" for i, rule in enumerate(rules)]
-    money = [f"        {targets} = {table}" for targets, table in source.money_loads()]  # adds constants
+    case: list[str] = []
+    if case_tests:
+        if not source.by_case:
+            return None
+        case = source.case_function()
+        body = [f"        {load}" for load in source.case_loads()] + body
+    money = [f"        {load}" for load in source.money_loads()]  # adds constants
     lines = [
         "def make(K):",
         *(f"    K{index} = K[{index}]" for index in range(len(source.constants))),
+        *case,
         "    def matches(v):",
         "        m = []",
         "        add = m.append",
-        *(f"        {local} = {value}" for local, value in source.loads.items()),
+        *(f"        {local} = {value}" for local, value in source.loads["line"].items()),
         *money,
         *(f"        {local} = {test}" for local, test in source.shared_tests()),
         *body,
@@ -434,7 +513,7 @@ def _compile_matcher(rules: Sequence[Rule]) -> Callable[[Values], list[int]]:
     ]
     namespace: dict[str, Any] = {}
     exec(compile(source.resolve("\n".join(lines)), "<policy rules>", "exec"), namespace)
-    return namespace["make"](source.constants)
+    return namespace["make"](source.constants)  # type: ignore[no-any-return]
 
 
 # An explainer mirrors the condition tree with each leaf's predicate compiled once:
@@ -508,6 +587,8 @@ class CompiledPolicy:
         ranked = policy.ranked_rules
         self._rules = tuple(self._compiled_rule(rule) for rule in ranked)
         self._matches = _compile_matcher(ranked)
+        # For a case of several lines: the conditions on what its lines share are evaluated once per case.
+        self._matches_per_case = _compile_matcher(ranked, case_tests=True) or self._matches
 
     @staticmethod
     def _compiled_rule(rule: Rule) -> _CompiledRule:
@@ -527,7 +608,8 @@ class CompiledPolicy:
         """
         builder = SettingsBuilder()
         values = _LineValues(context, shared)
-        matched = self._matches(values)
+        matches = self._matches_per_case if len(context.facts.lines) > 1 else self._matches
+        matched = matches(values)
         self._take_writes(builder, matched)
         if explain:
             builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, self._outcomes(matched)))

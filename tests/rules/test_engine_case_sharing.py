@@ -4,15 +4,17 @@ line's answer: every line of a case is decided as it is when it is the case's on
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from policy_strategies import case_facts, policy_documents
 
 from saleor_aftersales_plugin.domain.facts import (
     CaseFacts,
     CaseKind,
+    CustomerHistory,
     LineRequest,
     OrderFacts,
     OrderLineFacts,
@@ -181,3 +183,71 @@ def test_lines_sharing_a_delivery_instant_in_other_time_zones_share_the_answer()
     assert decision.lines[0].window_ends_at == decision.lines[1].window_ends_at
     assert decision.lines[1].window_ends_at.tzinfo is UTC
     _each_line_as_if_alone(_policy(), facts)
+
+
+def _history_policy() -> Policy:
+    """A condition on the customer's earlier refunds (one value per case), reached only on lines of a TV."""
+    return parse_policy(
+        {
+            "schema_version": 1.1,
+            "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},
+            "rules": [
+                {
+                    "id": "big-returner-tv",
+                    "priority": 1,
+                    "conditions": {
+                        "all": [
+                            {"name": "sku", "operator": "starts_with", "value": "TV"},
+                            {
+                                "name": "prior_returns_value",
+                                "operator": "greater_than",
+                                "value": {"EUR": "100.00"},
+                            },
+                        ]
+                    },
+                    "actions": [{"name": "require_review", "params": {}}],
+                }
+            ],
+        }
+    )
+
+
+def _history_case(skus: tuple[str, ...], refunded: Decimal) -> CaseFacts:
+    lines = tuple(_order_line(index, sku, delivered=3, fulfilled=1) for index, sku in enumerate(skus))
+    order = OrderFacts("order-1", "default", "EUR", PLACED, lines, Decimal("10.00") * len(lines))
+    return CaseFacts(
+        CaseKind.RETURN,
+        order,
+        tuple(LineRequest(line.line_id, 1) for line in lines),
+        PLACED + timedelta(days=5),
+        CustomerHistory(3, refunded),
+    )
+
+
+def test_a_shared_condition_that_cannot_be_evaluated_fails_only_where_a_rule_reaches_it():
+    """A value no comparison accepts (NaN) makes business-rules raise on the line whose rule reaches the condition;
+    evaluated once per case, the condition raises on that same line and nowhere else."""
+    policy = _history_policy()
+    compiled = CompiledPolicy(policy)
+    reached = _history_case(("BK", "TV"), Decimal("NaN"))
+    with pytest.raises(InvalidOperation):
+        decide_reference(policy, reached)
+    with pytest.raises(InvalidOperation):
+        compiled.decide(reached, explain=False)
+    with pytest.raises(InvalidOperation):  # the TV line alone: its conditions are evaluated on the line
+        compiled.decide(_alone(reached, reached.lines[1]), explain=False)
+    assert compiled.decide(_alone(reached, reached.lines[0]), explain=False).lines[0].decided_by[
+        "review"
+    ] == ("defaults")
+    not_reached = _history_case(("BK", "SH"), Decimal("NaN"))
+    assert compiled.decide(not_reached, explain=False).to_dict(with_trace=False) == decide_reference(
+        policy, not_reached
+    ).to_dict(with_trace=False)
+    counted = _history_case(("BK", "TV", "TV"), Decimal("150.00"))
+    decision = compiled.decide(counted, explain=False)
+    assert [line.decided_by["review"] for line in decision.lines] == [
+        "defaults",
+        "big-returner-tv",
+        "big-returner-tv",
+    ]
+    _each_line_as_if_alone(policy, counted)
