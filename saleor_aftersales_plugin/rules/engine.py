@@ -73,6 +73,7 @@ ENGINE_REASONS = {
 """The engine's own reason codes with their English texts (the i18n catalogue has them in every language)."""
 
 _ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
 _RESOLUTIONS = tuple(resolution.value for resolution in Resolution)
 WINDOW_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE})
 LINE_CHECK_KINDS = frozenset({CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR})
@@ -914,17 +915,30 @@ def _case_decision(
     case_level: LineDecision | None = None,
 ) -> CaseDecision:
     """The case takes the most restrictive value of its eligible lines; case-wide settings come from the best rule."""
-    eligible = tuple(line for line in lines if line.eligible)
+    defaults = policy.defaults
+    rank_of = policy.rank_of
+    eligible = tuple([line for line in lines if line.eligible])
     basis = eligible or lines or ((case_level,) if case_level else ())
-    offered = set(_RESOLUTIONS).intersection(*(line.resolutions for line in basis))
-    resolutions = tuple(resolution for resolution in _RESOLUTIONS if resolution in offered)
+    offered = set(_RESOLUTIONS).intersection(*[line.resolutions for line in basis])
+    resolutions = tuple([resolution for resolution in _RESOLUTIONS if resolution in offered])
 
+    # One pass over the eligible lines: the lowest bonus and the highest photo count (the first line with it, as
+    # min and max take), whether any needs review, and for a return or exchange the money and its fees.
+    bonus, photos_required, review_required = defaults.store_credit_bonus, defaults.photos_required, False
     line_fees: dict[str, list[FeeSpec]] = {}
     case_fees: dict[str, tuple[tuple[int, int], FeeSpec]] = {}
-    rank_of = policy.rank_of
     cap: tuple[tuple[int, int], FeeCap] | None = None
-    money_lines = eligible if facts.kind in WINDOW_KINDS else ()
-    for line in money_lines:
+    refundable: dict[str, Decimal] = {}
+    with_money = facts.kind in WINDOW_KINDS
+    for index, line in enumerate(eligible):
+        if not index or line.store_credit_bonus < bonus:
+            bonus = line.store_credit_bonus
+        if not index or line.photos_required > photos_required:
+            photos_required = line.photos_required
+        review_required = review_required or bool(line.review_required)
+        if not with_money:
+            continue
+        refundable[line.line_id] = line.refundable
         for fee in line.fees:
             if fee.scope is FeeScope.LINE:
                 line_fees.setdefault(line.line_id, []).append(fee)
@@ -936,20 +950,16 @@ def _case_decision(
             rank = rank_of[line.decided_by["fee_cap"]]
             if cap is None or rank < cap[0]:
                 cap = (rank, line.fee_cap)
+    rounding = ROUNDING_MODES[defaults.rounding]
     settlement = settle(
         currency,
-        {line.line_id: line.refundable for line in money_lines},
+        refundable,
         line_fees,
-        [fee for _, fee in sorted(case_fees.values(), key=lambda item: item[0])],
+        [fee for _, fee in sorted(case_fees.values(), key=lambda item: item[0])] if case_fees else [],
         cap[1] if cap else None,
-        rounding=ROUNDING_MODES[policy.defaults.rounding],
+        rounding=rounding,
     )
-    bonus = min((line.store_credit_bonus for line in eligible), default=policy.defaults.store_credit_bonus)
-    store_credit = quantize(
-        settlement.net * (Decimal(100) + bonus) / Decimal(100),
-        currency,
-        ROUNDING_MODES[policy.defaults.rounding],
-    )
+    store_credit = quantize(settlement.net * (_HUNDRED + bonus) / _HUNDRED, currency, rounding)
     sla = _tightest_sla([line.sla for line in basis]) if basis else policy.sla_for(facts.kind)
     escalation_path = _best_ranked(basis, "escalation_path", rank_of) or _default_escalation_path(policy)
     return CaseDecision(
@@ -957,12 +967,8 @@ def _case_decision(
         currency=currency,
         lines=lines,
         eligible=bool(eligible) if lines else True,
-        review_required=any(line.review_required for line in eligible)
-        if eligible
-        else policy.defaults.review,
-        photos_required=max(
-            (line.photos_required for line in eligible), default=policy.defaults.photos_required
-        ),
+        review_required=review_required if eligible else defaults.review,
+        photos_required=photos_required,
         resolutions=resolutions,
         store_credit_bonus=bonus,
         settlement=settlement,
@@ -976,13 +982,20 @@ def _case_decision(
 
 
 def _tightest_sla(slas: Sequence[SlaSetting]) -> SlaSetting:
-    """The lowest targets of the lines; the first-response clock comes with the lowest hours."""
-    first = [s for s in slas if s.first_response_hours is not None]
-    days = [s.resolution_working_days for s in slas if s.resolution_working_days is not None]
-    tightest = min(first, key=lambda s: s.first_response_hours) if first else None  # type: ignore[arg-type,return-value]
+    """The lowest targets of the lines; the first-response clock comes with the lowest hours (the first line with
+    them, as min takes)."""
+    tightest: SlaSetting | None = None
+    days = None
+    for sla in slas:
+        hours = sla.first_response_hours
+        if hours is not None and (tightest is None or hours < tightest.first_response_hours):  # type: ignore[operator]
+            tightest = sla
+        working_days = sla.resolution_working_days
+        if working_days is not None and (days is None or working_days < days):
+            days = working_days
     return SlaSetting(
         tightest.first_response_hours if tightest else None,
-        min(days) if days else None,
+        days,
         tightest.first_response_clock if tightest else "working",
     )
 

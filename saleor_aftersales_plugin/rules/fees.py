@@ -238,15 +238,21 @@ def settle(
         charges[index] = replace(charges[index], amount=charges[index].amount - taken)
         excess -= taken
 
-    final = tuple(charge for charge in charges if charge.amount)
-    fees_total = sum((charge.amount for charge in final), zero)
+    final = []
+    fees_total = case_total = zero
     net_after_line_fees = dict(refundable)
-    for charge in final:
-        if charge.line_id is not None:
-            net_after_line_fees[charge.line_id] -= charge.amount
-    case_total = sum((charge.amount for charge in final if charge.line_id is None), zero)
+    for charge in charges:
+        if charge.amount:
+            final.append(charge)
+            fees_total += charge.amount
+            if charge.line_id is None:
+                case_total += charge.amount
+            else:
+                net_after_line_fees[charge.line_id] -= charge.amount
     net_by_line: dict[str, Decimal] = {}
-    if net_after_line_fees:
+    if net_after_line_fees and not case_total:  # no case fee to spread: allocate would give each line zero
+        net_by_line = {line_id: net - zero for line_id, net in net_after_line_fees.items()}
+    elif net_after_line_fees:
         line_ids = list(net_after_line_fees)
         shares = allocate(case_total, [net_after_line_fees[i] for i in line_ids], currency)
         net_by_line = {
@@ -256,7 +262,7 @@ def settle(
     return Settlement(
         currency=currency,
         gross=gross,
-        charges=final,
+        charges=tuple(final),
         fees_total=fees_total,
         net=gross - fees_total,
         net_by_line=MappingProxyType(net_by_line),
