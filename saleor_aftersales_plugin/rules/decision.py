@@ -100,6 +100,8 @@ class SettingsBuilder:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.decided_by: dict[str, str] = {}
+        self.fee_settings: list[str] = []
+        """The ``fee:`` settings among :attr:`values`, in the order they were written."""
         self._rule: Rule | None = None
         self._decided: list[str] = []
         self._overridden: list[tuple[str, str]] = []
@@ -145,6 +147,8 @@ class SettingsBuilder:
             return
         self.values[setting] = value
         self.decided_by[setting] = rule_id
+        if setting.startswith("fee:"):
+            self.fee_settings.append(setting)
         decided.append(setting)
 
     def end(self, matched: bool, conditions: tuple[ConditionTrace, ...] = ()) -> None:
@@ -164,9 +168,10 @@ class SettingsBuilder:
     def fees(self) -> tuple[FeeSpec, ...]:
         """Fees in force (waived ones dropped), each tagged with the rule that set it."""
         result = []
-        for setting, value in self.values.items():
+        for setting in self.fee_settings:
+            value = self.values[setting]
             # A fee setting holds a FeeSpec or WAIVED (text): comparing the text only spares FeeSpec.__eq__.
-            if setting.startswith("fee:") and not (isinstance(value, str) and value == WAIVED):
+            if not (isinstance(value, str) and value == WAIVED):
                 rule_id = self.decided_by[setting]
                 result.append(value if value.rule_id == rule_id else replace(value, rule_id=rule_id))
         return tuple(result)

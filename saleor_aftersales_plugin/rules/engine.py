@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
+from functools import partial
 from typing import Any
 
 from business_rules.engine import run as business_rules_run
@@ -630,6 +631,8 @@ class CompiledPolicy:
                     continue
                 values[setting] = value
                 decided_by[setting] = rule_id
+                if is_fee:
+                    builder.fee_settings.append(setting)
 
     def _outcomes(self, matched: Sequence[int]) -> dict[int, WriteOutcome]:
         """What each matching rule decided and found already decided, replayed through a builder."""
@@ -666,10 +669,7 @@ class CompiledPolicy:
     ) -> CaseDecision:
         shared: dict[Any, Any] = {}  # values the lines of this case share
         return _decide(
-            self.policy,
-            facts,
-            lambda ctx: self.settings_for(ctx, explain=explain, shared=shared),
-            policy_version,
+            self.policy, facts, partial(self.settings_for, explain=explain, shared=shared), policy_version
         )
 
 
@@ -840,7 +840,10 @@ def _line_decision(
     refundable = _ZERO
     if eligible and case.has_window:
         refundable = refundable_amount(line, request.quantity, case.currency)
-    fees, fee_cap, missing = _in_currency(builder.fees(), values.get("fee_cap"), case.currency)
+    fees, fee_cap = builder.fees() if builder.fee_settings else (), values.get("fee_cap")
+    missing: list[MissingCurrency] = []
+    if fees or fee_cap is not None:
+        fees, fee_cap, missing = _in_currency(fees, fee_cap, case.currency)
     if missing and eligible:
         eligible, refundable = False, _ZERO
         reasons.insert(0, REASON_NO_AMOUNT_IN_CURRENCY)
