@@ -479,9 +479,13 @@ class _MatcherSource:
         ]
 
 
+Matcher = Callable[[Values, dict[str, Any], dict[str, str], list[str]], list[int]]
+"""A compiled policy's rules on a line: (values, settings, decided_by, fee settings) -> matching rules' positions."""
+
+
 def _compile_matcher(
-    rules: Sequence[Rule], *, case_tests: bool = False
-) -> Callable[[Values], list[int]] | None:
+    rules: Sequence[Rule], writes: Sequence[Sequence[tuple[str, Any]]], *, case_tests: bool = False
+) -> Matcher | None:
     """One generated function for the whole policy: it returns the positions of the matching rules, in order.
 
     Generating Python source removes a call per rule and per condition node, and each variable the policy uses is
@@ -491,7 +495,23 @@ def _compile_matcher(
     the case's lines share are evaluated once per case (None when there are none).
     """
     source = _MatcherSource(case_tests)
-    body = [f"        if {source.expression(rule.conditions)}: add({i})" for i, rule in enumerate(rules)]
+    body = []
+    for position, (rule, rule_writes) in enumerate(zip(rules, writes, strict=True)):
+        body += [f"        if {source.expression(rule.conditions)}:", f"            add({position})"]
+        # A matching rule's writes, as SettingsBuilder.apply_matched takes them: the first write of a setting
+        # wins, and a fee once all fees are (fee:*) is overridden.
+        for setting, value in rule_writes:
+            is_fee = setting.startswith("fee:")
+            taken = f"{setting!r} not in settings" + (
+                f" and {ALL_FEES_SETTING!r} not in settings" if is_fee else ""
+            )
+            body += [
+                f"            if {taken}:",
+                f"                settings[{setting!r}] = {source.constant(value)}",
+                f"                decided_by[{setting!r}] = {rule.id!r}",
+            ]
+            if is_fee:
+                body.append(f"                fee_settings.append({setting!r})")
     case: list[str] = []
     if case_tests:
         if not source.by_case:
@@ -503,7 +523,7 @@ def _compile_matcher(
         "def make(K):",
         *(f"    K{index} = K[{index}]" for index in range(len(source.constants))),
         *case,
-        "    def matches(v):",
+        "    def matches(v, settings, decided_by, fee_settings):",
         "        m = []",
         "        add = m.append",
         *(f"        {local} = {value}" for local, value in source.loads["line"].items()),
@@ -577,8 +597,6 @@ class _CompiledRule:
     rule: Rule
     explainer: Explainer
     writes: tuple[tuple[str, Any], ...]
-    takes: tuple[tuple[str, Any, bool], ...]
-    """``writes`` with whether each is a fee setting (that a ``fee:*`` write overrides), for :meth:`_take_writes`."""
 
 
 class CompiledPolicy:
@@ -587,16 +605,13 @@ class CompiledPolicy:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         ranked = policy.ranked_rules
-        self._rules = tuple(self._compiled_rule(rule) for rule in ranked)
-        self._matches = _compile_matcher(ranked)
+        self._rules = tuple(
+            _CompiledRule(rule, _explainer(rule.conditions), writes_of(rule)) for rule in ranked
+        )
+        writes = [compiled.writes for compiled in self._rules]
+        self._matches = _compile_matcher(ranked, writes)
         # For a case of several lines: the conditions on what its lines share are evaluated once per case.
-        self._matches_per_case = _compile_matcher(ranked, case_tests=True) or self._matches
-
-    @staticmethod
-    def _compiled_rule(rule: Rule) -> _CompiledRule:
-        writes = writes_of(rule)
-        takes = tuple((setting, value, setting.startswith("fee:")) for setting, value in writes)
-        return _CompiledRule(rule, _explainer(rule.conditions), writes, takes)
+        self._matches_per_case = _compile_matcher(ranked, writes, case_tests=True) or self._matches
 
     def settings_for(
         self, context: LineContext, *, explain: bool = True, shared: dict[Any, Any] | None = None
@@ -611,28 +626,13 @@ class CompiledPolicy:
         builder = SettingsBuilder()
         values = _LineValues(context, shared)
         matches = self._matches_per_case if len(context.facts.lines) > 1 else self._matches
-        matched = matches(values)
-        self._take_writes(builder, matched)
+        assert matches is not None
+        matched = matches(values, builder.values, builder.decided_by, builder.fee_settings)
         if explain:
             builder.lazy_trace = LazyTrace(lambda: self._expand_trace(values, self._outcomes(matched)))
         else:
             builder.lazy_trace = LazyTrace(lambda: self._matched_trace(self._outcomes(matched)))
         return builder
-
-    def _take_writes(self, builder: SettingsBuilder, matched: Sequence[int]) -> None:
-        """The matching rules' writes, best-ranked first, as :meth:`SettingsBuilder.apply_matched` takes them (the
-        first write of a setting wins; a fee once ``fee:*`` is written is overridden) without recording outcomes."""
-        values, decided_by, rules = builder.values, builder.decided_by, self._rules
-        for position in matched:
-            compiled = rules[position]
-            rule_id = compiled.rule.id
-            for setting, value, is_fee in compiled.takes:
-                if setting in values or (is_fee and ALL_FEES_SETTING in values):
-                    continue
-                values[setting] = value
-                decided_by[setting] = rule_id
-                if is_fee:
-                    builder.fee_settings.append(setting)
 
     def _outcomes(self, matched: Sequence[int]) -> dict[int, WriteOutcome]:
         """What each matching rule decided and found already decided, replayed through a builder."""
