@@ -36,9 +36,6 @@ class Anchor(StrEnum):
     ORDER = "order"
 
 
-_ANCHOR_CHAIN = (Anchor.DELIVERY, Anchor.FULFILMENT, Anchor.ORDER)
-
-
 def _require_aware(instant: datetime, name: str) -> datetime:
     if not isinstance(instant, datetime):
         raise ValueError(f"{name} must be a datetime, got {type(instant).__name__} {instant!r}.")
@@ -200,9 +197,10 @@ class BusinessCalendar:
 
         0 when ``end`` falls on or before ``start``'s local date; never negative.
         """
-        kind = DayKind(day_kind)
-        first = self.local_date(_require_aware(start, "start"))
-        last = self.local_date(_require_aware(end, "end"))
+        kind = day_kind if type(day_kind) is DayKind else DayKind(day_kind)
+        zone = self.zone
+        first = _require_aware(start, "start").astimezone(zone).date()
+        last = _require_aware(end, "end").astimezone(zone).date()
         if last <= first:
             return 0
         if kind is DayKind.CALENDAR:
@@ -216,10 +214,10 @@ class BusinessCalendar:
         local midnight that ends the ``days``-th business day after the anchor date. ``days == 0``: the end of
         the anchor's own local day.
         """
-        kind = DayKind(day_kind)
+        kind = day_kind if type(day_kind) is DayKind else DayKind(day_kind)
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValueError(f"days must be a whole number of days >= 0, got {days!r}.")
-        anchor_day = self.local_date(_require_aware(anchor_instant, "anchor_instant"))
+        anchor_day = _require_aware(anchor_instant, "anchor_instant").astimezone(self.zone).date()
         return _window_end_of_day(self, anchor_day, days, kind)
 
     def _window_last_day(self, anchor_day: date, days: int, kind: DayKind) -> date:
@@ -293,15 +291,14 @@ def resolve_anchor(
 
     Starting at ``preferred`` and going down the chain delivery > fulfilment > order, the first known instant.
     """
-    preferred = Anchor(preferred)
-    known = {Anchor.DELIVERY: delivered_at, Anchor.FULFILMENT: fulfilled_at, Anchor.ORDER: ordered_at}
+    preferred = preferred if type(preferred) is Anchor else Anchor(preferred)
     if ordered_at is None:
         raise ValueError("ordered_at is required: every order has a creation instant to fall back to.")
-    for anchor in _ANCHOR_CHAIN[_ANCHOR_CHAIN.index(preferred) :]:
-        instant = known[anchor]
-        if instant is not None:
-            return anchor, _require_aware(instant, f"{anchor.value} instant")
-    raise AssertionError("unreachable: the order anchor is always known")
+    if preferred is Anchor.DELIVERY and delivered_at is not None:
+        return Anchor.DELIVERY, _require_aware(delivered_at, "delivery instant")
+    if preferred is not Anchor.ORDER and fulfilled_at is not None:
+        return Anchor.FULFILMENT, _require_aware(fulfilled_at, "fulfilment instant")
+    return Anchor.ORDER, _require_aware(ordered_at, "order instant")
 
 
 # Decisions ask the same questions for every line of an order; calendars are immutable, so answers are cached.
