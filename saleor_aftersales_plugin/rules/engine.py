@@ -4,9 +4,10 @@ Two engines find the matching rules:
 
 * the **reference** engine runs business-rules' own ``run`` for each rule over the generated
   ``PolicyVariables``/``PolicyActions`` classes: business-rules is the definition of what a condition means;
-* the **compiled** engine turns each condition tree into closures once per policy, computes each variable at most once
-  per line and records the actual value of every condition for the trace. A differential property test proves both
-  agree; ``bench/rules.py`` measures the difference in speed.
+* the **compiled** engine turns the policy's condition trees and writes into one generated function once per policy,
+  computes each variable at most once per line (a value the case's lines share, and the conditions on it, once per
+  case) and records which rules matched, from which the trace is built when read. A differential property test
+  proves both agree; ``bench/rules.py`` measures the difference in speed.
 
 Both feed the same :class:`SettingsBuilder` and :func:`_decide`, which applies the checks that follow the rules
 (window, quantity available, warranty) and the money.
