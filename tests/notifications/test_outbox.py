@@ -146,7 +146,7 @@ def test_repair_quote_and_status_messages():
         actor=CUSTOMER_ACTOR,
         photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
     )
-    transition(case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
+    transition(case.pk, "approved", actor=Actor(STAFF, "staff-1"))
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
     repairs.create_quote(case.pk, Decimal("89"), actor=STAFF_ACTOR)

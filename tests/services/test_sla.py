@@ -122,7 +122,7 @@ def test_new_cases_get_deadlines_from_their_decision_and_the_shops_calendar():
 @pytest.mark.django_db
 def test_without_a_policy_the_builtin_targets_apply():
     order = record_tv_order(channel="bare")
-    case, _ = create_case(order.order_id, CaseKind.COMPLAINT, actor_type=CUSTOMER)
+    case, _ = create_case(order.order_id, CaseKind.COMPLAINT, actor=Actor(CUSTOMER))
     plain = BusinessCalendar()
     assert case.first_response_due == plain.add_working_hours(case.created_at, 48)
     assert case.resolution_due == plain.add_working_hours(case.created_at, 7 * 24)
