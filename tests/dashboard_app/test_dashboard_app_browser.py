@@ -73,6 +73,15 @@ def _page(browser, sandbox_url, errors):
     return page
 
 
+def _policy_editor(browser, sandbox_url, errors):
+    """The policy editor opened by the merchant, once it has checked the published policy."""
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/policy?token={token}")
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    return page
+
+
 def _shot(target, name):
     """A screenshot of the page (whole) or of one element."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -137,6 +146,18 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     # The money per line: what the customer paid, what was refunded before (nothing yet).
     expect(page.get_by_test_id("line-paid")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("0.00 EUR")
+    # The one-text actions: a note stays internal, a reply reaches the customer, an escalation without its reason
+    # is refused on the reason's control.
+    page.get_by_label("Internal note").fill("Serial number checked by phone.")
+    page.get_by_role("button", name="Add note").click()
+    timeline = page.locator("ol.timeline")
+    expect(timeline.locator("li.internal")).to_contain_text("Serial number checked by phone.")
+    page.get_by_label("Reply to the customer").fill("Thank you, please send the headphones back.")
+    page.get_by_role("button", name="Send").click()
+    expect(timeline).to_contain_text("Thank you, please send the headphones back.")
+    page.get_by_role("button", name="Escalate").click()
+    expect(page.get_by_text("Say why the case is escalated.")).to_be_visible()
+    assert [event.type for event in case.events.order_by("at")][-2:] == ["note", "reply"]
     page.get_by_role("button", name="Approve").click()
     expect(status).to_have_text("AWAITING_RETURN")
     page.get_by_role("button", name="Mark received").click()
@@ -155,7 +176,6 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     expect(page.get_by_test_id("case-refund")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("249.00 EUR")
     # Who acted, in words: the staff member known only by an id reads as "Staff", never as that id.
-    timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("· Staff")
     expect(timeline).not_to_contain_text("staff-1")
     _shot(page, "dashboard-case.png")
@@ -301,12 +321,8 @@ def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url
 
 
 def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
     preview = page.get_by_test_id("preview-en")
     expect(preview).not_to_contain_text("Headphones")
     # Opening the policy keeps the merchant's text as written, comments included.
@@ -365,12 +381,8 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
 
 
 def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
 
     calendar = page.get_by_role("region", name="Calendar")
     expect(calendar.get_by_label("Fri")).to_be_checked()
@@ -462,12 +474,8 @@ def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sa
 
 
 def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_currency(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
     expect(page.get_by_test_id("policy-warnings")).to_have_count(0)
     small_items = page.locator('[data-testid="rule-card"][aria-label$=": small-items-auto-approve"]')
     threshold = small_items.get_by_test_id("money-input")
