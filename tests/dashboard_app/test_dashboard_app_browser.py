@@ -73,6 +73,16 @@ def _page(browser, sandbox_url, errors):
     return page
 
 
+def _faulty_headphones_returned(sandbox_url):
+    """The customer's return of the faulty headphones, with two photos served by the sandbox."""
+    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
+    reason = "defective"
+    line = LineRequest(HEADPHONES_LINE, 1, reason=reason)
+    return returns.request_return(
+        HEADPHONES_ORDER, [line], actor=actor_for(CUSTOMER), reason=reason, photo_urls=photos
+    )[0]
+
+
 def _policy_editor(browser, sandbox_url, errors):
     """The policy editor opened by the merchant, once it has checked the published policy."""
     token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
@@ -102,14 +112,7 @@ def _until(ends_at) -> str:
 
 def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists_it(sandbox_url, browser):
 
-    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
-    case, _ = returns.request_return(
-        HEADPHONES_ORDER,
-        [LineRequest(HEADPHONES_LINE, 1, reason="defective")],
-        actor=actor_for(CUSTOMER),
-        reason="defective",
-        photo_urls=photos,
-    )
+    case = _faulty_headphones_returned(sandbox_url)
     token = tokens.staff_token("staff-1", "staff@volt.example")
     errors: list[str] = []
     page = _page(browser, sandbox_url, errors)
@@ -493,6 +496,14 @@ def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_curre
     assert not errors, errors
 
 
+def _open_kpis(page, url, channel):
+    """The KPI page of ``channel`` at ``url``, once its figures have loaded without an error."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=f"Service KPIs · {channel}")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def _headline(page):
     return {
         name: page.get_by_test_id(f"kpi-{name}").locator(".big").inner_text()
@@ -503,14 +514,7 @@ def _headline(page):
 def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with_cases(sandbox_url, browser):
 
     publish_policy_file(EMPTY_CHANNEL, EXAMPLE_POLICY)
-    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
-    answered, _ = returns.request_return(
-        HEADPHONES_ORDER,
-        [LineRequest(HEADPHONES_LINE, 1, reason="defective")],
-        actor=actor_for(CUSTOMER),
-        reason="defective",
-        photo_urls=photos,
-    )
+    answered = _faulty_headphones_returned(sandbox_url)
     returns.approve(answered.pk, actor=actor_for(STAFF))  # the first response, within its target
     # A phone settled with store credit, no refund: money went out all the same.
     phone_line = str(get_order(PHONE_ORDER).lines.get().line_id)
@@ -528,18 +532,12 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
     errors: list[str] = []
     page = _page(browser, sandbox_url, errors)
 
-    page.goto(f"{sandbox_url}/app/kpis?channel={EMPTY_CHANNEL}&token={token}")
-    expect(page.get_by_role("heading", name=f"Service KPIs · {EMPTY_CHANNEL}")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
-    expect(page.get_by_role("alert")).to_have_count(0)
+    _open_kpis(page, f"{sandbox_url}/app/kpis?channel={EMPTY_CHANNEL}&token={token}", EMPTY_CHANNEL)
     assert _headline(page) == {"cases": "0", "first-response": "—", "resolution": "—"}
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("— within target (0 of 0)")
     expect(page.get_by_text("No data for this period.")).to_have_count(6)
 
-    page.goto(f"{sandbox_url}/app/kpis?channel={CHANNEL}")
-    expect(page.get_by_role("heading", name=f"Service KPIs · {CHANNEL}")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
-    expect(page.get_by_role("alert")).to_have_count(0)
+    _open_kpis(page, f"{sandbox_url}/app/kpis?channel={CHANNEL}", CHANNEL)
     assert _headline(page) == {"cases": "3", "first-response": "100 %", "resolution": "0.0 h"}
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % within target (2 of 2)")
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("median 0.0 h · 90th percentile 0.0 h")

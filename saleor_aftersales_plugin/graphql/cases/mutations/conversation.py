@@ -16,15 +16,14 @@ class CaseReply(
     """Reply on a case (the customer or the shop); the shop's first reply is its first response."""
 
 
-class CaseAssign(CaseWorkMutation, audience=Audience.MANAGER):
+class CaseAssign(
+    CaseMessage,
+    by=conversations.assign,
+    argument="assignee",
+    message="Who works on the case; empty to unassign.",
+    audience=Audience.MANAGER,
+):
     """Assign a case."""
-
-    class Arguments:
-        assignee = graphene.String(required=True, description="Who works on the case; empty to unassign.")
-
-    @classmethod
-    def work(cls, at_hand: CaseAtHand, assignee: str) -> Case:
-        return conversations.assign(at_hand.case.pk, assignee, actor=at_hand.actor)
 
 
 class CaseEscalate(CaseWorkMutation, audience=Audience.MANAGER):
