@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from saleor_aftersales_plugin.domain.actors import Actor
 from saleor_aftersales_plugin.domain.facts import OrderFacts, OrderLineFacts, ProductFacts
 from saleor_aftersales_plugin.models import (
     Case,
@@ -117,7 +118,7 @@ def test_policy_version_is_immutable_and_unique_per_channel():
 @pytest.mark.django_db
 def test_case_events_are_append_only():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "complaint", actor_type="customer")
+    case, _ = cases.create_case(order.order_id, "complaint", actor=Actor("customer"))
     event = case.events.get()
     event.message = "rewritten"
     with pytest.raises(ImmutableRowError):

@@ -32,6 +32,38 @@ class HostResult:
     message: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """Money back to the order's original payment, for a case."""
+
+    order_id: str
+    case_id: str
+    """One refund per case: asking again returns the first request's result (a refused one is asked anew)."""
+    lines: Sequence[ReturnedLine]
+    """Which lines' money this is (their amounts after fees); the host attributes the refund to them."""
+    amount: Decimal
+    """The total, in ``currency``: the order's currency, else the host refuses."""
+    currency: str
+    reason: str
+    """Shown on the host's refund record, e.g. 'Case 12'."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCreditRequest:
+    """Store credit (a gift card) for a case instead of money back."""
+
+    order_id: str
+    case_id: str
+    """One card per case: asking again returns the first card."""
+    amount: Decimal
+    """The card's value (the bonus included), in ``currency``."""
+    currency: str
+    customer_email: str
+    """Whom the card is for; empty: the order's e-mail."""
+    lines: Sequence[ReturnedLine] = ()
+    """Which lines' refundable money it settles (their amounts, without the bonus), so the ledger counts it."""
+
+
 class HostError(Exception):
     """The host refused or failed; the message is shown to staff and the action can be retried."""
 
@@ -110,28 +142,9 @@ class HostPort(NotificationHost, Protocol):
 
     def mark_returned(self, order_id: str, case_id: str, lines: Sequence[ReturnedLine]) -> HostResult: ...
 
-    def refund(
-        self,
-        order_id: str,
-        case_id: str,
-        lines: Sequence[ReturnedLine],
-        amount: Decimal,
-        currency: str,
-        reason: str,
-    ) -> HostResult: ...
+    def refund(self, request: RefundRequest) -> HostResult: ...
 
-    def issue_store_credit(
-        self,
-        order_id: str,
-        case_id: str,
-        amount: Decimal,
-        currency: str,
-        customer_email: str,
-        lines: Sequence[ReturnedLine] = (),
-    ) -> HostResult:
-        """Issue ``amount`` (the bonus included) as store credit; ``lines`` say which lines' refundable money it
-        settles (their amounts, without the bonus), so the ledger counts it against those lines."""
-        ...
+    def issue_store_credit(self, request: StoreCreditRequest) -> HostResult: ...
 
     def create_exchange(self, order_id: str, case_id: str, lines: Sequence[ReturnedLine]) -> HostResult: ...
 

@@ -97,8 +97,7 @@ def close_open_cases(order_id: Any, reason: str) -> None:
             transition(
                 case.pk,
                 machine.CaseStatus.CLOSED,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id=SYSTEM_ACTOR.id,
+                actor=SYSTEM_ACTOR,
                 message=reason,
             )
         else:

@@ -46,7 +46,16 @@ from ..constants import (
     REFUND_TAG,
     TEMPLATE_OVERRIDES,
 )
-from ..domain.host import ChannelContacts, HostError, HostResult, OrderLedger, RefundOutcome, ReturnedLine
+from ..domain.host import (
+    ChannelContacts,
+    HostError,
+    HostResult,
+    OrderLedger,
+    RefundOutcome,
+    RefundRequest,
+    ReturnedLine,
+    StoreCreditRequest,
+)
 from ..domain.money import quantize
 from ..domain.wording import quoted_clause
 from .facts import RETURNABLE_FULFILMENTS, channel_config, ledger_order, saleor_ledger
@@ -207,43 +216,32 @@ class SaleorHost:
 
     # money
 
-    def refund(
-        self,
-        order_id: str,
-        case_id: str,
-        lines: Sequence[ReturnedLine],
-        amount: Decimal,
-        currency: str,
-        reason: str,
-    ) -> HostResult:
-        order = self._order(order_id)
-        if currency != order.currency:
-            raise HostError(f"The refund is in {currency} but order #{order.number} is in {order.currency}.")
-        amount = quantize(amount, currency)
+    def refund(self, request: RefundRequest) -> HostResult:
+        order = self._order(request.order_id)
+        if request.currency != order.currency:
+            raise HostError(
+                f"The refund is in {request.currency} but order #{order.number} is in {order.currency}."
+            )
+        amount = quantize(request.amount, request.currency)
         if amount <= 0:
             raise HostError("Nothing to refund: the amount is zero.")
         transaction_item = (
             order.payment_transactions.filter(charged_value__gt=0).order_by("-charged_value").first()
         )
         if transaction_item is not None:
-            return self._refund_transaction(order, transaction_item, case_id, lines, amount, reason)
+            return self._refund_transaction(order, transaction_item, request, amount)
         payment = order.payments.filter(is_active=True).order_by("-pk").first()
         if payment is not None and payment.captured_amount > 0:
-            return self._refund_payment(order, payment, case_id, lines, amount)
+            return self._refund_payment(order, payment, request, amount)
         raise HostError(
             f"Order #{order.number} has no captured payment to refund; refund it by another means or offer "
             "store credit."
         )
 
     def _refund_transaction(
-        self,
-        order: Any,
-        transaction_item: Any,
-        case_id: str,
-        lines: Sequence[ReturnedLine],
-        amount: Decimal,
-        reason: str,
+        self, order: Any, transaction_item: Any, request: RefundRequest, amount: Decimal
     ) -> HostResult:
+        case_id, lines, reason = request.case_id, request.lines, request.reason
         tag = f"[{CASE_TAG}:{case_id}]"
         granted = order.granted_refunds.filter(reason__contains=tag).first()
         # A failed request may be retried with the same granted refund; a pending or successful one is not repeated.
@@ -335,8 +333,9 @@ class SaleorHost:
         )
 
     def _refund_payment(
-        self, order: Any, payment: Any, case_id: str, lines: Sequence[ReturnedLine], amount: Decimal
+        self, order: Any, payment: Any, request: RefundRequest, amount: Decimal
     ) -> HostResult:
+        case_id, lines = request.case_id, request.lines
         fulfilment = self._case_fulfilment(order, case_id)
         if fulfilment is not None and fulfilment.get_value_from_metadata(REFUND_TAG):
             return HostResult(
@@ -386,28 +385,21 @@ class SaleorHost:
             message=f"Refunded {amount} {order.currency} to the original payment.",
         )
 
-    def issue_store_credit(
-        self,
-        order_id: str,
-        case_id: str,
-        amount: Decimal,
-        currency: str,
-        customer_email: str,
-        lines: Sequence[ReturnedLine] = (),
-    ) -> HostResult:
-        order = self._order(order_id)
+    def issue_store_credit(self, request: StoreCreditRequest) -> HostResult:
+        order = self._order(request.order_id)
+        case_id, lines = request.case_id, request.lines
         existing = GiftCard.objects.filter(metadata__contains={CASE_TAG: case_id}).first()
         if existing is not None:
             return HostResult(existing.code, message="The gift card was already issued.")
-        currency = currency or order.currency
+        currency = request.currency or order.currency
         if currency != order.currency:
             raise HostError(
                 f"Store credit is in {currency} but order #{order.number} is in {order.currency}."
             )
-        amount = quantize(amount, currency)
+        amount = quantize(request.amount, currency)
         if amount <= 0:
             raise HostError("Nothing to credit: the amount is zero.")
-        email = customer_email or order.user_email
+        email = request.customer_email or order.user_email
         try:
             with transaction.atomic():
                 card = GiftCard.objects.create(

@@ -33,7 +33,9 @@ from ..domain.host import (
     LineLedger,
     OrderLedger,
     RefundOutcome,
+    RefundRequest,
     ReturnedLine,
+    StoreCreditRequest,
 )
 from ..domain.money import quantize
 from ..models import OrderLineRecord, OrderRecord, SandboxLedgerEntry
@@ -218,15 +220,14 @@ class SandboxHost:
             _record(order_id, case_id, Entry.Kind.RETURN, reference, lines)
         return HostResult(reference, message=NO_MONEY_MOVES)
 
-    def refund(
-        self,
-        order_id: str,
-        case_id: str,
-        lines: Sequence[ReturnedLine],
-        amount: Decimal,
-        currency: str,
-        reason: str,
-    ) -> HostResult:
+    def refund(self, request: RefundRequest) -> HostResult:
+        order_id, case_id, lines, amount, currency = (
+            request.order_id,
+            request.case_id,
+            request.lines,
+            request.amount,
+            request.currency,
+        )
         order = self._order(order_id)
         if currency != order.currency:
             raise HostError(f"The refund is in {currency} but the order is in {order.currency}.")
@@ -258,15 +259,8 @@ class SandboxHost:
             raise HostError(message)
         return HostResult(reference, pending=outcome == Entry.Outcome.PENDING, message=NO_MONEY_MOVES)
 
-    def issue_store_credit(
-        self,
-        order_id: str,
-        case_id: str,
-        amount: Decimal,
-        currency: str,
-        customer_email: str,
-        lines: Sequence[ReturnedLine] = (),
-    ) -> HostResult:
+    def issue_store_credit(self, request: StoreCreditRequest) -> HostResult:
+        order_id, case_id, lines = request.order_id, request.case_id, request.lines
         with transaction.atomic():
             existing = self._existing(case_id, Entry.Kind.STORE_CREDIT)
             if existing is not None:
@@ -278,7 +272,7 @@ class SandboxHost:
                 Entry.Kind.STORE_CREDIT,
                 reference,
                 lines,
-                message=f"store credit {amount} {currency}",
+                message=f"store credit {request.amount} {request.currency}",
             )
             if not any(line.amount > 0 for line in lines):
                 Entry.objects.create(

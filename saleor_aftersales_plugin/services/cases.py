@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from ..delivery import deliver_after_commit
 from ..domain import cases as machine
-from ..domain.actors import ActorKind
+from ..domain.actors import Actor, ActorKind
 from ..domain.facts import CaseKind, LineRequest
 from ..domain.host import NotificationHost
 from ..hosting import current_host
@@ -74,11 +75,18 @@ class CaseMoney:
         return self.lines.get(line_id) or LineMoney(Decimal(0), Decimal(0))
 
 
-def _actor_type(actor_type: str) -> str:
-    if actor_type not in set(ActorKind):
+def _checked(actor: Actor) -> Actor:
+    if actor.type not in set(ActorKind):
         known = ", ".join(repr(kind.value) for kind in ActorKind)
-        raise ServiceError(f"Unknown actor type {actor_type!r}; known: {known}.", field="actor_type")
-    return str(actor_type)
+        raise ServiceError(f"Unknown actor type {actor.type!r}; known: {known}.", field="actor_type")
+    return actor
+
+
+def _write_event(case: Case, event_type: str, actor: Actor, at: datetime, **fields: Any) -> CaseEvent:
+    """The one place case events are written: who (``actor``), when, and the event's own fields."""
+    return CaseEvent.objects.create(
+        case=case, type=event_type, actor_type=str(actor.type), actor_id=actor.id, at=at, **fields
+    )
 
 
 def get_case(case_id: str | uuid.UUID, *, lock: bool = False) -> Case:
@@ -132,8 +140,7 @@ def create_case(
     order_id: str | uuid.UUID | OrderRecord,
     kind: CaseKind | str,
     *,
-    actor_type: str,
-    actor_id: str = "",
+    actor: Actor,
     lines: Sequence[LineRequest] = (),
     reason: str = "",
     comment: str = "",
@@ -158,7 +165,7 @@ def create_case(
     lines. The staff's "new case" message goes to the channel's contacts as ``host`` (default: this process's host)
     knows them.
     """
-    actor_type = _actor_type(actor_type)
+    actor = _checked(actor)
     try:
         kind = CaseKind(kind)
     except ValueError:
@@ -225,15 +232,8 @@ def create_case(
         case_lines = CaseLine.objects.bulk_create(
             _case_line(case, by_id[str(request.line_id)], request, money) for request in lines
         )
-        created_event = CaseEvent.objects.create(
-            case=case,
-            type=EVENT_CREATED,
-            to_status=status,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            at=now,
-            message=message,
-            trace=trace,
+        created_event = _write_event(
+            case, EVENT_CREATED, actor, now, to_status=status, message=message, trace=trace
         )
         outbox.enqueue_for_creation(
             case, created_event, sla.case_policy(case), host or current_host(), case_lines
@@ -265,8 +265,7 @@ def transition(
     case_id: str | uuid.UUID,
     target_status: str,
     *,
-    actor_type: str,
-    actor_id: str,
+    actor: Actor,
     message: str = "",
     trace: Any = None,
     payload: dict[str, Any] | None = None,
@@ -277,7 +276,7 @@ def transition(
     not allowed. Also keeps the SLA stamps true: ``resolved_at`` is set when the case is resolved or stops being
     open and cleared on reopening; ``first_responded_at`` is set by the first move made by anyone but the customer.
     """
-    actor_type = _actor_type(actor_type)
+    actor = _checked(actor)
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         machine.check_transition(case.kind, case.status, target_status)
@@ -288,20 +287,19 @@ def transition(
             case.resolved_at = case.resolved_at or now
         else:
             case.resolved_at = None
-        if actor_type != CaseEvent.ActorType.CUSTOMER and case.first_responded_at is None:
+        if not actor.is_customer and case.first_responded_at is None:
             case.first_responded_at = now
         sla.on_transition(case, previous, now)
         case.save(
             update_fields=["status", "resolved_at", "first_responded_at", *sla.SLA_FIELDS, "updated_at"]
         )
-        status_event = CaseEvent.objects.create(
-            case=case,
-            type=EVENT_STATUS_CHANGED,
+        status_event = _write_event(
+            case,
+            EVENT_STATUS_CHANGED,
+            actor,
+            now,
             from_status=previous,
             to_status=case.status,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            at=now,
             message=message,
             trace=trace,
             payload=payload or {},
@@ -316,8 +314,7 @@ def add_event(
     case_id: str | uuid.UUID,
     event_type: str,
     *,
-    actor_type: str,
-    actor_id: str = "",
+    actor: Actor,
     message: str = "",
     trace: Any = None,
     payload: dict[str, Any] | None = None,
@@ -326,7 +323,7 @@ def add_event(
 
     A ``reply`` by anyone but the customer counts as the first response for the SLA.
     """
-    actor_type = _actor_type(actor_type)
+    actor = _checked(actor)
     if not event_type or event_type in _RESERVED_EVENTS:
         raise ServiceError(
             f"Event type {event_type!r} cannot be added directly; use create_case() or transition().",
@@ -335,20 +332,7 @@ def add_event(
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         now = timezone.now()
-        if (
-            event_type == EVENT_REPLY
-            and actor_type != CaseEvent.ActorType.CUSTOMER
-            and case.first_responded_at is None
-        ):
+        if event_type == EVENT_REPLY and not actor.is_customer and case.first_responded_at is None:
             case.first_responded_at = now
         case.save(update_fields=["first_responded_at", "updated_at"])
-        return CaseEvent.objects.create(
-            case=case,
-            type=event_type,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            at=now,
-            message=message,
-            trace=trace,
-            payload=payload or {},
-        )
+        return _write_event(case, event_type, actor, now, message=message, trace=trace, payload=payload or {})

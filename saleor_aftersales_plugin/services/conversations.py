@@ -50,8 +50,7 @@ def open_complaint(
         return create_case(
             order.order_id,
             CaseKind.COMPLAINT,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             category=category,
             comment=comment,
             decision=data,
@@ -65,12 +64,12 @@ def reply(case_id: str | uuid.UUID, message: str, *, actor: Actor) -> CaseEvent:
         raise ServiceError("A reply needs a message.", code="required", field="message")
     with transaction.atomic():
         case = get_case(case_id, lock=True)
-        event = add_event(case.pk, EVENT_REPLY, actor_type=actor.type, actor_id=actor.id, message=message)
+        event = add_event(case.pk, EVENT_REPLY, actor=actor, message=message)
         if event.actor_type != CaseEvent.ActorType.CUSTOMER:  # the customer's own replies are not echoed back
             outbox.enqueue_reply(case, event, case_policy(case))
             deliver_after_commit()
         if not actor.is_customer and case.kind == CaseKind.COMPLAINT and case.status == S.OPEN:
-            transition(case.pk, S.RESPONDED, actor_type=actor.type, actor_id=actor.id, message="Replied.")
+            transition(case.pk, S.RESPONDED, actor=actor, message="Replied.")
         return event
 
 
@@ -80,7 +79,7 @@ def add_note(case_id: str | uuid.UUID, message: str, *, actor: Actor) -> CaseEve
         raise ServiceError("Customers cannot add internal notes.", code="forbidden")
     if not message.strip():
         raise ServiceError("A note needs a message.", code="required", field="message")
-    return add_event(case_id, EVENT_NOTE, actor_type=actor.type, actor_id=actor.id, message=message)
+    return add_event(case_id, EVENT_NOTE, actor=actor, message=message)
 
 
 def assign(case_id: str | uuid.UUID, assignee: str, *, actor: Actor) -> Case:
@@ -92,8 +91,7 @@ def assign(case_id: str | uuid.UUID, assignee: str, *, actor: Actor) -> Case:
         add_event(
             case.pk,
             EVENT_ASSIGNED,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             message=f"Assigned to {case.assignee or 'nobody'}.",
             payload={"from": previous, "to": case.assignee},
         )
@@ -123,8 +121,7 @@ def escalate(case_id: str | uuid.UUID, *, actor: Actor, reason: str, tier: int |
         add_event(
             case.pk,
             EVENT_ESCALATED,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             message=reason,
             payload={
                 "from_tier": previous,
@@ -140,8 +137,8 @@ def resolve_complaint(case_id: str | uuid.UUID, *, actor: Actor, message: str) -
         raise ServiceError(
             "Say how the complaint was resolved; the customer sees it.", code="required", field="message"
         )
-    return transition(case_id, S.RESOLVED, actor_type=actor.type, actor_id=actor.id, message=message)
+    return transition(case_id, S.RESOLVED, actor=actor, message=message)
 
 
 def reopen(case_id: str | uuid.UUID, *, actor: Actor, message: str) -> Case:
-    return transition(case_id, S.OPEN, actor_type=actor.type, actor_id=actor.id, message=message)
+    return transition(case_id, S.OPEN, actor=actor, message=message)

@@ -50,8 +50,7 @@ def request_repair(
         case, created = create_case(
             order.order_id,
             CaseKind.REPAIR,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             lines=[request],
             reason=request.reason,
             comment=comment,
@@ -65,8 +64,7 @@ def request_repair(
             case = transition(
                 case.pk,
                 S.APPROVED,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id=SYSTEM_ACTOR.id,
+                actor=SYSTEM_ACTOR,
                 message="Approved automatically: the policy needs no review for this claim.",
                 trace=data["lines"],
             )
@@ -102,8 +100,7 @@ def create_quote(
         return transition(
             case.pk,
             S.QUOTED,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             message=message or override_reason,
             payload={"quote": str(amount), "currency": case.currency, "override_reason": override_reason},
         )
@@ -111,7 +108,7 @@ def create_quote(
 
 def answer_quote(case_id: str | uuid.UUID, *, accept: bool, actor: Actor, message: str = "") -> Case:
     target = S.QUOTE_ACCEPTED if accept else S.QUOTE_DECLINED
-    return transition(case_id, target, actor_type=actor.type, actor_id=actor.id, message=message)
+    return transition(case_id, target, actor=actor, message=message)
 
 
 def update_repair_status(case_id: str | uuid.UUID, status: str, *, actor: Actor, message: str = "") -> Case:
@@ -132,7 +129,7 @@ def update_repair_status(case_id: str | uuid.UUID, status: str, *, actor: Actor,
                 code="quote_required",
                 field="status",
             )
-        return transition(case.pk, status, actor_type=actor.type, actor_id=actor.id, message=message)
+        return transition(case.pk, status, actor=actor, message=message)
 
 
 __all__ = [

@@ -17,9 +17,9 @@ from django.db.models import F, Value, When
 
 from ..delivery import deliver_after_commit
 from ..domain import cases as machine
-from ..domain.actors import SYSTEM_ACTOR, Actor
+from ..domain.actors import SYSTEM, SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
-from ..domain.host import HostError, HostPort, RefundOutcome, ReturnedLine
+from ..domain.host import HostError, HostPort, RefundOutcome, RefundRequest, ReturnedLine, StoreCreditRequest
 from ..domain.money import allocate, currency_precision, quantize
 from ..domain.wording import quoted_clause
 from ..models import Case, CaseEvent, OrderLineRecord, OrderRecord
@@ -147,8 +147,7 @@ def request_return(
         case, created = create_case(
             order,
             kind,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             lines=requests,
             reason=reason or (requests[0].reason if requests else ""),
             comment=comment,
@@ -224,16 +223,13 @@ def _release_quantities(case: Case) -> None:
 
 def _approve(case: Case, actor: Actor, message: str) -> Case:
     trace = (case.decision or {}).get("lines")
-    case = transition(
-        case.pk, S.APPROVED, actor_type=actor.type, actor_id=actor.id, message=message, trace=trace
-    )
+    case = transition(case.pk, S.APPROVED, actor=actor, message=message, trace=trace)
     if case.requested_resolution == Resolution.KEEP_ITEM.value:
         return case
     return transition(
         case.pk,
         S.AWAITING_RETURN,
-        actor_type=SYSTEM_ACTOR.type,
-        actor_id=SYSTEM_ACTOR.id,
+        actor=SYSTEM_ACTOR,
         message="Waiting for the customer to ship the items back.",
     )
 
@@ -251,7 +247,7 @@ def decline(case_id: str | uuid.UUID, *, actor: Actor, reason: str) -> Case:
         )
     with transaction.atomic():
         case = get_case(case_id, lock=True)
-        case = transition(case.pk, S.DECLINED, actor_type=actor.type, actor_id=actor.id, message=reason)
+        case = transition(case.pk, S.DECLINED, actor=actor, message=reason)
         if case.kind in RETURN_KINDS:
             _release_quantities(case)
         return case
@@ -265,13 +261,13 @@ def cancel(case_id: str | uuid.UUID, *, actor: Actor, reason: str = "") -> Case:
             raise ServiceError(
                 f"Case {case.number} can no longer be cancelled: it is {case.status}.", code="invalid_status"
             )
-        case = transition(case.pk, S.CANCELLED, actor_type=actor.type, actor_id=actor.id, message=reason)
+        case = transition(case.pk, S.CANCELLED, actor=actor, message=reason)
         _release_quantities(case)
         return case
 
 
 def mark_received(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
-    return transition(case_id, S.RECEIVED, actor_type=actor.type, actor_id=actor.id, message=message)
+    return transition(case_id, S.RECEIVED, actor=actor, message=message)
 
 
 def inspect(
@@ -310,8 +306,7 @@ def inspect(
         case = transition(
             case.pk,
             S.INSPECTED,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             message=message,
             trace=data["lines"],
             payload={"conditions": dict(conditions)},
@@ -350,8 +345,7 @@ def _redecide(case: Case, host: HostPort | None = None) -> dict[str, Any]:
     add_event(
         case.pk,
         EVENT_DECISION_UPDATED,
-        actor_type=SYSTEM_ACTOR.type,
-        actor_id=SYSTEM_ACTOR.id,
+        actor=SYSTEM_ACTOR,
         message="Decision updated after inspection.",
         trace=data["lines"],
     )
@@ -466,16 +460,14 @@ def resolve(
             return transition(
                 case.pk,
                 S.REFUND_PENDING,
-                actor_type=actor.type,
-                actor_id=actor.id,
+                actor=actor,
                 message=f"Refund of {net} {case.currency} requested; waiting for the payment provider to confirm.",
                 payload=payload,
             )
         return transition(
             case.pk,
             S.RESOLVED,
-            actor_type=actor.type,
-            actor_id=actor.id,
+            actor=actor,
             message=override_reason or f"Resolved by {resolution.replace('_', ' ')}.",
             payload=payload,
         )
@@ -517,16 +509,13 @@ def _fail(
         case = transition(
             case.pk,
             S.RESOLUTION_FAILED,
-            actor_type=SYSTEM_ACTOR.type,
-            actor_id=actor_id,
+            actor=Actor(SYSTEM, actor_id),
             message=message,
             payload=payload,
         )
         failure = case.events.order_by("-id").first()
     else:
-        failure = add_event(
-            case.pk, EVENT_RESOLUTION_FAILED, actor_type=SYSTEM_ACTOR.type, actor_id=actor_id, message=message
-        )
+        failure = add_event(case.pk, EVENT_RESOLUTION_FAILED, actor=Actor(SYSTEM, actor_id), message=message)
         case = get_case(case.pk)
     if failure is not None:
         outbox.enqueue_resolution_failed(case, failure, amount, case_policy(case), host)
@@ -652,8 +641,7 @@ def _carry_out(
             add_event(
                 case.pk,
                 event_type,
-                actor_type=SYSTEM_ACTOR.type,
-                actor_id=host.name,
+                actor=Actor(SYSTEM, host.name),
                 message=result.message,
                 payload=payload,
             )
@@ -676,14 +664,18 @@ def _carry_out(
         if resolution in (Resolution.REFUND.value, Resolution.KEEP_ITEM.value) and net > 0:
             once(
                 Resolution.REFUND.value,
-                lambda: host.refund(order_id, str(case.pk), lines, net, case.currency, f"Case {case.number}"),
+                lambda: host.refund(
+                    RefundRequest(order_id, str(case.pk), lines, net, case.currency, f"Case {case.number}")
+                ),
                 net,
             )
         elif resolution == Resolution.STORE_CREDIT.value:
             once(
                 Resolution.STORE_CREDIT.value,
                 lambda: host.issue_store_credit(
-                    order_id, str(case.pk), store_credit, case.currency, case.customer_email, lines
+                    StoreCreditRequest(
+                        order_id, str(case.pk), store_credit, case.currency, case.customer_email, lines
+                    )
                 ),
                 store_credit,
             )
@@ -721,16 +713,14 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                 add_event(
                     case.pk,
                     EVENT_REFUND_COMPLETED,
-                    actor_type=SYSTEM_ACTOR.type,
-                    actor_id=host.name,
+                    actor=Actor(SYSTEM, host.name),
                     message=message or "The payment provider confirmed the refund.",
                     payload=marker,
                 )
                 transition(
                     case.pk,
                     S.RESOLVED,
-                    actor_type=SYSTEM_ACTOR.type,
-                    actor_id=host.name,
+                    actor=Actor(SYSTEM, host.name),
                     message=f"Refund of {request.payload.get('amount')} {case.currency} confirmed.",
                     payload={
                         "resolution": case.resolution,
@@ -746,8 +736,7 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                 add_event(
                     case.pk,
                     EVENT_REFUND_REFUSED,
-                    actor_type=SYSTEM_ACTOR.type,
-                    actor_id=host.name,
+                    actor=Actor(SYSTEM, host.name),
                     message=reason,
                     payload=marker,
                 )
@@ -783,7 +772,7 @@ def close(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
     with transaction.atomic():
         case = get_case(case_id, lock=True)
         was_resolved = case.status == S.RESOLVED
-        case = transition(case.pk, S.CLOSED, actor_type=actor.type, actor_id=actor.id, message=message)
+        case = transition(case.pk, S.CLOSED, actor=actor, message=message)
         if case.kind in RETURN_KINDS and not was_resolved and case.status == S.CLOSED:
             held_back = CaseEvent.objects.filter(case=case, type=EVENT_ITEMS_RETURNED).exists()
             if not held_back:

@@ -71,6 +71,11 @@ DEFAULT_WARNING_HOURS = Decimal(2)
 SWEEP_BATCH_SIZE = 500
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
+_DEADLINES = (
+    (FIRST_RESPONSE, "first_response_due", "first_responded_at"),
+    (RESOLUTION, "resolution_due", "resolved_at"),
+)
+"""Each SLA deadline: its kind, the case field holding it and the field that says it was met."""
 EVENT_ESCALATED = "escalated"
 """The event recording a raise of the case's escalation tier (by the sweep or by staff)."""
 
@@ -479,30 +484,14 @@ def sweep(
     report = SweepReport()
     policies = _Policies()
     host = host or current_host()
-    _sweep_deadline("first_response_due", "first_responded_at", now, batch_size, policies, report)
-    _sweep_deadline("resolution_due", "resolved_at", now, batch_size, policies, report)
+    for _, deadline, met in _DEADLINES:
+        _sweep_deadline(deadline, met, now, batch_size, policies, report)
     soon = now + timedelta(seconds=float(warning_hours * 3600))
     with transaction.atomic():
-        _warn(
-            Case.objects.filter(
-                first_responded_at__isnull=True,
-                first_response_due__gt=now,
-                first_response_due__lte=soon,
+        for deadline_kind, deadline, met in _DEADLINES:
+            due_soon = Case.objects.filter(
+                **{f"{met}__isnull": True, f"{deadline}__gt": now, f"{deadline}__lte": soon},
                 sla_paused_at__isnull=True,
-            ).select_related("order"),
-            FIRST_RESPONSE,
-            report,
-            host,
-        )
-        _warn(
-            Case.objects.filter(
-                resolved_at__isnull=True,
-                resolution_due__gt=now,
-                resolution_due__lte=soon,
-                sla_paused_at__isnull=True,
-            ).select_related("order"),
-            RESOLUTION,
-            report,
-            host,
-        )
+            ).select_related("order")
+            _warn(due_soon, deadline_kind, report, host)
     return report

@@ -73,6 +73,25 @@ def _page(browser, sandbox_url, errors):
     return page
 
 
+def _faulty_headphones_returned(sandbox_url):
+    """The customer's return of the faulty headphones, with two photos served by the sandbox."""
+    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
+    reason = "defective"
+    line = LineRequest(HEADPHONES_LINE, 1, reason=reason)
+    return returns.request_return(
+        HEADPHONES_ORDER, [line], actor=actor_for(CUSTOMER), reason=reason, photo_urls=photos
+    )[0]
+
+
+def _policy_editor(browser, sandbox_url, errors):
+    """The policy editor opened by the merchant, once it has checked the published policy."""
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/policy?token={token}")
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    return page
+
+
 def _shot(target, name):
     """A screenshot of the page (whole) or of one element."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -93,14 +112,7 @@ def _until(ends_at) -> str:
 
 def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists_it(sandbox_url, browser):
 
-    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
-    case, _ = returns.request_return(
-        HEADPHONES_ORDER,
-        [LineRequest(HEADPHONES_LINE, 1, reason="defective")],
-        actor=actor_for(CUSTOMER),
-        reason="defective",
-        photo_urls=photos,
-    )
+    case = _faulty_headphones_returned(sandbox_url)
     token = tokens.staff_token("staff-1", "staff@volt.example")
     errors: list[str] = []
     page = _page(browser, sandbox_url, errors)
@@ -137,6 +149,18 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     # The money per line: what the customer paid, what was refunded before (nothing yet).
     expect(page.get_by_test_id("line-paid")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("0.00 EUR")
+    # The one-text actions: a note stays internal, a reply reaches the customer, an escalation without its reason
+    # is refused on the reason's control.
+    page.get_by_label("Internal note").fill("Serial number checked by phone.")
+    page.get_by_role("button", name="Add note").click()
+    timeline = page.locator("ol.timeline")
+    expect(timeline.locator("li.internal")).to_contain_text("Serial number checked by phone.")
+    page.get_by_label("Reply to the customer").fill("Thank you, please send the headphones back.")
+    page.get_by_role("button", name="Send").click()
+    expect(timeline).to_contain_text("Thank you, please send the headphones back.")
+    page.get_by_role("button", name="Escalate").click()
+    expect(page.get_by_text("Say why the case is escalated.")).to_be_visible()
+    assert [event.type for event in case.events.order_by("at")][-2:] == ["note", "reply"]
     page.get_by_role("button", name="Approve").click()
     expect(status).to_have_text("AWAITING_RETURN")
     page.get_by_role("button", name="Mark received").click()
@@ -155,7 +179,6 @@ def test_staff_take_a_case_from_the_queue_to_a_refund_and_the_order_widget_lists
     expect(page.get_by_test_id("case-refund")).to_have_text("249.00 EUR")
     expect(page.get_by_test_id("line-already-refunded")).to_have_text("249.00 EUR")
     # Who acted, in words: the staff member known only by an id reads as "Staff", never as that id.
-    timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("· Staff")
     expect(timeline).not_to_contain_text("staff-1")
     _shot(page, "dashboard-case.png")
@@ -301,12 +324,8 @@ def test_staff_start_a_return_for_the_customer_from_the_order_action(sandbox_url
 
 
 def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
     preview = page.get_by_test_id("preview-en")
     expect(preview).not_to_contain_text("Headphones")
     # Opening the policy keeps the merchant's text as written, comments included.
@@ -365,12 +384,8 @@ def test_merchant_builds_a_rule_previews_tests_and_publishes_it(sandbox_url, bro
 
 
 def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
 
     calendar = page.get_by_role("region", name="Calendar")
     expect(calendar.get_by_label("Fri")).to_be_checked()
@@ -462,12 +477,8 @@ def test_merchant_edits_calendar_service_targets_and_escalation_through_forms(sa
 
 
 def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_currency(sandbox_url, browser):
-
-    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
     errors: list[str] = []
-    page = _page(browser, sandbox_url, errors)
-    page.goto(f"{sandbox_url}/app/policy?token={token}")
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page = _policy_editor(browser, sandbox_url, errors)
     expect(page.get_by_test_id("policy-warnings")).to_have_count(0)
     small_items = page.locator('[data-testid="rule-card"][aria-label$=": small-items-auto-approve"]')
     threshold = small_items.get_by_test_id("money-input")
@@ -485,6 +496,14 @@ def test_the_policy_editor_warns_of_a_money_threshold_without_the_channels_curre
     assert not errors, errors
 
 
+def _open_kpis(page, url, channel):
+    """The KPI page of ``channel`` at ``url``, once its figures have loaded without an error."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=f"Service KPIs · {channel}")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def _headline(page):
     return {
         name: page.get_by_test_id(f"kpi-{name}").locator(".big").inner_text()
@@ -495,14 +514,7 @@ def _headline(page):
 def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with_cases(sandbox_url, browser):
 
     publish_policy_file(EMPTY_CHANNEL, EXAMPLE_POLICY)
-    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
-    answered, _ = returns.request_return(
-        HEADPHONES_ORDER,
-        [LineRequest(HEADPHONES_LINE, 1, reason="defective")],
-        actor=actor_for(CUSTOMER),
-        reason="defective",
-        photo_urls=photos,
-    )
+    answered = _faulty_headphones_returned(sandbox_url)
     returns.approve(answered.pk, actor=actor_for(STAFF))  # the first response, within its target
     # A phone settled with store credit, no refund: money went out all the same.
     phone_line = str(get_order(PHONE_ORDER).lines.get().line_id)
@@ -520,18 +532,12 @@ def test_kpi_page_shows_the_headline_numbers_of_an_empty_channel_and_of_one_with
     errors: list[str] = []
     page = _page(browser, sandbox_url, errors)
 
-    page.goto(f"{sandbox_url}/app/kpis?channel={EMPTY_CHANNEL}&token={token}")
-    expect(page.get_by_role("heading", name=f"Service KPIs · {EMPTY_CHANNEL}")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
-    expect(page.get_by_role("alert")).to_have_count(0)
+    _open_kpis(page, f"{sandbox_url}/app/kpis?channel={EMPTY_CHANNEL}&token={token}", EMPTY_CHANNEL)
     assert _headline(page) == {"cases": "0", "first-response": "—", "resolution": "—"}
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("— within target (0 of 0)")
     expect(page.get_by_text("No data for this period.")).to_have_count(6)
 
-    page.goto(f"{sandbox_url}/app/kpis?channel={CHANNEL}")
-    expect(page.get_by_role("heading", name=f"Service KPIs · {CHANNEL}")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("kpis")).to_have_attribute("aria-busy", "false", timeout=20_000)
-    expect(page.get_by_role("alert")).to_have_count(0)
+    _open_kpis(page, f"{sandbox_url}/app/kpis?channel={CHANNEL}", CHANNEL)
     assert _headline(page) == {"cases": "3", "first-response": "100 %", "resolution": "0.0 h"}
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("100 % within target (2 of 2)")
     expect(page.get_by_test_id("kpi-first-response")).to_contain_text("median 0.0 h · 90th percentile 0.0 h")

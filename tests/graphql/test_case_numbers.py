@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, connections
 from graphql_client import publish_example, record, return_one_unit, tv_line
 
+from saleor_aftersales_plugin.domain.actors import Actor
 from saleor_aftersales_plugin.models import Case, OrderLineRecord
 from saleor_aftersales_plugin.services import cases
 from saleor_aftersales_plugin.services.cases import next_case_number, number_sequence
@@ -76,7 +77,7 @@ def test_parallel_repeats_of_keys_make_one_case_per_key():
 def test_concurrent_creates_in_one_channel_get_distinct_increasing_numbers():
     order = record(channel="eu")
     results = _in_parallel(
-        [lambda: cases.create_case(order.order_id, "complaint", actor_type="customer")] * 30, workers=15
+        [lambda: cases.create_case(order.order_id, "complaint", actor=Actor("customer"))] * 30, workers=15
     )
     assert not [result for result in results if isinstance(result, BaseException)]
     numbers = [case.number for case, _created in results]
@@ -85,19 +86,19 @@ def test_concurrent_creates_in_one_channel_get_distinct_increasing_numbers():
         Case.objects.filter(channel="eu").order_by("created_at").values_list("number", flat=True)
     )
     assert sorted(by_creation) == sorted(numbers)
-    later, _ = cases.create_case(order.order_id, "complaint", actor_type="customer")
+    later, _ = cases.create_case(order.order_id, "complaint", actor=Actor("customer"))
     assert later.number > max(numbers)
 
 
 @pytest.mark.django_db
 def test_a_channel_sequence_starts_after_the_numbers_already_used():
     order = record(channel="legacy")
-    first, _ = cases.create_case(order.order_id, "complaint", actor_type="customer")
+    first, _ = cases.create_case(order.order_id, "complaint", actor=Actor("customer"))
     # A channel numbered before sequences existed (or whose sequence was dropped) continues after its highest number.
     Case.objects.filter(pk=first.pk).update(number=41)
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SEQUENCE "{number_sequence("legacy")}"')
     assert next_case_number("legacy") == 42
-    assert cases.create_case(order.order_id, "complaint", actor_type="customer")[0].number == 43
+    assert cases.create_case(order.order_id, "complaint", actor=Actor("customer"))[0].number == 43
     assert number_sequence("legacy") != number_sequence("legacy-2")
     assert len(number_sequence("x" * 255)) <= 63

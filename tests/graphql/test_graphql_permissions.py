@@ -35,7 +35,7 @@ from graphql_client import (
     record,
 )
 
-from saleor_aftersales_plugin.domain.actors import Principal, actor_for
+from saleor_aftersales_plugin.domain.actors import Actor, Principal, actor_for
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.graphql.cases.visibility import CUSTOMER_EVENTS
 from saleor_aftersales_plugin.graphql.core.permissions import Audience
@@ -142,7 +142,7 @@ def repair_case(order: OrderRecord, status: str = "requested") -> Case:
     path = ["approved", "received", "diagnosing", "quoted"]
     for step in path[: path.index(status) + 1] if status in path else ():
         if step == "approved":
-            transition(case.pk, step, actor_type="staff", actor_id=STAFF.id)
+            transition(case.pk, step, actor=Actor("staff", STAFF.id))
         elif step == "quoted":
             repairs.create_quote(
                 case.pk, Decimal("80"), actor=STAFF_ACTOR, override_reason=f"{SECRET}override: dropped"

@@ -60,6 +60,18 @@ def _rows(**filters):
     return list(OutboxMessage.objects.filter(**filters).order_by("created_at", "event"))
 
 
+def _enqueue_reply(recipient: str, dedupe_key: str, payload: dict | None = None) -> bool:
+    """Queue an English reply message of the test channel to ``recipient``."""
+    return outbox.enqueue(
+        "reply",
+        channel=CHANNEL,
+        recipient=recipient,
+        language="en",
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+    )
+
+
 def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them():
     publish_example()
     order = record_tv_order()
@@ -146,7 +158,7 @@ def test_repair_quote_and_status_messages():
         actor=CUSTOMER_ACTOR,
         photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
     )
-    transition(case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
+    transition(case.pk, "approved", actor=Actor(STAFF, "staff-1"))
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
     repairs.create_quote(case.pk, Decimal("89"), actor=STAFF_ACTOR)
@@ -185,22 +197,8 @@ def test_failures_back_off_exponentially_then_give_up(settings):
     settings.AFTERSALES_OUTBOX_MAX_ATTEMPTS = 3
     payload = {"case_number": 1, "message": "Hello", "order_number": "1"}
     with transaction.atomic():
-        outbox.enqueue(
-            "reply",
-            channel=CHANNEL,
-            recipient="down@example.com",
-            language="en",
-            payload=payload,
-            dedupe_key="a",
-        )
-        outbox.enqueue(
-            "reply",
-            channel=CHANNEL,
-            recipient="up@example.com",
-            language="en",
-            payload=payload,
-            dedupe_key="b",
-        )
+        _enqueue_reply("down@example.com", "a", payload)
+        _enqueue_reply("up@example.com", "b", payload)
     now = timezone.now()
     report = deliver_due(SANDBOX, now=now)
     assert (report.sent, report.retried) == (1, 1)
@@ -221,9 +219,7 @@ def test_failures_back_off_exponentially_then_give_up(settings):
 
 def test_a_retry_after_a_failing_notify_channel_does_not_send_the_email_again():
     host = NotifyingHost(down=1)
-    outbox.enqueue(
-        "reply", channel=CHANNEL, recipient="ada@example.com", language="en", payload={}, dedupe_key="x"
-    )
+    _enqueue_reply("ada@example.com", "x")
     now = timezone.now()
     assert deliver_due(host, now=now).retried == 1
     assert len(mail.outbox) == 1
@@ -234,12 +230,8 @@ def test_a_retry_after_a_failing_notify_channel_does_not_send_the_email_again():
 
 
 def test_enqueueing_is_idempotent_per_key():
-    assert outbox.enqueue(
-        "reply", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="k"
-    )
-    assert not outbox.enqueue(
-        "reply", channel=CHANNEL, recipient="a@example.com", language="en", payload={}, dedupe_key="k"
-    )
+    assert _enqueue_reply("a@example.com", "k")
+    assert not _enqueue_reply("a@example.com", "k")
     assert OutboxMessage.objects.count() == 1
     with pytest.raises(ValueError, match="Unknown message event 'nope'"):
         outbox.enqueue(
@@ -349,13 +341,10 @@ def test_without_a_mail_backend_staff_see_the_failing_messages_and_why(settings)
     settings.EMAIL_BACKEND = ""  # what Saleor sets without EMAIL_URL
     assert "set EMAIL_URL" in delivery_problems()[0]
     with transaction.atomic():
-        outbox.enqueue(
-            "reply",
-            channel=CHANNEL,
-            recipient="ada@example.com",
-            language="en",
-            payload={"case_number": 7, "order_number": "1001", "message": "We are on it."},
-            dedupe_key="no-backend:1",
+        _enqueue_reply(
+            "ada@example.com",
+            "no-backend:1",
+            {"case_number": 7, "order_number": "1001", "message": "We are on it."},
         )
     report = deliver_due(SANDBOX)
     assert (report.sent, report.retried) == (0, 1)

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from test_models import PLACED, make_order_facts
 
+from saleor_aftersales_plugin.domain.actors import Actor
 from saleor_aftersales_plugin.domain.cases import TransitionError
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.models import Case, CaseEvent, OrderLineRecord, OrderRecord, PolicyVersion
@@ -143,7 +144,7 @@ def test_removed_line_stays_when_a_case_refers_to_it():
     facts = make_order_facts()
     jacket, gift = facts.lines
     orders.record_order(facts)
-    cases.create_case(facts.order_id, "return", actor_type="customer", lines=[LineRequest(gift.line_id, 1)])
+    cases.create_case(facts.order_id, "return", actor=Actor("customer"), lines=[LineRequest(gift.line_id, 1)])
     record = orders.record_order(make_order_facts(order_id=facts.order_id, lines=(jacket,)))
     assert record.lines.count() == 2
 
@@ -197,18 +198,19 @@ def test_create_case_numbers_per_channel_and_honours_idempotency_keys():
     first, created = cases.create_case(
         eu.order_id,
         "return",
-        actor_type="customer",
-        actor_id="VXNlcjox",
+        actor=Actor("customer", "VXNlcjox"),
         lines=[LineRequest(str(line.line_id), 1, reason="too_small", resolution="refund")],
         idempotency_key="req-1",
         trace={"rules": ["window ok"]},
     )
     assert created and (first.number, first.status, first.currency) == (1, "requested", "EUR")
     assert first.customer_email == "ada@example.com"
-    repeat, created = cases.create_case(eu.order_id, "return", actor_type="customer", idempotency_key="req-1")
+    repeat, created = cases.create_case(
+        eu.order_id, "return", actor=Actor("customer"), idempotency_key="req-1"
+    )
     assert (repeat.pk, created) == (first.pk, False)
-    assert cases.create_case(eu.order_id, "complaint", actor_type="customer")[0].number == 2
-    assert cases.create_case(us.order_id, "complaint", actor_type="customer")[0].status == "open"
+    assert cases.create_case(eu.order_id, "complaint", actor=Actor("customer"))[0].number == 2
+    assert cases.create_case(us.order_id, "complaint", actor=Actor("customer"))[0].status == "open"
     assert Case.objects.get(channel="us").number == 1
     (case_line,) = first.lines.all()
     assert (case_line.quantity, case_line.reason, case_line.requested_resolution) == (
@@ -225,16 +227,16 @@ def test_create_case_checks_lines_against_the_order():
     order = orders.record_order(make_order_facts())
     with pytest.raises(NotFoundError) as raised:
         cases.create_case(
-            order.order_id, "return", actor_type="customer", lines=[LineRequest(str(uuid.uuid4()), 1)]
+            order.order_id, "return", actor=Actor("customer"), lines=[LineRequest(str(uuid.uuid4()), 1)]
         )
     assert raised.value.field == "lines.0.line_id"
     line = order.lines.first()
     with pytest.raises(ServiceError, match="out of range"):
         cases.create_case(
-            order.order_id, "return", actor_type="customer", lines=[LineRequest(str(line.line_id), 3)]
+            order.order_id, "return", actor=Actor("customer"), lines=[LineRequest(str(line.line_id), 3)]
         )
     with pytest.raises(ServiceError, match="actor type"):
-        cases.create_case(order.order_id, "return", actor_type="robot")
+        cases.create_case(order.order_id, "return", actor=Actor("robot"))
     assert not Case.objects.exists()
 
 
@@ -242,7 +244,7 @@ def test_create_case_checks_lines_against_the_order():
 def test_concurrent_case_creation_gets_distinct_numbers(concurrently):
     order = orders.record_order(make_order_facts("eu"))
     results = concurrently(
-        [lambda: cases.create_case(order.order_id, "complaint", actor_type="customer")] * 6
+        [lambda: cases.create_case(order.order_id, "complaint", actor=Actor("customer"))] * 6
     )
     assert len({case.number for case, _ in results}) == 6
 
@@ -250,14 +252,13 @@ def test_concurrent_case_creation_gets_distinct_numbers(concurrently):
 @pytest.mark.django_db
 def test_transition_appends_an_event_with_actor_time_and_trace():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "return", actor_type="customer")
+    case, _ = cases.create_case(order.order_id, "return", actor=Actor("customer"))
     before = timezone.now()
     trace = {"rule": "within window", "matched": True, "refund": Decimal("89.90")}
     case = cases.transition(
         case.pk,
         "approved",
-        actor_type="staff",
-        actor_id="staff:7",
+        actor=Actor("staff", "staff:7"),
         message="ok",
         trace=trace,
         payload={"a": 1},
@@ -275,8 +276,8 @@ def test_transition_appends_an_event_with_actor_time_and_trace():
     )
     assert before <= event.at <= timezone.now()
     assert event.trace == {"rule": "within window", "matched": True, "refund": "89.90"}
-    cases.transition(case.pk, "resolved", actor_type="system", actor_id="")
-    case = cases.transition(case.pk, "closed", actor_type="staff", actor_id="staff:7")
+    cases.transition(case.pk, "resolved", actor=Actor("system", ""))
+    case = cases.transition(case.pk, "closed", actor=Actor("staff", "staff:7"))
     assert [(e.from_status, e.to_status) for e in case.events.all()] == [
         ("", "requested"),
         ("requested", "approved"),
@@ -289,12 +290,12 @@ def test_transition_appends_an_event_with_actor_time_and_trace():
 @pytest.mark.django_db
 def test_forbidden_transition_leaves_row_and_events_unchanged():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "return", actor_type="customer")
-    cases.transition(case.pk, "approved", actor_type="staff", actor_id="s")
+    case, _ = cases.create_case(order.order_id, "return", actor=Actor("customer"))
+    cases.transition(case.pk, "approved", actor=Actor("staff", "s"))
     before = Case.objects.get(pk=case.pk)
     events_before = list(CaseEvent.objects.filter(case=case).values())
     with pytest.raises(TransitionError, match="allowed next: 'awaiting_return', 'resolved', 'cancelled'"):
-        cases.transition(case.pk, "inspected", actor_type="staff", actor_id="s")
+        cases.transition(case.pk, "inspected", actor=Actor("staff", "s"))
     after = Case.objects.get(pk=case.pk)
     assert (after.status, after.updated_at) == (before.status, before.updated_at)
     assert list(CaseEvent.objects.filter(case=case).values()) == events_before
@@ -303,58 +304,55 @@ def test_forbidden_transition_leaves_row_and_events_unchanged():
 @pytest.mark.django_db
 def test_customer_cancels_before_receipt_only():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "return", actor_type="customer")
-    cases.transition(case.pk, "approved", actor_type="staff", actor_id="s")
-    cases.transition(case.pk, "awaiting_return", actor_type="system", actor_id="")
-    cases.transition(case.pk, "received", actor_type="staff", actor_id="s")
+    case, _ = cases.create_case(order.order_id, "return", actor=Actor("customer"))
+    cases.transition(case.pk, "approved", actor=Actor("staff", "s"))
+    cases.transition(case.pk, "awaiting_return", actor=Actor("system", ""))
+    cases.transition(case.pk, "received", actor=Actor("staff", "s"))
     with pytest.raises(TransitionError, match="allowed next: 'inspected'"):
-        cases.transition(case.pk, "cancelled", actor_type="customer", actor_id="c")
-    other, _ = cases.create_case(order.order_id, "return", actor_type="customer")
-    other = cases.transition(other.pk, "cancelled", actor_type="customer", actor_id="c")
+        cases.transition(case.pk, "cancelled", actor=Actor("customer", "c"))
+    other, _ = cases.create_case(order.order_id, "return", actor=Actor("customer"))
+    other = cases.transition(other.pk, "cancelled", actor=Actor("customer", "c"))
     assert other.status == "cancelled" and other.resolved_at is not None and other.first_responded_at is None
 
 
 @pytest.mark.django_db
 def test_reopening_a_complaint_clears_resolved_at():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "complaint", actor_type="customer")
-    cases.add_event(case.pk, "reply", actor_type="staff", actor_id="s", message="Sorry about that")
+    case, _ = cases.create_case(order.order_id, "complaint", actor=Actor("customer"))
+    cases.add_event(case.pk, "reply", actor=Actor("staff", "s"), message="Sorry about that")
     case.refresh_from_db()
     assert case.first_responded_at is not None
-    cases.transition(case.pk, "responded", actor_type="staff", actor_id="s")
-    case = cases.transition(case.pk, "resolved", actor_type="staff", actor_id="s")
+    cases.transition(case.pk, "responded", actor=Actor("staff", "s"))
+    case = cases.transition(case.pk, "resolved", actor=Actor("staff", "s"))
     assert case.resolved_at is not None
-    case = cases.transition(case.pk, "open", actor_type="customer", actor_id="c", message="Still broken")
+    case = cases.transition(case.pk, "open", actor=Actor("customer", "c"), message="Still broken")
     assert case.resolved_at is None
 
 
 @pytest.mark.django_db
 def test_add_event_records_non_status_events_only():
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "repair", actor_type="customer")
+    case, _ = cases.create_case(order.order_id, "repair", actor=Actor("customer"))
     event = cases.add_event(
-        case.pk, "note", actor_type="staff", actor_id="s", message="check serial", payload={"k": 1}
+        case.pk, "note", actor=Actor("staff", "s"), message="check serial", payload={"k": 1}
     )
     assert (event.type, event.from_status, event.to_status, event.payload) == ("note", "", "", {"k": 1})
     case.refresh_from_db()
     assert case.first_responded_at is None  # an internal note is not a response
     with pytest.raises(ServiceError):
-        cases.add_event(case.pk, "status_changed", actor_type="staff")
+        cases.add_event(case.pk, "status_changed", actor=Actor("staff"))
     with pytest.raises(NotFoundError):
-        cases.add_event(uuid.uuid4(), "note", actor_type="staff")
+        cases.add_event(uuid.uuid4(), "note", actor=Actor("staff"))
     with pytest.raises(NotFoundError):
-        cases.transition("not-a-uuid", "approved", actor_type="staff", actor_id="s")
+        cases.transition("not-a-uuid", "approved", actor=Actor("staff", "s"))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_transitions_serialise_on_the_row_lock(concurrently):
     order = orders.record_order(make_order_facts())
-    case, _ = cases.create_case(order.order_id, "return", actor_type="customer")
+    case, _ = cases.create_case(order.order_id, "return", actor=Actor("customer"))
     results = concurrently(
-        [
-            lambda i=i: cases.transition(case.pk, "approved", actor_type="staff", actor_id=f"s{i}")
-            for i in range(5)
-        ]
+        [lambda i=i: cases.transition(case.pk, "approved", actor=Actor("staff", f"s{i}")) for i in range(5)]
     )
     assert sum(isinstance(r, Case) for r in results) == 1
     assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, Case))

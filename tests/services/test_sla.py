@@ -91,6 +91,13 @@ def test_whole_business_days_count_without_opening_hours():
     assert sla.resolution_deadline(plain, friday_noon, Decimal(7)) == datetime(2026, 12, 8, 12, tzinfo=UTC)
 
 
+def _complaint(order, comment: str, category: str = "service") -> Case:
+    """A customer's complaint on ``order``."""
+    return conversations.open_complaint(
+        order.order_id, category=category, comment=comment, actor=CUSTOMER_ACTOR
+    )[0]
+
+
 @pytest.mark.django_db
 def test_new_cases_get_deadlines_from_their_decision_and_the_shops_calendar():
     version = publish_example()
@@ -105,9 +112,7 @@ def test_new_cases_get_deadlines_from_their_decision_and_the_shops_calendar():
     assert case.first_response_due == sla.first_response_deadline(calendar, case.created_at, Decimal(24))
     assert case.resolution_due == sla.resolution_deadline(calendar, case.created_at, Decimal(5))
     # The complaints rule (set_sla) gives complaints 24 h / 5 days instead of the section's 48 h / 7 days.
-    complaint, _ = conversations.open_complaint(
-        order.order_id, category="service", comment="Rude", actor=CUSTOMER_ACTOR
-    )
+    complaint = _complaint(order, "Rude")
     assert complaint.decision["sla"] == {
         "first_response_hours": "24",
         "first_response_clock": "working",
@@ -122,7 +127,7 @@ def test_new_cases_get_deadlines_from_their_decision_and_the_shops_calendar():
 @pytest.mark.django_db
 def test_without_a_policy_the_builtin_targets_apply():
     order = record_tv_order(channel="bare")
-    case, _ = create_case(order.order_id, CaseKind.COMPLAINT, actor_type=CUSTOMER)
+    case, _ = create_case(order.order_id, CaseKind.COMPLAINT, actor=Actor(CUSTOMER))
     plain = BusinessCalendar()
     assert case.first_response_due == plain.add_working_hours(case.created_at, 48)
     assert case.resolution_due == plain.add_working_hours(case.created_at, 7 * 24)
@@ -168,9 +173,7 @@ def _overdue(case: Case, hours: float, field: str = "first_response_due") -> Non
 def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier(settings):
     publish_example()
     order = record_tv_order()
-    complaint, _ = conversations.open_complaint(
-        order.order_id, category="logistics", comment="Late", actor=CUSTOMER_ACTOR
-    )
+    complaint = _complaint(order, "Late", "logistics")
     _overdue(complaint, 30)
     report = sla.sweep()
     assert report.escalated == 1 and report.escalated_cases == [complaint.number]
@@ -213,19 +216,13 @@ def test_sweep_escalates_overdue_cases_along_their_path_and_notifies_each_tier(s
 def test_answered_paused_and_closed_cases_are_not_escalated_and_near_deadlines_warn_once():
     publish_example()
     order = record_tv_order()
-    answered, _ = conversations.open_complaint(
-        order.order_id, category="service", comment="a", actor=CUSTOMER_ACTOR
-    )
+    answered = _complaint(order, "a")
     conversations.reply(answered.pk, "We are on it.", actor=STAFF_ACTOR)
     _overdue(answered, 100)
-    paused, _ = conversations.open_complaint(
-        order.order_id, category="service", comment="b", actor=CUSTOMER_ACTOR
-    )
+    paused = _complaint(order, "b")
     Case.objects.filter(pk=paused.pk).update(sla_paused_at=timezone.now())
     _overdue(paused, 100)
-    soon, _ = conversations.open_complaint(
-        order.order_id, category="service", comment="c", actor=CUSTOMER_ACTOR
-    )
+    soon = _complaint(order, "c")
     Case.objects.filter(pk=soon.pk).update(first_response_due=timezone.now() + timedelta(hours=1))
     report = sla.sweep()
     assert report.escalated == 0 and report.warned == 1
@@ -243,9 +240,7 @@ def test_sweep_task_runs_in_celery():
 def test_sweep_queries_use_the_partial_deadline_indexes():
     publish_example()
     order = record_tv_order()
-    template, _ = conversations.open_complaint(
-        order.order_id, category="other", comment="x", actor=CUSTOMER_ACTOR
-    )
+    template = _complaint(order, "x", "other")
     now = timezone.now()
     Case.objects.bulk_create(
         Case(
@@ -275,12 +270,7 @@ def test_case_stats_reports_first_response_resolution_and_escalations():
     publish_example()
     order = record_tv_order()
     start = timezone.now() - timedelta(days=10)
-    cases = [
-        conversations.open_complaint(order.order_id, category="other", comment=str(i), actor=CUSTOMER_ACTOR)[
-            0
-        ]
-        for i in range(4)
-    ]
+    cases = [_complaint(order, str(i), "other") for i in range(4)]
     opened = start + timedelta(days=1)
     due = opened + timedelta(hours=24)
     Case.objects.filter(pk__in=[c.pk for c in cases]).update(created_at=opened, first_response_due=due)

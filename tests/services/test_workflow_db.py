@@ -11,10 +11,10 @@ from django.utils import timezone
 from factories import CUSTOMER_ACTOR, STAFF_ACTOR, TV, cable_line, order_facts, order_line
 from return_steps import inspected_return, refused_resolve
 
-from saleor_aftersales_plugin.domain.actors import STAFF
+from saleor_aftersales_plugin.domain.actors import STAFF, Actor
 from saleor_aftersales_plugin.domain.cases import TransitionError
 from saleor_aftersales_plugin.domain.facts import LineRequest, OrderFacts
-from saleor_aftersales_plugin.domain.host import HostError, HostResult, ReturnedLine
+from saleor_aftersales_plugin.domain.host import HostError, HostResult, RefundRequest, ReturnedLine
 from saleor_aftersales_plugin.models import CaseEvent, OrderLineRecord, OutboxMessage
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
@@ -153,11 +153,11 @@ class FlakyHost(SandboxHost):
         self.returns += 1
         return super().mark_returned(order_id, case_id, lines)
 
-    def refund(self, order_id, case_id, lines, amount, currency, reason) -> HostResult:
+    def refund(self, request: RefundRequest) -> HostResult:
         if self.fail:
             raise HostError("The payment gateway declined the refund (gateway timeout).")
-        self.refunds.append(amount)
-        return super().refund(order_id, case_id, lines, amount, currency, reason)
+        self.refunds.append(request.amount)
+        return super().refund(request)
 
 
 def _inspected_tvs(quantity: int, condition: str):
@@ -216,7 +216,7 @@ def _requested_repair(delivered_days_ago: int):
 
 def _diagnose(case) -> None:
     """Staff approve the repair, receive the item and start the diagnosis."""
-    transition(case.pk, "approved", actor_type=STAFF, actor_id="staff-1")
+    transition(case.pk, "approved", actor=Actor(STAFF, "staff-1"))
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
 

@@ -1,20 +1,16 @@
 // The calendar, SLA and escalation forms as a merchant uses them: every control found by its label, each edit giving
 // exactly the expected section, ranges from the policy's JSON Schema, problems on their controls, Chinese labels.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
-import YAML from "yaml";
 import { I18nContext } from "../i18n";
+import { EDITED_ELECTRONICS_CALENDAR, projectPolicy } from "../testing/policies";
 import { CalendarForm, EscalationForm, SlaForm } from "./forms";
 import { policySchema } from "./schema";
 
 afterEach(cleanup);
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const electronics = YAML.parse(readFileSync(resolve(root, "examples/electronics-shop.yaml"), "utf-8"));
+const electronics = projectPolicy("examples/electronics-shop.yaml");
 const schema = policySchema(null);
 
 /** ``Form`` editing ``value`` (the section) in ``language``; returns the section as last written. */
@@ -47,14 +43,7 @@ describe("calendar form", () => {
     change(label("Public holidays"), "none");
     click(label(/Follow the official calendar/));
     change(label("Closes"), "18:00");
-    expect(section()).toEqual({
-      working_days: ["mon", "tue", "wed", "thu", "fri", "sat"],
-      holidays_country: null,
-      subdivision: "BE",
-      extra_holidays: ["2026-12-31", "2027-01-02"],
-      working_hours: { start: "09:00", end: "18:00" },
-      follow_official_calendar: false,
-    });
+    expect(section()).toEqual(EDITED_ELECTRONICS_CALENDAR);
     // Back to the shop's country, whole days: those keys leave the document.
     change(label("Public holidays"), "default");
     change(label("Opens"), "");

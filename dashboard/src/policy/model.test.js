@@ -1,20 +1,17 @@
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { EDITED_ELECTRONICS_CALENDAR, projectPolicy, projectText } from "../testing/policies";
 import { conditionPath, moveRule, toDocument, toModel } from "./model";
 import {
   firstResponse, freeName, listAdd, listRemove, listSet, newTier, recipients, renamePath, setFirstResponse, setHolidaysMode,
   setKindTargets, setWorkingHours, toggleWeekday, withKey,
 } from "./sections";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const defaultPolicy = readFileSync(resolve(root, "saleor_aftersales_plugin/default_policy.yaml"), "utf-8");
+const defaultPolicy = projectText("saleor_aftersales_plugin/default_policy.yaml");
 
 const documents = {
-  "examples/electronics-shop.yaml": YAML.parse(readFileSync(resolve(root, "examples/electronics-shop.yaml"), "utf-8")),
-  "examples/cross-border-shop.yaml": YAML.parse(readFileSync(resolve(root, "examples/cross-border-shop.yaml"), "utf-8")),
+  "examples/electronics-shop.yaml": projectPolicy("examples/electronics-shop.yaml"),
+  "examples/cross-border-shop.yaml": projectPolicy("examples/cross-border-shop.yaml"),
   "default policy": YAML.parse(defaultPolicy),
 };
 
@@ -84,14 +81,7 @@ describe("calendar, SLA and escalation edits", () => {
       cal = setWorkingHours(cal, "09:00", "18:00");
       return { ...d, calendar: cal };
     });
-    expect(back.calendar).toEqual({
-      working_days: ["mon", "tue", "wed", "thu", "fri", "sat"],
-      holidays_country: null,
-      subdivision: "BE",
-      extra_holidays: ["2026-12-31", "2027-01-02"],
-      working_hours: { start: "09:00", end: "18:00" },
-      follow_official_calendar: false,
-    });
+    expect(back.calendar).toEqual(EDITED_ELECTRONICS_CALENDAR);
     expect(Object.keys(back.calendar)).toEqual([
       "working_days", "holidays_country", "subdivision", "extra_holidays", "working_hours", "follow_official_calendar",
     ]);

@@ -13,6 +13,19 @@ const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"
 // The statuses staff set on a repair directly (quotes and approvals have their own actions).
 const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
 
+/** An action on the case that takes one text (a reply, a note, an assignee, a reason), its errors on its control. */
+function OneFieldAction({ action, name, argument, multiline, label, value, onChange, button, extraError, onRun }) {
+  const Control = multiline ? Textarea : Input;
+  const error = action.errorOf(name, argument);
+  return (
+    <Box display="flex" gap={2} alignItems="flex-end">
+      <Control label={label} value={value} onChange={onChange} rows={multiline ? 2 : undefined} error={!!error} helperText={error} />
+      <Button variant="secondary" onClick={onRun}>{button}</Button>
+      <FieldError message={action.formError(name) || extraError} />
+    </Box>
+  );
+}
+
 /** One action: a form whose errors land on its own controls. */
 function useAction(channel, language, onCase) {
   const [errors, setErrors] = useState({});
@@ -209,30 +222,17 @@ export function CasePage({ channel, caseId, navigate }) {
                 <FieldError message={action.formError("resolve")} />
               </Box>
             )}
-            <Box display="flex" gap={2} alignItems="flex-end">
-              <Textarea label={t("reply")} value={form.reply} onChange={field("reply")} rows={2}
-                error={!!action.errorOf("reply", "message")} helperText={action.errorOf("reply", "message")} />
-              <Button variant="secondary" onClick={() => action.run("reply", m("caseReply", "$id: ID!, $message: String!"), { id, message: form.reply })}>{t("send")}</Button>
-              <FieldError message={action.formError("reply")} />
-            </Box>
-            <Box display="flex" gap={2} alignItems="flex-end">
-              <Textarea label={t("note")} value={form.note} onChange={field("note")} rows={2}
-                error={!!action.errorOf("note", "message")} helperText={action.errorOf("note", "message")} />
-              <Button variant="secondary" onClick={() => action.run("note", m("caseNoteAdd", "$id: ID!, $message: String!"), { id, message: form.note })}>{t("addNote")}</Button>
-              <FieldError message={action.formError("note")} />
-            </Box>
-            <Box display="flex" gap={2} alignItems="flex-end">
-              <Input label={t("assignee")} value={form.assignee} onChange={field("assignee")}
-                error={!!action.errorOf("assign", "assignee")} helperText={action.errorOf("assign", "assignee")} />
-              <Button variant="secondary" onClick={() => action.run("assign", m("caseAssign", "$id: ID!, $assignee: String!"), { id, assignee: form.assignee })}>{t("assign")}</Button>
-              <FieldError message={action.formError("assign")} />
-            </Box>
-            <Box display="flex" gap={2} alignItems="flex-end">
-              <Input label={t("escalateReason")} value={form.escalateReason} onChange={field("escalateReason")}
-                error={!!action.errorOf("escalate", "reason")} helperText={action.errorOf("escalate", "reason")} />
-              <Button variant="secondary" onClick={() => action.run("escalate", m("caseEscalate", "$id: ID!, $reason: String!"), { id, reason: form.escalateReason })}>{t("escalate")}</Button>
-              <FieldError message={action.formError("escalate") || action.errorOf("escalate", "tier")} />
-            </Box>
+            {[
+              { name: "reply", mutation: "caseReply", argument: "message", key: "reply", multiline: true, button: "send" },
+              { name: "note", mutation: "caseNoteAdd", argument: "message", key: "note", multiline: true, button: "addNote" },
+              { name: "assign", mutation: "caseAssign", argument: "assignee", key: "assignee", button: "assign" },
+              { name: "escalate", mutation: "caseEscalate", argument: "reason", key: "escalateReason", button: "escalate", extraError: "tier" },
+            ].map((one) => (
+              <OneFieldAction key={one.name} action={action} name={one.name} argument={one.argument} multiline={one.multiline}
+                label={t(one.key)} value={form[one.key]} onChange={field(one.key)} button={t(one.button)}
+                extraError={one.extraError && action.errorOf(one.name, one.extraError)}
+                onRun={() => action.run(one.name, m(one.mutation, `$id: ID!, $${one.argument}: String!`), { id, [one.argument]: form[one.key] })} />
+            ))}
             {action.done && <Notice>{t("done")}</Notice>}
           </Box>
         </section>

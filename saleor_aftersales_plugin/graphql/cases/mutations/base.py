@@ -107,7 +107,8 @@ class CaseWorkMutation(CaseMutation):
 
 
 class MessageMutation(CaseWorkMutation):
-    """A mutation on a case whose one argument is a ``message``, carried out by the function the subclass names:
+    """A mutation on a case whose one argument is a text (``message`` unless the subclass names another
+    ``argument``), carried out by the function the subclass names:
     ``class CaseApprove(CaseStep, by=case_work.approve, message="<what the message is>")``."""
 
     message_required = False
@@ -116,12 +117,16 @@ class MessageMutation(CaseWorkMutation):
         abstract = True
 
     by: Callable[..., Any]
+    argument: str
 
     @classmethod
-    def __init_subclass_with_meta__(cls, by: Callable[..., Any], message: str, **options: Any) -> None:
+    def __init_subclass_with_meta__(
+        cls, by: Callable[..., Any], message: str, argument: str = "message", **options: Any
+    ) -> None:
         cls.by = staticmethod(by)
-        argument = graphene.String(required=cls.message_required, description=message)
-        super().__init_subclass_with_meta__(arguments={"message": argument}, **options)
+        cls.argument = argument
+        text = graphene.String(required=cls.message_required, description=message)
+        super().__init_subclass_with_meta__(arguments={argument: text}, **options)
 
 
 class CaseStep(MessageMutation):
@@ -136,16 +141,16 @@ class CaseStep(MessageMutation):
 
 
 class CaseMessage(MessageMutation):
-    """A message posted on a case: ``by(case_id, message, *, actor)``; the answer is the case."""
-
-    message_required = True
+    """A text the case needs (a message, an assignee): ``by(case_id, text, *, actor)``; the answer is the case."""
 
     class Meta:
         abstract = True
 
+    message_required = True
+
     @classmethod
-    def work(cls, at_hand: CaseAtHand, message: str) -> Case:
-        cls.by(at_hand.case.pk, message, actor=at_hand.actor)
+    def work(cls, at_hand: CaseAtHand, **text: str) -> Case:
+        cls.by(at_hand.case.pk, text[cls.argument], actor=at_hand.actor)
         return at_hand.case
 
 

@@ -10,21 +10,17 @@ from .base import CaseAtHand, CaseStep, CaseWorkMutation
 __all__ = ["CaseApprove", "CaseDecline"]
 
 
-class CaseApprove(CaseStep, by=case_work.approve, message="Message to the customer."):
+class CaseApprove(
+    CaseStep, by=case_work.approve, message="Message to the customer.", audience=Audience.MANAGER
+):
     """Approve a requested return, exchange or repair."""
 
-    class Meta:
-        audience = Audience.MANAGER
 
-
-class CaseDecline(CaseWorkMutation):
+class CaseDecline(CaseWorkMutation, audience=Audience.MANAGER):
     """Decline a requested return, exchange or repair."""
 
     class Arguments:
         reason = graphene.String(required=True, description="Why; the customer sees it.")
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def work(cls, at_hand: CaseAtHand, reason: str) -> Case:

@@ -13,7 +13,7 @@ from .base import CaseAtHand, CaseWorkMutation
 __all__ = ["CaseResolve"]
 
 
-class CaseResolve(CaseWorkMutation):
+class CaseResolve(CaseWorkMutation, audience=Audience.MANAGER):
     """Resolve a case: money actions go through the shop platform."""
 
     class Arguments:
@@ -22,9 +22,6 @@ class CaseResolve(CaseWorkMutation):
         reason = graphene.String(
             description="Why the amount was changed; for complaints, how it was resolved."
         )
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def work(

@@ -56,15 +56,12 @@ class PolicyPublishing(PolicyMutation):
 
 
 class PolicyPublish(PolicyPublishing):
+    """Publish a new version of the channel's policy through the same validation and publishing path as the
+    plugin configuration (publishing the current text again creates nothing). Needs MANAGE_ORDERS in the
+    channel and MANAGE_PLUGINS."""
+
     class Arguments:
         policy = graphene.String(required=True, description="The policy as YAML or JSON text.")
-
-    class Meta:
-        description = (
-            "Publish a new version of the channel's policy through the same validation and publishing path as the "
-            "plugin configuration (publishing the current text again creates nothing). Needs MANAGE_ORDERS in the "
-            "channel and MANAGE_PLUGINS."
-        )
 
     @classmethod
     def text(cls, context: RequestContext, policy: str) -> str:
@@ -72,14 +69,11 @@ class PolicyPublish(PolicyPublishing):
 
 
 class PolicyRollback(PolicyPublishing):
+    """Publish an older version's text again as a new version (orders keep the version they were placed
+    under). Same permissions and path as policyPublish."""
+
     class Arguments:
         version = graphene.Int(required=True, description="The older version whose text is published again.")
-
-    class Meta:
-        description = (
-            "Publish an older version's text again as a new version (orders keep the version they were placed "
-            "under). Same permissions and path as policyPublish."
-        )
 
     @classmethod
     def text(cls, context: RequestContext, version: int) -> str:

@@ -33,16 +33,13 @@ class PolicyValidatePayload(graphene.ObjectType):
     errors = NonNullList(AfterSalesError, required=True, description="Why the check was refused.")
 
 
-class PolicyValidate(PolicyMutation):
+class PolicyValidate(PolicyMutation, audience=Audience.MANAGER):
     """Check a policy document: every error with its JSON path, code and a fix."""
 
     Output = PolicyValidatePayload
 
     class Arguments:
         policy = graphene.String(required=True, description="The policy document as JSON or YAML text.")
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def perform_mutation(cls, context: RequestContext, policy: str) -> dict[str, Any]:

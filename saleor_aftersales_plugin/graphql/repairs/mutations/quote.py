@@ -15,16 +15,13 @@ from ...core.scalars import Decimal as DecimalScalar
 __all__ = ["RepairQuoteAccept", "RepairQuoteCreate", "RepairQuoteDecline"]
 
 
-class RepairQuoteCreate(CaseWorkMutation):
+class RepairQuoteCreate(CaseWorkMutation, audience=Audience.MANAGER):
     """Quote an out-of-warranty repair."""
 
     class Arguments:
         amount = DecimalScalar(required=True, description="Price of the repair.")
         message = graphene.String(description="Message to the customer.")
         override_reason = graphene.String(description="Why a repair inside the warranty is charged.")
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def work(cls, at_hand: CaseAtHand, amount: Decimal, message: str = "", override_reason: str = "") -> Case:

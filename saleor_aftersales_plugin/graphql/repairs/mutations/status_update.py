@@ -9,7 +9,7 @@ from ...core.permissions import Audience
 __all__ = ["RepairStatusUpdate"]
 
 
-class RepairStatusUpdate(CaseWorkMutation):
+class RepairStatusUpdate(CaseWorkMutation, audience=Audience.MANAGER):
     """Move a repair along."""
 
     class Arguments:
@@ -17,9 +17,6 @@ class RepairStatusUpdate(CaseWorkMutation):
             required=True, description="RECEIVED, DIAGNOSING, REPAIRING, SHIPPED_BACK or CLOSED."
         )
         message = graphene.String(description="Message to the customer.")
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def work(cls, at_hand: CaseAtHand, status: str, message: str = "") -> Case:

@@ -10,22 +10,18 @@ from ...core.permissions import Audience
 __all__ = ["ReturnRequestCancel", "ReturnRequestMarkReceived"]
 
 
-class ReturnRequestCancel(CaseWorkMutation):
+class ReturnRequestCancel(CaseWorkMutation, audience=Audience.OWNER):
     """Withdraw a return or exchange request (before the items are received)."""
 
     class Arguments:
         reason = graphene.String(description="Why the request is withdrawn.")
-
-    class Meta:
-        audience = Audience.OWNER
 
     @classmethod
     def work(cls, at_hand: CaseAtHand, reason: str = "") -> Case:
         return case_work.cancel_request(at_hand.case, actor=at_hand.actor, reason=reason or "")
 
 
-class ReturnRequestMarkReceived(CaseStep, by=case_work.mark_received, message="Note on the delivery."):
+class ReturnRequestMarkReceived(
+    CaseStep, by=case_work.mark_received, message="Note on the delivery.", audience=Audience.MANAGER
+):
     """Record that the returned items (or the item to repair) arrived."""
-
-    class Meta:
-        audience = Audience.MANAGER

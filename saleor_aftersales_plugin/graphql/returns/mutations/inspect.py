@@ -14,15 +14,12 @@ from ..inputs import LineConditionInput
 __all__ = ["ReturnRequestInspect"]
 
 
-class ReturnRequestInspect(CaseWorkMutation):
+class ReturnRequestInspect(CaseWorkMutation, audience=Audience.MANAGER):
     """Record each line's condition; fees are decided again (e.g. opened items)."""
 
     class Arguments:
         lines = NonNullList(LineConditionInput, required=True, description="Condition of every line.")
         message = graphene.String(description="Inspection notes.")
-
-    class Meta:
-        audience = Audience.MANAGER
 
     @classmethod
     def work(cls, at_hand: CaseAtHand, lines: Sequence[Mapping[str, Any]], message: str = "") -> Case:
