@@ -302,8 +302,9 @@ class _MatcherSource:
 
     Text and whole numbers are written as literals, other constants become the names ``K0``, ``K1``... of the
     generated function's closure. Each variable the conditions use is read into locals once per line (``loads``):
-    the value, and for lists their set, for money its amount and currency. A test that cannot raise and has no
-    effect (a text or set test) and occurs in more than one place is computed once per line (``tests``).
+    the value, and for lists their set, for money its amount and the bounds of its conditions in its currency. A
+    test that cannot raise and has no effect (a text or set test) and occurs in more than one place is computed
+    once per line (``tests``).
 
     With ``case_tests``, each condition on a value the lines of a case share (the order's, the customer's, the days
     since delivery) is evaluated once per case instead, by a second function (scope ``"case"``).
@@ -487,7 +488,8 @@ Matcher = Callable[[Values, dict[str, Any], dict[str, str], list[str]], list[int
 def _compile_matcher(
     rules: Sequence[Rule], writes: Sequence[Sequence[tuple[str, Any]]], *, case_tests: bool = False
 ) -> Matcher | None:
-    """One generated function for the whole policy: it returns the positions of the matching rules, in order.
+    """One generated function for the whole policy: it takes the matching rules' writes into a line's settings
+    and returns the positions of the matching rules, in order.
 
     Generating Python source removes a call per rule and per condition node, and each variable the policy uses is
     read once per line into a local (the lines' variables are computed on that first read, shared ones once per
@@ -848,6 +850,7 @@ def _line_decision(
     if missing and eligible:
         eligible, refundable = False, _ZERO
         reasons.insert(0, REASON_NO_AMOUNT_IN_CURRENCY)
+    # Positional, in LineDecision's field order: keyword arguments cost a measurable share of a line's decision.
     return LineDecision(
         line.line_id,
         request.quantity,
