@@ -3,7 +3,8 @@ and without the trace) and zen-engine (GoRules' Rust engine), all in this proces
 
 Prints `ratio naive/compiled: X` (goal >= 30), `ratio compiled-with-trace/compiled: X` (goal <= 2: the trace is
 recorded cheaply and expanded only when read; the cost of expanding it is printed too) and `ratio zen/compiled: X`
-(goal >= 1). Contenders run in interleaved rounds (each round times every contender, its best of a few runs); each
+(goal >= 1). Contenders run in interleaved rounds (each round times every contender, its best of a few runs, with the garbage collector off during them as timeit has
+it); each
 ratio is the median over rounds of that round's ratio and times are medians over rounds, so load that comes and goes
 on a shared machine affects both sides of a ratio alike. For zen the policy becomes one decision table per setting (first hit, rows in rank order, each row's
 condition the rule's condition tree as a zen expression) evaluated once per line on the line's variable values,
@@ -320,12 +321,17 @@ def interleaved(contenders: dict, rounds: int) -> dict[str, list[float]]:
     for _ in range(rounds):
         for name, (run, repeat) in contenders.items():
             runs = []
-            for _ in range(repeat):
-                gc.collect()  # the garbage of one contender is not collected on another's clock
-                gc.disable()
-                started = time.perf_counter()
-                run()
-                runs.append(time.perf_counter() - started)
+            # As timeit does: the collector is off while a contender runs (the garbage of one contender is not
+            # collected on another's clock) and its best run counts. Collecting before every run instead would
+            # time each run with cold caches, a fixed cost that weighs on the fast contender alone.
+            gc.collect()
+            gc.disable()
+            try:
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    run()
+                    runs.append(time.perf_counter() - started)
+            finally:
                 gc.enable()
             times[name].append(min(runs))
     return times
