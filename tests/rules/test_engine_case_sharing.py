@@ -55,52 +55,59 @@ def _each_line_as_if_alone(policy: Policy, facts: CaseFacts) -> None:
             assert _line(decision, index) == _line(separately[engine], 0), (engine, request.line_id)
 
 
-def _policy() -> Policy:
-    """Windows that differ by SKU (in days, day kind or anchor); deny a line whose delivery is more than a week ago (a shared day count)."""
+def _german_policy(rules: list[dict]) -> Policy:
+    """A policy of ``rules`` for a shop in Germany selling in euros."""
     return parse_policy(
         {
             "schema_version": 1.1,
             "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},
-            "rules": [
-                {
-                    "id": "old-delivery",
-                    "priority": 9,
-                    "conditions": {
-                        "all": [{"name": "days_since_delivery", "operator": "greater_than", "value": 7}]
-                    },
-                    "actions": [{"name": "deny", "params": {"reason": "final_sale"}}],
-                },
-                {
-                    "id": "tv-business-window",
-                    "priority": 5,
-                    "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "TV"}]},
-                    "actions": [{"name": "set_window", "params": {"days": 10, "day_kind": "business"}}],
-                },
-                {
-                    "id": "sh-calendar-window",
-                    "priority": 4,
-                    "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "SH"}]},
-                    "actions": [{"name": "set_window", "params": {"days": 10, "day_kind": "calendar"}}],
-                },
-                {
-                    "id": "gm-fulfilment-window",
-                    "priority": 3,
-                    "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "GM"}]},
-                    "actions": [
-                        {
-                            "name": "set_window",
-                            "params": {"days": 10, "day_kind": "business", "anchor": "fulfilment"},
-                        }
-                    ],
-                },
-                {
-                    "id": "order-window",
-                    "priority": 1,
-                    "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "BK"}]},
-                    "actions": [{"name": "set_window", "params": {"days": 20, "anchor": "order"}}],
-                },
-            ],
+            "rules": rules,
         }
+    )
+
+
+def _policy() -> Policy:
+    """Windows that differ by SKU (in days, day kind or anchor); deny a line whose delivery is more than a week ago (a shared day count)."""
+    return _german_policy(
+        [
+            {
+                "id": "old-delivery",
+                "priority": 9,
+                "conditions": {
+                    "all": [{"name": "days_since_delivery", "operator": "greater_than", "value": 7}]
+                },
+                "actions": [{"name": "deny", "params": {"reason": "final_sale"}}],
+            },
+            {
+                "id": "tv-business-window",
+                "priority": 5,
+                "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "TV"}]},
+                "actions": [{"name": "set_window", "params": {"days": 10, "day_kind": "business"}}],
+            },
+            {
+                "id": "sh-calendar-window",
+                "priority": 4,
+                "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "SH"}]},
+                "actions": [{"name": "set_window", "params": {"days": 10, "day_kind": "calendar"}}],
+            },
+            {
+                "id": "gm-fulfilment-window",
+                "priority": 3,
+                "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "GM"}]},
+                "actions": [
+                    {
+                        "name": "set_window",
+                        "params": {"days": 10, "day_kind": "business", "anchor": "fulfilment"},
+                    }
+                ],
+            },
+            {
+                "id": "order-window",
+                "priority": 1,
+                "conditions": {"all": [{"name": "sku", "operator": "starts_with", "value": "BK"}]},
+                "actions": [{"name": "set_window", "params": {"days": 20, "anchor": "order"}}],
+            },
+        ]
     )
 
 
@@ -187,28 +194,24 @@ def test_lines_sharing_a_delivery_instant_in_other_time_zones_share_the_answer()
 
 def _history_policy() -> Policy:
     """A condition on the customer's earlier refunds (one value per case), reached only on lines of a TV."""
-    return parse_policy(
-        {
-            "schema_version": 1.1,
-            "defaults": {"currency": "EUR", "country": "DE", "time_zone": "Europe/Berlin"},
-            "rules": [
-                {
-                    "id": "big-returner-tv",
-                    "priority": 1,
-                    "conditions": {
-                        "all": [
-                            {"name": "sku", "operator": "starts_with", "value": "TV"},
-                            {
-                                "name": "prior_returns_value",
-                                "operator": "greater_than",
-                                "value": {"EUR": "100.00"},
-                            },
-                        ]
-                    },
-                    "actions": [{"name": "require_review", "params": {}}],
-                }
-            ],
-        }
+    return _german_policy(
+        [
+            {
+                "id": "big-returner-tv",
+                "priority": 1,
+                "conditions": {
+                    "all": [
+                        {"name": "sku", "operator": "starts_with", "value": "TV"},
+                        {
+                            "name": "prior_returns_value",
+                            "operator": "greater_than",
+                            "value": {"EUR": "100.00"},
+                        },
+                    ]
+                },
+                "actions": [{"name": "require_review", "params": {}}],
+            }
+        ]
     )
 
 
