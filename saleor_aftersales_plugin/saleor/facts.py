@@ -207,32 +207,47 @@ def _sql(template: str) -> str:
 
 
 # Raw SQL (written once, from Saleor's models): the ORM's compilation of these subqueries cost more than running them.
-_LEDGER_ORDER = """
-SELECT o.{Order.id}, o.{Order.currency},
-  EXISTS (SELECT 1 FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}),
-  COALESCE((SELECT SUM(t.{TransactionItem.refunded_value} + t.{TransactionItem.refund_pending_value})
-            FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}), 0),
-  EXISTS (SELECT 1 FROM {OrderGrantedRefund} g WHERE g.{OrderGrantedRefund.order} = o.{Order.id}),
-  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id}),
-  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id} AND p.{Payment.metadata} ? %(lines_tag)s),
-  COALESCE((SELECT SUM(x.{Transaction.amount}) FROM {Transaction} x
-            JOIN {Payment} p ON p.{Payment.id} = x.{Transaction.payment}
-            WHERE p.{Payment.order} = o.{Order.id} AND x.{Transaction.kind} = %(refund)s AND x.{Transaction.is_success}), 0),
-  EXISTS (SELECT 1 FROM {Fulfillment} f
-          WHERE f.{Fulfillment.order} = o.{Order.id} AND f.{Fulfillment.status} = ANY(%(refunded)s)),
-  EXISTS (SELECT 1 FROM {GiftCard} c WHERE c.{GiftCard.metadata} @> %(gift_card_tag)s::jsonb)
-FROM {Order} o WHERE o.{Order.id} = %(order)s
-"""
-_LEDGER_LINES = """
-SELECT l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
+# One query: the order's row (materialised, so its subqueries run once) joined to its lines.
+_LEDGER = """
+WITH o AS MATERIALIZED (
+  SELECT o.{Order.id} AS id, o.{Order.currency} AS currency,
+    EXISTS (SELECT 1 FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}) AS uses_transactions,
+    COALESCE((SELECT SUM(t.{TransactionItem.refunded_value} + t.{TransactionItem.refund_pending_value})
+              FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}), 0) AS refunds_moved,
+    EXISTS (SELECT 1 FROM {OrderGrantedRefund} g WHERE g.{OrderGrantedRefund.order} = o.{Order.id}) AS granted,
+    EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id}) AS payments,
+    EXISTS (SELECT 1 FROM {Payment} p
+            WHERE p.{Payment.order} = o.{Order.id} AND p.{Payment.metadata} ? %(lines_tag)s) AS line_refunds,
+    COALESCE((SELECT SUM(x.{Transaction.amount}) FROM {Transaction} x
+              JOIN {Payment} p ON p.{Payment.id} = x.{Transaction.payment}
+              WHERE p.{Payment.order} = o.{Order.id} AND x.{Transaction.kind} = %(refund)s
+                AND x.{Transaction.is_success}), 0) AS legacy_refunded,
+    EXISTS (SELECT 1 FROM {Fulfillment} f
+            WHERE f.{Fulfillment.order} = o.{Order.id} AND f.{Fulfillment.status} = ANY(%(refunded)s)) AS refunded,
+    EXISTS (SELECT 1 FROM {GiftCard} c WHERE c.{GiftCard.metadata} @> %(gift_card_tag)s::jsonb) AS gift_cards
+  FROM {Order} o WHERE o.{Order.id} = %(order)s
+)
+SELECT o.id, o.currency, o.uses_transactions, o.refunds_moved, o.granted, o.payments, o.line_refunds,
+  o.legacy_refunded, o.refunded, o.gift_cards,
+  l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
   COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
             JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
             WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(shipped)s)), 0),
   COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
             JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
             WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(returned)s)), 0)
-FROM {OrderLine} l WHERE l.{OrderLine.order} = %(order)s
+FROM o LEFT JOIN {OrderLine} l ON l.{OrderLine.order} = o.id
 """
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One of Saleor's order lines as its ledger is read: its unit price, the units delivered and returned."""
+
+    line_id: str
+    unit_price: Decimal
+    delivered: int
+    returned: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,41 +268,51 @@ class LedgerOrder:
     has_refunded_fulfilments: bool
     has_gift_cards: bool
     """The plugin issued gift cards for it."""
+    lines: tuple[LedgerLine, ...] = ()
 
 
 def ledger_order(order_id: str) -> LedgerOrder | None:
-    """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency and, from Saleor's
-    payment records, what refunds moved and which other records it has (so only those are read after); None when
-    Saleor has no such order."""
+    """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency, its lines with the
+    units delivered and returned and, from Saleor's payment records, what refunds moved and which other records it
+    has (so only those are read after); None when Saleor has no such order."""
     try:
         key = str(uuid.UUID(str(order_id)))
     except ValueError:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            _ledger_sql("order"),
+            _ledger_sql(),
             {
                 "order": key,
                 "lines_tag": LINES_TAG,
                 "refund": TransactionKind.REFUND,
                 "refunded": list(REFUNDED_FULFILMENTS),
                 "gift_card_tag": json.dumps({ORDER_TAG: key}),
+                "shipped": list(SHIPPED_FULFILMENTS),
+                "returned": list(RETURNED_FULFILMENTS),
             },
         )
-        row = cursor.fetchone()
-    return None if row is None else LedgerOrder(*row)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    lines = tuple(
+        LedgerLine(str(line_id), Decimal(unit_price), int(delivered), int(returned))
+        for *_order, line_id, unit_price, delivered, returned in rows
+        if line_id is not None
+    )
+    return LedgerOrder(*rows[0][:10], lines=lines)
 
 
 @cache
-def _ledger_sql(which: str) -> str:
-    return _sql(_LEDGER_ORDER if which == "order" else _LEDGER_LINES)
+def _ledger_sql() -> str:
+    return _sql(_LEDGER)
 
 
 def saleor_ledger(order: LedgerOrder) -> OrderLedger:
     """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
 
-    ``order`` is read by :func:`ledger_order`; then its lines with their delivered and returned units (one query)
-    and only the records it has that the figures need: granted refunds (with lines) in the Transactions flow;
+    ``order`` is read by :func:`ledger_order` with its lines and their delivered and returned units; then only the
+    records it has that the figures need: granted refunds (with lines) in the Transactions flow;
     payments that carry the plugin's refunds per line, refunded fulfilments (with lines) in the legacy one; gift
     cards the plugin issued for the order. The number of queries does not grow with what the order holds.
 
@@ -305,15 +330,9 @@ def saleor_ledger(order: LedgerOrder) -> OrderLedger:
     unit: dict[str, Decimal] = {}
     delivered: dict[str, int] = {}
     returned: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ledger_sql("lines"),
-            {"order": order.pk, "shipped": list(SHIPPED_FULFILMENTS), "returned": list(RETURNED_FULFILMENTS)},
-        )
-        for line_id, unit_price, delivered_units, returned_units in cursor.fetchall():
-            key = str(line_id)
-            unit[key] = Decimal(unit_price)
-            delivered[key], returned[key] = int(delivered_units), int(returned_units)
+    for line in order.lines:
+        unit[line.line_id] = line.unit_price
+        delivered[line.line_id], returned[line.line_id] = line.delivered, line.returned
     refunded: dict[str, Decimal] = defaultdict(Decimal)
     for_order = Decimal(0)
     if order.uses_transactions:

@@ -23,7 +23,7 @@ from ..domain.facts import (
 )
 from ..domain.host import HostPort
 from ..domain.wording import suggest
-from ..models import Case, OrderRecord, PolicyVersion
+from ..models import Case, OrderLineRecord, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import REASON_QUANTITY_NOT_AVAILABLE, decide
@@ -68,6 +68,17 @@ def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
             code="no_policy",
         )
     return load_policy(version), version
+
+
+def read_lines(order: OrderRecord) -> list[OrderLineRecord]:
+    """The order's lines with the units its cases hold (:func:`.ledger.order_lines`, one query), also kept as
+    ``order.lines.all()`` so a request reads its lines once."""
+    rows = order_lines(order)
+    lines = order.lines.all()
+    lines._result_cache = rows  # what prefetch_related leaves, with these rows
+    lines._prefetch_done = True
+    order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), "lines": lines}
+    return rows
 
 
 def checked_reasons(order: OrderRecord, requests: Sequence[LineRequest]) -> list[LineRequest]:
@@ -118,6 +129,7 @@ def evaluate(
     customer_favourable: bool | None = None,
     host: HostPort | None = None,
     exclude_case: Case | None = None,
+    rows: list[OrderLineRecord] | None = None,
 ) -> tuple[CaseDecision, PolicyVersion]:
     """Decide a (possible) request on a recorded order with the policy it is judged by.
 
@@ -130,7 +142,8 @@ def evaluate(
     With ``host`` the order's delivered, returned and refunded figures come from the host's ledger (see
     :mod:`.ledger`); ``exclude_case`` is the case being re-decided (its own units count as available). Lines the
     ledger shows as fully returned or refunded are not eligible, with the reason ``already_returned`` or
-    ``already_refunded``.
+    ``already_refunded``. ``rows``: the order's lines as :func:`.ledger.order_lines` read them for ``exclude_case``
+    (else read here, with a host).
     """
     at_present = now is None
     now = now or timezone.now()
@@ -151,7 +164,7 @@ def evaluate(
     figures: dict[str, LineBalance] | None = None
     order_facts: OrderFacts | None = None
     if host is not None:
-        rows = order_lines(order, exclude_case)
+        rows = rows if rows is not None else order_lines(order, exclude_case)
         figures = balances(order, host, exclude_case=exclude_case, rows=rows)
         order_facts = decision_facts(order, figures, rows)
         held = None
