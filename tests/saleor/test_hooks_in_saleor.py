@@ -219,3 +219,48 @@ def test_messages_queued_before_an_upgrade_are_still_recorded(settings, memory_b
     args, _kwargs, _embed = message.decode()
     record_saleor_order.apply(args=args)
     assert OrderRecord.objects.get(order_id=order.pk).policy_version is not None
+
+
+@pytest.mark.django_db
+def test_the_worker_reads_an_order_in_the_same_queries_whatever_its_lines(
+    order_with_lines, category, collection
+):
+    from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
+    from saleor.product.models import Category
+
+    from saleor_aftersales_plugin.saleor.facts import order_facts, order_queryset
+
+    phones = Category.objects.create(name="Phones", slug="phones", parent=category)
+    smart = Category.objects.create(name="Smart", slug="smart", parent=phones)
+    lines = list(order_with_lines.lines.select_related("variant__product"))
+    assert len(lines) >= 2
+    products = [line.variant.product for line in lines]
+    products[0].category = smart
+    products[0].save(update_fields=["category"])
+    collection.products.add(products[0])
+
+    def read(order_id: Any) -> tuple[int, Any]:
+        with CaptureQueriesContext(connection) as captured:
+            facts = order_facts(order_queryset().get(pk=order_id))
+        return len(captured.captured_queries), facts
+
+    count, facts = read(order_with_lines.pk)
+    by_line = {line.line_id: line.product for line in facts.lines}
+    for line, product in zip(lines, products, strict=True):
+        product.refresh_from_db()
+        seen = by_line[str(line.pk)]
+        assert seen.category_path == tuple(c.slug for c in product.category.get_ancestors(include_self=True))
+        assert seen.collections == tuple(sorted(c.slug for c in product.collections.all()))
+        expected: dict[str, list[str]] = {}
+        assigned = [
+            *AssignedProductAttributeValue.objects.filter(product=product),
+            *AssignedVariantAttributeValue.objects.filter(assignment__variant=line.variant),
+        ]
+        for value in assigned:
+            expected.setdefault(value.value.attribute.slug, []).append(value.value.slug)
+        assert {slug: list(values) for slug, values in seen.attributes.items()} == expected
+    assert by_line[str(lines[0].pk)].category_path == (category.slug, "phones", "smart")
+
+    # One line only: the same number of queries.
+    order_with_lines.lines.exclude(pk=lines[0].pk).delete()
+    assert read(order_with_lines.pk)[0] == count
