@@ -23,6 +23,7 @@ from . import constants as setting
 from .config import DEFAULT_CONFIGURATION
 from .saleor import configuration, endpoint, recording
 from .saleor.tasks import register_periodic_tasks
+from .services.eligibility import ChannelVersions
 
 logger = logging.getLogger(__name__)
 
@@ -141,11 +142,15 @@ class AfterSalesPlugin(BasePlugin):
             configuration.publish_saved_configuration(plugin_configuration)
             register_periodic_tasks()
 
-    def ensure_policy(self) -> None:
-        """Publish the configured policy if the channel has none yet; Saleor builds the plugin per request, so this
-        costs at most one indexed query per request."""
-        if self.channel is not None and not getattr(self, "_policy_checked", False):
-            self._policy_checked = configuration.ensure_policy(self.channel, self.configuration)
+    def ensure_policy(self) -> ChannelVersions | None:
+        """Publish the configured policy if the channel has none yet; the channel's versions as read for that (Saleor
+        builds the plugin per request, so this costs one indexed query per request, which the request's decisions
+        reuse). None when the plugin serves no channel or the policy could not be published."""
+        if self.channel is None:
+            return None
+        if getattr(self, "_policy_versions", None) is None:
+            self._policy_versions = configuration.ensure_policy(self.channel, self.configuration)
+        return self._policy_versions
 
     # --- hooks: hand the event to the record_saleor_orders task, never raise into Saleor
 

@@ -31,6 +31,7 @@ from ..models import PolicyVersion
 from ..notifications.senders import delivery_problems
 from ..rules.validation import normalise_policy
 from ..services import ServiceError
+from ..services.eligibility import ChannelVersions, channel_versions
 from ..services.policies import current_policy, publish_policy, read_policy_text
 from .facts import channel_info
 
@@ -90,23 +91,23 @@ def publish_configured_policy(channel: Any, config: ChannelConfig, *, created_by
         raise ConfigurationErrors({POLICY: [error.message]}) from None
 
 
-def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> bool:
-    """Publish the configured policy if the channel has none yet; True when the channel has one now.
+def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> ChannelVersions | None:
+    """Publish the configured policy if the channel has none yet; the channel's versions as read then (one query
+    when it has a policy), or None when it has none and publishing failed.
 
     Never raises into Saleor: a failure is logged and the next request tries again.
     """
     try:
-        if PolicyVersion.objects.filter(
-            channel=channel.slug
-        ).exists():  # every request but the first: no savepoint
-            return True
+        versions = channel_versions(channel.slug)
+        if versions.versions:  # every request but the first: no savepoint
+            return versions
         with transaction.atomic():
             if not PolicyVersion.objects.filter(channel=channel.slug).exists():
                 publish_configured_policy(channel, parse_configuration(configuration), created_by="plugin")
+        return channel_versions(channel.slug)
     except Exception:
         logger.exception("After-sales: could not publish the configured policy of %s", channel)
-        return False
-    return True
+        return None
 
 
 def ensure_channel_policy(order_id: str) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Subquery, Sum
 from django.utils import timezone
 
 from ..domain.facts import (
@@ -56,6 +56,40 @@ def load_policy(version: PolicyVersion) -> Policy:
     if policy is None:
         policy = _policies[key] = Policy.from_dict(version.document)
     return policy
+
+
+@dataclass(frozen=True)
+class ChannelVersions:
+    """A channel's policy versions read once for a request (:func:`channel_versions`): the one in force when read
+    and every one scheduled after, so the version in force at any later instant is known without reading again."""
+
+    channel: str
+    read_at: datetime
+    versions: tuple[PolicyVersion, ...]
+    """Newest first; documents not read."""
+
+    def in_force(self, at: datetime) -> PolicyVersion | None:
+        """The newest version effective at ``at`` (not before ``read_at``), as :func:`.policies.policy_in_force`."""
+        if at < self.read_at:
+            raise ValueError(f"Versions read at {self.read_at} do not say what was in force at {at}.")
+        return next((version for version in self.versions if version.effective_from <= at), None)
+
+
+def channel_versions(channel: str) -> ChannelVersions:
+    """The channel's versions as :class:`ChannelVersions` keeps them, in one query; none when it has no policy."""
+    now = timezone.now()
+    in_force = (
+        PolicyVersion.objects.filter(channel=channel, effective_from__lte=now)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    versions = (
+        PolicyVersion.objects.defer("document")
+        .filter(channel=channel)
+        .filter(Q(effective_from__gt=now) | Q(pk=Subquery(in_force)))
+        .order_by("-version")
+    )
+    return ChannelVersions(channel, now, tuple(versions))
 
 
 def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
@@ -130,6 +164,7 @@ def evaluate(
     host: HostPort | None = None,
     exclude_case: Case | None = None,
     rows: list[OrderLineRecord] | None = None,
+    versions: ChannelVersions | None = None,
 ) -> tuple[CaseDecision, PolicyVersion]:
     """Decide a (possible) request on a recorded order with the policy it is judged by.
 
@@ -143,18 +178,21 @@ def evaluate(
     :mod:`.ledger`); ``exclude_case`` is the case being re-decided (its own units count as available). Lines the
     ledger shows as fully returned or refunded are not eligible, with the reason ``already_returned`` or
     ``already_refunded``. ``rows``: the order's lines as :func:`.ledger.order_lines` read them for ``exclude_case``
-    (else read here, with a host).
+    (else read here, with a host). ``versions``: the channel's versions as the request read them (else the version
+    in force now is read here).
     """
     at_present = now is None
     now = now or timezone.now()
     policy, version = policy_for_order(order)
     # Deciding as of now, the version in force now is both the channel's current one (whose setting may turn the
     # mode on) and the one a customer-favourable decision compares with: read once.
-    in_force_now = (
-        policy_in_force(order.channel, now, document=False)
-        if at_present and customer_favourable is not False
-        else None
-    )
+    in_force_now = None
+    if at_present and customer_favourable is not False:
+        in_force_now = (
+            versions.in_force(now)
+            if versions is not None and versions.channel == order.channel
+            else policy_in_force(order.channel, now, document=False)
+        )
     if customer_favourable is None:
         customer_favourable = (
             customer_favourable_with(order.channel, in_force_now)

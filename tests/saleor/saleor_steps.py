@@ -5,14 +5,17 @@ Saleor or the plugin answered without errors, so a test reads as the story of on
 """
 
 import asyncio
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 import graphene
+import saleor
 from django.db import connection, connections
-from saleor.asgi.asgi_handler import get_asgi_application
 from saleor.channel import MarkAsPaidStrategy
 from saleor.order import FulfillmentStatus
 from saleor.plugins.base_plugin import BasePlugin
@@ -341,6 +344,19 @@ class Shop:
 # --- Saleor's ASGI application, as a server runs it
 
 
+@cache
+def saleor_asgi_handler() -> Any:
+    """Saleor's ASGI handler (``saleor/asgi/asgi_handler.py``, what ``saleor.asgi`` serves), loaded from its file:
+    importing the ``saleor.asgi`` package would set up a server process (telemetry anew, dropping the metrics
+    Saleor's modules created, so its webhook tasks fail)."""
+    path = Path(saleor.__file__).parent / "asgi" / "asgi_handler.py"
+    spec = importlib.util.spec_from_file_location("aftersales_tests_saleor_asgi_handler", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_asgi_application()
+
+
 def asgi_graphql(query: str, variables: dict[str, Any], path: str = "/graphql/") -> dict[str, Any]:
     """POST a GraphQL document to Saleor's ASGI application (the handler ``saleor.asgi`` serves) as an ASGI server
     would, in a fresh event loop; the decoded answer. Its sync code runs on the handler's executor threads, whose
@@ -378,7 +394,7 @@ def asgi_graphql(query: str, variables: dict[str, Any], path: str = "/graphql/")
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        await get_asgi_application()(scope, receive, send)
+        await saleor_asgi_handler()(scope, receive, send)
 
     # Connections made on other threads read connections.settings, where only the default alias names the test
     # database (the replica is a test mirror on this thread only).

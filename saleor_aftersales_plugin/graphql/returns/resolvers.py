@@ -41,7 +41,13 @@ def resolve_return_eligibility(
     requests = line_requests(order, lines, reason, resolution)
     manager = is_manager(context)
     decision, _version = evaluate(
-        order, CaseKind(kind or CaseKind.RETURN), requests, explain=manager, host=context.host, rows=rows
+        order,
+        CaseKind(kind or CaseKind.RETURN),
+        requests,
+        explain=manager,
+        host=context.host,
+        rows=rows,
+        versions=context.policy_versions,
     )
     policy, _ = policy_for_order(order)
     return eligibility_answer(policy, decision, order, language, manager)
