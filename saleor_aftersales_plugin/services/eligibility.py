@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from ..domain.facts import (
@@ -75,21 +76,23 @@ class ChannelVersions:
         return next((version for version in self.versions if version.effective_from <= at), None)
 
 
+# Raw SQL: the ORM's compilation of this query cost more than running it. Columns left out (document, source) are
+# read only if used.
+_CHANNEL_VERSIONS = """
+SELECT id, channel, version, source_format, content_hash, created_at, effective_from, created_by FROM {table} v
+WHERE v.channel = %(channel)s AND (v.effective_from > %(now)s OR v.version = (
+  SELECT MAX(version) FROM {table} WHERE channel = %(channel)s AND effective_from <= %(now)s))
+ORDER BY v.version DESC
+"""
+
+
 def channel_versions(channel: str) -> ChannelVersions:
     """The channel's versions as :class:`ChannelVersions` keeps them, in one query; none when it has no policy."""
     now = timezone.now()
-    in_force = (
-        PolicyVersion.objects.filter(channel=channel, effective_from__lte=now)
-        .order_by("-version")
-        .values("pk")[:1]
+    sql = _CHANNEL_VERSIONS.format(table=connection.ops.quote_name(PolicyVersion._meta.db_table))
+    return ChannelVersions(
+        channel, now, tuple(PolicyVersion.objects.raw(sql, {"channel": channel, "now": now}))
     )
-    versions = (
-        PolicyVersion.objects.defer("document")
-        .filter(channel=channel)
-        .filter(Q(effective_from__gt=now) | Q(pk=Subquery(in_force)))
-        .order_by("-version")
-    )
-    return ChannelVersions(channel, now, tuple(versions))
 
 
 def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
