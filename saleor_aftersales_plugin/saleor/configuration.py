@@ -114,7 +114,13 @@ def ensure_channel_policy(order_id: str) -> None:
     """Publish the configured policy of the order's channel if the channel has none yet, so the order is recorded
     with a policy pinned (channels whose plugin is inactive are left alone)."""
     channel_slug = Order.objects.filter(pk=order_id).values_list("channel__slug", flat=True).first()
-    if channel_slug is None or PolicyVersion.objects.filter(channel=channel_slug).exists():
+    if channel_slug is not None:
+        ensure_policy_of_channel(channel_slug)
+
+
+def ensure_policy_of_channel(channel_slug: str) -> None:
+    """:func:`ensure_channel_policy` for a channel already known."""
+    if PolicyVersion.objects.filter(channel=channel_slug).exists():
         return
     plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID, channel_slug=channel_slug)
     if plugin is not None and plugin.active:

@@ -21,6 +21,7 @@ from ..services import ledger as ledger_service
 from ..services import orders as order_service
 from ..services.cases import transition
 from ..tasks import enqueue_policy_reminder
+from .configuration import ensure_policy_of_channel
 from .facts import load_order, order_facts, order_queryset
 from .host import SaleorHost
 
@@ -66,7 +67,8 @@ def apply_order_event(order_id: str, event: str, at: str) -> bool:
 
 def apply_order_events(order_id: str, events: Sequence[tuple[str, str]]) -> bool:
     """Apply ``events`` (event, ISO time) of one order in turn, as :func:`apply_order_event` each would, in one
-    transaction; False when Saleor has no such order.
+    transaction; False when Saleor has no such order. The channel's configured policy is published first if it has
+    none (so the order is recorded with a policy pinned).
 
     The order is read from Saleor once, and again only after a step that may have changed it (a refund's
     reconciliation, closing a cancelled order's cases). Consecutive events that only record the facts are one
@@ -80,6 +82,7 @@ def apply_order_events(order_id: str, events: Sequence[tuple[str, str]]) -> bool
         order = order_queryset().filter(pk=order_id).first()
         if order is None:
             return False
+        ensure_policy_of_channel(order.channel.slug)
         pending = _PendingRecord(order_facts(order))
         for event, at in events:
             if event == "refunded":

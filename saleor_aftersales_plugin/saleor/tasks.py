@@ -13,7 +13,6 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from saleor.core.db.connection import allow_writer
 
 from ..constants import PERIODIC_TASKS, RECORD_SALEOR_ORDER
-from .configuration import ensure_channel_policy
 from .events import apply_order_events
 
 logger = logging.getLogger(__name__)
@@ -26,8 +25,8 @@ def record_saleor_orders(events: Sequence[Sequence[str]]) -> None:
     """Record Saleor order events off Saleor's request path: ``events`` are ``[order id, event, ISO time]`` in the
     order the hooks saw them, one message per Saleor request (:mod:`.recording`).
 
-    Each order's events are applied in its own transaction, the channel's configured policy published first if it
-    has none (so the order is recorded with a policy pinned); an order that fails is logged and the others are still
+    Each order's events are applied in its own transaction (:func:`.events.apply_order_events`: the channel's
+    configured policy is published first if it has none); an order that fails is logged and the others are still
     recorded, then the first failure is raised so the task shows as failed.
     """
     by_order: dict[str, list[tuple[str, str]]] = {}
@@ -37,7 +36,6 @@ def record_saleor_orders(events: Sequence[Sequence[str]]) -> None:
     with allow_writer():
         for order_id, order_events in by_order.items():
             try:
-                ensure_channel_policy(order_id)
                 apply_order_events(order_id, order_events)
             except Exception as error:
                 logger.exception("After-sales: recording %s of order %s failed", order_events, order_id)

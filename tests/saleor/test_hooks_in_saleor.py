@@ -223,7 +223,7 @@ def test_messages_queued_before_an_upgrade_are_still_recorded(settings, memory_b
 
 @pytest.mark.django_db
 def test_the_worker_reads_an_order_in_the_same_queries_whatever_its_lines(
-    order_with_lines, category, collection
+    fulfilled_order, category, collection
 ):
     from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
     from saleor.product.models import Category
@@ -232,7 +232,7 @@ def test_the_worker_reads_an_order_in_the_same_queries_whatever_its_lines(
 
     phones = Category.objects.create(name="Phones", slug="phones", parent=category)
     smart = Category.objects.create(name="Smart", slug="smart", parent=phones)
-    lines = list(order_with_lines.lines.select_related("variant__product"))
+    lines = list(fulfilled_order.lines.select_related("variant__product"))
     assert len(lines) >= 2
     products = [line.variant.product for line in lines]
     products[0].category = smart
@@ -244,7 +244,7 @@ def test_the_worker_reads_an_order_in_the_same_queries_whatever_its_lines(
             facts = order_facts(order_queryset().get(pk=order_id))
         return len(captured.captured_queries), facts
 
-    count, facts = read(order_with_lines.pk)
+    count, facts = read(fulfilled_order.pk)
     by_line = {line.line_id: line.product for line in facts.lines}
     for line, product in zip(lines, products, strict=True):
         product.refresh_from_db()
@@ -261,6 +261,8 @@ def test_the_worker_reads_an_order_in_the_same_queries_whatever_its_lines(
         assert {slug: list(values) for slug, values in seen.attributes.items()} == expected
     assert by_line[str(lines[0].pk)].category_path == (category.slug, "phones", "smart")
 
-    # One line only: the same number of queries.
-    order_with_lines.lines.exclude(pk=lines[0].pk).delete()
-    assert read(order_with_lines.pk)[0] == count
+    # The order; its lines with variant, product, category and type; collections; product and variant attributes;
+    # fulfilments; their lines; the categories' paths. One line only: the same queries.
+    assert count == 8
+    fulfilled_order.lines.exclude(pk=lines[0].pk).delete()
+    assert read(fulfilled_order.pk)[0] == count
