@@ -19,7 +19,6 @@ no transaction (tests/saleor/test_hooks_in_saleor.py).
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
 import subprocess
@@ -38,82 +37,20 @@ BROKER = os.environ.get("AFTERSALES_BENCH_BROKER", "redis://127.0.0.1:6379/13")
 EVENT_QUEUES = ("checkout_events_queue", "order_events_queue")
 """Queues Saleor routes its own webhook-event tasks to (saleor.settings); the worker consumes them too."""
 
-CHECKOUT_CREATE = """
-mutation ($input: CheckoutCreateInput!) {
-  checkoutCreate(input: $input) { checkout { id shippingMethods { id } } errors { field message } }
-}
-"""
-DELIVERY = """
-mutation ($id: ID!, $method: ID!) {
-  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $method) { errors { field message } }
-}
-"""
-COMPLETE = """
-mutation ($id: ID!) { checkoutComplete(id: $id) { order { id lines { id quantity } } errors { field message } } }
-"""
-MARK_AS_PAID = "mutation ($id: ID!) { orderMarkAsPaid(id: $id) { errors { field message } } }"
-FULFILL = """
-mutation ($order: ID!, $input: OrderFulfillInput!) {
-  orderFulfill(order: $order, input: $input) { order { status } errors { field message } }
-}
-"""
-ADDRESS = {
-    "firstName": "Ada",
-    "lastName": "Lovelace",
-    "streetAddress1": "1 Main Street",
-    "city": "New York",
-    "postalCode": "10001",
-    "countryArea": "NY",
-    "country": "US",
-    "phone": "+12125550100",
-}
 
-
-def _ok(client: Any, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
-    content = json.loads(client.post_graphql(query, variables).content)
-    assert "errors" not in content, content["errors"]
-    payload = content["data"][name]
-    assert not payload["errors"], payload["errors"]
-    return payload
-
-
-def _place_and_fulfil(api: Any, staff: Any, variant_id: str, warehouse_id: str) -> tuple[float, float]:
+def _place_and_fulfil(api: Any, staff: Any, variant: Any, warehouse: Any) -> tuple[float, float]:
     """Place one order through checkoutComplete and fulfil it; returns the two mutations' times."""
-    created = _ok(
-        api,
-        CHECKOUT_CREATE,
-        {
-            "input": {
-                "channel": "main",
-                "email": "bench@example.com",
-                "lines": [{"variantId": variant_id, "quantity": 1}],
-                "shippingAddress": ADDRESS,
-                "billingAddress": ADDRESS,
-            }
-        },
-        "checkoutCreate",
-    )["checkout"]
-    _ok(
-        api,
-        DELIVERY,
-        {"id": created["id"], "method": created["shippingMethods"][0]["id"]},
-        "checkoutDeliveryMethodUpdate",
-    )
+    # The Saleor tier's steps (its folder is on sys.path), imported once Django is set up.
+    from saleor_steps import CHECKOUT_COMPLETE, MARK_AS_PAID, checkout_ready, fulfil_lines, saleor_call
+
+    checkout = checkout_ready(api, "main", variant)
     started = time.perf_counter()
-    order = _ok(api, COMPLETE, {"id": created["id"]}, "checkoutComplete")["order"]
+    order = saleor_call(api, CHECKOUT_COMPLETE, {"id": checkout}, "checkoutComplete")["order"]
     checkout_seconds = time.perf_counter() - started
-    _ok(staff, MARK_AS_PAID, {"id": order["id"]}, "orderMarkAsPaid")
-    lines = [
-        {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"], "warehouse": warehouse_id}]}
-        for line in order["lines"]
-    ]
+    saleor_call(staff, MARK_AS_PAID, {"id": order["id"]}, "orderMarkAsPaid")
+    units = {line["id"]: line["quantity"] for line in order["lines"]}
     started = time.perf_counter()
-    _ok(
-        staff,
-        FULFILL,
-        {"order": order["id"], "input": {"lines": lines, "notifyCustomer": False}},
-        "orderFulfill",
-    )
+    fulfil_lines(staff, order["id"], warehouse, units)
     return checkout_seconds, time.perf_counter() - started
 
 
@@ -174,7 +111,7 @@ def _recorded(expected: int, timeout: float = 120) -> None:
 
 
 def _measure(
-    api: Any, staff: Any, config: Any, variant_id: str, warehouse_id: str, live: bool = False
+    api: Any, staff: Any, config: Any, variant: Any, warehouse: Any, live: bool = False
 ) -> dict[bool, list[float]]:
     """Alternate the modes (so drift hits both alike); per round the checkoutComplete + orderFulfill time.
 
@@ -186,7 +123,7 @@ def _measure(
         for active in (True, False) if index % 2 else (False, True):
             config.active = active
             config.save(update_fields=["active"])
-            checkout, fulfil = _place_and_fulfil(api, staff, variant_id, warehouse_id)
+            checkout, fulfil = _place_and_fulfil(api, staff, variant, warehouse)
             if index >= WARM_UP:
                 timings[active].append((checkout, fulfil))  # type: ignore[arg-type]
         if live:
@@ -223,7 +160,6 @@ def test_overhead(
     shipping_method: Any,
     warehouse: Any,
 ) -> None:
-    import graphene
     from celery import current_app
     from django.contrib.sites.models import Site
     from django.db import connection
@@ -242,8 +178,6 @@ def test_overhead(
     config = PluginConfiguration.objects.create(
         identifier=PLUGIN_ID, channel=channel_USD, active=True, configuration=[]
     )
-    variant_id = graphene.Node.to_global_id("ProductVariant", variant.pk)
-    warehouse_id = graphene.Node.to_global_id("Warehouse", warehouse.pk)
 
     # The app the plugin's shared tasks resolve to (Saleor's, or the Celery test app some Saleor fixtures install).
     app = current_app._get_current_object()
@@ -253,7 +187,7 @@ def test_overhead(
     try:
         app.control.purge()  # messages a stopped run left in this bench's queues
         with live_worker(app, connection.settings_dict["NAME"], Site.objects.get_current().pk):
-            queued = _measure(api_client, staff_api_client, config, variant_id, warehouse_id, live=True)
+            queued = _measure(api_client, staff_api_client, config, variant, warehouse, live=True)
     finally:
         app.conf.broker_url = broker
     recorded = OrderRecord.objects.count()
@@ -265,7 +199,7 @@ def test_overhead(
     # Without a broker Saleor runs tasks inline: the recording then happens inside the request.
     app.conf.task_always_eager = True
     try:
-        inline = _measure(api_client, staff_api_client, config, variant_id, warehouse_id)
+        inline = _measure(api_client, staff_api_client, config, variant, warehouse)
     finally:
         app.conf.task_always_eager = eager
     inline_recorded = OrderRecord.objects.count() - recorded

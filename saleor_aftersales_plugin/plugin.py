@@ -1,10 +1,11 @@
 """The Saleor plugin: per-channel configuration, hooks that hand order events to a task, and the HTTP endpoint.
 
-Hooks hand the event to the ``record_saleor_order`` task (:mod:`.saleor.tasks`) and never raise into Saleor. With
-a broker (``CELERY_BROKER_URL``) that is all a hook does on Saleor's request path: one publish to the broker, no
-query, no transaction. Saleor without a broker runs Celery tasks eagerly, and then the task runs inside the hook: it
-reads the order, may publish the channel's configured policy (when the channel has none yet) and records the order
-in its own transaction; a failure is logged, and the order is recorded again on its next event.
+Hooks hand the event to the ``record_saleor_orders`` task (:mod:`.saleor.tasks`) and never raise into Saleor. With
+a broker (``CELERY_BROKER_URL``) that is all a hook does on Saleor's request path: it notes the event, and the
+request's events go to the broker in one publish when the request ends (:mod:`.saleor.recording`); no query, no
+transaction. Saleor without a broker runs Celery tasks eagerly, and then the task runs inside the hook: it reads the
+order, may publish the channel's configured policy (when the channel has none yet) and records the order in its own
+transaction; a failure is logged, and the order is recorded again on its next event.
 
 The configuration is checked and its policy published by :mod:`.saleor.configuration`; the endpoint
 ``/plugins/channel/<channel-slug>/saleor.aftersales/`` (``graphql/`` and ``policy/``) and the Dashboard app's files
@@ -15,14 +16,14 @@ import logging
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
 from saleor.order import FulfillmentStatus
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from . import constants as setting
 from .config import DEFAULT_CONFIGURATION
-from .saleor import configuration, endpoint
-from .saleor.tasks import record_saleor_order, register_periodic_tasks
+from .saleor import configuration, endpoint, recording
+from .saleor.tasks import register_periodic_tasks
+from .services.eligibility import ChannelVersions
 
 logger = logging.getLogger(__name__)
 
@@ -141,39 +142,32 @@ class AfterSalesPlugin(BasePlugin):
             configuration.publish_saved_configuration(plugin_configuration)
             register_periodic_tasks()
 
-    def ensure_policy(self) -> None:
-        """Publish the configured policy if the channel has none yet; Saleor builds the plugin per request, so this
-        costs at most one indexed query per request."""
-        if self.channel is not None and not getattr(self, "_policy_checked", False):
-            self._policy_checked = configuration.ensure_policy(self.channel, self.configuration)
+    def ensure_policy(self) -> ChannelVersions | None:
+        """Publish the configured policy if the channel has none yet; the channel's versions as read for that (Saleor
+        builds the plugin per request, so this costs one indexed query per request, which the request's decisions
+        reuse). None when the plugin serves no channel or the policy could not be published."""
+        if self.channel is None:
+            return None
+        if getattr(self, "_policy_versions", None) is None:
+            self._policy_versions = configuration.ensure_policy(self.channel, self.configuration)
+        return self._policy_versions
 
-    # --- hooks: hand the event to the record_saleor_order task, never raise into Saleor
-
-    def _record_later(self, event: str, order_id: Any) -> None:
-        try:
-            record_saleor_order.delay(str(order_id), event, timezone.now().isoformat())
-        except Exception:
-            logger.exception(
-                "After-sales: recording %s of order %s failed; Saleor's flow continues and the order is recorded "
-                "again on its next event or when the API is first asked about it.",
-                event,
-                order_id,
-            )
+    # --- hooks: hand the event to the record_saleor_orders task, never raise into Saleor
 
     def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("created", order.pk)
+        recording.record_later("created", order.pk)
         return previous_value
 
     def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("confirmed", order.pk)
+        recording.record_later("confirmed", order.pk)
         return previous_value
 
     def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("paid", order.pk)
+        recording.record_later("paid", order.pk)
         return previous_value
 
     def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("paid", order.pk)
+        recording.record_later("paid", order.pk)
         return previous_value
 
     # Every path that fulfils lines in Saleor fires fulfillment_created (and fulfillment_approved when approval was
@@ -182,24 +176,24 @@ class AfterSalesPlugin(BasePlugin):
 
     def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         if fulfillment.status == FulfillmentStatus.FULFILLED:
-            self._record_later("fulfilled", fulfillment.order_id)
+            recording.record_later("fulfilled", fulfillment.order_id)
         return previous_value
 
     def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         if fulfillment.status == FulfillmentStatus.FULFILLED:
-            self._record_later("fulfilled", fulfillment.order_id)
+            recording.record_later("fulfilled", fulfillment.order_id)
         return previous_value
 
     def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("cancelled", order.pk)
+        recording.record_later("cancelled", order.pk)
         return previous_value
 
     def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("refunded", order.pk)
+        recording.record_later("refunded", order.pk)
         return previous_value
 
     def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        self._record_later("refunded", order.pk)
+        recording.record_later("refunded", order.pk)
         return previous_value
 
     # --- HTTP

@@ -31,6 +31,7 @@ from ..models import PolicyVersion
 from ..notifications.senders import delivery_problems
 from ..rules.validation import normalise_policy
 from ..services import ServiceError
+from ..services.eligibility import ChannelVersions, channel_versions
 from ..services.policies import current_policy, publish_policy, read_policy_text
 from .facts import channel_info
 
@@ -90,30 +91,36 @@ def publish_configured_policy(channel: Any, config: ChannelConfig, *, created_by
         raise ConfigurationErrors({POLICY: [error.message]}) from None
 
 
-def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> bool:
-    """Publish the configured policy if the channel has none yet; True when the channel has one now.
+def ensure_policy(channel: Any, configuration: list[dict[str, Any]]) -> ChannelVersions | None:
+    """Publish the configured policy if the channel has none yet; the channel's versions as read then (one query
+    when it has a policy), or None when it has none and publishing failed.
 
     Never raises into Saleor: a failure is logged and the next request tries again.
     """
     try:
-        if PolicyVersion.objects.filter(
-            channel=channel.slug
-        ).exists():  # every request but the first: no savepoint
-            return True
+        versions = channel_versions(channel.slug)
+        if versions.versions:  # every request but the first: no savepoint
+            return versions
         with transaction.atomic():
             if not PolicyVersion.objects.filter(channel=channel.slug).exists():
                 publish_configured_policy(channel, parse_configuration(configuration), created_by="plugin")
+        return channel_versions(channel.slug)
     except Exception:
         logger.exception("After-sales: could not publish the configured policy of %s", channel)
-        return False
-    return True
+        return None
 
 
 def ensure_channel_policy(order_id: str) -> None:
     """Publish the configured policy of the order's channel if the channel has none yet, so the order is recorded
     with a policy pinned (channels whose plugin is inactive are left alone)."""
     channel_slug = Order.objects.filter(pk=order_id).values_list("channel__slug", flat=True).first()
-    if channel_slug is None or PolicyVersion.objects.filter(channel=channel_slug).exists():
+    if channel_slug is not None:
+        ensure_policy_of_channel(channel_slug)
+
+
+def ensure_policy_of_channel(channel_slug: str) -> None:
+    """:func:`ensure_channel_policy` for a channel already known."""
+    if PolicyVersion.objects.filter(channel=channel_slug).exists():
         return
     plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID, channel_slug=channel_slug)
     if plugin is not None and plugin.active:

@@ -53,13 +53,13 @@ def graphql(plugin: Any, request: Any) -> HttpResponse:
     except AuthenticationFailed as error:
         status, data = 401, error_answer("UNAUTHENTICATED", str(error), request_id)
     else:
-        plugin.ensure_policy()
         context = RequestContext(
             channel=plugin.channel.slug,
             principal=caller.principal,
             host=SaleorHost(user=caller.user, app=caller.app),
             load_order=ensure_order_recorded,
             policy_host=ConfigurationPolicyHost(plugin),
+            policy_versions=plugin.ensure_policy(),
         )
         status, data = answer_http(request.body, context, request_id)
     response = HttpResponse(json_bytes(data), status=status, content_type="application/json")

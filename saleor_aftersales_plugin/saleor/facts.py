@@ -16,12 +16,15 @@ from typing import Any
 
 import graphene
 from django.db import connection
+from django.db.models import Prefetch, Q
+from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderGrantedRefundStatus
 from saleor.order import models as order_models
 from saleor.payment import TransactionKind
 from saleor.payment.models import Payment, Transaction, TransactionItem
 from saleor.plugins.models import PluginConfiguration
+from saleor.product.models import Category, Collection
 
 from ..config import ChannelConfig, ChannelInfo, parse_configuration
 from ..constants import LINES_TAG, ORDER_TAG, PLUGIN_ID, REFUND_TAG
@@ -58,15 +61,71 @@ def customer_global_id(user_pk: int | None) -> str | None:
 
 
 def order_queryset() -> Any:
-    return order_models.Order.objects.select_related(
-        "channel", "shipping_address", "billing_address", "user"
-    ).prefetch_related(
-        "lines__variant__product__category",
-        "lines__variant__product__product_type",
-        "lines__variant__product__collections",
-        "lines__variant__product__attributevalues__value__attribute",
-        "lines__variant__attributevalues__value__attribute",
-        "fulfillments__lines",
+    """Saleor's orders with everything :func:`order_facts` reads and only that (Saleor's rows are wide: compiling
+    and reading every column cost more than the queries), in a fixed number of queries whatever the number of
+    lines: the lines with their variant, product, category and product type; collections; product and variant
+    attributes with their values; fulfilments with their lines."""
+    return (
+        order_models.Order.objects.select_related("channel", "shipping_address", "billing_address", "user")
+        .only(
+            "id",
+            "number",
+            "currency",
+            "created_at",
+            "total_gross_amount",
+            "user_email",
+            "channel__slug",
+            "shipping_address__country",
+            "billing_address__country",
+            "user__email",
+        )
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=order_models.OrderLine.objects.select_related(
+                    "variant__product__category", "variant__product__product_type"
+                ).only(
+                    "id",
+                    "order_id",
+                    "created_at",
+                    "product_name",
+                    "product_sku",
+                    "product_variant_id",
+                    "is_gift_card",
+                    "quantity",
+                    "quantity_fulfilled",
+                    "unit_price_gross_amount",
+                    "total_price_gross_amount",
+                    "variant__sku",
+                    "variant__product__category__slug",
+                    "variant__product__category__tree_id",
+                    "variant__product__category__lft",
+                    "variant__product__category__rght",
+                    "variant__product__product_type__slug",
+                ),
+            ),
+            Prefetch("lines__variant__product__collections", queryset=Collection.objects.only("slug")),
+            Prefetch(
+                "lines__variant__product__attributevalues",
+                queryset=AssignedProductAttributeValue.objects.select_related("value__attribute").only(
+                    "product_id", "value__slug", "value__boolean", "value__attribute__slug"
+                ),
+            ),
+            Prefetch(
+                "lines__variant__attributevalues",
+                queryset=AssignedVariantAttributeValue.objects.select_related("value__attribute").only(
+                    "variant_id", "value__slug", "value__boolean", "value__attribute__slug"
+                ),
+            ),
+            Prefetch(
+                "fulfillments",
+                queryset=order_models.Fulfillment.objects.only("order_id", "status", "created_at"),
+            ),
+            Prefetch(
+                "fulfillments__lines",
+                queryset=order_models.FulfillmentLine.objects.only("fulfillment_id", "order_line_id"),
+            ),
+        )
     )
 
 
@@ -78,10 +137,29 @@ def load_order(order_id: str | uuid.UUID) -> Any | None:
     return order_queryset().filter(id=key).first()
 
 
-def _category_path(category: Any) -> tuple[str, ...]:
-    if category is None:
-        return ()
-    return tuple(c.slug for c in category.get_ancestors(include_self=True))
+def _category_paths(lines: Iterable[Any]) -> dict[int, tuple[str, ...]]:
+    """The slugs from the root down to each category of the lines' products (category id -> path), in one query."""
+    categories = {
+        line.variant.product.category.pk: line.variant.product.category
+        for line in lines
+        if line.variant is not None and line.variant.product.category is not None
+    }
+    if not categories:
+        return {}
+    within = Q()
+    for category in categories.values():
+        within |= Q(tree_id=category.tree_id, lft__lte=category.lft, rght__gte=category.rght)
+    ancestors = list(
+        Category.objects.filter(within).order_by("tree_id", "lft").only("slug", "tree_id", "lft", "rght")
+    )
+    return {
+        pk: tuple(
+            node.slug
+            for node in ancestors
+            if node.tree_id == category.tree_id and node.lft <= category.lft and node.rght >= category.rght
+        )
+        for pk, category in categories.items()
+    }
 
 
 def _attribute_value(value: Any) -> str:
@@ -98,7 +176,7 @@ def _attributes(assignments: Iterable[Any]) -> dict[str, tuple[str, ...]]:
     return {slug: tuple(values) for slug, values in found.items()}
 
 
-def _product_facts(line: Any) -> ProductFacts:
+def _product_facts(line: Any, category_paths: Mapping[int, tuple[str, ...]]) -> ProductFacts:
     variant = line.variant
     product = variant.product if variant else None
     if product is None:
@@ -116,7 +194,7 @@ def _product_facts(line: Any) -> ProductFacts:
         variant_id=graphene.Node.to_global_id("ProductVariant", variant.pk),
         product_name=line.product_name,
         product_type=product.product_type.slug if product.product_type_id else "",
-        category_path=_category_path(product.category),
+        category_path=category_paths.get(product.category_id, ()),
         collections=tuple(sorted(c.slug for c in product.collections.all())),
         attributes=attributes,
         is_gift_card=line.is_gift_card,
@@ -138,13 +216,14 @@ def _fulfilment_times(order: Any) -> dict[str, datetime]:
 
 def order_facts(order: Any) -> OrderFacts:
     times = _fulfilment_times(order)
+    category_paths = _category_paths(order.lines.all())
     lines = []
     for line in sorted(order.lines.all(), key=lambda item: (item.created_at, str(item.pk))):
         paid = line.total_price_gross_amount
         lines.append(
             OrderLineFacts(
                 line_id=str(line.pk),
-                product=_product_facts(line),
+                product=_product_facts(line, category_paths),
                 quantity=line.quantity,
                 unit_price=quantize(line.unit_price_gross_amount, order.currency),
                 paid_total=quantize(paid, order.currency),
@@ -207,32 +286,47 @@ def _sql(template: str) -> str:
 
 
 # Raw SQL (written once, from Saleor's models): the ORM's compilation of these subqueries cost more than running them.
-_LEDGER_ORDER = """
-SELECT o.{Order.id}, o.{Order.currency},
-  EXISTS (SELECT 1 FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}),
-  COALESCE((SELECT SUM(t.{TransactionItem.refunded_value} + t.{TransactionItem.refund_pending_value})
-            FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}), 0),
-  EXISTS (SELECT 1 FROM {OrderGrantedRefund} g WHERE g.{OrderGrantedRefund.order} = o.{Order.id}),
-  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id}),
-  EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id} AND p.{Payment.metadata} ? %(lines_tag)s),
-  COALESCE((SELECT SUM(x.{Transaction.amount}) FROM {Transaction} x
-            JOIN {Payment} p ON p.{Payment.id} = x.{Transaction.payment}
-            WHERE p.{Payment.order} = o.{Order.id} AND x.{Transaction.kind} = %(refund)s AND x.{Transaction.is_success}), 0),
-  EXISTS (SELECT 1 FROM {Fulfillment} f
-          WHERE f.{Fulfillment.order} = o.{Order.id} AND f.{Fulfillment.status} = ANY(%(refunded)s)),
-  EXISTS (SELECT 1 FROM {GiftCard} c WHERE c.{GiftCard.metadata} @> %(gift_card_tag)s::jsonb)
-FROM {Order} o WHERE o.{Order.id} = %(order)s
-"""
-_LEDGER_LINES = """
-SELECT l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
+# One query: the order's row (materialised, so its subqueries run once) joined to its lines.
+_LEDGER = """
+WITH o AS MATERIALIZED (
+  SELECT o.{Order.id} AS id, o.{Order.currency} AS currency,
+    EXISTS (SELECT 1 FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}) AS uses_transactions,
+    COALESCE((SELECT SUM(t.{TransactionItem.refunded_value} + t.{TransactionItem.refund_pending_value})
+              FROM {TransactionItem} t WHERE t.{TransactionItem.order} = o.{Order.id}), 0) AS refunds_moved,
+    EXISTS (SELECT 1 FROM {OrderGrantedRefund} g WHERE g.{OrderGrantedRefund.order} = o.{Order.id}) AS granted,
+    EXISTS (SELECT 1 FROM {Payment} p WHERE p.{Payment.order} = o.{Order.id}) AS payments,
+    EXISTS (SELECT 1 FROM {Payment} p
+            WHERE p.{Payment.order} = o.{Order.id} AND p.{Payment.metadata} ? %(lines_tag)s) AS line_refunds,
+    COALESCE((SELECT SUM(x.{Transaction.amount}) FROM {Transaction} x
+              JOIN {Payment} p ON p.{Payment.id} = x.{Transaction.payment}
+              WHERE p.{Payment.order} = o.{Order.id} AND x.{Transaction.kind} = %(refund)s
+                AND x.{Transaction.is_success}), 0) AS legacy_refunded,
+    EXISTS (SELECT 1 FROM {Fulfillment} f
+            WHERE f.{Fulfillment.order} = o.{Order.id} AND f.{Fulfillment.status} = ANY(%(refunded)s)) AS refunded,
+    EXISTS (SELECT 1 FROM {GiftCard} c WHERE c.{GiftCard.metadata} @> %(gift_card_tag)s::jsonb) AS gift_cards
+  FROM {Order} o WHERE o.{Order.id} = %(order)s
+)
+SELECT o.id, o.currency, o.uses_transactions, o.refunds_moved, o.granted, o.payments, o.line_refunds,
+  o.legacy_refunded, o.refunded, o.gift_cards,
+  l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
   COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
             JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
             WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(shipped)s)), 0),
   COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
             JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
             WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(returned)s)), 0)
-FROM {OrderLine} l WHERE l.{OrderLine.order} = %(order)s
+FROM o LEFT JOIN {OrderLine} l ON l.{OrderLine.order} = o.id
 """
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One of Saleor's order lines as its ledger is read: its unit price, the units delivered and returned."""
+
+    line_id: str
+    unit_price: Decimal
+    delivered: int
+    returned: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,41 +347,51 @@ class LedgerOrder:
     has_refunded_fulfilments: bool
     has_gift_cards: bool
     """The plugin issued gift cards for it."""
+    lines: tuple[LedgerLine, ...] = ()
 
 
 def ledger_order(order_id: str) -> LedgerOrder | None:
-    """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency and, from Saleor's
-    payment records, what refunds moved and which other records it has (so only those are read after); None when
-    Saleor has no such order."""
+    """Saleor's order as its ledger is read (:func:`saleor_ledger`), in one query: its currency, its lines with the
+    units delivered and returned and, from Saleor's payment records, what refunds moved and which other records it
+    has (so only those are read after); None when Saleor has no such order."""
     try:
         key = str(uuid.UUID(str(order_id)))
     except ValueError:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            _ledger_sql("order"),
+            _ledger_sql(),
             {
                 "order": key,
                 "lines_tag": LINES_TAG,
                 "refund": TransactionKind.REFUND,
                 "refunded": list(REFUNDED_FULFILMENTS),
                 "gift_card_tag": json.dumps({ORDER_TAG: key}),
+                "shipped": list(SHIPPED_FULFILMENTS),
+                "returned": list(RETURNED_FULFILMENTS),
             },
         )
-        row = cursor.fetchone()
-    return None if row is None else LedgerOrder(*row)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    lines = tuple(
+        LedgerLine(str(line_id), Decimal(unit_price), int(delivered), int(returned))
+        for *_order, line_id, unit_price, delivered, returned in rows
+        if line_id is not None
+    )
+    return LedgerOrder(*rows[0][:10], lines=lines)
 
 
 @cache
-def _ledger_sql(which: str) -> str:
-    return _sql(_LEDGER_ORDER if which == "order" else _LEDGER_LINES)
+def _ledger_sql() -> str:
+    return _sql(_LEDGER)
 
 
 def saleor_ledger(order: LedgerOrder) -> OrderLedger:
     """Saleor's own record of an order's deliveries, returns and refunds, whoever made them.
 
-    ``order`` is read by :func:`ledger_order`; then its lines with their delivered and returned units (one query)
-    and only the records it has that the figures need: granted refunds (with lines) in the Transactions flow;
+    ``order`` is read by :func:`ledger_order` with its lines and their delivered and returned units; then only the
+    records it has that the figures need: granted refunds (with lines) in the Transactions flow;
     payments that carry the plugin's refunds per line, refunded fulfilments (with lines) in the legacy one; gift
     cards the plugin issued for the order. The number of queries does not grow with what the order holds.
 
@@ -305,15 +409,9 @@ def saleor_ledger(order: LedgerOrder) -> OrderLedger:
     unit: dict[str, Decimal] = {}
     delivered: dict[str, int] = {}
     returned: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ledger_sql("lines"),
-            {"order": order.pk, "shipped": list(SHIPPED_FULFILMENTS), "returned": list(RETURNED_FULFILMENTS)},
-        )
-        for line_id, unit_price, delivered_units, returned_units in cursor.fetchall():
-            key = str(line_id)
-            unit[key] = Decimal(unit_price)
-            delivered[key], returned[key] = int(delivered_units), int(returned_units)
+    for line in order.lines:
+        unit[line.line_id] = line.unit_price
+        delivered[line.line_id], returned[line.line_id] = line.delivered, line.returned
     refunded: dict[str, Decimal] = defaultdict(Decimal)
     for_order = Decimal(0)
     if order.uses_transactions:

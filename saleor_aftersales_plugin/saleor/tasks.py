@@ -1,30 +1,54 @@
 """The plugin's Celery work that exists only inside Saleor: recording Saleor's order events, and the beat rows.
 
 Saleor's Celery app discovers plugin packages by importing each plugin's module (``discover_plugins_modules``), and
-plugin.py imports this module, so Saleor's workers know :func:`record_saleor_order`; the other tasks are in
+plugin.py imports this module, so Saleor's workers know :func:`record_saleor_orders`; the other tasks are in
 :mod:`saleor_aftersales_plugin.tasks`, which that discovery imports too.
 """
 
 import logging
+from collections.abc import Sequence
 
 from celery import shared_task
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from saleor.core.db.connection import allow_writer
 
 from ..constants import PERIODIC_TASKS, RECORD_SALEOR_ORDER
-from .configuration import ensure_channel_policy
-from .events import apply_order_event
+from .events import apply_order_events
 
 logger = logging.getLogger(__name__)
+
+RECORD_SALEOR_ORDERS = "saleor_aftersales_plugin.record_saleor_orders"
+
+
+@shared_task(name=RECORD_SALEOR_ORDERS, ignore_result=True)
+def record_saleor_orders(events: Sequence[Sequence[str]]) -> None:
+    """Record Saleor order events off Saleor's request path: ``events`` are ``[order id, event, ISO time]`` in the
+    order the hooks saw them, one message per Saleor request (:mod:`.recording`).
+
+    Each order's events are applied in its own transaction (:func:`.events.apply_order_events`: the channel's
+    configured policy is published first if it has none); an order that fails is logged and the others are still
+    recorded, then the first failure is raised so the task shows as failed.
+    """
+    by_order: dict[str, list[tuple[str, str]]] = {}
+    for order_id, event, at in events:
+        by_order.setdefault(order_id, []).append((event, at))
+    failure: Exception | None = None
+    with allow_writer():
+        for order_id, order_events in by_order.items():
+            try:
+                apply_order_events(order_id, order_events)
+            except Exception as error:
+                logger.exception("After-sales: recording %s of order %s failed", order_events, order_id)
+                failure = failure or error
+    if failure is not None:
+        raise failure
 
 
 @shared_task(name=RECORD_SALEOR_ORDER, ignore_result=True)
 def record_saleor_order(order_id: str, event: str, at: str) -> None:
-    """Record a Saleor order event off Saleor's request path (enqueued by the plugin's hooks): the channel's
-    configured policy is published first if it has none, so the order is recorded with a policy pinned."""
-    with allow_writer():
-        ensure_channel_policy(order_id)
-        apply_order_event(order_id, event, at)
+    """One event per message: what the hooks published before :func:`record_saleor_orders`; kept so messages
+    queued by an earlier version are still recorded after an upgrade."""
+    record_saleor_orders([(order_id, event, at)])
 
 
 def register_periodic_tasks() -> list[str]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from ..domain.facts import (
 )
 from ..domain.host import HostPort
 from ..domain.wording import suggest
-from ..models import Case, OrderRecord, PolicyVersion
+from ..models import Case, OrderLineRecord, OrderRecord, PolicyVersion
 from ..rules.decision import CaseDecision, LineDecision
 from ..rules.document import Policy
 from ..rules.engine import REASON_QUANTITY_NOT_AVAILABLE, decide
@@ -58,6 +59,42 @@ def load_policy(version: PolicyVersion) -> Policy:
     return policy
 
 
+@dataclass(frozen=True)
+class ChannelVersions:
+    """A channel's policy versions read once for a request (:func:`channel_versions`): the one in force when read
+    and every one scheduled after, so the version in force at any later instant is known without reading again."""
+
+    channel: str
+    read_at: datetime
+    versions: tuple[PolicyVersion, ...]
+    """Newest first; documents not read."""
+
+    def in_force(self, at: datetime) -> PolicyVersion | None:
+        """The newest version effective at ``at`` (not before ``read_at``), as :func:`.policies.policy_in_force`."""
+        if at < self.read_at:
+            raise ValueError(f"Versions read at {self.read_at} do not say what was in force at {at}.")
+        return next((version for version in self.versions if version.effective_from <= at), None)
+
+
+# Raw SQL: the ORM's compilation of this query cost more than running it. Columns left out (document, source) are
+# read only if used.
+_CHANNEL_VERSIONS = """
+SELECT id, channel, version, source_format, content_hash, created_at, effective_from, created_by FROM {table} v
+WHERE v.channel = %(channel)s AND (v.effective_from > %(now)s OR v.version = (
+  SELECT MAX(version) FROM {table} WHERE channel = %(channel)s AND effective_from <= %(now)s))
+ORDER BY v.version DESC
+"""
+
+
+def channel_versions(channel: str) -> ChannelVersions:
+    """The channel's versions as :class:`ChannelVersions` keeps them, in one query; none when it has no policy."""
+    now = timezone.now()
+    sql = _CHANNEL_VERSIONS.format(table=connection.ops.quote_name(PolicyVersion._meta.db_table))
+    return ChannelVersions(
+        channel, now, tuple(PolicyVersion.objects.raw(sql, {"channel": channel, "now": now}))
+    )
+
+
 def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
     """The version pinned when the order was placed, or the channel's current one for orders recorded before any."""
     version = order.policy_version or current_policy(order.channel, document=False)
@@ -68,6 +105,17 @@ def policy_for_order(order: OrderRecord) -> tuple[Policy, PolicyVersion]:
             code="no_policy",
         )
     return load_policy(version), version
+
+
+def read_lines(order: OrderRecord) -> list[OrderLineRecord]:
+    """The order's lines with the units its cases hold (:func:`.ledger.order_lines`, one query), also kept as
+    ``order.lines.all()`` so a request reads its lines once."""
+    rows = order_lines(order)
+    lines = order.lines.all()
+    lines._result_cache = rows  # what prefetch_related leaves, with these rows
+    lines._prefetch_done = True
+    order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), "lines": lines}
+    return rows
 
 
 def checked_reasons(order: OrderRecord, requests: Sequence[LineRequest]) -> list[LineRequest]:
@@ -118,6 +166,8 @@ def evaluate(
     customer_favourable: bool | None = None,
     host: HostPort | None = None,
     exclude_case: Case | None = None,
+    rows: list[OrderLineRecord] | None = None,
+    versions: ChannelVersions | None = None,
 ) -> tuple[CaseDecision, PolicyVersion]:
     """Decide a (possible) request on a recorded order with the policy it is judged by.
 
@@ -130,18 +180,22 @@ def evaluate(
     With ``host`` the order's delivered, returned and refunded figures come from the host's ledger (see
     :mod:`.ledger`); ``exclude_case`` is the case being re-decided (its own units count as available). Lines the
     ledger shows as fully returned or refunded are not eligible, with the reason ``already_returned`` or
-    ``already_refunded``.
+    ``already_refunded``. ``rows``: the order's lines as :func:`.ledger.order_lines` read them for ``exclude_case``
+    (else read here, with a host). ``versions``: the channel's versions as the request read them (else the version
+    in force now is read here).
     """
     at_present = now is None
     now = now or timezone.now()
     policy, version = policy_for_order(order)
     # Deciding as of now, the version in force now is both the channel's current one (whose setting may turn the
     # mode on) and the one a customer-favourable decision compares with: read once.
-    in_force_now = (
-        policy_in_force(order.channel, now, document=False)
-        if at_present and customer_favourable is not False
-        else None
-    )
+    in_force_now = None
+    if at_present and customer_favourable is not False:
+        in_force_now = (
+            versions.in_force(now)
+            if versions is not None and versions.channel == order.channel
+            else policy_in_force(order.channel, now, document=False)
+        )
     if customer_favourable is None:
         customer_favourable = (
             customer_favourable_with(order.channel, in_force_now)
@@ -151,7 +205,7 @@ def evaluate(
     figures: dict[str, LineBalance] | None = None
     order_facts: OrderFacts | None = None
     if host is not None:
-        rows = order_lines(order, exclude_case)
+        rows = rows if rows is not None else order_lines(order, exclude_case)
         figures = balances(order, host, exclude_case=exclude_case, rows=rows)
         order_facts = decision_facts(order, figures, rows)
         held = None

@@ -15,9 +15,10 @@ from typing import Any
 
 import django.test
 import pytest
+from celery import current_app
 from django.conf import settings
 from saleor.tests.utils import prepare_test_db_connections
-from saleor_steps import Shop, enable_plugin
+from saleor_steps import Shop, enable_plugin, take_queued
 
 TEST_DATABASES = {settings.DATABASE_CONNECTION_DEFAULT_NAME, settings.DATABASE_CONNECTION_REPLICA_NAME}
 django.test.TransactionTestCase.databases = TEST_DATABASES
@@ -62,6 +63,21 @@ PLUGIN = "saleor_aftersales_plugin.plugin.AfterSalesPlugin"
 def aftersales_enabled(settings):  # noqa: ANN001, ANN201 - pytest-django's settings fixture
     settings.PLUGINS = [PLUGIN]
     return settings
+
+
+@pytest.fixture
+def memory_broker(settings: Any) -> Iterator[Any]:
+    """Celery as deployed, a broker between Saleor and the worker (kombu's in-memory transport, emptied first):
+    the app the plugin's shared tasks resolve to, whose messages ``take_queued`` takes."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app = current_app._get_current_object()
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    try:
+        take_queued(app)
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = eager, broker
 
 
 @pytest.fixture

@@ -4,13 +4,21 @@ Steps only: each takes the test's clients and Saleor objects (the fixtures live 
 Saleor or the plugin answered without errors, so a test reads as the story of one order.
 """
 
+import asyncio
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
 
 import graphene
+import saleor
+from django.db import connection, connections
 from saleor.channel import MarkAsPaidStrategy
+from saleor.order import FulfillmentStatus
+from saleor.plugins.base_plugin import BasePlugin
 from saleor.webhook.event_types import WebhookEventSyncType
 from saleor.webhook.models import Webhook
 
@@ -77,6 +85,29 @@ RESOLVE_WITH_AMOUNT = case_mutation(
     "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String",
     CASE_FIELDS,
 )
+CHECKOUT_CREATE = """
+mutation ($input: CheckoutCreateInput!) {
+  checkoutCreate(input: $input) { checkout { id shippingMethods { id } } errors { field message } }
+}
+"""
+CHECKOUT_DELIVERY = """
+mutation ($id: ID!, $method: ID!) {
+  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $method) { errors { field message } }
+}
+"""
+CHECKOUT_COMPLETE = """
+mutation ($id: ID!) { checkoutComplete(id: $id) { order { id lines { id quantity } } errors { field message } } }
+"""
+ADDRESS = {
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "streetAddress1": "1 Main Street",
+    "city": "New York",
+    "postalCode": "10001",
+    "countryArea": "NY",
+    "country": "US",
+    "phone": "+12125550100",
+}
 ELIGIBILITY = """
 query ($order: ID!, $lines: [LineQuantityInput!]) {
   returnEligibility(order: $order, lines: $lines) { lines { lineId eligible reasons { code text } } }
@@ -155,19 +186,54 @@ def mark_paid(staff: Any, order: Any) -> Any:
 
 def fulfil(staff: Any, order: Any, warehouse: Any, units: dict[Any, int]) -> dict[str, Any]:
     """Fulfil ``units`` (order line -> quantity) from ``warehouse`` in one fulfilment."""
+    return fulfil_lines(
+        staff,
+        gid("Order", order.pk),
+        warehouse,
+        {gid("OrderLine", line.pk): quantity for line, quantity in units.items()},
+    )
+
+
+def fulfil_lines(staff: Any, order_id: str, warehouse: Any, units: dict[str, int]) -> dict[str, Any]:
+    """Fulfil ``units`` (order line's global id -> quantity) of order ``order_id`` (a global id) in one fulfilment."""
     lines = [
         {
-            "orderLineId": gid("OrderLine", line.pk),
+            "orderLineId": line_id,
             "stocks": [{"quantity": quantity, "warehouse": gid("Warehouse", warehouse.pk)}],
         }
-        for line, quantity in units.items()
+        for line_id, quantity in units.items()
     ]
     return saleor_call(
         staff,
         ORDER_FULFILL,
-        {"order": gid("Order", order.pk), "input": {"lines": lines, "notifyCustomer": False}},
+        {"order": order_id, "input": {"lines": lines, "notifyCustomer": False}},
         "orderFulfill",
     )
+
+
+def checkout_ready(client: Any, channel_slug: str, variant: Any) -> str:
+    """A checkout of one unit of ``variant`` with addresses and the first delivery method; its global id."""
+    created = saleor_call(
+        client,
+        CHECKOUT_CREATE,
+        {
+            "input": {
+                "channel": channel_slug,
+                "email": "ada@example.com",
+                "lines": [{"variantId": gid("ProductVariant", variant.pk), "quantity": 1}],
+                "shippingAddress": ADDRESS,
+                "billingAddress": ADDRESS,
+            }
+        },
+        "checkoutCreate",
+    )["checkout"]
+    saleor_call(
+        client,
+        CHECKOUT_DELIVERY,
+        {"id": created["id"], "method": created["shippingMethods"][0]["id"]},
+        "checkoutDeliveryMethodUpdate",
+    )
+    return created["id"]
 
 
 def place_paid_fulfilled_order(staff: Any, order: Any, warehouse: Any) -> Any:
@@ -275,7 +341,130 @@ class Shop:
         return plugin_call(self.customer, self.slug, query, variables)
 
 
+# --- Saleor's ASGI application, as a server runs it
+
+
+@cache
+def saleor_asgi_handler() -> Any:
+    """Saleor's ASGI handler (``saleor/asgi/asgi_handler.py``, what ``saleor.asgi`` serves), loaded from its file:
+    importing the ``saleor.asgi`` package would set up a server process (telemetry anew, dropping the metrics
+    Saleor's modules created, so its webhook tasks fail)."""
+    path = Path(saleor.__file__).parent / "asgi" / "asgi_handler.py"
+    spec = importlib.util.spec_from_file_location("aftersales_tests_saleor_asgi_handler", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_asgi_application()
+
+
+def asgi_graphql(query: str, variables: dict[str, Any], path: str = "/graphql/") -> dict[str, Any]:
+    """POST a GraphQL document to Saleor's ASGI application (the handler ``saleor.asgi`` serves) as an ASGI server
+    would, in a fresh event loop; the decoded answer. Its sync code runs on the handler's executor threads, whose
+    connections to every database alias go to the test's (committed: use a transactional test) database."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def exchange() -> None:
+        requests = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            if requests:
+                return requests.pop()
+            await asyncio.Event().wait()  # the client stays connected; the handler cancels this wait
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await saleor_asgi_handler()(scope, receive, send)
+
+    # Connections made on other threads read connections.settings, where only the default alias names the test
+    # database (the replica is a test mirror on this thread only).
+    test_database = connection.settings_dict["NAME"]
+    names = {alias: connections.settings[alias]["NAME"] for alias in connections.settings}
+    for alias in names:
+        connections.settings[alias]["NAME"] = test_database
+    try:
+        asyncio.run(exchange())
+    finally:
+        for alias, name in names.items():
+            connections.settings[alias]["NAME"] = name
+    assert sent[0]["status"] == 200, sent
+    return json.loads(b"".join(message.get("body", b"") for message in sent[1:]))
+
+
+# --- a second plugin that witnesses Saleor's hooks
+
+
+class HookWitness(BasePlugin):
+    """A Saleor plugin beside the after-sales one (``settings.PLUGINS``) noting each order event Saleor hands the
+    plugins, named as the after-sales plugin names them: ``seen`` lists (order id, event) in the order they came."""
+
+    PLUGIN_ID = "tests.hook_witness"
+    PLUGIN_NAME = "Hook witness"
+    DEFAULT_ACTIVE = True
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def _note(self, order_id: Any, event: str, previous_value: Any) -> Any:
+        self.seen.append((str(order_id), event))
+        return previous_value
+
+    def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "created", previous_value)
+
+    def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "confirmed", previous_value)
+
+    def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "paid", previous_value)
+
+    def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "paid", previous_value)
+
+    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        if fulfillment.status == FulfillmentStatus.FULFILLED:
+            self._note(fulfillment.order_id, "fulfilled", None)
+        return previous_value
+
+    def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        if fulfillment.status == FulfillmentStatus.FULFILLED:
+            self._note(fulfillment.order_id, "fulfilled", None)
+        return previous_value
+
+    def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "cancelled", previous_value)
+
+    def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "refunded", previous_value)
+
+    def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        return self._note(order.pk, "refunded", previous_value)
+
+
 # --- Celery's broker
+
+
+def our_messages(app: Any) -> list[Any]:
+    """Take every waiting task message (as :func:`take_queued`) and keep the plugin's."""
+    return [m for m in take_queued(app) if m.headers["task"].startswith("saleor_aftersales_plugin.")]
 
 
 def take_queued(app: Any) -> list[Any]:

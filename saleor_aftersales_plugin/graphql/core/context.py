@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from ...domain.actors import Principal
 from ...domain.host import HostPort
+from ...services.eligibility import ChannelVersions
 from ...services.policies import DirectPolicyHost
 
 __all__ = ["PolicyHost", "RequestContext"]
@@ -34,6 +35,9 @@ class RequestContext:
     False when the host has no such order. None where every order is recorded up front (the sandbox)."""
     policy_host: PolicyHost | None = None
     """How the Dashboard app publishes the channel's policy; None publishes directly (the sandbox)."""
+    policy_versions: ChannelVersions | None = None
+    """The channel's policy versions as read at the start of the request (inside Saleor, where checking that the
+    channel has a policy reads them anyway); None: read where needed."""
 
     def policy_publisher(self) -> PolicyHost:
         """The host's publishing path, or publishing directly where the plugin owns the policy text."""

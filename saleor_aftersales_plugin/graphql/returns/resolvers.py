@@ -2,14 +2,18 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import prefetch_related_objects
-
 from ...domain.facts import CaseKind
 from ...models import OrderRecord
 from ...rules.decision import CaseDecision, LineDecision
 from ...rules.document import Policy
 from ...rules.zero_refund import REASON_ZERO_REFUND
-from ...services.eligibility import REASON_IN_OPEN_CASE, ZeroRefundDecision, evaluate, policy_for_order
+from ...services.eligibility import (
+    REASON_IN_OPEN_CASE,
+    ZeroRefundDecision,
+    evaluate,
+    policy_for_order,
+    read_lines,
+)
 from ...services.ledger import holding_case_numbers
 from ..cases.inputs import line_requests
 from ..core.context import RequestContext
@@ -33,11 +37,17 @@ def resolve_return_eligibility(
     language: str | None,
 ) -> dict[str, Any]:
     order = order_for(context, order_global_id, email)
-    prefetch_related_objects([order], "lines")  # read once: for the requests and for the lines' names
+    rows = read_lines(order)  # read once: for the requests, the decision and the lines' names
     requests = line_requests(order, lines, reason, resolution)
     manager = is_manager(context)
     decision, _version = evaluate(
-        order, CaseKind(kind or CaseKind.RETURN), requests, explain=manager, host=context.host
+        order,
+        CaseKind(kind or CaseKind.RETURN),
+        requests,
+        explain=manager,
+        host=context.host,
+        rows=rows,
+        versions=context.policy_versions,
     )
     policy, _ = policy_for_order(order)
     return eligibility_answer(policy, decision, order, language, manager)
