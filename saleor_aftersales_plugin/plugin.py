@@ -13,6 +13,7 @@ The configuration is checked and its policy published by :mod:`.saleor.configura
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -118,7 +119,40 @@ CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
 Dashboard can match it."""
 
 
-class AfterSalesPlugin(BasePlugin):
+def _order_event_hook(event: str) -> Callable[..., Any]:
+    """A hook of Saleor's that notes ``event`` of the order it is given and hands Saleor back its value."""
+
+    def hook(self: "OrderEventHooks", order: Any, previous_value: Any, **kwargs: Any) -> Any:
+        self.note_order_event(event, order.pk)
+        return previous_value
+
+    return hook
+
+
+class OrderEventHooks:
+    """Saleor's order hooks, each noting its event as the recording task names it (:data:`.saleor.events.ORDER_EVENTS`)
+    and handing Saleor back its value. Every path that fulfils lines in Saleor fires fulfillment_created (and
+    fulfillment_approved when approval was pending) before order_fulfilled, so those two record fulfilments."""
+
+    def note_order_event(self, event: str, order_id: Any) -> None:
+        recording.record_later(event, order_id)
+
+    order_created = _order_event_hook("created")
+    order_confirmed = _order_event_hook("confirmed")
+    order_paid = order_fully_paid = _order_event_hook("paid")
+    order_cancelled = _order_event_hook("cancelled")
+    order_refunded = order_fully_refunded = _order_event_hook("refunded")
+
+    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        # A fulfilment waiting for approval has not left the warehouse yet.
+        if fulfillment.status == FulfillmentStatus.FULFILLED:
+            self.note_order_event("fulfilled", fulfillment.order_id)
+        return previous_value
+
+    fulfillment_approved = fulfillment_created
+
+
+class AfterSalesPlugin(OrderEventHooks, BasePlugin):
     PLUGIN_ID = setting.PLUGIN_ID
     PLUGIN_NAME = "After-sales"
     PLUGIN_DESCRIPTION = (
@@ -151,50 +185,6 @@ class AfterSalesPlugin(BasePlugin):
         if getattr(self, "_policy_versions", None) is None:
             self._policy_versions = configuration.ensure_policy(self.channel, self.configuration)
         return self._policy_versions
-
-    # --- hooks: hand the event to the record_saleor_orders task, never raise into Saleor
-
-    def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("created", order.pk)
-        return previous_value
-
-    def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("confirmed", order.pk)
-        return previous_value
-
-    def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("paid", order.pk)
-        return previous_value
-
-    def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("paid", order.pk)
-        return previous_value
-
-    # Every path that fulfils lines in Saleor fires fulfillment_created (and fulfillment_approved when approval was
-    # pending) before order_fulfilled, so these two record fulfilments; a fulfilment waiting for approval has not
-    # left the warehouse yet.
-
-    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        if fulfillment.status == FulfillmentStatus.FULFILLED:
-            recording.record_later("fulfilled", fulfillment.order_id)
-        return previous_value
-
-    def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        if fulfillment.status == FulfillmentStatus.FULFILLED:
-            recording.record_later("fulfilled", fulfillment.order_id)
-        return previous_value
-
-    def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("cancelled", order.pk)
-        return previous_value
-
-    def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("refunded", order.pk)
-        return previous_value
-
-    def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        recording.record_later("refunded", order.pk)
-        return previous_value
 
     # --- HTTP
 

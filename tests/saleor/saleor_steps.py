@@ -17,13 +17,13 @@ import graphene
 import saleor
 from django.db import connection, connections
 from saleor.channel import MarkAsPaidStrategy
-from saleor.order import FulfillmentStatus
 from saleor.plugins.base_plugin import BasePlugin
 from saleor.webhook.event_types import WebhookEventSyncType
 from saleor.webhook.models import Webhook
 
 from saleor_aftersales_plugin.constants import PLUGIN_ID
 from saleor_aftersales_plugin.models import OrderRecord
+from saleor_aftersales_plugin.plugin import OrderEventHooks
 from saleor_aftersales_plugin.saleor.host import SaleorHost
 from saleor_aftersales_plugin.services.ledger import LineBalance, balances
 
@@ -414,49 +414,17 @@ def asgi_graphql(query: str, variables: dict[str, Any], path: str = "/graphql/")
 # --- a second plugin that witnesses Saleor's hooks
 
 
-class HookWitness(BasePlugin):
-    """A Saleor plugin beside the after-sales one (``settings.PLUGINS``) noting each order event Saleor hands the
-    plugins, named as the after-sales plugin names them: ``seen`` lists (order id, event) in the order they came."""
+class HookWitness(OrderEventHooks, BasePlugin):
+    """A Saleor plugin beside the after-sales one (``settings.PLUGINS``) with the same order hooks, noting each
+    event instead of recording it: ``seen`` lists (order id, event) in the order Saleor fired them."""
 
     PLUGIN_ID = "tests.hook_witness"
     PLUGIN_NAME = "Hook witness"
     DEFAULT_ACTIVE = True
     seen: ClassVar[list[tuple[str, str]]] = []
 
-    def _note(self, order_id: Any, event: str, previous_value: Any) -> Any:
+    def note_order_event(self, event: str, order_id: Any) -> None:
         self.seen.append((str(order_id), event))
-        return previous_value
-
-    def order_created(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "created", previous_value)
-
-    def order_confirmed(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "confirmed", previous_value)
-
-    def order_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "paid", previous_value)
-
-    def order_fully_paid(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "paid", previous_value)
-
-    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        if fulfillment.status == FulfillmentStatus.FULFILLED:
-            self._note(fulfillment.order_id, "fulfilled", None)
-        return previous_value
-
-    def fulfillment_approved(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        if fulfillment.status == FulfillmentStatus.FULFILLED:
-            self._note(fulfillment.order_id, "fulfilled", None)
-        return previous_value
-
-    def order_cancelled(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "cancelled", previous_value)
-
-    def order_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "refunded", previous_value)
-
-    def order_fully_refunded(self, order: Any, previous_value: Any, **kwargs: Any) -> Any:
-        return self._note(order.pk, "refunded", previous_value)
 
 
 # --- Celery's broker
