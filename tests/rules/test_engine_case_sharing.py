@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import order_facts, order_line
 from hypothesis import HealthCheck, given, settings
 from policy_strategies import case_facts, policy_documents
 
@@ -112,19 +113,23 @@ def _policy() -> Policy:
 
 
 def _order_line(index: int, sku: str, delivered: int | None, fulfilled: int | None) -> OrderLineFacts:
+    """Line ``line-<index>``: one unit of ``<sku>-<index>`` at 10.00, shipped and delivered that many days after
+    the order was placed (None: not known)."""
+
     def day(offset: int | None) -> datetime | None:
         return None if offset is None else PLACED + timedelta(days=offset)
 
-    return OrderLineFacts(
-        line_id=f"line-{index}",
-        product=ProductFacts(sku=f"{sku}-{index}"),
-        quantity=1,
-        unit_price=Decimal("10.00"),
-        paid_total=Decimal("10.00"),
-        quantity_fulfilled=1,
-        fulfilled_at=day(fulfilled),
+    return order_line(
+        ProductFacts(sku=f"{sku}-{index}"),
+        unit_price="10.00",
         delivered_at=day(delivered),
+        fulfilled_at=day(fulfilled),
+        line_id=f"line-{index}",
     )
+
+
+def _order(lines: tuple[OrderLineFacts, ...]) -> OrderFacts:
+    return order_facts(lines, order_id="order-1", channel="default", created_at=PLACED)
 
 
 def test_lines_with_other_instants_and_windows_get_their_own():
@@ -139,7 +144,7 @@ def test_lines_with_other_instants_and_windows_get_their_own():
         _order_line(7, "GM", delivered=3, fulfilled=1),  # as line 0 but from the fulfilment
         _order_line(8, "TV", delivered=None, fulfilled=7),  # as line 1, fulfilled later: not too old
     )
-    order = OrderFacts("order-1", "default", "EUR", PLACED, lines, Decimal("90.00"), shipping_country="DE")
+    order = _order(lines)
     facts = CaseFacts(
         CaseKind.RETURN,
         order,
@@ -179,7 +184,7 @@ def test_lines_sharing_a_delivery_instant_in_other_time_zones_share_the_answer()
         delivered_at=first.delivered_at.astimezone(ZoneInfo("Asia/Shanghai")),
         fulfilled_at=first.fulfilled_at.astimezone(ZoneInfo("America/New_York")),
     )
-    order = OrderFacts("order-1", "default", "EUR", PLACED, (first, second), Decimal("20.00"))
+    order = _order((first, second))
     facts = CaseFacts(
         CaseKind.RETURN,
         order,
@@ -217,7 +222,7 @@ def _history_policy() -> Policy:
 
 def _history_case(skus: tuple[str, ...], refunded: Decimal) -> CaseFacts:
     lines = tuple(_order_line(index, sku, delivered=3, fulfilled=1) for index, sku in enumerate(skus))
-    order = OrderFacts("order-1", "default", "EUR", PLACED, lines, Decimal("10.00") * len(lines))
+    order = _order(lines)
     return CaseFacts(
         CaseKind.RETURN,
         order,
