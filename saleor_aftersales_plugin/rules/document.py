@@ -29,6 +29,7 @@ from .schema import (
     SchemaContext,
     canonical_conditions,
     gather_context,
+    stored_rule_numbers,
     upgrade_stored_amounts,
 )
 from .source import MAX_SOURCE_BYTES, SourceError, load_source
@@ -147,7 +148,8 @@ class Policy:
         data = upgrade_stored_amounts(data)
         context: SchemaContext = gather_context(data)
         context.stored = True
-        return cls.from_document(PolicyDocument.model_validate(data, context=context), data)
+        document = PolicyDocument.model_validate(data, context=context)
+        return cls.from_document(document, stored_rule_numbers(data, document))
 
     @classmethod
     def from_document(cls, document: PolicyDocument, data: Mapping[str, Any]) -> "Policy":

@@ -247,6 +247,18 @@ def _bounds(minimum: Decimal | None, maximum: Decimal | None, unit: str = "") ->
     return f"at most {maximum}{unit}"
 
 
+_STORED_NUMBER = re.compile(r"^-?\d{1,20}(\.\d{1,20})?$")
+
+
+def stored_number(value: Any, info: ValidationInfo | None) -> Any:
+    """``value`` as a number when a stored (published) version is read and it holds a number's text: publishing
+    stores a non-whole number (12.5) as text, exactly, as Django's JSON encoder writes a Decimal. A new document's
+    text stays text (and is refused where a number is needed)."""
+    if isinstance(value, str) and _context(info).stored and _STORED_NUMBER.match(value):
+        return Decimal(value)
+    return value
+
+
 def canonical_number(number: Decimal) -> int | Decimal:
     """Whole numbers as int, others as normalized Decimal (YAML floats and JSON decimals alike)."""
     if number == number.to_integral_value():
@@ -296,8 +308,10 @@ def Number(  # noqa: N802 - a type factory, used like a type
     if example is None:
         example = minimum if minimum is not None and minimum > 0 else 7 if integer else 15
 
-    def validate(value: Any) -> int | Decimal:
-        return check_number(value, minimum=low, maximum=high, integer=integer, example=example, unit=unit)
+    def validate(value: Any, info: ValidationInfo) -> int | Decimal:
+        return check_number(
+            stored_number(value, info), minimum=low, maximum=high, integer=integer, example=example, unit=unit
+        )
 
     schema: dict[str, Any] = {"type": "integer" if integer else "number"}
     if low is not None:
@@ -703,6 +717,59 @@ THRESHOLD_JSON_SCHEMA: dict[str, Any] = {
         },
     ]
 }
+
+
+def stored_rule_numbers(data: Mapping[str, Any], document: Any) -> Mapping[str, Any]:
+    """A stored version's rules with the numbers it keeps as text (see :func:`stored_number`) as the numbers
+    ``document`` (the validated model of ``data``) read: an action's parameter or a condition's value that the
+    model holds as a number, where ``data`` holds text. Rules keep their plain form, so this is where they get
+    the numbers a freshly published document has."""
+
+    def number_of(raw: Any, validated: Any) -> Any:
+        if isinstance(raw, str) and isinstance(validated, int | Decimal) and not isinstance(validated, bool):
+            return validated
+        return raw
+
+    def condition(raw: Any, model: Any) -> Any:
+        if not isinstance(raw, Mapping):
+            return raw
+        for group in ("all", "any"):
+            if group in raw and isinstance(raw[group], list):
+                children = getattr(model, group, None) or []
+                return {**raw, group: [condition(r, m) for r, m in zip(raw[group], children, strict=False)]}
+        if "value" in raw:
+            return {**raw, "value": number_of(raw["value"], getattr(model, "value", None))}
+        return raw
+
+    def action(raw: Any, model: Any) -> Any:
+        params = raw.get("params") if isinstance(raw, Mapping) else None
+        if not isinstance(params, Mapping):
+            return raw
+        validated = getattr(model, "params", None)
+        return {
+            **raw,
+            "params": {key: number_of(value, getattr(validated, key, None)) for key, value in params.items()},
+        }
+
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not document.rules:
+        return data
+    restored = []
+    for raw, model in zip(rules, document.rules, strict=False):
+        if not isinstance(raw, Mapping):
+            restored.append(raw)
+            continue
+        actions = raw.get("actions")
+        restored.append(
+            {
+                **raw,
+                "conditions": condition(raw.get("conditions"), model.conditions),
+                "actions": [action(a, m) for a, m in zip(actions, model.actions, strict=False)]
+                if isinstance(actions, list)
+                else actions,
+            }
+        )
+    return {**data, "rules": restored}
 
 
 def upgrade_stored_amounts(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -1302,7 +1369,7 @@ class Leaf(StrictModel):
             return check_threshold(value, info)
         if input_type == FIELD_NUMERIC:
             return check_number(
-                value,
+                stored_number(value, info),
                 minimum=-MAX_CONDITION_NUMBER,
                 maximum=MAX_CONDITION_NUMBER,
                 integer=False,
@@ -1484,7 +1551,9 @@ def _fee_amount(value: Any, info: ValidationInfo) -> int | Decimal | Prices:
             "A percent fee's amount is a plain percentage (15 = 15 %), not money; write amount: 15, or use "
             "kind: fixed for an amount of money.",
         )
-    number = check_number(value, minimum=Decimal(0), maximum=None, integer=False, example=15, unit=" %")
+    number = check_number(
+        stored_number(value, info), minimum=Decimal(0), maximum=None, integer=False, example=15, unit=" %"
+    )
     if number > 100:
         raise fail(
             "out_of_range", f"add_fee.amount is {number} %, but a percent fee must be between 0 and 100 %."
