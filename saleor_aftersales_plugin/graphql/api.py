@@ -23,6 +23,7 @@ from graphql.validation import validate
 from ..services import ServiceError
 from .core.context import PolicyHost, RequestContext
 from .core.cost import CostError, measure, parse_within_limits
+from .core.variables import whole_number_errors
 from .schema import MIDDLEWARE, schema
 
 __all__ = [
@@ -106,12 +107,23 @@ def _prepared(query: str, operation_name: str | None) -> tuple[ast.Document, tup
     return document, tuple(validate(schema, document))
 
 
+MAX_NUMBER_DIGITS = 40
+"""Whole numbers in a request body have at most this many digits (no value here needs more)."""
+
+
+def _whole_number(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number in it has {digits:,} digits; numbers have at most {MAX_NUMBER_DIGITS}")
+    return int(text)
+
+
 def decode_body(raw: bytes) -> Any:
     """The JSON of an HTTP body; ``ValueError`` saying why for text that is not JSON or nests too deeply."""
     if len(raw) > MAX_BODY_BYTES:
         raise ValueError(f"the body has {len(raw):,} bytes; the maximum is {MAX_BODY_BYTES:,}")
     try:
-        return json.loads(raw or b"null")
+        return json.loads(raw or b"null", parse_int=_whole_number)
     except RecursionError:
         raise ValueError("it nests too deeply") from None
     except UnicodeDecodeError as error:
@@ -191,6 +203,9 @@ def _execute(body: Mapping[str, Any], context: RequestContext, request_id: str) 
         return 400, {"data": None, "errors": [_format_error(error, request_id)]}
     if invalid:
         return 400, {"data": None, "errors": [_format_error(error, request_id) for error in invalid]}
+    not_whole = whole_number_errors(schema, document, operation_name or None, variables)
+    if not_whole:
+        return 400, {"data": None, "errors": [_format_error(error, request_id) for error in not_whole]}
     try:
         result = execute_document(
             schema,

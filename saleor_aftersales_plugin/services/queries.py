@@ -5,6 +5,7 @@ a customer sees only their own (``customer_id``); a guest sees an order placed w
 only together with the order's email. Anything else answers "not found", so nobody learns that someone else's order or case exists.
 """
 
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,9 +49,12 @@ class Viewer:
         """
         if self.customer_id:
             return Q(customer_id=self.customer_id)
-        if self.email.strip():
+        email = unicodedata.normalize(
+            "NFC", self.email.strip()
+        )  # "zoë" typed as z, o, e + combining diaeresis
+        if email:
             without_account = Q(customer_id__isnull=True) | Q(customer_id="")
-            return Q(customer_email__iexact=self.email.strip()) & without_account
+            return Q(customer_email__iexact=email) & without_account
         return None
 
 

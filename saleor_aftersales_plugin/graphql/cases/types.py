@@ -6,6 +6,7 @@ import graphene
 from django.utils.dateparse import parse_datetime
 
 from ...domain import cases as machine
+from ...domain.facts import Resolution
 from ...i18n import reason_text
 from ...models import Case, CaseEvent, CaseLine, OutboxMessage
 from ...rules.document import Policy
@@ -227,7 +228,10 @@ class AfterSalesCase(graphene.ObjectType):
     lines = NonNullList(AfterSalesCaseLine, required=True, description="Order lines in the case.")
     refund = graphene.Field(Money, description="Refund after fees (estimate until resolved).")
     fees = graphene.Field(Money, description="Fees deducted, or the repair quote.")
-    store_credit = graphene.Field(Money, description="Store credit offered instead of a refund.")
+    store_credit = graphene.Field(
+        Money,
+        description="Store credit offered instead of a refund; null once the case is resolved another way.",
+    )
     deadlines = graphene.Field(Deadlines, required=True, description="Service-level deadlines.")
     assignee = graphene.String(description="Who works on the case: staff and apps only.")
     escalation_tier = graphene.Int(
@@ -268,6 +272,8 @@ class AfterSalesCase(graphene.ObjectType):
 
     @staticmethod
     def resolve_store_credit(case: Case, info: Any) -> dict[str, Any] | None:
+        if case.resolution and case.resolution != Resolution.STORE_CREDIT:
+            return None  # the offer of an option not taken: no store credit was issued
         return money(case.store_credit_amount, case.currency)
 
     @staticmethod

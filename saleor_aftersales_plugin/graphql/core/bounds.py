@@ -3,10 +3,13 @@
 Texts: no NUL characters and no unpaired surrogates (PostgreSQL stores neither), at most :data:`MAX_TEXT`
 characters, or the larger bound of :data:`TEXT_LIMITS` for free texts and policy documents. Lists: at most
 :data:`MAX_LIST_ITEMS` entries. Amounts (``Decimal``): finite and below :data:`MAX_AMOUNT`; whether an amount fits
-its currency's precision is checked where the currency is known (:func:`amount_in`).
+its currency's precision is checked where the currency is known (:func:`amount_in`). Instants (``DateTime``): a
+time-zone offset of at most :data:`MAX_UTC_OFFSET` either way (the world's range; PostgreSQL stores no more) and a
+year between 1 and 9999 in UTC.
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +27,9 @@ URL_TEXT = 2_048
 MAX_LIST_ITEMS = 200
 MAX_AMOUNT = Decimal("1000000000000")
 """Amounts are below one trillion (in the currency's major unit)."""
+
+MAX_UTC_OFFSET = timedelta(hours=14)
+"""Instants carry a time-zone offset between -14:00 and +14:00."""
 
 TEXT_LIMITS = {
     "comment": LONG_TEXT,
@@ -62,8 +68,20 @@ def _check_text(operation: str, name: str, path: str, value: str) -> None:
 def _check_amount(path: str, value: Decimal) -> None:
     if not value.is_finite():
         raise _invalid(path, f"{path} must be a finite number, got {value}.")
-    if abs(value) >= MAX_AMOUNT:
+    if value.copy_abs() >= MAX_AMOUNT:  # copy_abs: abs() rounds in the context, which overflows on 1E+1000000
         raise _invalid(path, f"{path} must be below {MAX_AMOUNT:,}, got {value:E}.")
+
+
+def _check_instant(path: str, value: datetime) -> None:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise _invalid(
+            path, f"{path} has the time-zone offset {value:%z}; offsets are between -14:00 and +14:00."
+        )
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise _invalid(path, f"{path} {value.isoformat()} is outside the years 1 to 9999 in UTC.") from None
 
 
 def check_arguments(operation: str, arguments: Mapping[str, Any]) -> None:
@@ -77,6 +95,8 @@ def check_arguments(operation: str, arguments: Mapping[str, Any]) -> None:
             _check_text(operation, name, path, value)
         elif isinstance(value, Decimal):
             _check_amount(path, value)
+        elif isinstance(value, datetime):
+            _check_instant(path, value)
         elif isinstance(value, Mapping):
             stack.extend(
                 (to_camel_case(key), f"{path}.{to_camel_case(key)}", item) for key, item in value.items()

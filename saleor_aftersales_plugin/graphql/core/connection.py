@@ -25,6 +25,10 @@ class PageInfo(graphene.ObjectType):
     end_cursor = graphene.String(description="Cursor of the last item.")
 
 
+MAX_CURSOR_POSITION = 2**31 - 1
+"""Cursors name positions below this (PostgreSQL offsets are bigints; no list here is that long)."""
+
+
 @dataclass(frozen=True)
 class Page:
     """Which items a request asks for: ``limit`` items from ``offset``."""
@@ -41,7 +45,7 @@ class Page:
         if not after:
             return cls(0, limit)
         position = cursor_to_offset(after)
-        if position is None:
+        if position is None or not 0 <= position < MAX_CURSOR_POSITION:
             raise ServiceError(f"{after!r} is not a cursor of this list.", field="after")
         return cls(position + 1, limit)
 
