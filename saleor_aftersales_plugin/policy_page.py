@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from .i18n import html_lang, match_language, negotiate_language
 from .models import PolicyVersion
@@ -34,20 +35,33 @@ def _choose_language(request: HttpRequest, available: list[str]) -> str:
     return chosen or negotiate_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""), available)
 
 
-def _version_number(request: HttpRequest, name: str, known: dict[int, PolicyVersion]) -> int | None:
+def _version_number(
+    request: HttpRequest, name: str, known: dict[int, PolicyVersion], phrases: Phrases
+) -> int | None:
     raw = request.GET.get(name)
     if raw in (None, ""):
         return None
     try:
         number = int(raw)
     except ValueError:
-        raise _BadRequest(f"?{name}={raw!r} is not a version number; use e.g. ?{name}=1.") from None
+        raise _BadRequest(phrases.say("page_not_a_version", name=name, given=repr(raw))) from None
     if number not in known:
         raise _BadRequest(
-            f"?{name}={number}: this channel has no policy version {number}; "
-            f"versions are {', '.join(map(str, sorted(known)))}."
+            phrases.say(
+                "page_no_such_version",
+                name=name,
+                number=number,
+                versions=", ".join(map(str, sorted(known))),
+            )
         )
     return number
+
+
+def _answer(response: HttpResponse, language: str) -> HttpResponse:
+    """``response`` saying its language, and that it depends on the browser's (for caches in front of the shop)."""
+    response["Content-Language"] = html_lang(language)
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
 
 
 def _url(params: dict[str, Any]) -> str:
@@ -57,23 +71,32 @@ def _url(params: dict[str, Any]) -> str:
 def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
     as_json = request.GET.get("format") == "json"
     versions = list(PolicyVersion.objects.filter(channel=channel).order_by("version"))
+    # Errors are told in the browser's language (or ?lang=) among those the page is written in.
+    error_language = _choose_language(request, list(SUPPORTED))
+    error_phrases = Phrases(error_language)
     if not versions:
-        message = Phrases("en").table("ui")["none"]
+        message = error_phrases.table("ui")["none"]
         if as_json:
-            return JsonResponse({"channel": channel, "error": message}, status=404)
-        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+            return _answer(JsonResponse({"channel": channel, "error": message}, status=404), error_language)
+        return _answer(
+            HttpResponse(message, status=404, content_type="text/plain; charset=utf-8"), error_language
+        )
     known = {version.version: version for version in versions}
     now = timezone.now()
     in_force = [version for version in versions if version.effective_from <= now]
     current = in_force[-1] if in_force else versions[0]
     try:
-        number = _version_number(request, "version", known)
-        diff_from = _version_number(request, "from", known)
-        diff_to = _version_number(request, "to", known)
+        number = _version_number(request, "version", known, error_phrases)
+        diff_from = _version_number(request, "from", known, error_phrases)
+        diff_to = _version_number(request, "to", known, error_phrases)
     except _BadRequest as error:
         if as_json:
-            return JsonResponse({"channel": channel, "error": str(error)}, status=400)
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+            return _answer(
+                JsonResponse({"channel": channel, "error": str(error)}, status=400), error_language
+            )
+        return _answer(
+            HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8"), error_language
+        )
     shown = known[number] if number is not None else current
     policy = load_policy(shown)
     languages = _languages(policy.defaults.languages)
@@ -114,24 +137,27 @@ def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
         for version in versions
     ]
     if as_json:
-        return JsonResponse(
-            {
-                "channel": channel,
-                "shop": policy.name,
-                "language": language,
-                "languages": languages,
-                "version": shown.version,
-                "effective_from": shown.effective_from.isoformat(),
-                "versions": [
-                    {key: row[key] for key in ("version", "effective_from_iso", "status")}
-                    for row in version_rows
-                ],
-                "policy": doc.to_dict(),
-                "text": environment(False).get_template("policy.text.j2").render(doc=doc, level=1).strip()
-                + "\n",
-                "diff": None if diff is None else {"from": diff_from, "to": diff_to, "changes": diff},
-            },
-            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        return _answer(
+            JsonResponse(
+                {
+                    "channel": channel,
+                    "shop": policy.name,
+                    "language": language,
+                    "languages": languages,
+                    "version": shown.version,
+                    "effective_from": shown.effective_from.isoformat(),
+                    "versions": [
+                        {key: row[key] for key in ("version", "effective_from_iso", "status")}
+                        for row in version_rows
+                    ],
+                    "policy": doc.to_dict(),
+                    "text": environment(False).get_template("policy.text.j2").render(doc=doc, level=1).strip()
+                    + "\n",
+                    "diff": None if diff is None else {"from": diff_from, "to": diff_to, "changes": diff},
+                },
+                json_dumps_params={"ensure_ascii": False, "indent": 2},
+            ),
+            language,
         )
     language_links = [
         {
@@ -167,4 +193,4 @@ def policy_page(request: HttpRequest, channel: str) -> HttpResponse:
             json_url=_url({**base, "format": "json"}),
         )
     )
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    return _answer(HttpResponse(html, content_type="text/html; charset=utf-8"), language)

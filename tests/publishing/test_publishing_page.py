@@ -145,3 +145,27 @@ def test_effective_date_is_the_shops_local_date_in_header_body_text_and_graphql(
     status, data = execute({"query": '{ afterSalesPolicy { effectiveFrom text(language: "en") } }'}, context)
     policy = data["data"]["afterSalesPolicy"]
     assert status == 200 and "in force since April 1, 2026." in policy["text"]
+
+
+def test_the_page_says_its_language_and_that_it_depends_on_the_browsers(two_versions):
+    """Caches in front of the shop (a CDN, nginx) must not serve one visitor's language to the next."""
+    for header, language in (("zh-CN,zh;q=0.9", "zh-Hans"), ("en", "en")):
+        for query in ("", "?format=json", "?version=x", "?version=9"):
+            response = Client().get(f"/policy/volt/{query}", HTTP_ACCEPT_LANGUAGE=header)
+            assert response["Content-Language"] == language, (query, header)
+            assert "Accept-Language" in response["Vary"], (query, header)
+    missing = Client().get("/policy/nowhere/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert missing["Content-Language"] == "zh-Hans" and "Accept-Language" in missing["Vary"]
+
+
+def test_a_chinese_visitor_reads_the_pages_errors_in_chinese(db, two_versions):
+    not_a_number = Client().get("/policy/volt/?version=abc", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert not_a_number.status_code == 400
+    assert not_a_number.content.decode() == "?version='abc' 不是版本号；请写成例如 ?version=1。"
+    unknown = Client().get("/policy/volt/?from=9&format=json", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == "?from=9：本店没有第 9 版政策；现有版本为 1, 2, 3。"
+    missing = Client().get("/policy/nowhere/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert missing.status_code == 404 and missing.content.decode() == "本店尚未发布政策。"
+    english = Client().get("/policy/volt/?version=abc", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.content.decode() == "?version='abc' is not a version number; use e.g. ?version=1."
