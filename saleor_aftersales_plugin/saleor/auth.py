@@ -73,34 +73,32 @@ def _staff_access_sql() -> str:
 
 def _staff_access(user: Any) -> tuple[frozenset[str], frozenset[str] | None]:
     """The permissions the plugin checks that a staff user holds, and the channels they are limited to (None: every
-    channel); one query, or Saleor's own checks where a token scopes the user's permissions."""
-    if user._effective_permissions is not None:  # set from a third-party token's permissions: Saleor's checks
-        return _permissions(user), _staff_channels(user)
-    if user.is_superuser:
-        return frozenset(_CHECKED), None
+    channel), as Saleor's checks see them: a superuser holds every permission but, like everyone, reaches only the
+    channels of their groups (Saleor's channel checks exempt apps, not superusers); a token that lists its own
+    permissions (an app's, for this user) grants exactly those. One query, two for a token listing permissions."""
     with connection.cursor() as cursor:
         cursor.execute(
             _staff_access_sql(),
             {"user": user.pk, "codenames": [perm.split(".", 1)[1] for perm in _CHECKED.values()]},
         )
         held, unrestricted, channels = cursor.fetchone()
+    if user._effective_permissions is not None:  # set from the token's own list
+        held = [f"{app_label}.{codename}" for app_label, codename in _listed(user)]
+    elif user.is_superuser:
+        held = list(_CHECKED.values())
     return frozenset(name for name, perm in _CHECKED.items() if perm in held), (
         None if unrestricted else frozenset(channels)
     )
 
 
-def _staff_channels(user: Any) -> frozenset[str] | None:
-    """Channel slugs a staff user is limited to; None when any of their groups sees every channel."""
-    if user.is_superuser:
-        return None
-    groups = list(user.groups.all())
-    if any(not group.restricted_access_to_channels for group in groups):
-        return None
-    return frozenset(slug for group in groups for slug in group.channels.values_list("slug", flat=True))
+def _listed(user: Any) -> list[tuple[str, str]]:
+    """The permissions a token lists, with no superuser shortcut (Saleor's has_perm lets an active superuser
+    through when that list is empty: a token scoped to nothing must grant nothing)."""
+    return list(user.effective_permissions.values_list("content_type__app_label", "codename"))
 
 
 def _permissions(holder: Any) -> frozenset[str]:
-    """The permissions the plugin checks, as a user (with a Dashboard app token: the token's) or app holds them."""
+    """The permissions the plugin checks, as an app holds them."""
     held = {
         MANAGE_ORDERS: holder.has_perm(OrderPermissions.MANAGE_ORDERS),
         MANAGE_PLUGINS: holder.has_perm(PluginsPermissions.MANAGE_PLUGINS),

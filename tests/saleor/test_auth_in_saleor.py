@@ -21,7 +21,8 @@ def _caller(token: str) -> Any:
 
 
 def _saleors_view(user: Any) -> tuple[frozenset[str], frozenset[str] | None]:
-    """What Saleor's own checks say of ``user``: has_perm, and the groups' channel restrictions."""
+    """What Saleor's own checks say of ``user``: has_perm, and the groups' channel restrictions (which Saleor's
+    channel checks apply to superusers too: they exempt apps only)."""
     user = type(user).objects.get(pk=user.pk)  # nothing cached
     held = frozenset(
         name
@@ -29,7 +30,7 @@ def _saleors_view(user: Any) -> tuple[frozenset[str], frozenset[str] | None]:
         if user.has_perm(perm)
     )
     groups = list(user.groups.all())
-    if user.is_superuser or any(not group.restricted_access_to_channels for group in groups):
+    if any(not group.restricted_access_to_channels for group in groups):
         return held, None
     return held, frozenset(channel.slug for group in groups for channel in group.channels.all())
 
@@ -43,6 +44,7 @@ def _saleors_view(user: Any) -> tuple[frozenset[str], frozenset[str] | None]:
         "through restricted groups of two channels",
         "restricted group without the permission",
         "superuser",
+        "superuser in a group of one channel",
     ],
 )
 def test_staff_access_is_what_saleors_checks_say_in_one_query(
@@ -69,9 +71,13 @@ def test_staff_access_is_what_saleors_checks_say_in_one_query(
         group = Group.objects.create(name="PLN", restricted_access_to_channels=True)
         group.channels.add(channel_PLN)
         staff_user.groups.add(group)
-    elif case == "superuser":
+    elif case.startswith("superuser"):
         staff_user.is_superuser = True
         staff_user.save(update_fields=["is_superuser"])
+        if case == "superuser in a group of one channel":
+            group = Group.objects.create(name="PLN", restricted_access_to_channels=True)
+            group.channels.add(channel_PLN)
+            staff_user.groups.add(group)
     token = create_access_token(staff_user)
     with CaptureQueriesContext(connection) as saleors:  # Saleor's reads of a token's user, for a customer
         assert _caller(create_access_token(customer_user)).principal.kind == "customer"
@@ -91,12 +97,18 @@ def test_staff_access_is_what_saleors_checks_say_in_one_query(
             frozenset({channel_USD.slug, channel_PLN.slug}),
         ),
         "restricted group without the permission": (frozenset(), frozenset({channel_PLN.slug})),
-        "superuser": (frozenset({MANAGE_ORDERS, MANAGE_PLUGINS}), None),
+        "superuser": (
+            frozenset({MANAGE_ORDERS, MANAGE_PLUGINS}),
+            frozenset(),
+        ),  # no group: no channel, as Saleor
+        "superuser in a group of one channel": (
+            frozenset({MANAGE_ORDERS, MANAGE_PLUGINS}),
+            frozenset({channel_PLN.slug}),
+        ),
     }[case]
     assert (principal.permissions, principal.channels) == expected
-    # Saleor's reads of the token's user, then one query of the plugin's (none for a superuser).
-    extra = 0 if case == "superuser" else 1
-    assert len(captured.captured_queries) == len(saleors.captured_queries) + extra, [
+    # Saleor's reads of the token's user, then one query of the plugin's.
+    assert len(captured.captured_queries) == len(saleors.captured_queries) + 1, [
         q["sql"] for q in captured.captured_queries
     ]
 
@@ -110,3 +122,21 @@ def test_a_token_an_app_holds_for_a_staff_member_grants_only_what_both_hold(
     caller = _caller(create_access_token_for_app(app, staff_user))
 
     assert caller.principal.permissions == frozenset({MANAGE_PLUGINS})
+
+
+def test_a_token_an_app_without_permissions_holds_for_a_superuser_grants_none(
+    staff_user: Any, app: Any, channel_USD: Any
+) -> None:
+    """Saleor's token then lists no permission, and its has_perm would let the superuser through."""
+    staff_user.is_superuser = True
+    staff_user.save(update_fields=["is_superuser"])
+    group = Group.objects.create(name="all")
+    staff_user.groups.add(group)
+
+    caller = _caller(create_access_token_for_app(app, staff_user))
+
+    assert caller.principal.kind == "staff"
+    assert caller.principal.permissions == frozenset()
+    assert _caller(create_access_token(staff_user)).principal.permissions == frozenset(
+        {MANAGE_ORDERS, MANAGE_PLUGINS}
+    )
