@@ -54,6 +54,26 @@ def ensure_order_recorded(order_id: str) -> bool:
     return True
 
 
+def unreadable_event(item: Any) -> str:
+    """Why ``item`` is not an order event ``[order id, event, ISO time]`` as the hooks publish it; "" when it is."""
+    if (
+        not isinstance(item, list | tuple)
+        or len(item) != 3
+        or not all(isinstance(part, str) for part in item)
+    ):
+        return "an order event is [order id, event, ISO time], three texts"
+    _order_id, event, at = item
+    if event not in ORDER_EVENTS:
+        return f"unknown event {event!r}; known: {', '.join(ORDER_EVENTS)}"
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        return f"{at!r} is not an ISO time"
+    if instant.tzinfo is None:
+        return f"{at!r} has no time zone"
+    return ""
+
+
 def apply_order_event(order_id: str, event: str, at: str) -> bool:
     """Bring the plugin's record of a Saleor order up to date after ``event``; False when Saleor has no such order.
 
@@ -75,9 +95,10 @@ def apply_order_events(order_id: str, events: Sequence[tuple[str, str]]) -> bool
     record: recording the same facts twice keeps the later of each time given, so one record with the last paid
     and cancelled times is what the calls one after another would leave.
     """
-    for event, _at in events:
-        if event not in ORDER_EVENTS:
-            raise ValueError(f"Unknown order event {event!r}; known: {', '.join(ORDER_EVENTS)}.")
+    for event, at in events:
+        problem = unreadable_event(("order", event, at))
+        if problem:
+            raise ValueError(f"Order {order_id}: {problem}.")
     with transaction.atomic():
         order = order_queryset().filter(pk=order_id).first()
         if order is None:

@@ -7,13 +7,14 @@ plugin.py imports this module, so Saleor's workers know :func:`record_saleor_ord
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from celery import shared_task
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from saleor.core.db.connection import allow_writer
 
 from ..constants import PERIODIC_TASKS, RECORD_SALEOR_ORDER
-from .events import apply_order_events
+from .events import apply_order_events, unreadable_event
 
 logger = logging.getLogger(__name__)
 
@@ -21,18 +22,25 @@ RECORD_SALEOR_ORDERS = "saleor_aftersales_plugin.record_saleor_orders"
 
 
 @shared_task(name=RECORD_SALEOR_ORDERS, ignore_result=True)
-def record_saleor_orders(events: Sequence[Sequence[str]]) -> None:
+def record_saleor_orders(events: Sequence[Any]) -> None:
     """Record Saleor order events off Saleor's request path: ``events`` are ``[order id, event, ISO time]`` in the
     order the hooks saw them, one message per Saleor request (:mod:`.recording`).
 
     Each order's events are applied in its own transaction (:func:`.events.apply_order_events`: the channel's
-    configured policy is published first if it has none); an order that fails is logged and the others are still
-    recorded, then the first failure is raised so the task shows as failed.
+    configured policy is published first if it has none); an item that is not such an event (a message of another
+    version, say) is logged and left out, an order that fails is logged, and everything else is still recorded;
+    then the first problem is raised so the task shows as failed.
     """
     by_order: dict[str, list[tuple[str, str]]] = {}
-    for order_id, event, at in events:
-        by_order.setdefault(order_id, []).append((event, at))
     failure: Exception | None = None
+    for item in events:
+        problem = unreadable_event(item)
+        if problem:
+            logger.error("After-sales: order event %r left out: %s", item, problem)
+            failure = failure or ValueError(f"Order event {item!r} left out: {problem}")
+            continue
+        order_id, event, at = item
+        by_order.setdefault(order_id, []).append((event, at))
     with allow_writer():
         for order_id, order_events in by_order.items():
             try:

@@ -34,6 +34,10 @@ from saleor_aftersales_plugin.saleor.tasks import (
 WITNESS = "saleor_steps.HookWitness"
 
 
+ORDER = "<the order>"
+"""Stands for the fulfilled order's id in parameters (fixtures are not known when they are written)."""
+
+
 def _plugin_on(settings: Any, channel: Any, *plugins: str) -> None:
     settings.PLUGINS = ["saleor_aftersales_plugin.plugin.AfterSalesPlugin", *plugins]
     PluginConfiguration.objects.create(identifier=PLUGIN_ID, channel=channel, active=True, configuration=[])
@@ -205,6 +209,43 @@ def test_a_message_records_its_events_in_turn_as_one_message_each_would(
     for event in events:  # one message each, as the hooks published them before
         record_saleor_orders.apply(args=[[event]])
     assert recorded() == together
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("stray", "problem"),
+    [
+        (
+            ["3f0e4f6c-0000-0000-0000-000000000000", "created"],
+            "an order event is [order id, event, ISO time]",
+        ),
+        (None, "an order event is [order id, event, ISO time]"),
+        ([ORDER, "shipped", "2024-05-01T10:00:00+00:00"], "unknown event 'shipped'"),
+        ([ORDER, "paid", "yesterday"], "'yesterday' is not an ISO time"),
+        ([ORDER, "paid", "2024-05-01T10:00:00"], "'2024-05-01T10:00:00' has no time zone"),
+    ],
+    ids=["two fields", "not a list", "unknown event", "not a time", "no time zone"],
+)
+def test_an_item_that_is_no_order_event_is_left_out_and_the_rest_recorded(
+    settings, memory_broker, fulfilled_order, channel_USD, caplog, stray, problem
+):
+    """An item of another version's message (a rolling upgrade, a rollback) costs only itself: the order's other
+    events and the other orders' are recorded; the task then fails, naming what it left out."""
+    _plugin_on(settings, channel_USD)
+    order_id = str(fulfilled_order.pk)
+    stray = [order_id if part == ORDER else part for part in stray] if isinstance(stray, list) else stray
+    events = [
+        [order_id, "created", "2024-05-01T10:00:00+00:00"],
+        stray,
+        [order_id, "fulfilled", "2024-05-02T10:00:00+00:00"],
+    ]
+
+    result = record_saleor_orders.apply(args=[events])
+
+    assert not result.successful() and problem in str(result.result)
+    assert problem in caplog.text
+    record = OrderRecord.objects.get(order_id=order_id)
+    assert record.fulfilled_at is not None and record.policy_version is not None
 
 
 @pytest.mark.django_db
