@@ -16,7 +16,7 @@ from typing import Any
 
 import graphene
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
 from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus, OrderGrantedRefundStatus
@@ -308,7 +308,7 @@ WITH o AS MATERIALIZED (
 )
 SELECT o.id, o.currency, o.uses_transactions, o.refunds_moved, o.granted, o.payments, o.line_refunds,
   o.legacy_refunded, o.refunded, o.gift_cards,
-  l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount},
+  l.{OrderLine.id}, l.{OrderLine.unit_price_gross_amount}, l.{OrderLine.total_price_gross_amount},
   COALESCE((SELECT SUM(fl.{FulfillmentLine.quantity}) FROM {FulfillmentLine} fl
             JOIN {Fulfillment} f ON f.{Fulfillment.id} = fl.{FulfillmentLine.fulfillment}
             WHERE fl.{FulfillmentLine.order_line} = l.{OrderLine.id} AND f.{Fulfillment.status} = ANY(%(shipped)s)), 0),
@@ -321,10 +321,12 @@ FROM o LEFT JOIN {OrderLine} l ON l.{OrderLine.order} = o.id
 
 @dataclass(frozen=True, slots=True)
 class LedgerLine:
-    """One of Saleor's order lines as its ledger is read: its unit price, the units delivered and returned."""
+    """One of Saleor's order lines as its ledger is read: its unit price and total, the units delivered and
+    returned."""
 
     line_id: str
     unit_price: Decimal
+    total_price: Decimal
     delivered: int
     returned: int
 
@@ -375,8 +377,8 @@ def ledger_order(order_id: str) -> LedgerOrder | None:
     if not rows:
         return None
     lines = tuple(
-        LedgerLine(str(line_id), Decimal(unit_price), int(delivered), int(returned))
-        for *_order, line_id, unit_price, delivered, returned in rows
+        LedgerLine(str(line_id), Decimal(unit_price), Decimal(total_price), int(delivered), int(returned))
+        for *_order, line_id, unit_price, total_price, delivered, returned in rows
         if line_id is not None
     )
     return LedgerOrder(*rows[0][:10], lines=lines)
@@ -399,25 +401,29 @@ def saleor_ledger(order: LedgerOrder) -> OrderLedger:
       returned: units in returned, refunded-and-returned and replaced fulfilments;
     * Transactions flow: every granted refund not refused counts (pending or not yet requested included, so it can
       never be paid twice); one with lines is spread over them by unit price x quantity, as Saleor computes a
-      grant's amount (the rest, e.g. shipping, counts for the order); transaction refunds no grant explains
-      count for the order;
-    * legacy payments: refunds of fulfilments (orderFulfillmentRefundProducts) spread over their lines; the
-      plugin's own refunds and gift cards per line as recorded in their metadata; the rest of the payments' refunds
-      for the order.
+      grant's amount; the rest counts for the order, less the order's shipping when the grant includes it (money
+      paid for shipping is no product's); transaction refunds no grant explains count for the order;
+    * legacy payments: refunds of fulfilments (orderFulfillmentRefundProducts) spread over their lines, less the
+      shipping Saleor refunded with them; the plugin's own refunds and gift cards per line as recorded in their
+      metadata; the rest of the payments' refunds for the order.
     """
     currency = order.currency
     unit: dict[str, Decimal] = {}
+    total: dict[str, Decimal] = {}
     delivered: dict[str, int] = {}
     returned: dict[str, int] = {}
     for line in order.lines:
         unit[line.line_id] = line.unit_price
+        total[line.line_id] = line.total_price
         delivered[line.line_id], returned[line.line_id] = line.delivered, line.returned
     refunded: dict[str, Decimal] = defaultdict(Decimal)
     for_order = Decimal(0)
     if order.uses_transactions:
         covered = Decimal(0)
         granted_refunds = (
-            order_models.OrderGrantedRefund.objects.filter(order_id=order.pk).prefetch_related("lines")
+            order_models.OrderGrantedRefund.objects.filter(order_id=order.pk)
+            .annotate(shipping=F("order__shipping_price_gross_amount"))
+            .prefetch_related("lines")
             if order.has_granted_refunds
             else ()
         )
@@ -428,7 +434,10 @@ def saleor_ledger(order: LedgerOrder) -> OrderLedger:
                 str(gline.order_line_id): unit.get(str(gline.order_line_id), Decimal(0)) * gline.quantity
                 for gline in granted.lines.all()
             }
-            for_order += _spread(granted.amount_value, weights, currency, refunded)
+            rest = _spread(granted.amount_value, weights, currency, refunded)
+            if granted.shipping_costs_included:  # the order's shipping, granted back: no product's money
+                rest -= min(rest, Decimal(granted.shipping or 0))
+            for_order += rest
             if granted.status in (OrderGrantedRefundStatus.PENDING, OrderGrantedRefundStatus.SUCCESS):
                 covered += granted.amount_value
         for_order += max(order.refunds_moved - covered, Decimal(0))
@@ -456,9 +465,15 @@ def saleor_ledger(order: LedgerOrder) -> OrderLedger:
                     weights[str(fline.order_line_id)] += unit.get(str(fline.order_line_id), Decimal(0)) * (
                         fline.quantity
                     )
+                # Saleor's total includes the shipping it refunded with the products (shipping_refund_amount).
                 amount = Decimal(fulfilment.total_refund_amount or 0)
-                for_order += _spread(amount, weights, currency, refunded)
-                explained += amount + Decimal(fulfilment.shipping_refund_amount or 0)
+                shipping = min(Decimal(fulfilment.shipping_refund_amount or 0), amount)
+                rest = _spread(amount - shipping, weights, currency, refunded)
+                # More than its units' price (Saleor priced units it had already moved elsewhere): the same
+                # lines' products still, up to what is left of each line's price, before the order's.
+                room = {key: max(total.get(key, Decimal(0)) - refunded[key], Decimal(0)) for key in weights}
+                for_order += _spread(rest, room, currency, refunded)
+                explained += amount
         for_order += max(Decimal(order.legacy_refunded) - explained, Decimal(0))
     gift_cards = (
         GiftCard.objects.filter(metadata__contains={ORDER_TAG: str(order.pk)}) if order.has_gift_cards else ()
