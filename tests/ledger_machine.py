@@ -5,6 +5,10 @@ exchange or keep-the-item, with or without an amount override), and what staff d
 (refunds of one line or of the whole order, returns). After every step, per line: refunded <= paid and returned <=
 delivered at the host, and the plugin's figures equal the host's, computed here independently from the steps.
 
+And once every unit of a line has been refunded through cases with no fees (refund or keep-the-item, no override,
+nothing else done to the line), the refunds sum exactly to what was paid for it, whatever the order in which the
+cases were filed and resolved.
+
 A host adapter (:class:`LedgerWorld`) gives the machine the order and the outside actions; the sandbox's and
 Saleor's differ only there.
 """
@@ -77,6 +81,10 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             self.held: dict[str, dict[str, int]] = {}
             self.cases: list[str] = []
             self.status: dict[str, str] = {}
+            self.quantity = {str(line.line_id): line.quantity for line in order.lines.all()}
+            # Units of each line refunded in full by cases with no fees; lines anything else touched are left out.
+            self.refunded_units = dict.fromkeys(self.lines, 0)
+            self.touched: set[str] = set()
 
         # --- the model's view
 
@@ -248,6 +256,8 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             self._resolve(ready[index % len(ready)], resolution, offered, override)
 
         def _resolve(self, case_id: str, resolution: str, offered: int, override: Decimal | None) -> None:
+            if override is not None:
+                override = quantize(override, world.currency)  # an amount the currency can hold (JPY: none)
             case = Case.objects.get(pk=case_id)
             ready_for = ("keep_item",) if case.status == "approved" else RESOLUTIONS
             allowed = [
@@ -290,6 +300,17 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 self.status[str(case.pk)] = Case.objects.get(pk=case.pk).status
                 return
             self.status[str(case.pk)] = resolved.status
+            fees = resolved.fees_amount or Decimal(0)
+            if (
+                resolution in ("refund", "keep_item")
+                and override is None
+                and not fees
+                and resolved.status == "resolved"
+            ):
+                for line_id, units in case_lines.items():
+                    self.refunded_units[line_id] += units
+            else:
+                self.touched.update(case_lines)
             if override is not None and resolved.status in ("resolved", "refund_pending"):
                 assert override <= limit, (resolution, override, bound)
             for event_row in CaseEvent.objects.filter(case=case).exclude(pk__in=before).order_by("id"):
@@ -353,6 +374,7 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                 if world.outside_refund(self.order_id, amount, line_id) is False:
                     return  # the host does not allow this refund (Saleor grants each unit of a line once)
                 self.own_refunds[line_id] += amount
+                self.touched.add(line_id)
             elif action == "order refund":
                 room = sum((self.room(key) for key in self.lines), Decimal(0))
                 amount = quantize(room * share / 300, world.currency)
@@ -360,11 +382,13 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
                     return
                 world.outside_refund(self.order_id, amount, None)
                 self.order_refunds += amount
+                self.touched.update(self.lines)
             else:
                 if quantity > self.returnable(line_id):
                     return
                 world.outside_return(self.order_id, line_id, quantity)
                 self.returned[line_id] += quantity
+                self.touched.add(line_id)
             self._count(f"outside {action}")
 
         # --- after every step
@@ -389,6 +413,15 @@ def ledger_machine(world: LedgerWorld) -> type[RuleBasedStateMachine]:
             total_paid = sum(self.paid.values(), Decimal(0))
             total_refunded = sum((line.refunded for line in ledger.lines.values()), Decimal(0))
             assert total_refunded + ledger.order_refunded <= total_paid
+
+        @invariant()
+        def a_line_refunded_unit_by_unit_without_fees_is_refunded_all_that_was_paid(self) -> None:
+            for line_id in self.lines:
+                if line_id in self.touched or self.refunded_units[line_id] < self.quantity[line_id]:
+                    continue
+                self._count("line refunded in full through cases")
+                refunded = world.host.ledger(self.order_id).lines[line_id].refunded
+                assert refunded == self.paid[line_id], (line_id, refunded, self.paid[line_id])
 
         @precondition(lambda self: bool(self.cases))
         @invariant()

@@ -69,6 +69,11 @@ class OrderLineFacts:
     """Money already refunded for this line, through the plugin or outside it."""
     fulfilled_at: datetime | None = None
     delivered_at: datetime | None = None
+    quantity_settled: int | None = None
+    """Of ``quantity_returned``, the units whose money is settled (refunded, credited, exchanged, kept, or returned
+    outside the plugin): the position on the line of the next units' share of ``paid_total``. Units merely held by
+    other open cases are not settled, so each case is priced by what was settled before it and the line's last units
+    settled get what is left. ``None``: all of ``quantity_returned``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,18 @@ class OrderLineIn(_Mapping):
     refunded_amount: Amount = Decimal(0)
     fulfilled_at: OptionalInstant = None
     delivered_at: OptionalInstant = None
+    quantity_settled: OptionalNumber = None
     product: ProductIn = Field(default_factory=ProductIn)
+
+    @model_validator(mode="after")
+    def _settled_among_returned(self) -> "OrderLineIn":
+        if self.quantity_settled is not None and self.quantity_settled > self.quantity_returned:
+            raise _problem(
+                f"quantity_settled is {self.quantity_settled}, more than quantity_returned "
+                f"({self.quantity_returned}): the units whose money is settled are among the units returned.",
+                ("quantity_settled",),
+            )
+        return self
 
     def to_facts(self, order_shipped: bool) -> facts.OrderLineFacts:
         shipped = order_shipped or self.fulfilled_at is not None or self.delivered_at is not None
@@ -255,6 +266,7 @@ class OrderLineIn(_Mapping):
             refunded_amount=self.refunded_amount,
             fulfilled_at=self.fulfilled_at,
             delivered_at=self.delivered_at,
+            quantity_settled=self.quantity_settled,
         )
 
 

@@ -365,8 +365,11 @@ def _paid_share(paid: Decimal, n: int, count: int, already: int, currency: str) 
 def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Decimal:
     """What may be refunded for ``quantity`` more units of ``line``.
 
-    The units' share of the paid total (units already returned counted first), but never more than what is
-    left after the line's earlier refunds, and never below zero.
+    The units' share of the paid total (the units whose money is settled counted first: ``quantity_settled``, else
+    all units already returned), but never more than what is left after the line's earlier refunds, and never below
+    zero. Availability counts every unit returned or held (``quantity_returned``); the position counts only settled
+    ones, so cases open at once on one line are each priced by what was settled before them, and the line's last
+    units settled get exactly what is left of what was paid.
     """
     count = _check_count(quantity, "quantity")
     if line.quantity_returned < 0 or line.quantity_returned > line.quantity:
@@ -394,7 +397,14 @@ def refundable_amount(line: OrderLineFacts, quantity: int, currency: str) -> Dec
         raise ValueError(f"line_paid_total is {paid}: what a customer paid cannot be negative.")
     n = _check_count(line.quantity, "line_quantity")
     already = _check_count(line.quantity_returned, "already_counted")
-    # 0 <= already < n and 1 <= count <= n - already are checked above.
+    if line.quantity_settled is not None:
+        already = _check_count(line.quantity_settled, "quantity_settled")
+        if not 0 <= already <= line.quantity_returned:
+            raise ValueError(
+                f"Line {line.line_id!r} has quantity_settled {already}, outside 0..{line.quantity_returned} "
+                "(its units returned or held)."
+            )
+    # 0 <= already <= quantity_returned < n and 1 <= count <= n - quantity_returned are checked above.
     share = _paid_share(paid, n, count, already, currency)
     return max(min(share, paid - refunded), _ZERO).quantize(_exponent(currency))
 

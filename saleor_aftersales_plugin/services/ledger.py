@@ -8,6 +8,10 @@ from the plugin's own records, which are only a cache. Refunds the host records 
 to lines by :func:`~..domain.money.attribute_refunds` (in proportion to each line's remaining room, never above
 it). Eligibility, the estimate and every resolution (automatic or staff override; refund, store credit) read these
 figures through :func:`balances` / :func:`decision_facts`; resolutions re-read them under the lines' row locks.
+
+A case's units are priced at their position on the line (:func:`~..domain.money.paid_for_units`), after the units
+whose money is settled (:attr:`LineBalance.settled`), not after those other open cases merely hold: so cases open at
+once are each priced by what was settled before them, and the line's last units settled get exactly what is left.
 """
 
 from collections.abc import Iterable, Mapping
@@ -50,6 +54,9 @@ class LineBalance:
     """Units returned (or replaced) at the host, by anyone."""
     held: int
     """Units held by the plugin's open cases and not yet returned at the host."""
+    unsettled: int = 0
+    """Of ``returned + held``, the units of the plugin's cases whose money is not settled yet (open, or failed), those
+    the host already took back included. The rest are :attr:`settled`."""
 
     @property
     def refundable(self) -> Decimal:
@@ -58,6 +65,12 @@ class LineBalance:
     @property
     def returnable(self) -> int:
         return max(self.delivered - self.returned - self.held, 0)
+
+    @property
+    def settled(self) -> int:
+        """Units returned or held whose money is settled: the position of the next units' share of ``paid``
+        (:attr:`~..domain.facts.OrderLineFacts.quantity_settled`)."""
+        return max(self.returned + self.held - self.unsettled, 0)
 
 
 def _tables(template: str, **fragments: str) -> str:
@@ -82,15 +95,30 @@ _HOLDS = _tables(
       AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
       AND c.id IS DISTINCT FROM %(excluded)s"""
 )
+# When a case line of case ``c`` counts among its line's returned or held units without its money being settled:
+# the case has no resolution yet (or its resolution failed), and either it holds its units or the host already took
+# them back. A unit's money is settled once its case is resolved (or waits for the provider to confirm the refund):
+# refunded, credited, exchanged or kept. Units the host took back outside the plugin count as settled.
+_UNSETTLED = _tables(
+    """c.kind = ANY(%(kinds)s)
+      AND (c.resolution = '' OR c.status = %(failed)s)
+      AND (NOT (c.status = ANY(%(released)s) OR c.status = %(closed)s)
+           OR EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s))
+      AND c.id IS DISTINCT FROM %(excluded)s"""
+)
 _ORDER_LINES = _tables(
     """
 SELECT line.*, COALESCE((
     SELECT SUM(held.quantity) FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id
     WHERE held.order_line_id = line.id AND {holds}
-), 0) AS held
+), 0) AS held, COALESCE((
+    SELECT SUM(unpaid.quantity) FROM "{case_line}" unpaid JOIN "{case}" c ON c.id = unpaid.case_id
+    WHERE unpaid.order_line_id = line.id AND {unsettled}
+), 0) AS unsettled
 FROM "{line}" line WHERE line.order_id = %(order)s ORDER BY line.id
 """,
     holds=_HOLDS,
+    unsettled=_UNSETTLED,
 )
 _HOLDING_CASES = _tables(
     """
@@ -109,6 +137,7 @@ def _holding_params(order: OrderRecord, exclude_case: Case | None = None) -> dic
         "kinds": [kind.value for kind in RETURN_KINDS],
         "released": [machine.CaseStatus.DECLINED.value, machine.CaseStatus.CANCELLED.value],
         "closed": machine.CaseStatus.CLOSED.value,
+        "failed": machine.CaseStatus.RESOLUTION_FAILED.value,
         "returned_event": EVENT_ITEMS_RETURNED,
         "excluded": exclude_case.pk if exclude_case is not None else None,
     }
@@ -125,8 +154,9 @@ def holding_case_numbers(order: OrderRecord) -> dict[str, list[int]]:
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
-    """The order's lines in id order, each annotated with the units its cases hold (``held``; one query), those
-    of ``exclude_case`` (the case being re-decided or resolved) not counted."""
+    """The order's lines in id order, each annotated with the units its cases hold (``held``) and the units of its
+    cases whose money is not settled yet (``unsettled``, see :class:`LineBalance`), in one query; those of
+    ``exclude_case`` (the case being re-decided or resolved) not counted."""
     return list(OrderLineRecord.objects.raw(_ORDER_LINES, _holding_params(order, exclude_case)))
 
 
@@ -154,7 +184,7 @@ def balances(
     show what it may still settle. ``rows``: the order's lines as :func:`order_lines` read them (else read here).
     """
     if host is None:
-        rows = list(order.lines.order_by("id"))
+        rows = order_lines(order, exclude_case)
         ledger = _cached_ledger(order, rows)
         held = {str(row.line_id): row.quantity_returned for row in rows}
         if exclude_case is not None:
@@ -188,6 +218,7 @@ def balances(
             delivered=delivered,
             returned=max(returned, 0),
             held=held.get(key, 0),
+            unsettled=row.unsettled,
         )
     return result
 
@@ -202,7 +233,8 @@ def _own_returned(case: Case | None) -> dict[str, int]:
 def decision_facts(
     order: OrderRecord, figures: Mapping[str, LineBalance], rows: list[OrderLineRecord] | None = None
 ) -> OrderFacts:
-    """The order's facts for the rules with the ledger's figures: delivered units, units returned or held, refunds.
+    """The order's facts for the rules with the ledger's figures: delivered units, units returned or held (and of
+    them, those whose money is settled: the position of a case's units on the line), refunds.
 
     ``rows``: the order's lines already read (by :func:`order_lines`), so they are not read again.
     """
@@ -213,11 +245,13 @@ def decision_facts(
         if balance is None:
             lines.append(line)
             continue
+        returned = min(balance.returned + balance.held, line.quantity)
         lines.append(
             replace(
                 line,
                 quantity_fulfilled=min(balance.delivered, line.quantity),
-                quantity_returned=min(balance.returned + balance.held, line.quantity),
+                quantity_returned=returned,
+                quantity_settled=min(balance.settled, returned),
                 refunded_amount=balance.refunded,
             )
         )

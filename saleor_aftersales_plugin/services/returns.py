@@ -22,7 +22,7 @@ from ..domain.facts import CaseKind, ItemCondition, LineRequest, Resolution
 from ..domain.host import HostError, HostPort, RefundOutcome, RefundRequest, ReturnedLine, StoreCreditRequest
 from ..domain.money import allocate, currency_precision, quantize
 from ..domain.wording import quoted_clause
-from ..models import Case, CaseEvent, OrderLineRecord, OrderRecord
+from ..models import Case, CaseEvent, CaseLine, OrderLineRecord, OrderRecord
 from ..notifications import outbox
 from ..rules.decision import CaseDecision
 from ..rules.engine import ENGINE_REASONS
@@ -364,7 +364,9 @@ def resolve(
     """Carry out the resolution through the host; the case is resolved when the host confirms the money moved.
 
     The amount is bounded by :mod:`.ledger`, re-read from the host under the lines' row locks: per line, what was
-    paid for the case's units minus everything refunded for the line by anyone. ``amount`` lets staff override
+    paid for the case's units minus everything refunded for the line by anyone. The decided amount follows the
+    units' share as of now (units settled since the decision may have moved them to a share a cent larger, see
+    :func:`_priced_now`), so a line returned over cases open at once is refunded all that was paid. ``amount`` lets staff override
     the figure with a reason (recorded); above the bound it is refused with ``refund_exceeds_paid``. A refund the
     payment provider has not confirmed leaves the case ``refund_pending`` (see :func:`reconcile_refunds`); a host
     failure or refusal moves it to ``resolution_failed`` with the message, and resolving again retries, skipping
@@ -564,8 +566,7 @@ def _settled_lines(
     limits = [quantize(bounds.get(key, Decimal(0)), case.currency) for key in keys]
     if override is None:
         amounts = [
-            min(quantize(line.refund_amount or Decimal(0), case.currency), limit)
-            for line, limit in zip(case_lines, limits, strict=True)
+            _priced_now(line, limit, case.currency) for line, limit in zip(case_lines, limits, strict=True)
         ]
     else:
         bound = sum(limits, Decimal(0))
@@ -581,6 +582,25 @@ def _settled_lines(
         ReturnedLine(key, line.quantity, amount)
         for key, line, amount in zip(keys, case_lines, amounts, strict=True)
     ]
+
+
+def _priced_now(line: CaseLine, limit: Decimal, currency: str) -> Decimal:
+    """The decided amount of a case line, settled now: at most ``limit`` (its bound now), and at least its decided
+    amount plus what its units' share of the paid total grew by since the decision.
+
+    A case is decided (at its request, again at inspection) with its units priced after the units settled so far;
+    units settled since then (other cases resolved first) move its units later on the line, where their share may be
+    a cent more (1000 JPY over 3 units: 333, 334, 333). The fees stay as decided; a line whose fees took all of its
+    share gets nothing more.
+    """
+    decided = quantize(line.refund_amount or Decimal(0), currency)
+    shown = (line.decision or {}).get("refundable")
+    if shown is None:
+        return min(decided, limit)
+    gross = quantize(Decimal(str(shown)), currency)
+    if decided <= 0 < gross:
+        return min(decided, limit)
+    return min(decided + max(limit - gross, Decimal(0)), limit)
 
 
 def _store_credit(case: Case, net: Decimal, override: Decimal | None) -> Decimal:

@@ -39,15 +39,26 @@ CHANNEL = "volt"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "electronics-shop.yaml"
 
 
-@pytest.fixture
-def policy():
-    text = EXAMPLE.read_text().replace(
-        "resolutions: [refund, store_credit, exchange]",
-        "resolutions: [refund, store_credit, exchange, keep_item]",
+def publish_example(currency: str = "EUR"):
+    """The example shop's policy (with keep-the-item) for orders in ``currency``."""
+    small = {"EUR": '"50.00"', "JPY": '"5000"', "KWD": '"15.000"'}[currency]
+    text = (
+        EXAMPLE.read_text()
+        .replace(
+            "resolutions: [refund, store_credit, exchange]",
+            "resolutions: [refund, store_credit, exchange, keep_item]",
+        )
+        .replace("currency: EUR", f"currency: {currency}")
+        .replace('amount: "50.00"', f"amount: {small}")
     )
     data, _ = load_source(text)
     version, _ = publish_policy(CHANNEL, normalise_policy(data), text, "yaml")
     return version
+
+
+@pytest.fixture
+def policy():
+    return publish_example()
 
 
 LINES = (  # name, quantity, unit price, delivered
@@ -56,12 +67,19 @@ LINES = (  # name, quantity, unit price, delivered
     ("Batteries", 3, Decimal("5.55"), 2),
 )
 DISCOUNT = Decimal("7.00")
+# The same order in currencies of 0 and 3 decimals, with odd minor units so the TV's two units' shares differ.
+PRICES = {
+    "EUR": ([Decimal("499.99"), Decimal("19.90"), Decimal("5.55")], DISCOUNT),
+    "JPY": ([Decimal(49999), Decimal(1990), Decimal(555)], Decimal(700)),
+    "KWD": ([Decimal("149.999"), Decimal("5.990"), Decimal("1.665")], Decimal("2.101")),
+}
 
 
-def place_order() -> str:
+def place_order(currency: str = "EUR") -> str:
     now = timezone.now()
-    totals = [price * quantity for _, quantity, price, _ in LINES]
-    paid = spread_order_discount(totals, DISCOUNT, "EUR")
+    prices, discount = PRICES[currency]
+    totals = [price * quantity for (_, quantity, _, _), price in zip(LINES, prices, strict=True)]
+    paid = spread_order_discount(totals, discount, currency)
     lines = tuple(
         OrderLineFacts(
             line_id=str(uuid.uuid4()),
@@ -75,12 +93,12 @@ def place_order() -> str:
             fulfilled_at=now - timedelta(days=4),
             delivered_at=now - timedelta(days=3),
         )
-        for (name, quantity, price, delivered), line_paid in zip(LINES, paid, strict=True)
+        for (name, quantity, _, delivered), price, line_paid in zip(LINES, prices, paid, strict=True)
     )
     facts = OrderFacts(
         order_id=str(uuid.uuid4()),
         channel=CHANNEL,
-        currency="EUR",
+        currency=currency,
         created_at=now - timedelta(days=5),
         lines=lines,
         total=sum(paid, Decimal(0)),
@@ -91,20 +109,21 @@ def place_order() -> str:
     return facts.order_id
 
 
-def sandbox_world() -> LedgerWorld:
+def sandbox_world(currency: str = "EUR") -> LedgerWorld:
     host = SandboxHost()
     return LedgerWorld(
-        new_order=place_order,
+        new_order=lambda: place_order(currency),
         host=host,
         outside_refund=lambda order_id, amount, line_id: host.record_outside_refund(
             order_id, amount, line_id
         ),
         outside_return=host.record_outside_return,
+        currency=currency,
     )
 
 
-def _run(max_examples: int, steps: int, derandomize: bool) -> LedgerWorld:
-    world = sandbox_world()
+def _run(max_examples: int, steps: int, derandomize: bool, currency: str = "EUR") -> LedgerWorld:
+    world = sandbox_world(currency)
     run_state_machine_as_test(
         ledger_machine(world),
         settings=settings(
@@ -116,7 +135,7 @@ def _run(max_examples: int, steps: int, derandomize: bool) -> LedgerWorld:
             derandomize=derandomize,
         ),
     )
-    print(f"ledger machine on the sandbox: {world.steps}")
+    print(f"ledger machine on the sandbox ({currency}): {world.steps}")
     return world
 
 
@@ -130,6 +149,15 @@ def test_random_workflows_never_refund_above_paid_nor_return_above_delivered(pol
     assert world.steps["examples"] >= 5
     assert _resolved(world) >= 5, world.steps
     assert world.steps.get("request", 0) > 0 and world.steps.get("outside order refund", 0) > 0
+
+
+@pytest.mark.parametrize("currency", ["JPY", "KWD"])
+def test_random_workflows_in_currencies_of_0_and_3_decimals(currency):
+    """The same fixed sample for an order in yen and one in dinars: per-unit shares rounded to 0 and 3 decimals."""
+    publish_example(currency)
+    world = _run(max_examples=5, steps=10, derandomize=True, currency=currency)
+    assert world.steps["examples"] >= 5
+    assert _resolved(world) >= 5, world.steps
 
 
 @pytest.mark.slow
