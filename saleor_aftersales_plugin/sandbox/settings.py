@@ -26,3 +26,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
 # The demo points the worker's file-based mail backend at a directory of its state dir to show delivered messages.
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
 AFTERSALES_DEFAULT_CHANNEL = os.environ.get("AFTERSALES_DEFAULT_CHANNEL", "default-channel")
+# As Saleor's settings: graphql-core logs a traceback for every error a resolver raises, refusals of bad input
+# included; the API logs unexpected failures itself, once, with the request's id (graphql/api.py).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "loggers": {
+        "graphql.execution.utils": {"propagate": False, "handlers": ["null"]},
+        "graphql.execution.executor": {"propagate": False, "handlers": ["null"]},
+    },
+}

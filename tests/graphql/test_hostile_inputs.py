@@ -1,6 +1,7 @@
 """Values a storefront (or an attacker) can send that graphql-core, Python's Decimal or PostgreSQL would take badly:
 each is refused on its field with words a developer can act on, before anything is written."""
 
+import logging
 import unicodedata
 
 import pytest
@@ -171,3 +172,21 @@ def test_a_json_number_of_5000_digits_is_refused_in_the_apis_words(client: Clien
     assert response.json()["errors"][0]["message"] == (
         "The request body is not valid JSON: a number in it has 5,000 digits; numbers have at most 40."
     )
+
+
+def test_a_refusal_logs_no_traceback():
+    """A bad value is the caller's mistake: answered on its field, not logged as a failure of the service (the
+    handlers an operator configures on the root logger see nothing of it)."""
+    publish_example()
+    query = """query($p: Decimal) { afterSalesPolicyForProduct(productType: "tv", price: $p, currency: "EUR") {
+      eligible } }"""
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logging.getLogger().addHandler(handler)
+    try:
+        _status, answer = _answer(query, {"p": "1e1000000"}, GUEST)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert answer["errors"][0]["extensions"]["code"] == "INVALID"
+    assert not [record for record in seen if record.exc_info], [record.getMessage() for record in seen]
