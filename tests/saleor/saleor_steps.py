@@ -55,6 +55,14 @@ mutation ($order: ID!, $input: OrderReturnProductsInput!) {
   orderFulfillmentReturnProducts(order: $order, input: $input) { errors { field code message } }
 }
 """
+REFUND_PRODUCTS = """
+mutation ($order: ID!, $input: OrderRefundProductsInput!) {
+  orderFulfillmentRefundProducts(order: $order, input: $input) { errors { field code message } }
+}
+"""
+ORDER_REFUND = """
+mutation ($id: ID!, $amount: PositiveDecimal!) { orderRefund(id: $id, amount: $amount) { errors { field code message } } }
+"""
 GRANT_REFUND = """
 mutation ($id: ID!, $input: OrderGrantRefundCreateInput!) {
   orderGrantRefundCreate(id: $id, input: $input) { errors { field code message } }

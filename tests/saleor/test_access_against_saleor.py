@@ -1,4 +1,4 @@
-"""who sees what through the plugin's endpoint inside Saleor, compared with what Saleor lets the same token see."""
+"""Who sees what through the plugin's endpoint inside Saleor, compared with what Saleor lets the same token see."""
 
 import json
 from typing import Any
@@ -52,6 +52,22 @@ def _saleor_sees(answer: dict) -> bool:
     return bool((answer.get("data") or {}).get("orders") and answer["data"]["orders"]["edges"])
 
 
+def _order_not_found(api_client: Any, channel_slug: str, order: Any, line: Any, token: str) -> None:
+    """Through ``channel_slug``'s endpoint the order is NOT_FOUND to ``token``: its eligibility and a return."""
+    elig = _post(
+        api_client,
+        plugin_endpoint(channel_slug),
+        ELIGIBILITY,
+        {"order": gid("Order", order.pk), "lines": [{"lineId": gid("OrderLine", line.pk), "quantity": 1}]},
+        token,
+    )
+    assert _code(elig) == "NOT_FOUND", elig.json()
+    create = _post(
+        api_client, plugin_endpoint(channel_slug), RETURN_REQUEST, {"input": return_input(order, line)}, token
+    )
+    assert _code(create, "returnRequestCreate") == "NOT_FOUND", create.json()
+
+
 def _code(response: Any, field: str | None = None) -> str | None:
     content = response.json()
     if content.get("errors"):
@@ -82,18 +98,7 @@ def test_staff_limited_to_pln_cannot_reach_a_usd_order_through_the_pln_endpoint(
     # Saleor: orders of USD are refused to this staff member.
     assert not _saleor_sees(_post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json())
 
-    elig = _post(
-        api_client,
-        plugin_endpoint(pln.slug),
-        ELIGIBILITY,
-        {"order": gid("Order", order.pk), "lines": [{"lineId": gid("OrderLine", line.pk), "quantity": 1}]},
-        token,
-    )
-    assert _code(elig) == "NOT_FOUND", elig.json()
-    create = _post(
-        api_client, plugin_endpoint(pln.slug), RETURN_REQUEST, {"input": return_input(order, line)}, token
-    )
-    assert _code(create, "returnRequestCreate") in ("NOT_FOUND", "not_found"), create.json()
+    _order_not_found(api_client, pln.slug, order, line, token)
     usd = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
     assert _code(usd) == "PERMISSION_DENIED", usd.json()
 
@@ -189,18 +194,7 @@ def test_customer_cannot_see_another_customers_order(two_channels: Any, api_clie
     other = User.objects.create(email="eve@example.com", is_active=True)
     token = create_access_token(other)
     line = order.lines.first()
-    elig = _post(
-        api_client,
-        plugin_endpoint(shop.slug),
-        ELIGIBILITY,
-        {"order": gid("Order", order.pk), "lines": [{"lineId": gid("OrderLine", line.pk), "quantity": 1}]},
-        token,
-    )
-    assert _code(elig) == "NOT_FOUND", elig.json()
-    create = _post(
-        api_client, plugin_endpoint(shop.slug), RETURN_REQUEST, {"input": return_input(order, line)}, token
-    )
-    assert _code(create, "returnRequestCreate") in ("NOT_FOUND", "not_found"), create.json()
+    _order_not_found(api_client, shop.slug, order, line, token)
 
 
 def test_inactive_app_and_tampered_tokens_get_401(

@@ -1,4 +1,4 @@
-"""refunds made in Saleor outside the plugin (legacy payment flow) then the plugin's returns and refunds."""
+"""Refunds made in Saleor outside the plugin (legacy payment flow) then the plugin's returns and refunds."""
 
 from decimal import Decimal
 from typing import Any
@@ -8,7 +8,11 @@ from saleor.giftcard.models import GiftCard
 from saleor.order import FulfillmentStatus
 from saleor.order.models import Order
 from saleor_steps import (
+    GRANT_REFUND,
+    ORDER_REFUND,
+    REFUND_PRODUCTS,
     RESOLVE,
+    RETURN_PRODUCTS,
     RETURN_REQUEST,
     Shop,
     gid,
@@ -24,25 +28,6 @@ from saleor_steps import (
 from saleor_aftersales_plugin.models import Case
 
 pytestmark = pytest.mark.django_db
-
-REFUND_PRODUCTS = """
-mutation ($order: ID!, $input: OrderRefundProductsInput!) {
-  orderFulfillmentRefundProducts(order: $order, input: $input) { errors { field code message } }
-}
-"""
-RETURN_PRODUCTS_REFUND = """
-mutation ($order: ID!, $input: OrderReturnProductsInput!) {
-  orderFulfillmentReturnProducts(order: $order, input: $input) { errors { field code message } }
-}
-"""
-ORDER_REFUND = """
-mutation ($id: ID!, $amount: PositiveDecimal!) { orderRefund(id: $id, amount: $amount) { errors { field code message } } }
-"""
-GRANT_REFUND_SHIPPING = """
-mutation ($id: ID!, $input: OrderGrantRefundCreateInput!) {
-  orderGrantRefundCreate(id: $id, input: $input) { errors { field code message } }
-}
-"""
 
 
 def _check_invariants(order: Any) -> dict:
@@ -178,7 +163,7 @@ def test_return_products_with_refund_in_saleor_then_the_same_units_through_the_p
     line = order.lines.order_by("created_at").first()
     saleor_call(
         shop.staff,
-        RETURN_PRODUCTS_REFUND,
+        RETURN_PRODUCTS,
         {
             "order": gid("Order", order.pk),
             "input": {
@@ -225,7 +210,7 @@ def test_a_shipping_refund_granted_in_saleor_does_not_reduce_the_lines(shop: Sho
     order = shop.place_order()
     saleor_call(
         shop.staff,
-        GRANT_REFUND_SHIPPING,
+        GRANT_REFUND,
         {
             "id": gid("Order", order.pk),
             "input": {

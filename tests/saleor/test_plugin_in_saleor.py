@@ -18,6 +18,7 @@ from saleor.order import FulfillmentStatus, OrderStatus
 from saleor.plugins.models import PluginConfiguration
 from saleor_steps import (
     GRANT_REFUND,
+    ORDER_REFUND,
     RESOLVE,
     RESOLVE_WITH_AMOUNT,
     RETURN_REQUEST,
@@ -55,9 +56,6 @@ mutation ($id: ID!, $warehouse: ID) {
 ORDER_CANCEL = (
     "mutation ($id: ID!) { orderCancel(id: $id) { order { status } errors { field code message } } }"
 )
-ORDER_REFUND = """
-mutation ($id: ID!, $amount: PositiveDecimal!) { orderRefund(id: $id, amount: $amount) { errors { field code message } } }
-"""
 BAD_POLICY = """
 schema_version: 1.1
 defaults:

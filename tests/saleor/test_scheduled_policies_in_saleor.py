@@ -1,4 +1,4 @@
-"""scheduled policy versions (effective_from in the future) over the plugin's route inside Saleor."""
+"""Scheduled policy versions (effective_from in the future) over the plugin's route inside Saleor."""
 
 from datetime import timedelta
 from typing import Any
@@ -22,12 +22,9 @@ GENEROUS_FAV = DEFAULT_POLICY.replace("window: {days: 7,", "window: {days: 30,")
 )
 
 
-_SHOP: list = []
-
-
-def _publish(channel: str, text: str, when: Any) -> PolicyVersion:
+def _publish(shop: Shop, text: str, when: Any) -> PolicyVersion:
     """Publish through the configuration (as the Dashboard does), then schedule it at ``when``."""
-    shop = _SHOP[-1]
+    channel = shop.slug
     before = set(PolicyVersion.objects.filter(channel=channel).values_list("pk", flat=True))
     answer = shop.enable(policy=text)
     assert answer["errors"] == [], answer
@@ -35,6 +32,14 @@ def _publish(channel: str, text: str, when: Any) -> PolicyVersion:
     PolicyVersion.objects.filter(pk=version.pk).update(effective_from=when)
     version.refresh_from_db()
     return version
+
+
+def _fulfilled_ten_days_ago(shop: Shop) -> Any:
+    """An order of the shop, paid and fulfilled ten days ago, recorded by the plugin."""
+    placed = place_paid_fulfilled_order(shop.staff, shop.draft_order, shop.warehouse)
+    placed.fulfillments.update(created_at=timezone.now() - timedelta(days=10))
+    assert apply_order_event(str(placed.pk), "fulfilled", timezone.now().isoformat())
+    return placed
 
 
 def _answer(shop: Shop, order: Any) -> dict:
@@ -45,15 +50,12 @@ def _answer(shop: Shop, order: Any) -> dict:
 
 
 def test_a_version_scheduled_for_tomorrow_does_not_decide_today(shop: Shop) -> None:
-    _SHOP.append(shop)
     shop.enable(customerFavourable=True)
-    placed = place_paid_fulfilled_order(shop.staff, shop.draft_order, shop.warehouse)
-    placed.fulfillments.update(created_at=timezone.now() - timedelta(days=10))
-    assert apply_order_event(str(placed.pk), "fulfilled", timezone.now().isoformat())
+    placed = _fulfilled_ten_days_ago(shop)
     current = PolicyVersion.objects.filter(channel=shop.slug).order_by("-version").first()
     assert OrderRecord.objects.get(order_id=placed.pk).policy_version_id == current.pk
 
-    _publish(shop.slug, GENEROUS_FAV, timezone.now() + timedelta(days=1))
+    _publish(shop, GENEROUS_FAV, timezone.now() + timedelta(days=1))
     before = _answer(shop, placed)
     assert before["eligible"] is False and before["policyVersion"] == current.version, before
 
@@ -66,11 +68,10 @@ def test_a_version_scheduled_for_tomorrow_does_not_decide_today(shop: Shop) -> N
 
 
 def test_an_order_placed_while_a_version_is_scheduled_pins_the_one_in_force(shop: Shop) -> None:
-    _SHOP.append(shop)
     shop.enable()
     current = PolicyVersion.objects.filter(channel=shop.slug).order_by("-version").first()
     assert current is not None
-    future = _publish(shop.slug, STRICT, timezone.now() + timedelta(days=3))
+    future = _publish(shop, STRICT, timezone.now() + timedelta(days=3))
     placed = place_paid_fulfilled_order(shop.staff, shop.draft_order, shop.warehouse)
     record = OrderRecord.objects.get(order_id=placed.pk)
     assert record.policy_version_id == current.pk, (record.policy_version_id, current.pk, future.pk)
@@ -79,12 +80,9 @@ def test_an_order_placed_while_a_version_is_scheduled_pins_the_one_in_force(shop
 
 def test_a_lower_version_scheduled_later_than_a_higher_one_in_force(shop: Shop) -> None:
     """v2 scheduled for next week, v3 published now: today and next week v3 decides (newest version effective)."""
-    _SHOP.append(shop)
     shop.enable(customerFavourable=True)
-    placed = place_paid_fulfilled_order(shop.staff, shop.draft_order, shop.warehouse)
-    placed.fulfillments.update(created_at=timezone.now() - timedelta(days=10))
-    assert apply_order_event(str(placed.pk), "fulfilled", timezone.now().isoformat())
-    _publish(shop.slug, STRICT.replace("Returns and warranty", "v2"), timezone.now() + timedelta(days=7))
-    _publish(shop.slug, GENEROUS_FAV, timezone.now() - timedelta(seconds=1))
+    placed = _fulfilled_ten_days_ago(shop)
+    _publish(shop, STRICT.replace("Returns and warranty", "v2"), timezone.now() + timedelta(days=7))
+    _publish(shop, GENEROUS_FAV, timezone.now() - timedelta(seconds=1))
     answer = _answer(shop, placed)
     assert answer["eligible"] is True, answer

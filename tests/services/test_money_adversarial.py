@@ -1,85 +1,15 @@
 """Money under concurrency, 0- and 3-decimal currencies, partial returns, overrides and fees."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
-from factories import CUSTOMER_ACTOR, STAFF_ACTOR, order_facts, order_line
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR
+from money_steps import fee_policy_text, inspected, money_out, place_order, publish_fee_policy, publish_text
 
-from saleor_aftersales_plugin.domain.facts import LineRequest, ProductFacts
-from saleor_aftersales_plugin.models import Case, SandboxLedgerEntry
-from saleor_aftersales_plugin.rules.document import load_source
-from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.domain.facts import LineRequest
+from saleor_aftersales_plugin.models import SandboxLedgerEntry
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import ServiceError, returns
-from saleor_aftersales_plugin.services.orders import record_order
-from saleor_aftersales_plugin.services.policies import publish_policy
-
-POLICY = """
-schema_version: 1.1
-name: probe
-defaults:
-  currency: {currency}
-  country: DE
-  time_zone: UTC
-  languages: [en]
-  eligible: true
-  window: {{days: 30, anchor: delivery, day_kind: calendar}}
-  resolutions: [refund, store_credit, exchange, keep_item]
-  review: required
-  store_credit_bonus: {bonus}
-  rounding: {rounding}
-rules:
-  - id: fee
-    priority: 10
-    conditions:
-      all:
-        - {{name: reason, operator: equal_to, value: no_reason}}
-    actions:
-      - {{name: add_fee, params: {{code: restocking, kind: percent, amount: {percent}, scope: line}}}}
-"""
-
-
-def publish(
-    channel: str, currency: str, *, bonus: int = 0, percent: str = "0", rounding: str = "half_up"
-) -> None:
-    text = POLICY.format(currency=currency, bonus=bonus, percent=percent, rounding=rounding)
-    data, _ = load_source(text)
-    publish_policy(channel, normalise_policy(data), text, "yaml")
-
-
-def order(channel: str, currency: str, quantity: int, paid: str, unit: str) -> tuple[str, str]:
-    """An order of ``quantity`` units at ``unit`` each, ``paid`` for all of them (in ``currency``), delivered."""
-    now = timezone.now()
-    line = order_line(
-        ProductFacts(sku="X", product_name="Thing", category_path=("misc",)),
-        quantity=quantity,
-        unit_price=unit,
-        paid_total=Decimal(paid),
-        fulfilled_at=now - timedelta(days=3),
-        delivered_at=now - timedelta(days=2),
-    )
-    facts = order_facts((line,), channel=channel, currency=currency)
-    record_order(facts)
-    return facts.order_id, line.line_id
-
-
-def inspected(order_id: str, line_id: str, quantity: int, condition: str = "unopened") -> Case:
-    host = SandboxHost()
-    case, _ = returns.request_return(
-        order_id, [LineRequest(line_id, quantity, reason="no_reason")], actor=CUSTOMER_ACTOR, host=host
-    )
-    returns.approve(case.pk, actor=STAFF_ACTOR)
-    returns.mark_received(case.pk, actor=STAFF_ACTOR)
-    return returns.inspect(case.pk, {line_id: condition}, actor=STAFF_ACTOR, host=host)
-
-
-def money_out(order_id: str) -> Decimal:
-    entries = (
-        SandboxLedgerEntry.objects.filter(order_id=order_id).exclude(kind="return").exclude(outcome="failure")
-    )
-    return sum((entry.amount or Decimal(0) for entry in entries), Decimal(0))
 
 
 @pytest.mark.django_db
@@ -89,8 +19,8 @@ def money_out(order_id: str) -> Decimal:
 )
 @pytest.mark.parametrize("rounding", ["half_up", "half_even", "down"])
 def test_three_partial_refunds_of_one_line_sum_to_at_most_paid(currency, paid, unit, rounding):
-    publish("c1", currency, rounding=rounding, percent="0")
-    order_id, line_id = order("c1", currency, 3, paid, unit)
+    publish_fee_policy("c1", currency, rounding=rounding, percent="0")
+    order_id, line_id = place_order("c1", currency, 3, paid, unit)
     host = SandboxHost()
     for _ in range(3):
         case = inspected(order_id, line_id, 1)
@@ -107,8 +37,8 @@ def test_three_partial_refunds_of_one_line_sum_to_at_most_paid(currency, paid, u
 @pytest.mark.django_db
 @pytest.mark.parametrize(("currency", "paid", "unit"), [("JPY", "1000", "334"), ("KWD", "10.000", "3.334")])
 def test_partial_refunds_with_a_percent_fee_never_exceed_paid(currency, paid, unit):
-    publish("c1", currency, percent="33")
-    order_id, line_id = order("c1", currency, 3, paid, unit)
+    publish_fee_policy("c1", currency, percent="33")
+    order_id, line_id = place_order("c1", currency, 3, paid, unit)
     host = SandboxHost()
     refunds = []
     for quantity in (1, 2):
@@ -121,8 +51,8 @@ def test_partial_refunds_with_a_percent_fee_never_exceed_paid(currency, paid, un
 @pytest.mark.django_db
 def test_store_credit_bonus_does_not_eat_the_next_units_refund():
     """Unit 1 as store credit with a 10 % bonus, unit 2 as refund: unit 2's refund is its full share."""
-    publish("c1", "EUR", bonus=10)
-    order_id, line_id = order("c1", "EUR", 2, "100.00", "50.00")
+    publish_fee_policy("c1", "EUR", bonus=10)
+    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
     host = SandboxHost()
     first = inspected(order_id, line_id, 1)
     first = returns.resolve(first.pk, "store_credit", actor=STAFF_ACTOR, host=host)
@@ -134,8 +64,8 @@ def test_store_credit_bonus_does_not_eat_the_next_units_refund():
 
 @pytest.mark.django_db
 def test_override_above_what_is_left_after_store_credit_is_refused():
-    publish("c1", "EUR", bonus=10)
-    order_id, line_id = order("c1", "EUR", 2, "100.00", "50.00")
+    publish_fee_policy("c1", "EUR", bonus=10)
+    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
     host = SandboxHost()
     first = inspected(order_id, line_id, 1)
     returns.resolve(first.pk, "store_credit", actor=STAFF_ACTOR, host=host)
@@ -155,13 +85,12 @@ def test_override_above_what_is_left_after_store_credit_is_refused():
 @pytest.mark.django_db
 def test_a_fee_larger_than_the_line_never_makes_a_negative_refund():
     text = (
-        POLICY.format(currency="EUR", bonus=0, percent="0", rounding="half_up")
+        fee_policy_text("EUR")
         .replace("kind: percent, amount: 0, scope: line", "kind: fixed, amount: {EUR: '50.00'}, scope: line")
         .replace("review: required", "review: required\n  zero_refund: allow")
     )
-    data, _ = load_source(text)
-    publish_policy("c1", normalise_policy(data), text, "yaml")
-    order_id, line_id = order("c1", "EUR", 1, "10.00", "10.00")
+    publish_text("c1", text)
+    order_id, line_id = place_order("c1", "EUR", 1, "10.00", "10.00")
     case = inspected(order_id, line_id, 1)
     assert case.refund_amount == Decimal("0.00")
     assert [line.refund_amount for line in case.lines.all()] == [Decimal("0.00")]
@@ -172,8 +101,8 @@ def test_a_fee_larger_than_the_line_never_makes_a_negative_refund():
     "pair", [("refund", "refund"), ("refund", "store_credit"), ("store_credit", "keep_item")]
 )
 def test_two_concurrent_resolves_of_one_case_move_money_once(concurrently, pair):
-    publish("c1", "EUR")
-    order_id, line_id = order("c1", "EUR", 1, "100.00", "100.00")
+    publish_fee_policy("c1", "EUR")
+    order_id, line_id = place_order("c1", "EUR", 1, "100.00", "100.00")
     case = inspected(order_id, line_id, 1)
     host = SandboxHost()
     results = concurrently(
@@ -192,8 +121,8 @@ def test_two_concurrent_resolves_of_one_case_move_money_once(concurrently, pair)
 
 @pytest.mark.django_db(transaction=True)
 def test_two_cases_on_one_line_resolved_concurrently_with_overrides(concurrently):
-    publish("c1", "EUR")
-    order_id, line_id = order("c1", "EUR", 2, "100.00", "50.00")
+    publish_fee_policy("c1", "EUR")
+    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
     a = inspected(order_id, line_id, 1)
     b = inspected(order_id, line_id, 1)
     host = SandboxHost()
@@ -211,8 +140,8 @@ def test_two_cases_on_one_line_resolved_concurrently_with_overrides(concurrently
 
 @pytest.mark.django_db(transaction=True)
 def test_outside_refund_racing_a_resolve_never_exceeds_paid(concurrently):
-    publish("c1", "EUR")
-    order_id, line_id = order("c1", "EUR", 1, "100.00", "100.00")
+    publish_fee_policy("c1", "EUR")
+    order_id, line_id = place_order("c1", "EUR", 1, "100.00", "100.00")
     case = inspected(order_id, line_id, 1)
     host = SandboxHost()
     results = concurrently(
@@ -228,8 +157,8 @@ def test_outside_refund_racing_a_resolve_never_exceeds_paid(concurrently):
 
 @pytest.mark.django_db
 def test_exchange_then_refund_of_the_same_unit_is_refused():
-    publish("c1", "EUR")
-    order_id, line_id = order("c1", "EUR", 1, "100.00", "100.00")
+    publish_fee_policy("c1", "EUR")
+    order_id, line_id = place_order("c1", "EUR", 1, "100.00", "100.00")
     host = SandboxHost()
     case = inspected(order_id, line_id, 1)
     returns.resolve(case.pk, "exchange", actor=STAFF_ACTOR, host=host)
