@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .domain.actors import ActorKind
+from .domain.cases import CaseStatus
 from .domain.facts import CaseKind, OrderFacts, OrderLineFacts, ProductFacts
 
 MONEY = {"max_digits": 20, "decimal_places": 4}
@@ -320,6 +321,15 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} on {self.case_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def customer_message(self) -> str:
+        """The message as the customer may read it (in the API and in e-mails): empty when it holds what only
+        staff read, a staff override's reason or the details of a failed resolution."""
+        override = str((self.payload or {}).get("override_reason") or "").strip()
+        if self.to_status == CaseStatus.RESOLUTION_FAILED or (override and override in (self.message or "")):
+            return ""
+        return self.message
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -391,7 +391,7 @@ def enqueue_for_transition(case: Case, status_event: CaseEvent, policy: Policy |
     event_name = customer_event_for(case, status_event)
     if event_name is None:
         return
-    extra: dict[str, Any] = {"message": status_event.message}
+    extra: dict[str, Any] = {"message": status_event.customer_message}
     if event_name == "approved":
         extra["return_required"] = case.requested_resolution != Resolution.KEEP_ITEM.value and case.kind != (
             CaseKind.COMPLAINT
@@ -400,7 +400,7 @@ def enqueue_for_transition(case: Case, status_event: CaseEvent, policy: Policy |
         language = customer_language(case.order, policy)
         extra["return_instructions"] = (texts.get(language) or {}).get("return_instructions", "")
     elif event_name == "declined":
-        extra["reason"] = status_event.message
+        extra["reason"] = status_event.customer_message
     elif event_name in ("refund_issued", "store_credit_issued"):
         payload = status_event.payload or {}
         amount = payload.get("amount")

@@ -21,7 +21,7 @@ def approve(case: Case, *, actor: Actor, message: str = "") -> Case:
     if case.kind in returns.RETURN_KINDS:
         return returns.approve(case.pk, actor=actor, message=message)
     if case.kind == CaseKind.REPAIR:
-        return transition(case.pk, S.APPROVED, actor=actor, message=message or "Approved.")
+        return transition(case.pk, S.APPROVED, actor=actor, message=message)
     raise ServiceError("Complaints are not approved; reply to them or resolve them.", code="invalid_kind")
 
 

@@ -237,7 +237,7 @@ def _approve(case: Case, actor: Actor, message: str) -> Case:
 def approve(case_id: str | uuid.UUID, *, actor: Actor, message: str = "") -> Case:
     with transaction.atomic():
         case = get_case(case_id, lock=True)
-        return _approve(case, actor, message or "Approved.")
+        return _approve(case, actor, message)
 
 
 def decline(case_id: str | uuid.UUID, *, actor: Actor, reason: str) -> Case:
@@ -470,7 +470,7 @@ def resolve(
             case.pk,
             S.RESOLVED,
             actor=actor,
-            message=override_reason or f"Resolved by {resolution.replace('_', ' ')}.",
+            message=override_reason,  # staff-only (hidden from the customer); the resolution is on the case
             payload=payload,
         )
 
@@ -734,7 +734,7 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                     case.pk,
                     EVENT_REFUND_COMPLETED,
                     actor=Actor(SYSTEM, host.name),
-                    message=message or "The payment provider confirmed the refund.",
+                    message=message,
                     payload=marker,
                 )
                 transition(

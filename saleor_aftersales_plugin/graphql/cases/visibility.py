@@ -52,10 +52,7 @@ def customer_visible(event: CaseEvent) -> bool:
 
 def customer_message(event: CaseEvent) -> str:
     """The event's message as a customer reads it: staff override reasons and failure details are replaced."""
-    override = str((event.payload or {}).get("override_reason") or "").strip()
-    if event.to_status == machine.CaseStatus.RESOLUTION_FAILED or (
-        override and override in (event.message or "")
-    ):
+    if event.message and not event.customer_message:
         return _NEUTRAL_MESSAGES.get(event.to_status, "The shop updated your request.")
     return event.message
 
