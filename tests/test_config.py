@@ -134,7 +134,7 @@ def test_a_bad_setting_reads_as_its_default_at_run_time():
                                      "approved, declined, item_received, inspection_result, refund_issued, "
                                      "store_credit_issued, exchange_shipped, repair_quote, repair_status, "
                                      "complaint_acknowledged, complaint_resolved, reply, policy_reminder, "
-                                     "staff_new_case, staff_sla_warning, staff_resolution_failed, staff_escalation."),
+                                     "staff_new_case, staff_sla_warning, staff_resolution_failed, staff_escalation, staff_escalated."),
         ('{"en/approved.subject": "{{ nope }}"}', "en/approved.subject, line 1: unknown variable 'nope'; this "
                                                   "template may use: case_kind, case_number, customer_email, "
                                                   "items, language, message, order_number, refund_amount, "

@@ -65,6 +65,8 @@ _EVENTS = (
                  ("reason", "amount")),
     MessageEvent("staff_escalation", STAFF, "A case is overdue and was escalated to a tier.",
                  ("deadline_kind", "deadline", "tier_name", "tier_number")),
+    MessageEvent("staff_escalated", STAFF, "A staff member escalated a case to a tier, saying why.",
+                 ("reason", "tier_name", "tier_number")),
 )  # fmt: skip
 
 EVENTS: Mapping[str, MessageEvent] = MappingProxyType({event.name: event for event in _EVENTS})

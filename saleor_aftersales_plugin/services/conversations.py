@@ -15,7 +15,7 @@ from .cases import EVENT_REPLY, add_event, create_case, get_case, transition
 from .eligibility import evaluate
 from .idempotency import OPERATION_COMPLAINT, earlier_request
 from .orders import get_order
-from .sla import EVENT_ESCALATED, case_policy
+from .sla import EVENT_ESCALATED, case_policy, escalation_tiers
 
 S = machine.CaseStatus
 COMPLAINT_CATEGORIES = ("product_quality", "logistics", "service", "other")
@@ -98,8 +98,13 @@ def assign(case_id: str | uuid.UUID, assignee: str, *, actor: Actor) -> Case:
         return case
 
 
+MAX_ESCALATION_TIER = 20
+"""The highest tier a case escalates to where its policy has no escalation path (with one: its last tier)."""
+
+
 def escalate(case_id: str | uuid.UUID, *, actor: Actor, reason: str, tier: int | None = None) -> Case:
-    """Raise the case to the next tier of its escalation path (or to ``tier``); never lowers it."""
+    """Raise the case to the next tier of its escalation path (or to ``tier``, at most the path's last); never lowers
+    it. The tier's contacts get a ``staff_escalated`` message with the reason, as the SLA sweep's escalations do."""
     if not reason.strip():
         raise ServiceError("Say why the case is escalated.", code="required", field="reason")
     with transaction.atomic():
@@ -115,6 +120,19 @@ def escalate(case_id: str | uuid.UUID, *, actor: Actor, reason: str, tier: int |
                 code="invalid",
                 field="tier",
             )
+        policy = case_policy(case)
+        tiers = escalation_tiers(case, policy)
+        if target > (len(tiers) or MAX_ESCALATION_TIER):
+            named = ", ".join(f"{number} {each.name}" for number, each in enumerate(tiers, start=1))
+            raise ServiceError(
+                f"Case {case.number}'s escalation path has {len(tiers)} tiers ({named}); "
+                f"escalate to at most tier {len(tiers)}."
+                if tiers
+                else f"Escalate case {case.number} to at most tier {MAX_ESCALATION_TIER}.",
+                code="invalid",
+                field="tier",
+            )
+        reached = tiers[target - 1] if tiers else None
         previous = case.escalation_tier
         case.escalation_tier = target
         case.save(update_fields=["escalation_tier", "updated_at"])
@@ -126,9 +144,21 @@ def escalate(case_id: str | uuid.UUID, *, actor: Actor, reason: str, tier: int |
             payload={
                 "from_tier": previous,
                 "to_tier": target,
+                "tier_name": reached.name if reached else "",
                 "path": (case.decision or {}).get("escalation_path"),
             },
         )
+        if reached is not None and outbox.enqueue_staff(
+            case,
+            policy,
+            "staff_escalated",
+            reached.notify,
+            f"staff_escalated:{case.pk}:{target}",
+            reason=reason,
+            tier_name=reached.name,
+            tier_number=target,
+        ):
+            deliver_after_commit()
         return case
 
 

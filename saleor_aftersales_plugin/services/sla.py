@@ -124,14 +124,6 @@ def targets_for(case: Case, policy: Policy | None) -> SlaTargets:
     return SlaTargets(first if first is not None else hours, resolve if resolve is not None else days, clock)
 
 
-def hours_per_working_day(calendar: BusinessCalendar) -> Decimal:
-    if calendar.working_hours is None:
-        return Decimal(24)
-    opening, closing = calendar.working_hours
-    minutes = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
-    return Decimal(minutes) / 60
-
-
 def first_response_deadline(
     calendar: BusinessCalendar, start: datetime, hours: Decimal, clock: str = "working"
 ) -> datetime:
@@ -142,7 +134,7 @@ def first_response_deadline(
 
 
 def resolution_deadline(calendar: BusinessCalendar, start: datetime, working_days: Decimal) -> datetime:
-    return calendar.add_working_hours(start, working_days * hours_per_working_day(calendar))
+    return calendar.add_working_days(start, working_days)
 
 
 def set_deadlines(case: Case) -> None:
@@ -214,6 +206,11 @@ def _tiers_of_path(policy: Policy | None, path: str | None) -> tuple[EscalationT
     if policy is None or not policy.escalation:
         return ()
     return policy.escalation.get(path or "default") or next(iter(policy.escalation.values()))
+
+
+def escalation_tiers(case: Case, policy: Policy | None) -> tuple[EscalationTier, ...]:
+    """The tiers of the escalation path ``case``'s decision chose, in ``policy`` (the case's policy)."""
+    return _tiers_of_path(policy, (case.decision or {}).get("escalation_path"))
 
 
 def _missed_deadline(case: "_Overdue", now: datetime) -> tuple[str, datetime] | None:
