@@ -154,8 +154,9 @@ class UnknownStatusError(CaseStateError):
         kind = CaseKind(kind)
         self.kind = kind
         self.status = status
-        known = ", ".join(repr(s) for s in machine(kind).statuses)
-        super().__init__(f"{status!r} is not a status of {kind.value} cases; known statuses: {known}.")
+        known = ", ".join(repr(str(s)) for s in machine(kind).statuses)
+        shown = repr(str(status)) if isinstance(status, str) else repr(status)  # a StrEnum by its value
+        super().__init__(f"{shown} is not a status of {kind.value} cases; known statuses: {known}.")
 
 
 class TransitionError(CaseStateError):

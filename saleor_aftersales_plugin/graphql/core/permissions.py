@@ -9,7 +9,7 @@ does not own, exactly as for what does not exist.
 
 from enum import Enum
 
-from ...domain.actors import MANAGE_ORDERS, MANAGE_PLUGINS
+from ...domain.actors import CUSTOMER, MANAGE_ORDERS, MANAGE_PLUGINS, Actor, actor_for
 from ...services import ServiceError
 from ...services.queries import Viewer
 from .context import RequestContext
@@ -48,6 +48,16 @@ def is_manager(context: RequestContext) -> bool:
     if principal.kind not in ("staff", "app") or MANAGE_ORDERS not in principal.permissions:
         return False
     return principal.kind == "app" or principal.channels is None or context.channel in principal.channels
+
+
+def acting_actor(context: RequestContext) -> Actor:
+    """Who the request acts as on case events: staff and apps managing the channel as themselves; anyone else as
+    the customer who owns the order (a staff member shopping for themselves replies as a customer: the shop has not
+    answered, and the SLA goes on)."""
+    principal = context.principal
+    if is_manager(context):
+        return actor_for(principal)
+    return Actor(CUSTOMER, principal.id, principal.email)
 
 
 def require_manager(context: RequestContext) -> None:

@@ -9,7 +9,7 @@ import graphene
 from django.db import IntegrityError
 from graphene.utils.props import props
 
-from ....domain.actors import Actor, actor_for
+from ....domain.actors import Actor
 from ....models import Case, OrderRecord
 from ....services import ServiceError
 from ....services.idempotency import case_for_key, scoped_key
@@ -18,7 +18,7 @@ from ...core.context import RequestContext
 from ...core.errors import AfterSalesError
 from ...core.lookups import case_for, order_for
 from ...core.mutations import BaseMutation
-from ...core.permissions import Audience, viewer
+from ...core.permissions import Audience, acting_actor, viewer
 from ...core.types import NonNullList
 from ..inputs import case_id_argument, email_argument
 from ..types import AfterSalesCase
@@ -98,7 +98,7 @@ class CaseWorkMutation(CaseMutation):
 
     @classmethod
     def perform(cls, context: RequestContext, id: str, email: str | None = None, **arguments: Any) -> Case:
-        at_hand = CaseAtHand(context, case_for(context, id, email), actor_for(context.principal))
+        at_hand = CaseAtHand(context, case_for(context, id, email), acting_actor(context))
         return cls.work(at_hand, **arguments)
 
     @classmethod
@@ -194,7 +194,7 @@ class CaseRequestMutation(CaseMutation):
     def perform(cls, context: RequestContext, input: Mapping[str, Any]) -> Case:
         order = order_for(context, input["order"], input.get("email"))
         key = input.get("idempotency_key") or None
-        actor = actor_for(context.principal)
+        actor = acting_actor(context)
         try:
             case, _created = cls.opens(CaseOpening(context, input, order, actor, key))
         except IntegrityError:
