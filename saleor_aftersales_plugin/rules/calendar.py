@@ -275,6 +275,39 @@ class BusinessCalendar:
             "check working_days, working_hours and holidays."
         )
 
+    def add_working_days(self, start: datetime, days: Decimal | int) -> datetime:
+        """The instant (UTC) ``days`` working days after ``start``, for resolution deadlines.
+
+        With ``working_hours`` a working day is the opening hours (:meth:`add_working_hours`). Without, each whole
+        day moves to the next business day at the same local time of day, whatever that day's length across a
+        daylight-saving change (Saturday 16:00 + 1 day is Sunday 16:00); a fraction of a day is that share of 24
+        hours; a start on a non-business day counts from the next business day's start.
+        """
+        if self.working_hours is not None:
+            opening, closing = self.working_hours
+            minutes = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
+            return self.add_working_hours(start, Decimal(days) * minutes / 60)
+        amount = Decimal(days)
+        if isinstance(days, bool) or not amount.is_finite() or amount < 0:
+            raise ValueError(f"days must be a finite number >= 0, got {days!r}.")
+        local = _require_aware(start, "start").astimezone(self.zone)
+        day, time_of_day = local.date(), local.time()
+        if not self.is_business_day(day):
+            day, time_of_day = self._next_business_day(day), time(0)
+        for _ in range(int(amount)):
+            day = self._next_business_day(day)
+        whole = datetime.combine(day, time_of_day, tzinfo=self.zone).astimezone(UTC)
+        return self.add_working_hours(whole, (amount - int(amount)) * 24)
+
+    def _next_business_day(self, day: date) -> date:
+        for _ in range(_MAX_DAYS_SCANNED):
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                return day
+        raise ValueError(
+            f"No business day within {_MAX_DAYS_SCANNED} days of {day}: check working_days and holidays."
+        )
+
     def format_instant(self, instant: datetime, locale: str = "en") -> str:
         """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name (i18n's one format)."""
         return format_instant(_require_aware(instant, "instant"), locale, self.zone.key)
