@@ -19,6 +19,7 @@ from ..domain.facts import (
     ItemCondition,
     LineRequest,
     OrderFacts,
+    OrderLineFacts,
     ProductFacts,
     one_unit_case,
 )
@@ -45,6 +46,8 @@ LEDGER_REASONS = {
 }
 """Reasons that come from the host's ledger rather than the policy (texts as the API shows them by default)."""
 _MONEY_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
+_UNIT_KINDS = (*_MONEY_KINDS, CaseKind.REPAIR)
+"""Kinds whose lines take units: the ledger says why units cannot be asked for (returned, or in an open case)."""
 
 _policies: dict[tuple[int, str], Policy] = {}
 
@@ -209,6 +212,9 @@ def evaluate(
         figures = balances(order, host, exclude_case=exclude_case, rows=rows)
         order_facts = decision_facts(order, figures, rows)
         held = None
+    else:
+        rows = rows if rows is not None else order_lines(order, exclude_case)
+        order_facts = _with_repairs_held(order.to_facts(rows), rows)
     pinned = _decide_with(order, kind, requests, now, explain, held, policy, version, order_facts, figures)
     if not customer_favourable:
         return VersionedDecision.of(pinned, version.version), version
@@ -233,6 +239,28 @@ def evaluate(
     return VersionedDecision.of(pinned, version.version, latest.version, "customer_favourable", note), version
 
 
+def _with_repairs_held(facts: OrderFacts, rows: Sequence[OrderLineRecord]) -> OrderFacts:
+    """The order's facts from the plugin's cached counts (no host), with the units open repair cases hold (``rows``:
+    :func:`.ledger.order_lines`' ``repairing``) counted as not available: the cached ``quantity_returned`` counts
+    those of returns and exchanges only. They do not move a return's position on the line (no money moved for them),
+    so the units counted for the position stay the cached ones."""
+    repairing = {str(row.line_id): row.repairing for row in rows}
+    if not any(repairing.values()):
+        return facts
+    lines = []
+    for line in facts.lines:
+        units = repairing.get(line.line_id, 0)
+        if units:
+            settled = line.quantity_returned if line.quantity_settled is None else line.quantity_settled
+            line = replace(
+                line,
+                quantity_returned=min(line.quantity_returned + units, line.quantity),
+                quantity_settled=min(settled, line.quantity),
+            )
+        lines.append(line)
+    return replace(facts, lines=tuple(lines))
+
+
 def _decide_with(
     order: OrderRecord,
     kind: CaseKind,
@@ -249,10 +277,7 @@ def _decide_with(
     if held:
         order_facts = replace(
             order_facts,
-            lines=tuple(
-                replace(line, quantity_returned=line.quantity_returned - held.get(line.line_id, 0))
-                for line in order_facts.lines
-            ),
+            lines=tuple(_without(line, held.get(line.line_id, 0)) for line in order_facts.lines),
         )
     facts = CaseFacts(
         kind=CaseKind(kind),
@@ -268,9 +293,17 @@ def _decide_with(
         return decide(policy, case, explain=explain, policy_version=version.version)
 
     decision, zero_refunds = apply_zero_refund(policy.defaults.zero_refund, facts, redecide(facts), redecide)
-    if figures is not None and CaseKind(kind) in _MONEY_KINDS:
-        decision = _with_ledger_reasons(decision, figures)
+    if figures is not None and CaseKind(kind) in _UNIT_KINDS:
+        decision = _with_ledger_reasons(decision, figures, money=CaseKind(kind) in _MONEY_KINDS)
     return ZeroRefundDecision.of(decision, zero_refunds) if zero_refunds else decision
+
+
+def _without(line: OrderLineFacts, units: int) -> OrderLineFacts:
+    """``line`` without ``units`` of the case being re-decided among its returned (and settled) units."""
+    if not units:
+        return line
+    settled = None if line.quantity_settled is None else max(line.quantity_settled - units, 0)
+    return replace(line, quantity_returned=line.quantity_returned - units, quantity_settled=settled)
 
 
 @dataclass(frozen=True)
@@ -293,17 +326,20 @@ def _fields_of(decision: CaseDecision) -> dict[str, Any]:
     return {item.name: getattr(decision, item.name) for item in fields(CaseDecision)}
 
 
-def _with_ledger_reasons(decision: CaseDecision, figures: Mapping[str, LineBalance]) -> CaseDecision:
-    """Say why a line the host shows as already refunded or returned, or whose units open cases hold, cannot be
-    returned (again). Units held by an open case replace the engine's "more units than available": the customer
-    (or staff) asked for units that a case already has, not for more than were delivered."""
+def _with_ledger_reasons(
+    decision: CaseDecision, figures: Mapping[str, LineBalance], *, money: bool = True
+) -> CaseDecision:
+    """Say why a line the host shows as already refunded or returned, or whose units open cases hold (a return's,
+    an exchange's or a repair's), cannot be returned (again) or sent in for repair. Units held by an open case
+    replace the engine's "more units than available": the customer (or staff) asked for units that a case already
+    has, not for more than were delivered. ``money`` False (a repair): only the units' reasons, not the refunds'."""
     lines: list[LineDecision] = []
     changed = False
     for line in decision.lines:
         balance = figures.get(line.line_id)
         reason = ""
         if balance is not None:
-            if balance.refunded > 0 and balance.refundable <= 0:
+            if money and balance.refunded > 0 and balance.refundable <= 0:
                 reason = REASON_ALREADY_REFUNDED
             elif (
                 balance.held > 0

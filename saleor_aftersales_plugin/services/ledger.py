@@ -12,6 +12,11 @@ figures through :func:`balances` / :func:`decision_facts`; resolutions re-read t
 A case's units are priced at their position on the line (:func:`~..domain.money.paid_for_units`), after the units
 whose money is settled (:attr:`LineBalance.settled`), not after those other open cases merely hold: so cases open at
 once are each priced by what was settled before them, and the line's last units settled get exactly what is left.
+
+Open repair (and warranty) cases hold their units too, from the request until the item is shipped back (or the case
+is declined, cancelled or closed): a unit in the workshop cannot also be returned, exchanged or sent in for a second
+repair. Their units are never settled (a repair moves no money on the line), so they count for availability and
+never for a return's position on the line.
 """
 
 from collections.abc import Iterable, Mapping
@@ -38,6 +43,9 @@ __all__ = [
 ]
 
 RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
+REPAIR_RELEASED: frozenset[str] = machine.NOT_OPEN | {str(machine.CaseStatus.SHIPPED_BACK)}
+"""Statuses of a repair case that no longer hold its units: the item went back to the customer (shipped back, repaired
+or not), or the case is declined, cancelled or closed. Every other status, from the request on, holds them."""
 EVENT_ITEMS_RETURNED = "items_returned"
 
 
@@ -53,10 +61,10 @@ class LineBalance:
     returned: int
     """Units returned (or replaced) at the host, by anyone."""
     held: int
-    """Units held by the plugin's open cases and not yet returned at the host."""
+    """Units held by the plugin's open cases and not yet returned at the host (open repair cases' units included)."""
     unsettled: int = 0
     """Of ``returned + held``, the units of the plugin's cases whose money is not settled yet (open, or failed), those
-    the host already took back included. The rest are :attr:`settled`."""
+    the host already took back included, and every unit an open repair case holds. The rest are :attr:`settled`."""
 
     @property
     def refundable(self) -> Decimal:
@@ -83,39 +91,50 @@ def _tables(template: str, **fragments: str) -> str:
     )
 
 
-# When a case line ``held`` of case ``c`` holds its units: from the request until the case is declined, cancelled
-# or closed unresolved; once its items are marked returned at the host, the host's ledger counts them instead. A
-# resolved keep-the-item case holds its units for good (they were settled without coming back). The queries are
-# SQL written once: the ORM's compilation of this subquery cost more than running it, on every eligibility check
-# and request.
+# When a case line ``held`` of case ``c`` holds its units. A return or exchange: from the request until the case is
+# declined, cancelled or closed unresolved; once its items are marked returned at the host, the host's ledger counts
+# them instead. A resolved keep-the-item case holds its units for good (they were settled without coming back). A
+# repair: from the request until the item is shipped back or the case is declined, cancelled or closed
+# (:data:`REPAIR_RELEASED`). The queries are SQL written once: the ORM's compilation of this subquery cost more than
+# running it, on every eligibility check and request.
+_REPAIR_HOLDS = "(c.kind = %(repair)s AND NOT (c.status = ANY(%(repair_released)s)))"
 _HOLDS = _tables(
-    """c.kind = ANY(%(kinds)s)
-      AND NOT (c.status = ANY(%(released)s))
-      AND NOT (c.status = %(closed)s AND c.resolution = '')
-      AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
-      AND c.id IS DISTINCT FROM %(excluded)s"""
+    """(c.kind = ANY(%(kinds)s)
+       AND NOT (c.status = ANY(%(released)s))
+       AND NOT (c.status = %(closed)s AND c.resolution = '')
+       AND NOT EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s)
+       OR {repair_holds})
+      AND c.id IS DISTINCT FROM %(excluded)s""",
+    repair_holds=_REPAIR_HOLDS,
 )
 # When a case line of case ``c`` counts among its line's returned or held units without its money being settled:
 # the case has no resolution yet (or its resolution failed), and either it holds its units or the host already took
 # them back. A unit's money is settled once its case is resolved (or waits for the provider to confirm the refund):
-# refunded, credited, exchanged or kept. Units the host took back outside the plugin count as settled.
+# refunded, credited, exchanged or kept. Units the host took back outside the plugin count as settled. A unit an open
+# repair holds is never settled: it is the customer's, in the workshop, and no money moved for it.
 _UNSETTLED = _tables(
-    """c.kind = ANY(%(kinds)s)
-      AND (c.resolution = '' OR c.status = %(failed)s)
-      AND (NOT (c.status = ANY(%(released)s) OR c.status = %(closed)s)
-           OR EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s))
-      AND c.id IS DISTINCT FROM %(excluded)s"""
+    """(c.kind = ANY(%(kinds)s)
+       AND (c.resolution = '' OR c.status = %(failed)s)
+       AND (NOT (c.status = ANY(%(released)s) OR c.status = %(closed)s)
+            OR EXISTS (SELECT 1 FROM "{event}" e WHERE e.case_id = c.id AND e.type = %(returned_event)s))
+       OR {repair_holds})
+      AND c.id IS DISTINCT FROM %(excluded)s""",
+    repair_holds=_REPAIR_HOLDS,
 )
+# ``repairing``: of ``held``, the units open repair cases hold (the plugin's cached ``quantity_returned`` counts those
+# of returns and exchanges only, so figures read without a host add these).
 _ORDER_LINES = _tables(
     """
-SELECT line.*, COALESCE((
-    SELECT SUM(held.quantity) FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id
-    WHERE held.order_line_id = line.id AND {holds}
-), 0) AS held, COALESCE((
+SELECT line.*, COALESCE(holds.held, 0) AS held, COALESCE(holds.repairing, 0) AS repairing, COALESCE((
     SELECT SUM(unpaid.quantity) FROM "{case_line}" unpaid JOIN "{case}" c ON c.id = unpaid.case_id
     WHERE unpaid.order_line_id = line.id AND {unsettled}
 ), 0) AS unsettled
-FROM "{line}" line WHERE line.order_id = %(order)s ORDER BY line.id
+FROM "{line}" line LEFT JOIN LATERAL (
+    SELECT SUM(held.quantity) AS held, SUM(held.quantity) FILTER (WHERE c.kind = %(repair)s) AS repairing
+    FROM "{case_line}" held JOIN "{case}" c ON c.id = held.case_id
+    WHERE held.order_line_id = line.id AND {holds}
+) holds ON TRUE
+WHERE line.order_id = %(order)s ORDER BY line.id
 """,
     holds=_HOLDS,
     unsettled=_UNSETTLED,
@@ -135,6 +154,8 @@ def _holding_params(order: OrderRecord, exclude_case: Case | None = None) -> dic
     return {
         "order": order.pk,
         "kinds": [kind.value for kind in RETURN_KINDS],
+        "repair": CaseKind.REPAIR.value,
+        "repair_released": sorted(REPAIR_RELEASED),
         "released": [machine.CaseStatus.DECLINED.value, machine.CaseStatus.CANCELLED.value],
         "closed": machine.CaseStatus.CLOSED.value,
         "failed": machine.CaseStatus.RESOLUTION_FAILED.value,
@@ -154,9 +175,10 @@ def holding_case_numbers(order: OrderRecord) -> dict[str, list[int]]:
 
 
 def order_lines(order: OrderRecord, exclude_case: Case | None = None) -> list[OrderLineRecord]:
-    """The order's lines in id order, each annotated with the units its cases hold (``held``) and the units of its
-    cases whose money is not settled yet (``unsettled``, see :class:`LineBalance`), in one query; those of
-    ``exclude_case`` (the case being re-decided or resolved) not counted."""
+    """The order's lines in id order, each annotated with the units its cases hold (``held``; of them, those open
+    repair cases hold: ``repairing``) and the units of its cases whose money is not settled yet (``unsettled``, see
+    :class:`LineBalance`), in one query; those of ``exclude_case`` (the case being re-decided or resolved) not
+    counted."""
     return list(OrderLineRecord.objects.raw(_ORDER_LINES, _holding_params(order, exclude_case)))
 
 
@@ -186,7 +208,8 @@ def balances(
     if host is None:
         rows = order_lines(order, exclude_case)
         ledger = _cached_ledger(order, rows)
-        held = {str(row.line_id): row.quantity_returned for row in rows}
+        # The cached count holds the units of returns and exchanges; open repairs' units are added.
+        held = {str(row.line_id): row.quantity_returned + row.repairing for row in rows}
         if exclude_case is not None:
             for line in exclude_case.lines.select_related("order_line"):
                 key = str(line.order_line.line_id)

@@ -250,9 +250,10 @@ def case_counts(channel: str, start: datetime | None, end: datetime | None) -> d
 
 def requests_for_order(order: OrderRecord, reason: str = "", resolution: str = "") -> list[LineRequest]:
     """A request for every line of ``order`` with units left to return (as many as are left, at least one, so a
-    line with none left is decided too and says why). Reads the order's lines once (or its prefetched lines)."""
+    line with none left is decided too and says why). Reads the order's lines once (or its prefetched lines: those
+    :func:`.eligibility.read_lines` keeps also say how many units open repairs hold, ``repairing``)."""
     requests = []
     for line in sorted(order.lines.all(), key=lambda row: row.pk):
-        left = line.quantity_fulfilled - line.quantity_returned
+        left = line.quantity_fulfilled - line.quantity_returned - getattr(line, "repairing", 0)
         requests.append(LineRequest(str(line.line_id), max(left, 1), reason=reason, resolution=resolution))
     return requests

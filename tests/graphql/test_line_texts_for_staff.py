@@ -13,6 +13,7 @@ from graphql_client import (
     call,
     example_document,
     gid,
+    line_gid,
     ok,
     order_gid,
     publish_example,
@@ -157,3 +158,44 @@ def test_validation_and_the_editors_draft_warn_of_a_money_threshold_without_the_
     }
     clean = ok(call(draft, {"p": source}, MERCHANT), "afterSalesPolicyDraft")
     assert clean["policyWarnings"] == []
+
+
+REPAIR_ONE_UNIT = """mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) {
+    errors { field code message } case { id number status } } }"""
+
+
+def _repair_one_unit(order):
+    variables = {
+        "input": {
+            "order": order_gid(order),
+            "line": {"lineId": line_gid(order, 0), "quantity": 1},
+            "reason": "defective",
+            "photoUrls": ["https://img.example/1.jpg", "https://img.example/2.jpg"],
+        }
+    }
+    return call(REPAIR_ONE_UNIT, variables, CUSTOMER)["data"]["repairRequestCreate"]
+
+
+def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_named():
+    publish_example()
+    order = record((tv_line(quantity=1),))
+    number = _repair_one_unit(order)["case"]["number"]
+    (line,) = _eligibility(order)
+    assert line["eligible"] is False
+    assert line["reasons"] == [
+        {"code": "in_open_case", "text": f"Units of this item are already in open case #{number}."}
+    ]
+    (error,) = return_one_unit(order)["errors"]
+    assert error["message"] == (
+        "55-inch TV cannot be returned: Units of this item are already in an open after-sales case."
+    )
+    second = _repair_one_unit(order)
+    assert second["case"] is None and [e["code"] for e in second["errors"]] == ["NOT_ELIGIBLE"]
+
+
+def test_beside_a_unit_in_an_open_repair_the_eligibility_offers_the_units_left():
+    publish_example()
+    order = record((tv_line(quantity=3),))
+    _repair_one_unit(order)
+    (line,) = _eligibility(order)
+    assert (line["eligible"], line["quantity"], line["reasons"]) == (True, 2, [])
