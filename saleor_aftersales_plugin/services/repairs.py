@@ -8,14 +8,16 @@ from django.db import transaction
 from ..domain import cases as machine
 from ..domain.actors import SYSTEM_ACTOR, Actor
 from ..domain.facts import CaseKind, LineRequest
+from ..domain.host import HostPort
 from ..domain.money import quantize
 from ..models import Case
 from . import ServiceError
 from .cases import add_event, create_case, get_case, transition
 from .eligibility import evaluate
 from .idempotency import OPERATION_REPAIR, earlier_request
+from .ledger import lock_lines
 from .orders import get_order
-from .returns import _reject_ineligible
+from .returns import reject_ineligible
 
 S = machine.CaseStatus
 EVENT_QUOTE = "quote"
@@ -31,6 +33,7 @@ def request_repair(
     comment: str = "",
     photo_urls: tuple[str, ...] = (),
     idempotency_key: str | None = None,
+    host: HostPort | None = None,
 ) -> tuple[Case, bool]:
     """Open a repair or warranty claim for one line; the decision says whether it is inside the warranty."""
     with transaction.atomic():
@@ -38,8 +41,11 @@ def request_repair(
         stored_key, existing = earlier_request(order, actor, OPERATION_REPAIR, idempotency_key)
         if existing is not None:
             return existing, False
-        decision, _ = evaluate(order, CaseKind.REPAIR, [request])
-        _reject_ineligible(decision)
+        locked = lock_lines(order, [str(request.line_id)])
+        decision, _ = evaluate(order, CaseKind.REPAIR, [request], host=host)
+        reject_ineligible(
+            decision, {str(line.line_id): line.product_name for line in locked}, asked="sent in for repair"
+        )
         if decision.photos_required > len(photo_urls):
             raise ServiceError(
                 f"This claim needs at least {decision.photos_required} photo(s); {len(photo_urls)} attached.",

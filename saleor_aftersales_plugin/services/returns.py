@@ -57,12 +57,16 @@ _DONE_EVENTS = {
 _OTHER_REASONS = {REASON_ZERO_REFUND: "After the fees nothing would be refunded."}
 
 
-def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None = None) -> None:
+def reject_ineligible(
+    decision: CaseDecision, names: Mapping[str, str] | None = None, *, asked: str = "returned"
+) -> None:
+    """NOT_ELIGIBLE on the first line ``decision`` refuses, naming the item (``names``: line id -> product name) and
+    why; ``asked``: what was asked of it ("returned", "sent in for repair")."""
     names = names or {}
     problems = [(index, line) for index, line in enumerate(decision.lines) if not line.eligible]
     if problems:
         index, line = problems[0]
-        others = f" {len(problems) - 1} more line(s) cannot be returned either." if len(problems) > 1 else ""
+        others = f" {len(problems) - 1} more line(s) cannot be {asked} either." if len(problems) > 1 else ""
         reasons = " ".join(
             LEDGER_REASONS.get(reason)
             or ENGINE_REASONS.get(reason)
@@ -71,7 +75,7 @@ def _reject_ineligible(decision: CaseDecision, names: Mapping[str, str] | None =
             for reason in line.reasons
         )
         raise ServiceError(
-            f"{names.get(line.line_id) or 'This item'} cannot be returned: {reasons}{others}",
+            f"{names.get(line.line_id) or 'This item'} cannot be {asked}: {reasons}{others}",
             code="not_eligible",
             field=f"lines.{index}",
         )
@@ -135,7 +139,7 @@ def request_return(
             return existing, False
         requests = checked_reasons(order, requests)
         decision, _version = evaluate(order, kind, requests, host=host)
-        _reject_ineligible(decision, {str(line.line_id): line.product_name for line in locked})
+        reject_ineligible(decision, {str(line.line_id): line.product_name for line in locked})
         if decision.photos_required > len(photo_urls):
             raise ServiceError(
                 f"This request needs at least {decision.photos_required} photo(s) of the item; "

@@ -191,6 +191,9 @@ def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_na
     )
     second = _repair_one_unit(order)
     assert second["case"] is None and [e["code"] for e in second["errors"]] == ["NOT_ELIGIBLE"]
+    assert second["errors"][0]["message"] == (
+        "55-inch TV cannot be sent in for repair: Units of this item are already in an open after-sales case."
+    )
 
 
 def test_beside_a_unit_in_an_open_repair_the_eligibility_offers_the_units_left():

@@ -18,6 +18,7 @@ def open_repair(opening: CaseOpening) -> tuple[Case, bool]:
         comment=request.get("comment") or "",
         photo_urls=photo_urls(request.get("photo_urls")),
         idempotency_key=opening.key,
+        host=opening.context.host,
     )
 
 
