@@ -7,6 +7,7 @@ subdivision); where that package knows a country's make-up working days on weeke
 days count as business days too, unless the policy's ``calendar.follow_official_calendar`` is false.
 """
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -293,20 +294,11 @@ class BusinessCalendar:
         local = _require_aware(start, "start").astimezone(self.zone)
         day, time_of_day = local.date(), local.time()
         if not self.is_business_day(day):
-            day, time_of_day = self._next_business_day(day), time(0)
-        for _ in range(int(amount)):
-            day = self._next_business_day(day)
+            day, time_of_day = next(self._business_days_after(day)), time(0)
+        if int(amount):
+            day = next(itertools.islice(self._business_days_after(day), int(amount) - 1, None))
         whole = datetime.combine(day, time_of_day, tzinfo=self.zone).astimezone(UTC)
         return self.add_working_hours(whole, (amount - int(amount)) * 24)
-
-    def _next_business_day(self, day: date) -> date:
-        for _ in range(_MAX_DAYS_SCANNED):
-            day += timedelta(days=1)
-            if self.is_business_day(day):
-                return day
-        raise ValueError(
-            f"No business day within {_MAX_DAYS_SCANNED} days of {day}: check working_days and holidays."
-        )
 
     def format_instant(self, instant: datetime, locale: str = "en") -> str:
         """``instant`` for people, in the shop's time zone and ``locale``, with the zone's name (i18n's one format)."""
