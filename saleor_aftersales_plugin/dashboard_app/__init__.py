@@ -9,6 +9,7 @@ The sandbox serves the same files under ``/app/``.
 
 import json
 import mimetypes
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,16 @@ def manifest(app_url: str, version: str) -> dict[str, Any]:
     }
 
 
+APP_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src * data: blob:; connect-src *; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+"""The app page's Content-Security-Policy: its own scripts only (and the one configuration script, by nonce);
+customers' photos from anywhere. No frame-ancestors: the Dashboard that frames the app lives at the operator's
+origin, which the plugin does not know."""
+
+
 def app_page(config: dict[str, Any]) -> HttpResponse:
     """The app's HTML page with ``config`` (the host's endpoints) embedded; 503 when the app was not built."""
     index = STATIC_DIR / "index.html"
@@ -96,9 +107,16 @@ def app_page(config: dict[str, Any]) -> HttpResponse:
     html = index.read_text(encoding="utf-8")
     # "</" cannot appear inside the inline script, whatever the configuration holds.
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    html = html.replace(_CONFIG_MARKER, f"<script>window.__AFTERSALES__ = {payload};</script>", 1)
+    nonce = secrets.token_urlsafe(16)
+    html = html.replace(
+        _CONFIG_MARKER, f'<script nonce="{nonce}">window.__AFTERSALES__ = {payload};</script>', 1
+    )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-cache"
+    response["Content-Security-Policy"] = APP_CSP.format(nonce=nonce)
+    # The sandbox signs in with ?token=: no page the app loads or links to learns it from the Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
