@@ -11,7 +11,7 @@ import { CalendarForm, EscalationForm, MoneyInput, NumberInput, SlaForm } from "
 import { moveRule, newRule, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
 import { documentCurrencies } from "../policy/money";
-import { acceptsMoney, actionParamsSchema, choices, policySchema, resolve, schemaAt } from "../policy/schema";
+import { actionParamsSchema, choices, paramKind, policySchema, resolve, schemaAt } from "../policy/schema";
 import { Box, Button, FieldError, Notice, Text } from "../ui";
 
 const LOAD = `{ afterSalesPolicyBuilder afterSalesPolicyVersions { version name createdAt createdBy current source changes } }`;
@@ -20,17 +20,6 @@ const SIMULATE = `mutation($draft: String!) { policySimulate(draft: $draft) { re
 const PUBLISH = `mutation($policy: String!) { policyPublish(policy: $policy) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 const ROLLBACK = `mutation($version: Int!) { policyRollback(version: $version) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 
-
-/** How an action parameter is edited: money, a small object (e.g. set_sla's first_response) or a plain field. */
-function paramKind(schema, node, value, params) {
-  if (acceptsMoney(schema, node)) {
-    const numberToo = (node.anyOf || []).some((option) => option.type === "number");
-    // add_fee's amount: a percentage for kind percent, money for kind fixed (and whenever it is written as money).
-    if (!numberToo || (value !== null && typeof value === "object") || params.kind === "fixed") return "money";
-  }
-  if (node.type === "object" && node.properties) return "object";
-  return "plain";
-}
 
 function ParamInput({ spec, value, onChange, error, id, node, params, editor }) {
   const t = useT();
@@ -98,6 +87,9 @@ function ParamInput({ spec, value, onChange, error, id, node, params, editor }) 
         {spec.options.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>
     );
+  } else if (kind === "number") {
+    // add_fee's percentage: written as a number (12.5), never as the text '12.5'.
+    control = <NumberInput id={id} node={node} value={value} onChange={onChange} error={error} />;
   } else if (spec.fieldType === "numeric") {
     control = <input id={id} type="number" step={spec.integer ? 1 : "any"} min={spec.minimum ?? undefined} max={spec.maximum ?? undefined}
       value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))} />;
