@@ -1,11 +1,62 @@
 """Front-end fixes of the Dashboard app, each checked as the user sees it (headless Chromium against the sandbox)."""
 
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from factories import order_facts, order_line
 from playwright.sync_api import expect
-from test_dashboard_app_browser import _policy_editor, browser, sandbox_url  # noqa: F401
+from test_dashboard_app_browser import (  # noqa: F401
+    BERLIN,
+    CHANNEL,
+    CUSTOMER,
+    STAFF,
+    _page,
+    _policy_editor,
+    browser,
+    sandbox_url,
+)
 
+from saleor_aftersales_plugin.domain.actors import actor_for
+from saleor_aftersales_plugin.domain.facts import LineRequest, ProductFacts
 from saleor_aftersales_plugin.models import PolicyVersion
+from saleor_aftersales_plugin.sandbox import tokens
+from saleor_aftersales_plugin.services import returns
+from saleor_aftersales_plugin.services.orders import record_order
 
-CHANNEL = "default-channel"
+
+def _lamp_received():
+    """A delivered desk lamp whose return staff approved and received: the case awaits its inspection."""
+    delivered = datetime.now(BERLIN) - timedelta(days=2)
+    line = order_line(
+        ProductFacts(sku="LAMP-1", product_name="Desk lamp", category_path=("electronics",)),
+        unit_price=Decimal("19.90"),
+        delivered_at=delivered,
+        fulfilled_at=delivered - timedelta(days=1),
+    )
+    facts = order_facts(
+        (line,), channel=CHANNEL, number="6666", customer_id=CUSTOMER.id, customer_email=CUSTOMER.email
+    )
+    record_order(facts)
+    case, _ = returns.request_return(
+        facts.order_id,
+        [LineRequest(facts.lines[0].line_id, 1)],
+        actor=actor_for(CUSTOMER),
+        reason="changed_mind",
+    )
+    if case.status == "requested":
+        returns.approve(case.pk, actor=actor_for(STAFF))
+    returns.mark_received(case.pk, actor=actor_for(STAFF))
+    return case
+
+
+def _open_case(browser, sandbox_url, case, errors):  # noqa: F811
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/queue?token={tokens.staff_token('staff-1', 'staff@volt.example')}")
+    page.get_by_test_id("queue-row").filter(has_text=f"#{case.number}").get_by_role(
+        "link", name=f"#{case.number}"
+    ).click()
+    expect(page.get_by_test_id("case-status")).to_be_visible(timeout=20_000)
+    return page
 
 
 def _restocking(page):
@@ -27,4 +78,26 @@ def test_a_decimal_percentage_fee_is_written_as_a_number_and_publishes(sandbox_u
     document = PolicyVersion.objects.get(channel=CHANNEL, version=2).document
     rule = next(r for r in document["rules"] if r["id"] == "opened-electronics-restocking")
     assert str(rule["actions"][0]["params"]["amount"]) == "12.5"  # the stored document keeps decimals as text
+    assert not errors, errors
+
+
+def test_inspection_offers_only_accepted_conditions_and_requires_a_choice(sandbox_url, browser):  # noqa: F811
+    case = _lamp_received()
+    errors: list[str] = []
+    page = _open_case(browser, sandbox_url, case, errors)
+    select = page.get_by_label("Condition Desk lamp")
+    offered = select.locator("option:not([disabled])").all_inner_texts()
+    assert offered == ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS"], offered
+    expect(select).to_have_value("")  # nothing valid-looking preselected
+    status = page.get_by_test_id("case-status")
+    page.get_by_role("button", name="Save inspection").click()
+    expect(
+        page.get_by_text("Choose the condition of every line before saving the inspection.")
+    ).to_be_visible()
+    expect(page.get_by_text("Unknown condition")).to_have_count(0)
+    expect(status).not_to_have_text("INSPECTED")
+    select.select_option("OPENED")
+    page.get_by_role("button", name="Save inspection").click()
+    expect(status).to_have_text("INSPECTED", timeout=10_000)
+    expect(page.get_by_text("Choose the condition of every line")).to_have_count(0)
     assert not errors, errors

@@ -5,10 +5,9 @@ import { useLanguage, useT } from "../i18n";
 import { CASE_EVENTS, CASE_FIELDS, CASE_LINE_TEXTS, CASE_PAYLOAD } from "../queries";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
 import { reasonLabel, useReasonLabels } from "../reasons";
-import { actorLabel, explain } from "./caseText";
+import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, inspection } from "./caseText";
 
 const CASE = `query($id: ID!, $language: String) { afterSalesCase(id: $id) { ${CASE_FIELDS} ${CASE_LINE_TEXTS} ${CASE_EVENTS} } }`;
-const CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS", "UNKNOWN"];
 const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
 // The statuses staff set on a repair directly (quotes and approvals have their own actions).
 const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
@@ -50,12 +49,17 @@ function useAction(channel, language, onCase) {
       setBusy("");
     }
   }
+  /** Errors found before asking the API (e.g. a missing choice), shown like the API's. */
+  const fail = (name, fieldErrors) => {
+    setDone("");
+    setErrors({ [name]: fieldErrors });
+  };
   const errorOf = (name, field) => errors[name]?.[field] || (field === "_" ? undefined : undefined);
   const formError = (name) => {
     const entries = errors[name] || {};
     return entries._ || entries.id || entries.status || "";
   };
-  return { run, errorOf, formError, busy, done };
+  return { run, fail, errorOf, formError, busy, done };
 }
 
 export function CasePage({ channel, caseId, navigate }) {
@@ -130,10 +134,12 @@ export function CasePage({ channel, caseId, navigate }) {
                 <td>{money(line.refund)}</td>
                 <td>
                   {next.includes("INSPECTED") ? (
-                    <select aria-label={`${t("condition")} ${line.productName || line.sku}`}
-                      value={form.conditions[line.orderLineId] || line.condition || "UNKNOWN"}
+                    <select aria-label={`${t("condition")} ${line.productName || line.sku}`} required
+                      value={chosenCondition(line, form.conditions)}
+                      aria-invalid={!chosenCondition(line, form.conditions) && !!action.errorOf("inspect", "lines") ? "true" : undefined}
                       onChange={(e) => setForm((f) => ({ ...f, conditions: { ...f.conditions, [line.orderLineId]: e.target.value } }))}>
-                      {CONDITIONS.map((c) => <option key={c} value={c}>{c}</option>)}
+                      <option value="" disabled>{t("chooseCondition")}</option>
+                      {INSPECTION_CONDITIONS.map((c) => <option key={c} value={c}>{c}</option>)}
                     </select>
                   ) : (line.condition || "—")}
                 </td>
@@ -202,9 +208,11 @@ export function CasePage({ channel, caseId, navigate }) {
             )}
             {next.includes("INSPECTED") && (
               <div>
-                <Button onClick={() => action.run("inspect", m("returnRequestInspect", "$id: ID!, $lines: [LineConditionInput!]!"), {
-                  id, lines: caseData.lines.map((l) => ({ lineId: l.orderLineId, condition: form.conditions[l.orderLineId] || l.condition || "UNKNOWN" })),
-                })}>{t("inspect")}</Button>
+                <Button onClick={() => {
+                  const chosen = inspection(caseData.lines, form.conditions);
+                  if (chosen.missing) action.fail("inspect", { lines: t("chooseEveryCondition") });
+                  else action.run("inspect", m("returnRequestInspect", "$id: ID!, $lines: [LineConditionInput!]!"), { id, lines: chosen.lines });
+                }}>{t("inspect")}</Button>
                 <FieldError message={action.formError("inspect") || action.errorOf("inspect", "lines")} />
               </div>
             )}

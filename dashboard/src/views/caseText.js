@@ -39,3 +39,19 @@ export function actorLabel(event, t) {
   const kind = t(`actor_${event.actorType}`, {}, humanise(event.actorType).replace(/\.$/, ""));
   return named ? `${kind} ${named}` : kind;
 }
+
+/** The conditions staff may record at inspection (the API refuses UNKNOWN: it is what a line is before inspection). */
+export const INSPECTION_CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS"];
+
+/** The condition shown for ``line``: the one chosen, else the one recorded, else "" (nothing chosen yet). */
+export function chosenCondition(line, chosen) {
+  const condition = chosen[line.orderLineId] || line.condition || "";
+  return INSPECTION_CONDITIONS.includes(condition) ? condition : "";
+}
+
+/** The inspection to send: ``{lines}`` with every line's condition, or ``{missing}`` (lines without one). */
+export function inspection(lines, chosen) {
+  const sent = lines.map((l) => ({ lineId: l.orderLineId, condition: chosenCondition(l, chosen) }));
+  const missing = sent.filter((l) => !l.condition).map((l) => l.lineId);
+  return missing.length ? { missing } : { lines: sent };
+}

@@ -2,7 +2,7 @@
 // decision quotes the policy's own text for each line's reason in the reader's language, not the rule's code.
 import { describe, expect, it } from "vitest";
 import { translate } from "../i18n";
-import { actorLabel, explain, humanise } from "./caseText";
+import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, humanise, inspection } from "./caseText";
 
 const en = (key, params, fallback) => translate("en", key, params, fallback);
 const zh = (key, params, fallback) => translate("zh-Hans", key, params, fallback);
@@ -53,5 +53,23 @@ describe("decision text", () => {
   it("humanises codes", () => {
     expect(humanise("defect_claim")).toBe("Defect claim.");
     expect(humanise("")).toBe("");
+  });
+});
+
+describe("inspection", () => {
+  const lines = [{ orderLineId: "a", condition: "UNKNOWN" }, { orderLineId: "b", condition: "OPENED" }];
+  it("offers only the conditions the API accepts, never UNKNOWN", () => {
+    expect(INSPECTION_CONDITIONS).not.toContain("UNKNOWN");
+  });
+  it("preselects nothing for a line not inspected yet, and keeps a recorded or chosen condition", () => {
+    expect(chosenCondition(lines[0], {})).toBe("");
+    expect(chosenCondition(lines[1], {})).toBe("OPENED");
+    expect(chosenCondition(lines[1], { b: "USED" })).toBe("USED");
+  });
+  it("requires a choice for every line", () => {
+    expect(inspection(lines, {})).toEqual({ missing: ["a"] });
+    expect(inspection(lines, { a: "DAMAGED" })).toEqual({
+      lines: [{ lineId: "a", condition: "DAMAGED" }, { lineId: "b", condition: "OPENED" }],
+    });
   });
 });
