@@ -101,3 +101,33 @@ def test_inspection_offers_only_accepted_conditions_and_requires_a_choice(sandbo
     expect(status).to_have_text("INSPECTED", timeout=10_000)
     expect(page.get_by_text("Choose the condition of every line")).to_have_count(0)
     assert not errors, errors
+
+
+def test_order_start_says_a_refused_line_on_its_own_row(sandbox_url, browser):  # noqa: F811
+    from graphene import Node
+    from test_dashboard_app_browser import _tall_order
+
+    facts = _tall_order()
+    xxl = facts.lines[
+        1
+    ]  # its one unit is already in an open case: the API refuses it as "lines.0" (the one sent)
+    returns.request_return(facts.order_id, [LineRequest(xxl.line_id, 1)], actor=actor_for(CUSTOMER))
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    order = Node.to_global_id("Order", facts.order_id)
+    page.goto(
+        f"{sandbox_url}/app/order-start?orderId={order}&token={tokens.staff_token('staff-2', 'desk@volt.example')}"
+    )
+    rows = page.locator("table.grid tbody tr")
+    expect(rows).to_have_count(8, timeout=20_000)
+    tee_xxl = rows.filter(has_text="TEE-XXL")
+    tee_xxl.locator("input[type=number]").fill("1")
+    page.get_by_label("Reason").fill("changed_mind")
+    page.get_by_role("button", name="Create the case").click()
+    expect(tee_xxl.get_by_test_id("field-error")).to_contain_text(
+        "Monospace Tee cannot be returned", timeout=10_000
+    )
+    expect(page.get_by_test_id("field-error")).to_have_count(1)  # on that row only, not on the first row
+    expect(rows.first.get_by_test_id("field-error")).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_count(0)  # no case created
+    assert not errors, errors
