@@ -131,3 +131,26 @@ def test_order_start_says_a_refused_line_on_its_own_row(sandbox_url, browser):  
     expect(rows.first.get_by_test_id("field-error")).to_have_count(0)
     expect(page.get_by_role("status")).to_have_count(0)  # no case created
     assert not errors, errors
+
+
+def test_a_comma_decimal_override_is_refused_in_words_on_the_amount_field(sandbox_url, browser):  # noqa: F811
+    case = _lamp_received()
+    errors: list[str] = []
+    page = _open_case(browser, sandbox_url, case, errors)
+    page.get_by_label("Condition Desk lamp").select_option("UNOPENED")
+    page.get_by_role("button", name="Save inspection").click()
+    status = page.get_by_test_id("case-status")
+    expect(status).to_have_text("INSPECTED", timeout=10_000)
+    page.get_by_label("Amount").fill("12,50")
+    page.get_by_label("Override reason", exact=False).fill("goodwill")
+    page.get_by_test_id("resolve").click()
+    expect(
+        page.get_by_text("Write the amount as a number with a dot for decimals, e.g. 12.50.")
+    ).to_be_visible()
+    expect(page.get_by_text("got invalid value")).to_have_count(0)
+    expect(status).to_have_text("INSPECTED")
+    page.get_by_label("Amount").fill("12.50")
+    page.get_by_test_id("resolve").click()
+    expect(status).not_to_have_text("INSPECTED", timeout=10_000)
+    expect(page.get_by_text("Write the amount as a number")).to_have_count(0)
+    assert not errors, errors

@@ -5,7 +5,7 @@ import { useLanguage, useT } from "../i18n";
 import { CASE_EVENTS, CASE_FIELDS, CASE_LINE_TEXTS, CASE_PAYLOAD } from "../queries";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
 import { reasonLabel, useReasonLabels } from "../reasons";
-import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, inspection } from "./caseText";
+import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, inspection, refusedVariable, validAmount } from "./caseText";
 
 const CASE = `query($id: ID!, $language: String) { afterSalesCase(id: $id) { ${CASE_FIELDS} ${CASE_LINE_TEXTS} ${CASE_EVENTS} } }`;
 const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
@@ -26,7 +26,7 @@ function OneFieldAction({ action, name, argument, multiline, label, value, onCha
 }
 
 /** One action: a form whose errors land on its own controls. */
-function useAction(channel, language, onCase) {
+function useAction(channel, language, onCase, invalidValue = "This value is not valid.") {
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState("");
   const [done, setDone] = useState("");
@@ -44,7 +44,9 @@ function useAction(channel, language, onCase) {
         onCase(payload.case);
       }
     } catch (e) {
-      setErrors({ [name]: { _: e.message } });
+      // GraphQL's coercion message ("Variable "$amount" got invalid value ...") is not for staff: say it on the field.
+      const variable = refusedVariable(e.message);
+      setErrors({ [name]: variable ? { [variable]: invalidValue } : { _: e.message } });
     } finally {
       setBusy("");
     }
@@ -81,7 +83,7 @@ export function CasePage({ channel, caseId, navigate }) {
     }
   }, [channel, caseId, language]);
   useEffect(() => { load(); }, [load]);
-  const action = useAction(channel, language, (c) => setCase(c));
+  const action = useAction(channel, language, (c) => setCase(c), t("invalidValue"));
   if (error) return <Notice kind="error">{error}</Notice>;
   if (!caseData) return <Text>{t("loading")}</Text>;
   const next = caseData.allowedNextStatuses;
@@ -187,7 +189,10 @@ export function CasePage({ channel, caseId, navigate }) {
                   <>
                     <Input label={t("quoteAmount")} value={form.quote} onChange={field("quote")} inputMode="decimal"
                       error={!!action.errorOf("quote", "amount")} helperText={action.errorOf("quote", "amount")} />
-                    <Button onClick={() => action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote })}>{t("sendQuote")}</Button>
+                    <Button onClick={() => {
+                      if (!validAmount(form.quote)) action.fail("quote", { amount: t("amountFormat") });
+                      else action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote.trim() });
+                    }}>{t("sendQuote")}</Button>
                     <FieldError message={action.formError("quote")} />
                   </>
                 )}
@@ -224,9 +229,12 @@ export function CasePage({ channel, caseId, navigate }) {
                   error={!!action.errorOf("resolve", "amount")} helperText={action.errorOf("resolve", "amount")} />
                 <Input label={t("overrideReason")} value={form.overrideReason} onChange={field("overrideReason")}
                   error={!!action.errorOf("resolve", "reason")} helperText={action.errorOf("resolve", "reason")} />
-                <Button data-testid="resolve" onClick={() => action.run("resolve", m("caseResolve", "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String"), {
-                  id, resolution: form.resolution, amount: form.amount || null, reason: form.overrideReason || null,
-                })}>{t("resolve")}</Button>
+                <Button data-testid="resolve" onClick={() => {
+                  if (!validAmount(form.amount)) action.fail("resolve", { amount: t("amountFormat") });
+                  else action.run("resolve", m("caseResolve", "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String"), {
+                    id, resolution: form.resolution, amount: form.amount.trim() || null, reason: form.overrideReason || null,
+                  });
+                }}>{t("resolve")}</Button>
                 <FieldError message={action.formError("resolve")} />
               </Box>
             )}

@@ -55,3 +55,14 @@ export function inspection(lines, chosen) {
   const missing = sent.filter((l) => !l.condition).map((l) => l.lineId);
   return missing.length ? { missing } : { lines: sent };
 }
+
+/** Whether ``text`` is an amount the API reads (a decimal with a dot, e.g. 12.50); an empty amount is no override. */
+export function validAmount(text) {
+  const trimmed = (text || "").trim();
+  return trimmed === "" || /^\d+(\.\d+)?$/.test(trimmed);
+}
+
+/** A GraphQL variable refused before the API ran (``Variable "$amount" got invalid value ...``): its name, else "". */
+export function refusedVariable(message) {
+  return /Variable "\$(\w+)" got invalid value/.exec(message || "")?.[1] || "";
+}
