@@ -154,3 +154,16 @@ def test_a_comma_decimal_override_is_refused_in_words_on_the_amount_field(sandbo
     expect(status).not_to_have_text("INSPECTED", timeout=10_000)
     expect(page.get_by_text("Write the amount as a number")).to_have_count(0)
     assert not errors, errors
+
+
+def test_a_second_language_can_be_typed_in_defaults(sandbox_url, browser):  # noqa: F811
+    errors: list[str] = []
+    page = _policy_editor(browser, sandbox_url, errors)
+    languages = page.locator("#defaults-languages")
+    expect(languages).to_have_value("en, zh_Hans")
+    languages.fill("")
+    languages.press_sequentially("en, zh_Hans, de", delay=20)
+    expect(languages).to_have_value("en, zh_Hans, de")
+    page.get_by_role("tab", name="YAML / JSON").click()
+    expect(page.get_by_test_id("policy-code")).to_contain_text("- de")
+    assert not errors, errors

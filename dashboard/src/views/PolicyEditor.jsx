@@ -7,7 +7,7 @@ import { gql, policyUrl } from "../api";
 import { useT } from "../i18n";
 import { CodeEditor } from "../policy/CodeEditor";
 import { errorsAt, errorsUnder } from "../policy/errors";
-import { CalendarForm, EscalationForm, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
+import { CalendarForm, EscalationForm, ListTextInput, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
 import { moveRule, newRule, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
 import { documentCurrencies } from "../policy/money";
@@ -216,8 +216,7 @@ function DefaultsForm({ defaults, onChange, errors, builder, schema }) {
   return (
     <Box display="flex" gap={3} flexWrap="wrap">
       {text("currency")}{text("country")}{text("time_zone")}
-      {field("languages", <input id="defaults-languages" value={(d.languages || []).join(", ")}
-        onChange={(e) => set({ languages: e.target.value.split(",").map((s) => s.trim()).filter(Boolean) })} />)}
+      {field("languages", <ListTextInput id="defaults-languages" value={d.languages} onChange={(v) => set({ languages: v || [] })} />)}
       {field("eligible", <input id="defaults-eligible" type="checkbox" checked={d.eligible !== false} onChange={(e) => set({ eligible: e.target.checked })} />)}
       <fieldset className="checks">
         <legend>window</legend>
