@@ -167,3 +167,27 @@ def test_a_second_language_can_be_typed_in_defaults(sandbox_url, browser):  # no
     page.get_by_role("tab", name="YAML / JSON").click()
     expect(page.get_by_test_id("policy-code")).to_contain_text("- de")
     assert not errors, errors
+
+
+def test_kpis_to_date_includes_the_cases_of_that_day(sandbox_url, browser):  # noqa: F811
+    from datetime import UTC
+
+    _lamp_received()  # a case opened today
+    today = datetime.now(UTC).date()
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    page.goto(f"{sandbox_url}/app/kpis?channel={CHANNEL}&token={token}")
+    kpis = page.get_by_test_id("kpis")
+    expect(kpis).to_have_attribute("aria-busy", "false", timeout=20_000)
+    to = page.get_by_role("textbox", name="To (inclusive)", exact=True)
+    expect(to).to_have_value(today.isoformat())  # the default period ends with today, included
+    expect(page.get_by_test_id("kpi-cases").locator(".big")).to_have_text("1")
+    to.fill(today.isoformat())
+    page.get_by_role("button", name="Refresh").click()
+    expect(kpis).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(page.get_by_test_id("kpi-cases").locator(".big")).to_have_text("1")
+    to.fill((today - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Refresh").click()
+    expect(page.get_by_test_id("kpi-cases").locator(".big")).to_have_text("0", timeout=20_000)
+    assert not errors, errors
