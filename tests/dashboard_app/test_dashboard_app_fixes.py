@@ -24,11 +24,11 @@ from saleor_aftersales_plugin.services import returns
 from saleor_aftersales_plugin.services.orders import record_order
 
 
-def _lamp_received():
-    """A delivered desk lamp whose return staff approved and received: the case awaits its inspection."""
+def _lamp_requested(name="Desk lamp"):
+    """A delivered desk lamp and the customer's return request for it."""
     delivered = datetime.now(BERLIN) - timedelta(days=2)
     line = order_line(
-        ProductFacts(sku="LAMP-1", product_name="Desk lamp", category_path=("electronics",)),
+        ProductFacts(sku="LAMP-1", product_name=name, category_path=("electronics",)),
         unit_price=Decimal("19.90"),
         delivered_at=delivered,
         fulfilled_at=delivered - timedelta(days=1),
@@ -43,6 +43,12 @@ def _lamp_received():
         actor=actor_for(CUSTOMER),
         reason="changed_mind",
     )
+    return case
+
+
+def _lamp_received():
+    """A delivered desk lamp whose return staff approved and received: the case awaits its inspection."""
+    case = _lamp_requested()
     if case.status == "requested":
         returns.approve(case.pk, actor=actor_for(STAFF))
     returns.mark_received(case.pk, actor=actor_for(STAFF))
@@ -190,4 +196,28 @@ def test_kpis_to_date_includes_the_cases_of_that_day(sandbox_url, browser):  # n
     to.fill((today - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Refresh").click()
     expect(page.get_by_test_id("kpi-cases").locator(".big")).to_have_text("0", timeout=20_000)
+    assert not errors, errors
+
+
+def test_queue_selection_is_cleared_when_paging(sandbox_url, browser):  # noqa: F811
+    for n in range(21):
+        _lamp_requested(f"Lamp {n}")
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    page.goto(f"{sandbox_url}/app/queue?token={tokens.staff_token('staff-1', 'staff@volt.example')}")
+    rows = page.get_by_test_id("queue-row")
+    expect(rows).to_have_count(20, timeout=20_000)
+    page.get_by_label("Select all").check()
+    bulk = page.get_by_role("button", name="Approve selected", exact=False)
+    checked = rows.locator("input[type=checkbox]:checked")
+    expect(checked).not_to_have_count(0)
+    expect(bulk).to_have_text(f"Approve selected ({checked.count()})")
+    page.get_by_role("button", name="Next").click()
+    expect(rows).to_have_count(1)
+    # Nothing is checked on this page, and the bulk action no longer counts the 20 cases left behind.
+    expect(rows.locator("input[type=checkbox]:checked")).to_have_count(0)
+    expect(bulk).to_have_text("Approve selected (0)")
+    page.get_by_role("button", name="Previous").click()
+    expect(rows).to_have_count(20)
+    expect(rows.locator("input[type=checkbox]:checked")).to_have_count(0)
     assert not errors, errors
