@@ -221,3 +221,29 @@ def test_queue_selection_is_cleared_when_paging(sandbox_url, browser):  # noqa: 
     expect(rows).to_have_count(20)
     expect(rows.locator("input[type=checkbox]:checked")).to_have_count(0)
     assert not errors, errors
+
+
+def test_a_published_policy_with_many_yaml_aliases_opens_in_the_editor(sandbox_url, browser, tmp_path):  # noqa: F811
+    import yaml
+
+    from saleor_aftersales_plugin.sandbox.commands import EXAMPLE_POLICY
+    from saleor_aftersales_plugin.sandbox.orders import publish_policy_file
+
+    data = yaml.safe_load(EXAMPLE_POLICY.read_text())
+    template = next(r for r in data["rules"] if r["id"] == "opened-electronics-restocking")
+    for n in range(120):  # the rules share their conditions and actions: PyYAML writes &id001 / *id001
+        data["rules"].append({**template, "id": f"bulk-{n}", "priority": 1})
+    big = tmp_path / "big.yaml"
+    big.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert big.read_text().count("*id") > 100
+    version, created = publish_policy_file(CHANNEL, big)  # the server accepts it
+    assert created
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    page.goto(
+        f"{sandbox_url}/app/policy?token={tokens.staff_token('m', 'owner@volt.example', merchant=True)}"
+    )
+    expect(page.get_by_test_id("rule-card")).to_have_count(len(data["rules"]), timeout=30_000)
+    expect(page.get_by_text("Excessive alias count")).to_have_count(0)
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=30_000)
+    assert not errors, errors

@@ -8,7 +8,7 @@ import { useT } from "../i18n";
 import { CodeEditor } from "../policy/CodeEditor";
 import { errorsAt, errorsUnder } from "../policy/errors";
 import { CalendarForm, EscalationForm, ListTextInput, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
-import { moveRule, newRule, toDocument, toModel } from "../policy/model";
+import { moveRule, newRule, parsePolicyText, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
 import { documentCurrencies } from "../policy/money";
 import { actionParamsSchema, choices, paramKind, policySchema, resolve, schemaAt } from "../policy/schema";
@@ -315,7 +315,7 @@ export default function PolicyEditor({ channel }) {
       setVersions(data.afterSalesPolicyVersions);
       const source = data.afterSalesPolicyVersions.find((v) => v.current)?.source || "schema_version: 1\ndefaults: {}\nrules: []\n";
       setText(source);
-      setModel(toModel(YAML.parse(source, { version: "1.1" })));
+      setModel(toModel(parsePolicyText(source)));
       setLoadError("");
     } catch (e) {
       setLoadError(e.message);
@@ -336,7 +336,7 @@ export default function PolicyEditor({ channel }) {
   const updateText = (next) => {
     setText(next);
     try {
-      setModel(toModel(YAML.parse(next, { version: "1.1" })));
+      setModel(toModel(parsePolicyText(next)));
       setSyntax("");
     } catch (e) {
       setSyntax(e.message);
