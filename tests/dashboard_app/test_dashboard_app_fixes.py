@@ -247,3 +247,19 @@ def test_a_published_policy_with_many_yaml_aliases_opens_in_the_editor(sandbox_u
     expect(page.get_by_text("Excessive alias count")).to_have_count(0)
     expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=30_000)
     assert not errors, errors
+
+
+def test_a_comma_decimal_fixed_fee_is_refused_on_its_money_control(sandbox_url, browser):  # noqa: F811
+    errors: list[str] = []
+    page = _policy_editor(browser, sandbox_url, errors)
+    restocking = _restocking(page)
+    restocking.get_by_label("kind *").select_option("fixed")
+    restocking.get_by_label("amount *: Amount").fill("4,95")
+    restocking.get_by_label("amount *: Currency").fill("EUR")
+    money = restocking.get_by_role("group", name="amount *")
+    expect(money.get_by_test_id("field-error")).to_be_visible(timeout=10_000)
+    expect(money).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("publish")).to_be_disabled()
+    restocking.get_by_label("amount *: Amount").fill("4.95")
+    expect(money.get_by_test_id("field-error")).to_have_count(0, timeout=10_000)
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=10_000)

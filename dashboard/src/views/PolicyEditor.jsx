@@ -6,7 +6,7 @@ import { Input } from "@saleor/macaw-ui";
 import { gql, policyUrl } from "../api";
 import { useT } from "../i18n";
 import { CodeEditor } from "../policy/CodeEditor";
-import { errorsAt, errorsUnder } from "../policy/errors";
+import { errorsAt, errorsUnder, paramErrors } from "../policy/errors";
 import { CalendarForm, EscalationForm, ListTextInput, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
 import { moveRule, newRule, parsePolicyText, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
@@ -180,7 +180,7 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
                 <ParamInput key={p.name} spec={p} id={`rule-${item.key}-action-${i}-${p.name}`}
                   node={resolve(editor.schema, paramsSchema.properties?.[p.name])} params={action.params || {}} editor={editor}
                   value={action.params?.[p.name]}
-                  error={errorsAt(errors, `${path}.params.${p.name}`) || errorsAt(errors, `${path}.params`)}
+                  error={paramErrors(errors, path, p.name)}
                   onChange={(v) => {
                     const params = { ...(action.params || {}) };
                     if (v === undefined) delete params[p.name];
