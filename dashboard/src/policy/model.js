@@ -4,6 +4,8 @@
 // Conditions (business-rules: nested {all: [...]} / {any: [...]} with {name, operator, value} leaves) become
 // react-querybuilder groups ({combinator: "and" | "or", rules}); everything else of a rule stays as it is.
 
+import YAML from "yaml";
+
 let counter = 0;
 const nextId = () => `n${++counter}`;
 
@@ -114,3 +116,11 @@ export function newRule(existing) {
     query: { id: nextId(), combinator: "and", rules: [] },
   };
 }
+
+/**
+ * The policy text as the server reads it (rules/source.py): YAML 1.1, with up to 1000 aliases (MAX_ALIASES), so a
+ * policy the server accepted also opens here (the yaml library's own default allows only 100).
+ */
+export const MAX_ALIASES = 1000;
+// The yaml library counts one more than the aliases written (1000 aliases of one anchor count 1001): + 1.
+export const parsePolicyText = (text) => YAML.parse(text, { version: "1.1", maxAliasCount: MAX_ALIASES + 1 });

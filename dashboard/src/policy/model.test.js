@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { EDITED_ELECTRONICS_CALENDAR, projectPolicy, projectText } from "../testing/policies";
-import { conditionPath, moveRule, toDocument, toModel } from "./model";
+import { MAX_ALIASES, conditionPath, moveRule, parsePolicyText, toDocument, toModel } from "./model";
 import {
   firstResponse, freeName, listAdd, listRemove, listSet, newTier, recipients, renamePath, setFirstResponse, setHolidaysMode,
   setKindTargets, setWorkingHours, toggleWeekday, withKey,
@@ -198,4 +198,19 @@ describe("money condition values", () => {
       expect(toDocument(toModel(YAML.parse(YAML.stringify(back, { version: "1.1" }), { version: "1.1" })))).toEqual(doc);
     });
   }
+});
+
+describe("parsePolicyText", () => {
+  const withAliases = (count) => {
+    const lines = ["schema_version: 1", "defaults: {}", "shared: &shared {all: [{name: reason, operator: equal_to, value: defective}]}", "rules:"];
+    for (let n = 0; n < count; n += 1) lines.push(`  - {id: r${n}, conditions: *shared}`);
+    return lines.join("\n");
+  };
+  it("reads a policy with more than 100 aliases, as the server does (up to its limit of 1000)", () => {
+    expect(parsePolicyText(withAliases(120)).rules).toHaveLength(120);
+    expect(parsePolicyText(withAliases(MAX_ALIASES)).rules).toHaveLength(MAX_ALIASES);
+  });
+  it("refuses more aliases than the server accepts", () => {
+    expect(() => parsePolicyText(withAliases(MAX_ALIASES + 1))).toThrow(/alias/i);
+  });
 });

@@ -72,3 +72,18 @@ export function actionParamsSchema(schema, name) {
 export function choices(schema, node) {
   return node.enum || resolve(schema, node.items)?.enum || [];
 }
+
+/**
+ * How an action parameter is edited: "money", "number" (a number that may also be written as money: add_fee's
+ * percentage for kind percent), "object" (a small object, e.g. set_sla's first_response) or "plain".
+ */
+export function paramKind(schema, node, value, params = {}) {
+  if (acceptsMoney(schema, node)) {
+    const numberToo = (node.anyOf || []).some((option) => option.type === "number");
+    // add_fee's amount: a percentage for kind percent, money for kind fixed (and whenever it is written as money).
+    if (!numberToo || (value !== null && typeof value === "object") || params.kind === "fixed") return "money";
+    return "number";
+  }
+  if (node.type === "object" && node.properties) return "object";
+  return "plain";
+}

@@ -5,10 +5,9 @@ import { useLanguage, useT } from "../i18n";
 import { CASE_EVENTS, CASE_FIELDS, CASE_LINE_TEXTS, CASE_PAYLOAD } from "../queries";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
 import { reasonLabel, useReasonLabels } from "../reasons";
-import { actorLabel, explain } from "./caseText";
+import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, inspection, refusedVariable, validAmount } from "./caseText";
 
 const CASE = `query($id: ID!, $language: String) { afterSalesCase(id: $id) { ${CASE_FIELDS} ${CASE_LINE_TEXTS} ${CASE_EVENTS} } }`;
-const CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS", "UNKNOWN"];
 const RESOLUTIONS = ["REFUND", "STORE_CREDIT", "EXCHANGE", "REPAIR", "KEEP_ITEM"];
 // The statuses staff set on a repair directly (quotes and approvals have their own actions).
 const REPAIR_STATUSES = ["RECEIVED", "DIAGNOSING", "REPAIRING", "SHIPPED_BACK", "CLOSED"];
@@ -27,7 +26,7 @@ function OneFieldAction({ action, name, argument, multiline, label, value, onCha
 }
 
 /** One action: a form whose errors land on its own controls. */
-function useAction(channel, language, onCase) {
+function useAction(channel, language, onCase, invalidValue = "This value is not valid.") {
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState("");
   const [done, setDone] = useState("");
@@ -45,17 +44,24 @@ function useAction(channel, language, onCase) {
         onCase(payload.case);
       }
     } catch (e) {
-      setErrors({ [name]: { _: e.message } });
+      // GraphQL's coercion message ("Variable "$amount" got invalid value ...") is not for staff: say it on the field.
+      const variable = refusedVariable(e.message);
+      setErrors({ [name]: variable ? { [variable]: invalidValue } : { _: e.message } });
     } finally {
       setBusy("");
     }
   }
+  /** Errors found before asking the API (e.g. a missing choice), shown like the API's. */
+  const fail = (name, fieldErrors) => {
+    setDone("");
+    setErrors({ [name]: fieldErrors });
+  };
   const errorOf = (name, field) => errors[name]?.[field] || (field === "_" ? undefined : undefined);
   const formError = (name) => {
     const entries = errors[name] || {};
     return entries._ || entries.id || entries.status || "";
   };
-  return { run, errorOf, formError, busy, done };
+  return { run, fail, errorOf, formError, busy, done };
 }
 
 export function CasePage({ channel, caseId, navigate }) {
@@ -77,7 +83,7 @@ export function CasePage({ channel, caseId, navigate }) {
     }
   }, [channel, caseId, language]);
   useEffect(() => { load(); }, [load]);
-  const action = useAction(channel, language, (c) => setCase(c));
+  const action = useAction(channel, language, (c) => setCase(c), t("invalidValue"));
   if (error) return <Notice kind="error">{error}</Notice>;
   if (!caseData) return <Text>{t("loading")}</Text>;
   const next = caseData.allowedNextStatuses;
@@ -130,10 +136,12 @@ export function CasePage({ channel, caseId, navigate }) {
                 <td>{money(line.refund)}</td>
                 <td>
                   {next.includes("INSPECTED") ? (
-                    <select aria-label={`${t("condition")} ${line.productName || line.sku}`}
-                      value={form.conditions[line.orderLineId] || line.condition || "UNKNOWN"}
+                    <select aria-label={`${t("condition")} ${line.productName || line.sku}`} required
+                      value={chosenCondition(line, form.conditions)}
+                      aria-invalid={!chosenCondition(line, form.conditions) && !!action.errorOf("inspect", "lines") ? "true" : undefined}
                       onChange={(e) => setForm((f) => ({ ...f, conditions: { ...f.conditions, [line.orderLineId]: e.target.value } }))}>
-                      {CONDITIONS.map((c) => <option key={c} value={c}>{c}</option>)}
+                      <option value="" disabled>{t("chooseCondition")}</option>
+                      {INSPECTION_CONDITIONS.map((c) => <option key={c} value={c}>{c}</option>)}
                     </select>
                   ) : (line.condition || "—")}
                 </td>
@@ -181,7 +189,10 @@ export function CasePage({ channel, caseId, navigate }) {
                   <>
                     <Input label={t("quoteAmount")} value={form.quote} onChange={field("quote")} inputMode="decimal"
                       error={!!action.errorOf("quote", "amount")} helperText={action.errorOf("quote", "amount")} />
-                    <Button onClick={() => action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote })}>{t("sendQuote")}</Button>
+                    <Button onClick={() => {
+                      if (!validAmount(form.quote)) action.fail("quote", { amount: t("amountFormat") });
+                      else action.run("quote", m("repairQuoteCreate", "$id: ID!, $amount: Decimal!"), { id, amount: form.quote.trim() });
+                    }}>{t("sendQuote")}</Button>
                     <FieldError message={action.formError("quote")} />
                   </>
                 )}
@@ -202,9 +213,11 @@ export function CasePage({ channel, caseId, navigate }) {
             )}
             {next.includes("INSPECTED") && (
               <div>
-                <Button onClick={() => action.run("inspect", m("returnRequestInspect", "$id: ID!, $lines: [LineConditionInput!]!"), {
-                  id, lines: caseData.lines.map((l) => ({ lineId: l.orderLineId, condition: form.conditions[l.orderLineId] || l.condition || "UNKNOWN" })),
-                })}>{t("inspect")}</Button>
+                <Button onClick={() => {
+                  const chosen = inspection(caseData.lines, form.conditions);
+                  if (chosen.missing) action.fail("inspect", { lines: t("chooseEveryCondition") });
+                  else action.run("inspect", m("returnRequestInspect", "$id: ID!, $lines: [LineConditionInput!]!"), { id, lines: chosen.lines });
+                }}>{t("inspect")}</Button>
                 <FieldError message={action.formError("inspect") || action.errorOf("inspect", "lines")} />
               </div>
             )}
@@ -216,9 +229,12 @@ export function CasePage({ channel, caseId, navigate }) {
                   error={!!action.errorOf("resolve", "amount")} helperText={action.errorOf("resolve", "amount")} />
                 <Input label={t("overrideReason")} value={form.overrideReason} onChange={field("overrideReason")}
                   error={!!action.errorOf("resolve", "reason")} helperText={action.errorOf("resolve", "reason")} />
-                <Button data-testid="resolve" onClick={() => action.run("resolve", m("caseResolve", "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String"), {
-                  id, resolution: form.resolution, amount: form.amount || null, reason: form.overrideReason || null,
-                })}>{t("resolve")}</Button>
+                <Button data-testid="resolve" onClick={() => {
+                  if (!validAmount(form.amount)) action.fail("resolve", { amount: t("amountFormat") });
+                  else action.run("resolve", m("caseResolve", "$id: ID!, $resolution: AfterSalesResolution, $amount: Decimal, $reason: String"), {
+                    id, resolution: form.resolution, amount: form.amount.trim() || null, reason: form.overrideReason || null,
+                  });
+                }}>{t("resolve")}</Button>
                 <FieldError message={action.formError("resolve")} />
               </Box>
             )}

@@ -5,7 +5,7 @@ import { gql } from "../api";
 import { useT } from "../i18n";
 import { Box, Button, Notice, Text } from "../ui";
 import { useReasonLabels } from "../reasons";
-import { breakdowns, hasMoney, headline, seriesPoint, truncate } from "./kpiData";
+import { breakdowns, hasMoney, headline, period, seriesPoint, truncate } from "./kpiData";
 
 const STATS = `query($from: DateTime, $to: DateTime) { afterSalesStats(from: $from, to: $to) {
   cases figures csv
@@ -74,7 +74,7 @@ export default function Kpis({ channel }) {
   const reasonLabels = useReasonLabels(channel);
   const now = new Date();
   const [from, setFrom] = useState(day(new Date(now.getTime() - 30 * 86400000)));
-  const [to, setTo] = useState(day(new Date(now.getTime() + 86400000)));
+  const [to, setTo] = useState(day(now)); // included: the period runs to the end of that day
   const [stats, setStats] = useState(null);
   const [series, setSeries] = useState([]);
   const [error, setError] = useState("");
@@ -83,8 +83,7 @@ export default function Kpis({ channel }) {
   const load = useCallback(async () => {
     setLoading(true);
     try {
-      const start = new Date(from + "T00:00:00Z");
-      const end = new Date(to + "T00:00:00Z");
+      const { start, end } = period(from, to);
       const whole = await gql(channel, STATS, { from: start.toISOString(), to: end.toISOString() });
       setStats(whole.afterSalesStats);
       const step = (end - start) / BUCKETS;

@@ -1,9 +1,10 @@
 import { useEffect, useState } from "react";
 import { Input } from "@saleor/macaw-ui";
-import { gql, errorsByField, orderChannel, saleorGql } from "../api";
+import { gql, orderChannel, saleorGql } from "../api";
 import { inSaleor } from "../config";
 import { useLanguage, useT } from "../i18n";
 import { Box, Button, FieldError, Notice, Select, SlaBadge, Text, money } from "../ui";
+import { startErrors } from "./startErrors";
 
 const ELIGIBILITY = `query($order: ID!, $kind: AfterSalesCaseKind, $language: String) {
   returnEligibility(order: $order, kind: $kind, language: $language) {
@@ -114,9 +115,10 @@ export function OrderStart({ orderId, channels, openCase }) {
   const [quantities, setQuantities] = useState({});
   const [reason, setReason] = useState("");
   const [comment, setComment] = useState("");
-  const [errors, setErrors] = useState({});
+  const [errors, setErrors] = useState({ rows: {}, fields: {}, form: "" });
   const [created, setCreated] = useState(null);
-  const lines = useEligibility(channel, orderId, kind === "REPAIR" ? "REPAIR" : "RETURN", (message) => setErrors({ _: message })) || [];
+  const lines = useEligibility(channel, orderId, kind === "REPAIR" ? "REPAIR" : "RETURN",
+    (message) => setErrors({ rows: {}, fields: {}, form: message })) || [];
   const variants = useVariantNames(orderId);
   if (channelError) return <Notice kind="error">{channelError}</Notice>;
   if (channel === null) return <Notice kind="error">The order is in no channel with the After-sales plugin on.</Notice>;
@@ -132,8 +134,10 @@ export function OrderStart({ orderId, channels, openCase }) {
       : await gql(channel, `mutation($input: ReturnRequestCreateInput!) { returnRequestCreate(input: $input) ${payloadFields} }`,
         { input: { order: orderId, lines: chosen, reason, comment } });
     const payload = Object.values(data)[0];
-    if (payload.errors.length) setErrors(errorsByField(payload.errors));
-    else { setErrors({}); setCreated(payload.case); }
+    // The API names a line by its index among the lines sent (only those with a quantity): map it back to its row.
+    const sent = kind === "REPAIR" ? chosen.slice(0, 1) : chosen;
+    if (payload.errors.length) { setCreated(null); setErrors(startErrors(payload.errors, sent.map((l) => l.lineId))); }
+    else { setErrors({ rows: {}, fields: {}, form: "" }); setCreated(payload.case); }
   }
 
   return (
@@ -145,23 +149,22 @@ export function OrderStart({ orderId, channels, openCase }) {
       <table className="grid">
         <thead><tr><th scope="col">{t("product")}</th><th scope="col">{t("eligible")}</th><th scope="col">{t("quantity")}</th></tr></thead>
         <tbody>
-          {lines.map((l, index) => (
+          {lines.map((l) => (
             <tr key={l.lineId}>
               <td><LineName line={l} variant={variants[l.lineId]} /></td>
               <td>{l.eligible ? t("yes") : `${t("no")} — ${l.reasons.map((r) => r.text).join(" ")}`}</td>
               <td>
                 <input type="number" min="0" max={l.quantity} aria-label={`${t("quantity")} ${lineLabel(l)}`}
                   value={quantities[l.lineId] || ""} onChange={(e) => setQuantities((q) => ({ ...q, [l.lineId]: e.target.value }))} />
-                <FieldError message={errors[`lines.${index}.quantity`] || errors[`lines.${index}.lineId`]} />
+                <FieldError message={errors.rows[l.lineId]} />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <FieldError message={errors.lines || errors.line} />
-      <Input label={t("reason")} value={reason} onChange={(e) => setReason(e.target.value)} error={!!errors.reason} helperText={errors.reason} />
+      <Input label={t("reason")} value={reason} onChange={(e) => setReason(e.target.value)} error={!!errors.fields.reason} helperText={errors.fields.reason} />
       <Input label="Comment" value={comment} onChange={(e) => setComment(e.target.value)} />
-      <FieldError message={errors._ || errors.order} />
+      <FieldError message={errors.form} />
       <Button type="submit">{t("create")}</Button>
       {created && (
         <Notice>

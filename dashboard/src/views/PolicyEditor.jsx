@@ -6,12 +6,12 @@ import { Input } from "@saleor/macaw-ui";
 import { gql, policyUrl } from "../api";
 import { useT } from "../i18n";
 import { CodeEditor } from "../policy/CodeEditor";
-import { errorsAt, errorsUnder } from "../policy/errors";
-import { CalendarForm, EscalationForm, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
-import { moveRule, newRule, toDocument, toModel } from "../policy/model";
+import { errorsAt, errorsUnder, paramErrors } from "../policy/errors";
+import { CalendarForm, EscalationForm, ListTextInput, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
+import { moveRule, newRule, parsePolicyText, toDocument, toModel } from "../policy/model";
 import { ValueEditor } from "../policy/ValueEditor";
 import { documentCurrencies } from "../policy/money";
-import { acceptsMoney, actionParamsSchema, choices, policySchema, resolve, schemaAt } from "../policy/schema";
+import { actionParamsSchema, choices, paramKind, policySchema, resolve, schemaAt } from "../policy/schema";
 import { Box, Button, FieldError, Notice, Text } from "../ui";
 
 const LOAD = `{ afterSalesPolicyBuilder afterSalesPolicyVersions { version name createdAt createdBy current source changes } }`;
@@ -20,17 +20,6 @@ const SIMULATE = `mutation($draft: String!) { policySimulate(draft: $draft) { re
 const PUBLISH = `mutation($policy: String!) { policyPublish(policy: $policy) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 const ROLLBACK = `mutation($version: Int!) { policyRollback(version: $version) { created version { version } policyErrors { path code message } errors { field code message } } }`;
 
-
-/** How an action parameter is edited: money, a small object (e.g. set_sla's first_response) or a plain field. */
-function paramKind(schema, node, value, params) {
-  if (acceptsMoney(schema, node)) {
-    const numberToo = (node.anyOf || []).some((option) => option.type === "number");
-    // add_fee's amount: a percentage for kind percent, money for kind fixed (and whenever it is written as money).
-    if (!numberToo || (value !== null && typeof value === "object") || params.kind === "fixed") return "money";
-  }
-  if (node.type === "object" && node.properties) return "object";
-  return "plain";
-}
 
 function ParamInput({ spec, value, onChange, error, id, node, params, editor }) {
   const t = useT();
@@ -98,6 +87,9 @@ function ParamInput({ spec, value, onChange, error, id, node, params, editor }) 
         {spec.options.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>
     );
+  } else if (kind === "number") {
+    // add_fee's percentage: written as a number (12.5), never as the text '12.5'.
+    control = <NumberInput id={id} node={node} value={value} onChange={onChange} error={error} />;
   } else if (spec.fieldType === "numeric") {
     control = <input id={id} type="number" step={spec.integer ? 1 : "any"} min={spec.minimum ?? undefined} max={spec.maximum ?? undefined}
       value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))} />;
@@ -188,7 +180,7 @@ function RuleCard({ item, index, count, builder, errors, fields, onChange, onMov
                 <ParamInput key={p.name} spec={p} id={`rule-${item.key}-action-${i}-${p.name}`}
                   node={resolve(editor.schema, paramsSchema.properties?.[p.name])} params={action.params || {}} editor={editor}
                   value={action.params?.[p.name]}
-                  error={errorsAt(errors, `${path}.params.${p.name}`) || errorsAt(errors, `${path}.params`)}
+                  error={paramErrors(errors, path, p.name)}
                   onChange={(v) => {
                     const params = { ...(action.params || {}) };
                     if (v === undefined) delete params[p.name];
@@ -224,8 +216,7 @@ function DefaultsForm({ defaults, onChange, errors, builder, schema }) {
   return (
     <Box display="flex" gap={3} flexWrap="wrap">
       {text("currency")}{text("country")}{text("time_zone")}
-      {field("languages", <input id="defaults-languages" value={(d.languages || []).join(", ")}
-        onChange={(e) => set({ languages: e.target.value.split(",").map((s) => s.trim()).filter(Boolean) })} />)}
+      {field("languages", <ListTextInput id="defaults-languages" value={d.languages} onChange={(v) => set({ languages: v || [] })} />)}
       {field("eligible", <input id="defaults-eligible" type="checkbox" checked={d.eligible !== false} onChange={(e) => set({ eligible: e.target.checked })} />)}
       <fieldset className="checks">
         <legend>window</legend>
@@ -324,7 +315,7 @@ export default function PolicyEditor({ channel }) {
       setVersions(data.afterSalesPolicyVersions);
       const source = data.afterSalesPolicyVersions.find((v) => v.current)?.source || "schema_version: 1\ndefaults: {}\nrules: []\n";
       setText(source);
-      setModel(toModel(YAML.parse(source, { version: "1.1" })));
+      setModel(toModel(parsePolicyText(source)));
       setLoadError("");
     } catch (e) {
       setLoadError(e.message);
@@ -345,7 +336,7 @@ export default function PolicyEditor({ channel }) {
   const updateText = (next) => {
     setText(next);
     try {
-      setModel(toModel(YAML.parse(next, { version: "1.1" })));
+      setModel(toModel(parsePolicyText(next)));
       setSyntax("");
     } catch (e) {
       setSyntax(e.message);

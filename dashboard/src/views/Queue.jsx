@@ -64,6 +64,8 @@ export function Queue({ channels, channel, setChannel, navigate }) {
 
   useEffect(() => { load(); }, [load]);
   useEffect(() => { setCursors([null]); setSelected([]); }, [channel, filters, sort]);
+  // A selection is of the cases on the page: paging clears it too (bulk actions never act on cases out of sight).
+  useEffect(() => { setSelected([]); }, [cursors]);
 
   const set = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
   const nodes = data ? data.edges.map((e) => e.node) : [];

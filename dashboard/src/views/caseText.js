@@ -39,3 +39,30 @@ export function actorLabel(event, t) {
   const kind = t(`actor_${event.actorType}`, {}, humanise(event.actorType).replace(/\.$/, ""));
   return named ? `${kind} ${named}` : kind;
 }
+
+/** The conditions staff may record at inspection (the API refuses UNKNOWN: it is what a line is before inspection). */
+export const INSPECTION_CONDITIONS = ["UNOPENED", "OPENED", "USED", "DAMAGED", "DEFECTIVE", "MISSING_PARTS"];
+
+/** The condition shown for ``line``: the one chosen, else the one recorded, else "" (nothing chosen yet). */
+export function chosenCondition(line, chosen) {
+  const condition = chosen[line.orderLineId] || line.condition || "";
+  return INSPECTION_CONDITIONS.includes(condition) ? condition : "";
+}
+
+/** The inspection to send: ``{lines}`` with every line's condition, or ``{missing}`` (lines without one). */
+export function inspection(lines, chosen) {
+  const sent = lines.map((l) => ({ lineId: l.orderLineId, condition: chosenCondition(l, chosen) }));
+  const missing = sent.filter((l) => !l.condition).map((l) => l.lineId);
+  return missing.length ? { missing } : { lines: sent };
+}
+
+/** Whether ``text`` is an amount the API reads (a decimal with a dot, e.g. 12.50); an empty amount is no override. */
+export function validAmount(text) {
+  const trimmed = (text || "").trim();
+  return trimmed === "" || /^\d+(\.\d+)?$/.test(trimmed);
+}
+
+/** A GraphQL variable refused before the API ran (``Variable "$amount" got invalid value ...``): its name, else "". */
+export function refusedVariable(message) {
+  return /Variable "\$(\w+)" got invalid value/.exec(message || "")?.[1] || "";
+}

@@ -2,7 +2,7 @@
 // decision quotes the policy's own text for each line's reason in the reader's language, not the rule's code.
 import { describe, expect, it } from "vitest";
 import { translate } from "../i18n";
-import { actorLabel, explain, humanise } from "./caseText";
+import { INSPECTION_CONDITIONS, actorLabel, chosenCondition, explain, humanise, inspection, refusedVariable, validAmount } from "./caseText";
 
 const en = (key, params, fallback) => translate("en", key, params, fallback);
 const zh = (key, params, fallback) => translate("zh-Hans", key, params, fallback);
@@ -53,5 +53,34 @@ describe("decision text", () => {
   it("humanises codes", () => {
     expect(humanise("defect_claim")).toBe("Defect claim.");
     expect(humanise("")).toBe("");
+  });
+});
+
+describe("inspection", () => {
+  const lines = [{ orderLineId: "a", condition: "UNKNOWN" }, { orderLineId: "b", condition: "OPENED" }];
+  it("offers only the conditions the API accepts, never UNKNOWN", () => {
+    expect(INSPECTION_CONDITIONS).not.toContain("UNKNOWN");
+  });
+  it("preselects nothing for a line not inspected yet, and keeps a recorded or chosen condition", () => {
+    expect(chosenCondition(lines[0], {})).toBe("");
+    expect(chosenCondition(lines[1], {})).toBe("OPENED");
+    expect(chosenCondition(lines[1], { b: "USED" })).toBe("USED");
+  });
+  it("requires a choice for every line", () => {
+    expect(inspection(lines, {})).toEqual({ missing: ["a"] });
+    expect(inspection(lines, { a: "DAMAGED" })).toEqual({
+      lines: [{ lineId: "a", condition: "DAMAGED" }, { lineId: "b", condition: "OPENED" }],
+    });
+  });
+});
+
+describe("override amount", () => {
+  it("accepts a decimal with a dot (or nothing: no override) and refuses a comma or words", () => {
+    for (const ok of ["", " ", "12.50", "12", "0.5", " 12.50 "]) expect([ok, validAmount(ok)]).toEqual([ok, true]);
+    for (const bad of ["12,50", "12.", ".5", "1.234,56", "-3", "abc", "12 EUR"]) expect([bad, validAmount(bad)]).toEqual([bad, false]);
+  });
+  it("names the variable GraphQL refused, so its error lands on that field in words", () => {
+    expect(refusedVariable('Variable "$amount" got invalid value "12,50"; Decimal cannot represent')).toBe("amount");
+    expect(refusedVariable("Network error")).toBe("");
   });
 });

@@ -95,3 +95,10 @@ export function breakdowns(figures, readerLabels = {}, kindName = (kind) => kind
     categories: entries(figures?.return_rates?.categories).map(([slug, v]) => ({ label: slug, rate: round1(number(v?.rate) * 100) })),
   };
 }
+
+/** The period asked for by the From and To dates (UTC days, both included): To's whole day counts (end = next day). */
+export function period(from, to) {
+  const start = new Date(from + "T00:00:00Z");
+  const end = new Date(new Date(to + "T00:00:00Z").getTime() + 86400000);
+  return { start, end };
+}

@@ -1,7 +1,7 @@
 // The KPI page's numbers for every shape of the stats answer: an empty channel, cases without reasons, no refunds,
 // and parts of the answer missing or null (the page must show numbers, never "Cannot convert undefined or null").
 import { describe, expect, it } from "vitest";
-import { breakdowns, hasMoney, headline, seriesPoint, truncate } from "./kpiData";
+import { breakdowns, hasMoney, headline, seriesPoint, truncate, period } from "./kpiData";
 
 const noSla = { measured: 0, withinTarget: 0, shareWithinTarget: null, medianHours: null, p90Hours: null };
 
@@ -129,5 +129,14 @@ describe("KPI numbers", () => {
     const figures = { reasons: { return: { defective: 2 } }, reason_labels: { defective: "Faulty or does not work" } };
     expect(breakdowns(figures, { defective: "商品存在质量问题" }, (kind) => (kind === "return" ? "退货" : kind)).reasons)
       .toEqual([{ label: "退货: 商品存在质量问题", count: 2 }]);
+  });
+});
+
+describe("period", () => {
+  it("includes the whole To day: it ends at the start of the next day (UTC)", () => {
+    const { start, end } = period("2026-11-01", "2026-12-01");
+    expect(start.toISOString()).toBe("2026-11-01T00:00:00.000Z");
+    expect(end.toISOString()).toBe("2026-12-02T00:00:00.000Z");
+    expect(period("2026-12-01", "2026-12-01").end - period("2026-12-01", "2026-12-01").start).toBe(86400000);
   });
 });
