@@ -263,3 +263,23 @@ def test_a_comma_decimal_fixed_fee_is_refused_on_its_money_control(sandbox_url, 
     restocking.get_by_label("amount *: Amount").fill("4.95")
     expect(money.get_by_test_id("field-error")).to_have_count(0, timeout=10_000)
     expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=10_000)
+
+
+def test_order_start_reads_in_chinese_for_a_chinese_dashboard(sandbox_url, browser):  # noqa: F811
+    """The order action is a popup without the app's header: it follows the browser's (the Dashboard's) language."""
+    from graphene import Node
+    from test_dashboard_app_browser import _tall_order
+
+    facts = _tall_order()
+    errors: list[str] = []
+    page = _page(browser, sandbox_url, errors)
+    page.add_init_script("Object.defineProperty(navigator, 'language', { get: () => 'zh-CN' })")
+    order = Node.to_global_id("Order", facts.order_id)
+    page.goto(
+        f"{sandbox_url}/app/order-start?orderId={order}&token={tokens.staff_token('staff-2', 'desk@volt.example')}"
+    )
+    expect(page.locator("table.grid tbody tr")).to_have_count(8, timeout=20_000)
+    expect(page.get_by_label("备注")).to_be_visible()
+    expect(page.get_by_label("原因")).to_be_visible()
+    expect(page.get_by_label("Comment")).to_have_count(0)
+    assert not errors, errors

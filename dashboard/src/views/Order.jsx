@@ -163,7 +163,7 @@ export function OrderStart({ orderId, channels, openCase }) {
         </tbody>
       </table>
       <Input label={t("reason")} value={reason} onChange={(e) => setReason(e.target.value)} error={!!errors.fields.reason} helperText={errors.fields.reason} />
-      <Input label="Comment" value={comment} onChange={(e) => setComment(e.target.value)} />
+      <Input label={t("comment")} value={comment} onChange={(e) => setComment(e.target.value)} />
       <FieldError message={errors.form} />
       <Button type="submit">{t("create")}</Button>
       {created && (
