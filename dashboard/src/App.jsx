@@ -9,6 +9,7 @@ import { CasePage } from "./views/Case";
 import { OrderStart, OrderWidget } from "./views/Order";
 import { Queue } from "./views/Queue";
 import { heightSender, useWidgetResize } from "./widgetResize";
+import { mayLeave } from "./leaveGuard";
 
 // The editor (CodeMirror, the query builder) and the charts load only when opened.
 const PolicyEditor = lazy(() => import("./views/PolicyEditor"));
@@ -22,6 +23,7 @@ function useRoute() {
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const navigate = (next) => {
+    if (!mayLeave()) return;
     const url = new URL(window.location.href);
     url.pathname = appBase() + next;
     window.history.pushState(null, "", url.toString());

@@ -283,3 +283,32 @@ def test_order_start_reads_in_chinese_for_a_chinese_dashboard(sandbox_url, brows
     expect(page.get_by_label("原因")).to_be_visible()
     expect(page.get_by_label("Comment")).to_have_count(0)
     assert not errors, errors
+
+
+def test_leaving_the_editor_with_unpublished_changes_asks_first(sandbox_url, browser):  # noqa: F811
+    errors: list[str] = []
+    page = _policy_editor(browser, sandbox_url, errors)
+    asked: list[str] = []
+    answer = {"leave": False}
+
+    def on_dialog(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if answer["leave"] else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.get_by_role("region", name="Calendar").get_by_label("Sat").check()
+    page.get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("region", name="Calendar")).to_be_visible()  # stayed, the change kept
+    expect(page.get_by_role("region", name="Calendar").get_by_label("Sat")).to_be_checked()
+    assert asked == ["The policy has changes that are not published. Leave and lose them?"]
+    answer["leave"] = True
+    page.get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("table")).to_be_visible(timeout=20_000)
+    assert len(asked) == 2
+    # Nothing changed: no question.
+    page.get_by_role("link", name="Policy editor").click()
+    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    page.get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("table")).to_be_visible(timeout=20_000)
+    assert len(asked) == 2
+    assert not errors, errors

@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { Input } from "@saleor/macaw-ui";
 import { gql, policyUrl } from "../api";
 import { useT } from "../i18n";
+import { guardLeaving } from "../leaveGuard";
 import { CodeEditor } from "../policy/CodeEditor";
 import { errorsAt, errorsUnder, paramErrors } from "../policy/errors";
 import { CalendarForm, EscalationForm, ListTextInput, MoneyInput, NumberInput, SlaForm } from "../policy/forms";
@@ -306,7 +307,17 @@ export default function PolicyEditor({ channel }) {
   const [simulation, setSimulation] = useState(null);
   const [outcome, setOutcome] = useState(null);
   const [loadError, setLoadError] = useState("");
+  const [publishedText, setPublishedText] = useState(null);
   const dragging = useRef(null);
+  const unpublished = publishedText !== null && text !== publishedText;
+  useEffect(() => {
+    guardLeaving(unpublished ? t("leaveUnpublished") : null);
+    if (!unpublished) return undefined;
+    const warn = (event) => { event.preventDefault(); event.returnValue = ""; };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [unpublished]); // the question is worded when the editor first has unpublished changes
+  useEffect(() => () => guardLeaving(null), []);
 
   const load = useCallback(async () => {
     try {
@@ -315,6 +326,7 @@ export default function PolicyEditor({ channel }) {
       setVersions(data.afterSalesPolicyVersions);
       const source = data.afterSalesPolicyVersions.find((v) => v.current)?.source || "schema_version: 1\ndefaults: {}\nrules: []\n";
       setText(source);
+      setPublishedText(source);
       setModel(toModel(parsePolicyText(source)));
       setLoadError("");
     } catch (e) {
@@ -389,10 +401,9 @@ export default function PolicyEditor({ channel }) {
     if (!payload.errors.length && !payload.policyErrors.length) {
       const refreshed = await gql(channel, LOAD);
       setVersions(refreshed.afterSalesPolicyVersions);
-      if (mutation === ROLLBACK) {
-        const source = refreshed.afterSalesPolicyVersions.find((v) => v.current)?.source;
-        if (source) updateText(source);
-      }
+      const source = refreshed.afterSalesPolicyVersions.find((v) => v.current)?.source;
+      if (mutation === ROLLBACK && source) updateText(source);
+      setPublishedText(mutation === ROLLBACK ? source ?? text : text);
     }
   }
 
