@@ -9,7 +9,7 @@ import { CasePage } from "./views/Case";
 import { OrderStart, OrderWidget } from "./views/Order";
 import { Queue } from "./views/Queue";
 import { heightSender, useWidgetResize } from "./widgetResize";
-import { mayLeave } from "./leaveGuard";
+import { requestLeave } from "./leaveGuard";
 
 // The editor (CodeMirror, the query builder) and the charts load only when opened.
 const PolicyEditor = lazy(() => import("./views/PolicyEditor"));
@@ -17,19 +17,22 @@ const Kpis = lazy(() => import("./views/Kpis"));
 
 function useRoute() {
   const [route, setRoute] = useState(appRoute());
+  const [leaving, setLeaving] = useState(null);
   useEffect(() => {
     const onPop = () => setRoute(appRoute());
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const navigate = (next) => {
-    if (!mayLeave()) return;
-    const url = new URL(window.location.href);
-    url.pathname = appBase() + next;
-    window.history.pushState(null, "", url.toString());
-    setRoute(next);
+    requestLeave(() => {
+      setLeaving(null);
+      const url = new URL(window.location.href);
+      url.pathname = appBase() + next;
+      window.history.pushState(null, "", url.toString());
+      setRoute(next);
+    }, setLeaving);
   };
-  return [route, navigate];
+  return [route, navigate, leaving, () => setLeaving(null)];
 }
 
 function SignIn({ onSignedIn }) {
@@ -47,7 +50,7 @@ function SignIn({ onSignedIn }) {
 }
 
 export function App() {
-  const [route, navigate] = useRoute();
+  const [route, navigate, leaving, stay] = useRoute();
   const [language, setLanguage] = useState(pickLanguage(navigator.language));
   const [ready, setReady] = useState(!inSaleor);
   const [signedIn, setSignedIn] = useState(() => { tokenFromUrl(); return inSaleor || !!currentToken(); });
@@ -135,6 +138,13 @@ export function App() {
           </header>
         )}
         {!inSaleor && config.notice && !embeddedWidget && <div className="sandbox-notice">{config.notice}</div>}
+        {leaving && (
+          <Box role="alertdialog" aria-label={t("leaveTitle")} className="leave-question" padding={4} display="flex" gap={3} alignItems="center">
+            <Text>{leaving.question}</Text>
+            <Button variant="secondary" onClick={leaving.leave}>{t("leaveAnyway")}</Button>
+            <Button onClick={stay}>{t("stay")}</Button>
+          </Box>
+        )}
         <main className={embeddedWidget ? "widget" : "page"}>
           <Suspense fallback={<Text>{t("loading")}</Text>}>{body}</Suspense>
         </main>

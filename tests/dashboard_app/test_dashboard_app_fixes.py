@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from factories import order_facts, order_line
 from playwright.sync_api import expect
 from test_dashboard_app_browser import (  # noqa: F401
@@ -285,30 +286,50 @@ def test_order_start_reads_in_chinese_for_a_chinese_dashboard(sandbox_url, brows
     assert not errors, errors
 
 
-def test_leaving_the_editor_with_unpublished_changes_asks_first(sandbox_url, browser):  # noqa: F811
+DASHBOARD_FRAME_SANDBOX = "allow-same-origin allow-forms allow-scripts allow-downloads allow-popups"
+"""How Saleor's Dashboard 3.23 frames an app (AppIFrame.tsx): no allow-modals, so the browser ignores confirm()."""
+
+
+def _editor_framed_as_by_the_dashboard(browser, sandbox_url):  # noqa: F811
+    token = tokens.staff_token("merchant-1", "owner@volt.example", merchant=True)
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(
+        f"{sandbox_url}/static/graphiql/photo-1.png"
+    )  # a page of the sandbox's origin stands for the Dashboard
+    page.set_content(
+        f'<iframe name="app" sandbox="{DASHBOARD_FRAME_SANDBOX}" src="{sandbox_url}/app/policy?token={token}" '
+        'style="width:1300px;height:900px"></iframe>'
+    )
+    frame = page.frame_locator('iframe[name="app"]')
+    expect(frame.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    return page, frame
+
+
+@pytest.mark.parametrize("framed", [False, True], ids=["the app's own page", "framed as by the Dashboard"])
+def test_leaving_the_editor_with_unpublished_changes_asks_first(sandbox_url, browser, framed):  # noqa: F811
     errors: list[str] = []
-    page = _policy_editor(browser, sandbox_url, errors)
-    asked: list[str] = []
-    answer = {"leave": False}
-
-    def on_dialog(dialog):
-        asked.append(dialog.message)
-        dialog.accept() if answer["leave"] else dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.get_by_role("region", name="Calendar").get_by_label("Sat").check()
-    page.get_by_role("link", name="Queue").click()
-    expect(page.get_by_role("region", name="Calendar")).to_be_visible()  # stayed, the change kept
-    expect(page.get_by_role("region", name="Calendar").get_by_label("Sat")).to_be_checked()
-    assert asked == ["The policy has changes that are not published. Leave and lose them?"]
-    answer["leave"] = True
-    page.get_by_role("link", name="Queue").click()
-    expect(page.get_by_role("table")).to_be_visible(timeout=20_000)
-    assert len(asked) == 2
-    # Nothing changed: no question.
-    page.get_by_role("link", name="Policy editor").click()
-    expect(page.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
-    page.get_by_role("link", name="Queue").click()
-    expect(page.get_by_role("table")).to_be_visible(timeout=20_000)
-    assert len(asked) == 2
+    if framed:
+        page, app = _editor_framed_as_by_the_dashboard(browser, sandbox_url)
+    else:
+        page = app = _policy_editor(browser, sandbox_url, errors)
+    modals: list[str] = []
+    page.on("dialog", lambda dialog: (modals.append(dialog.message), dialog.dismiss()))
+    app.get_by_role("region", name="Calendar").get_by_label("Sat").check()
+    app.get_by_role("link", name="Queue").click()
+    question = app.get_by_role("alertdialog", name="Unpublished changes")
+    expect(question).to_contain_text("The policy has changes that are not published. Leave and lose them?")
+    question.get_by_role("button", name="Stay").click()
+    expect(question).to_have_count(0)
+    expect(app.get_by_role("region", name="Calendar").get_by_label("Sat")).to_be_checked()  # the change kept
+    app.get_by_role("link", name="Queue").click()
+    question.get_by_role("button", name="Leave and lose them").click()
+    expect(app.get_by_role("table")).to_be_visible(timeout=20_000)
+    # Nothing changed since: no question.
+    app.get_by_role("link", name="Policy editor").click()
+    expect(app.get_by_text("The policy is valid.")).to_be_visible(timeout=20_000)
+    app.get_by_role("link", name="Queue").click()
+    expect(app.get_by_role("table")).to_be_visible(timeout=20_000)
+    expect(question).to_have_count(0)
+    assert modals == []  # asked in the page, never with a browser modal
     assert not errors, errors
