@@ -63,6 +63,11 @@ def unreadable_event(item: Any) -> str:
     ):
         return "an order event is [order id, event, ISO time], three texts"
     _order_id, event, at = item
+    return _unreadable(event, at)
+
+
+def _unreadable(event: str, at: str) -> str:
+    """Why (``event``, ``at``) is not a known order event at an ISO time with its zone; "" when it is."""
     if event not in ORDER_EVENTS:
         return f"unknown event {event!r}; known: {', '.join(ORDER_EVENTS)}"
     try:
@@ -96,7 +101,7 @@ def apply_order_events(order_id: str, events: Sequence[tuple[str, str]]) -> bool
     and cancelled times is what the calls one after another would leave.
     """
     for event, at in events:
-        problem = unreadable_event(("order", event, at))
+        problem = _unreadable(event, at)
         if problem:
             raise ValueError(f"Order {order_id}: {problem}.")
     with transaction.atomic():

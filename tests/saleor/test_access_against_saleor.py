@@ -52,6 +52,13 @@ def _saleor_sees(answer: dict) -> bool:
     return bool((answer.get("data") or {}).get("orders") and answer["data"]["orders"]["edges"])
 
 
+def _sees_as_saleor(api_client: Any, channel_slug: str, token: str) -> None:
+    """``token`` lists the channel's cases through the plugin exactly when Saleor lists the channel's orders to it."""
+    saleors = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": channel_slug}, token).json()
+    ours = _post(api_client, plugin_endpoint(channel_slug), CASES, {}, token)
+    assert (_code(ours) is None) == _saleor_sees(saleors), (saleors, ours.json())
+
+
 def _order_not_found(api_client: Any, channel_slug: str, order: Any, line: Any, token: str) -> None:
     """Through ``channel_slug``'s endpoint the order is NOT_FOUND to ``token``: its eligibility and a return."""
     elig = _post(
@@ -110,11 +117,7 @@ def test_two_groups_one_restricted_one_not_matches_saleor(
     staff = _staff("two@example.com")
     staff.groups.add(_group("PLN", [permission_manage_orders], [pln]), _group("all, nothing", [], None))
     token = create_access_token(staff)
-    saleors = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json()
-    saleor_sees = _saleor_sees(saleors)
-    ours = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
-    plugin_sees = _code(ours) is None
-    assert plugin_sees == saleor_sees, (saleors, ours.json())
+    _sees_as_saleor(api_client, shop.slug, token)
 
 
 def test_no_group_direct_permission_matches_saleor(
@@ -124,10 +127,7 @@ def test_no_group_direct_permission_matches_saleor(
     staff = _staff("direct@example.com")
     staff.user_permissions.add(permission_manage_orders)
     token = create_access_token(staff)
-    saleors = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json()
-    saleor_sees = _saleor_sees(saleors)
-    ours = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
-    assert (_code(ours) is None) == saleor_sees, (saleors, ours.json())
+    _sees_as_saleor(api_client, shop.slug, token)
 
 
 def test_a_permission_removed_from_the_group_after_the_token_is_issued(
