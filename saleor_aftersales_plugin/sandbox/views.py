@@ -198,7 +198,7 @@ def _graphiql_page(request: HttpRequest, channel: str) -> str:
 <head>
 <meta charset="utf-8">
 <title>After-sales GraphQL — {html.escape(channel)} (sandbox)</title>
-<link rel="stylesheet" href="/static/graphiql/graphiql.min.css">
+<link rel="stylesheet" href="/static/vendor/graphiql/graphiql.min.css">
 <style>
   html, body {{ height: 100%; margin: 0; overflow: hidden; }}
   #banner {{ font: 13px sans-serif; padding: 4px 10px; background: #fff4ce; border-bottom: 1px solid #e0c060; }}
@@ -208,9 +208,9 @@ def _graphiql_page(request: HttpRequest, channel: str) -> str:
 <body>
 <div id="banner"></div>
 <div id="graphiql">Loading GraphiQL…</div>
-<script src="/static/graphiql/react.production.min.js"></script>
-<script src="/static/graphiql/react-dom.production.min.js"></script>
-<script src="/static/graphiql/graphiql.min.js"></script>
+<script src="/static/vendor/graphiql/react.production.min.js"></script>
+<script src="/static/vendor/graphiql/react-dom.production.min.js"></script>
+<script src="/static/vendor/graphiql/graphiql.min.js"></script>
 <script>
   const config = {config};
   document.getElementById("banner").textContent =

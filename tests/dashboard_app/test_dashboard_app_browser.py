@@ -75,7 +75,7 @@ def _page(browser, sandbox_url, errors):
 
 def _faulty_headphones_returned(sandbox_url):
     """The customer's return of the faulty headphones, with two photos served by the sandbox."""
-    photos = tuple(f"{sandbox_url}/static/graphiql/photo-{n}.png" for n in (1, 2))
+    photos = tuple(f"{sandbox_url}/static/vendor/graphiql/photo-{n}.png" for n in (1, 2))
     reason = "defective"
     line = LineRequest(HEADPHONES_LINE, 1, reason=reason)
     return returns.request_return(

@@ -295,7 +295,7 @@ def _editor_framed_as_by_the_dashboard(browser, sandbox_url):  # noqa: F811
     page = browser.new_page()
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(
-        f"{sandbox_url}/static/graphiql/photo-1.png"
+        f"{sandbox_url}/static/vendor/graphiql/photo-1.png"
     )  # a page of the sandbox's origin stands for the Dashboard
     page.set_content(
         f'<iframe name="app" sandbox="{DASHBOARD_FRAME_SANDBOX}" src="{sandbox_url}/app/policy?token={token}" '

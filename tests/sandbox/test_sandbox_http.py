@@ -273,7 +273,7 @@ def test_graphiql_is_served_from_local_files(client: Client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert sources and all(source.startswith("/static/graphiql/") for source in sources), sources
+    assert sources and all(source.startswith("/static/vendor/graphiql/") for source in sources), sources
     assert "no money moves" in page
     for source in sources:
         served = client.get(source)
