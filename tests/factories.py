@@ -103,7 +103,19 @@ def return_facts(
         customer_email="",
         shipping_country="",
     )
-    requests = tuple(LineRequest(line.line_id, 1, reason, condition=condition) for line in lines)
-    return CaseFacts(
-        CaseKind.RETURN, order, requests, delivered_at + asked_after, history or CustomerHistory()
+    return one_unit_of_each_line(
+        order, delivered_at + asked_after, reason=reason, condition=condition, history=history
     )
+
+
+def one_unit_of_each_line(
+    order: OrderFacts,
+    now: datetime,
+    *,
+    reason: str = "",
+    condition: str = ItemCondition.UNKNOWN,
+    history: CustomerHistory | None = None,
+) -> CaseFacts:
+    """A return of one unit of every line of ``order``, asked at ``now``."""
+    requests = tuple(LineRequest(line.line_id, 1, reason, condition=condition) for line in order.lines)
+    return CaseFacts(CaseKind.RETURN, order, requests, now, history or CustomerHistory())

@@ -4,11 +4,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.utils import timezone
-from factories import TV, cable_line, order_facts, order_line
+from factories import CUSTOMER_ACTOR, TV, cable_line, order_facts, order_line
 
-from saleor_aftersales_plugin.models import OrderRecord, PolicyVersion
+from saleor_aftersales_plugin.domain.facts import LineRequest
+from saleor_aftersales_plugin.models import Case, OrderRecord, PolicyVersion
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
+from saleor_aftersales_plugin.services import repairs, returns
 from saleor_aftersales_plugin.services.orders import record_order
 from saleor_aftersales_plugin.services.policies import publish_policy
 
@@ -54,3 +56,24 @@ def record_tv_order(
         order.facts = {**order.facts, "language_code": language}
         order.save(update_fields=["facts"])
     return order
+
+
+def return_one_tv(order: OrderRecord, **request: str) -> Case:
+    """The customer asks to return one of the order's TVs (``reason``, ``resolution`` as given)."""
+    tv = order.lines.get(sku=TV.sku)
+    case, _ = returns.request_return(
+        order.order_id, [LineRequest(str(tv.line_id), 1, **request)], actor=CUSTOMER_ACTOR
+    )
+    return case
+
+
+def claim_repair_of_one_tv(order: OrderRecord) -> Case:
+    """The customer reports one of the order's TVs defective, with two photos."""
+    tv = order.lines.get(sku=TV.sku)
+    case, _ = repairs.request_repair(
+        order.order_id,
+        LineRequest(str(tv.line_id), 1, reason="defective"),
+        actor=CUSTOMER_ACTOR,
+        photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
+    )
+    return case

@@ -732,19 +732,14 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
             outcome, message = host.refund_outcome(str(order_id), reference)
             if outcome == RefundOutcome.PENDING:
                 continue
+            host_actor = Actor(SYSTEM, host.name)
             marker = {"reference": reference, "request_event": request.pk}
             if outcome == RefundOutcome.SUCCESS:
-                add_event(
-                    case.pk,
-                    EVENT_REFUND_COMPLETED,
-                    actor=Actor(SYSTEM, host.name),
-                    message=message,
-                    payload=marker,
-                )
+                add_event(case.pk, EVENT_REFUND_COMPLETED, actor=host_actor, message=message, payload=marker)
                 transition(
                     case.pk,
                     S.RESOLVED,
-                    actor=Actor(SYSTEM, host.name),
+                    actor=host_actor,
                     message=f"Refund of {request.payload.get('amount')} {case.currency} confirmed.",
                     payload={
                         "resolution": case.resolution,
@@ -757,13 +752,7 @@ def reconcile_refunds(order_id: str | uuid.UUID, host: HostPort) -> int:
                     f"The payment provider refused the refund: {quoted_clause(message) or 'no reason given'}. The "
                     "amount stays refundable; resolve the case again to retry."
                 )
-                add_event(
-                    case.pk,
-                    EVENT_REFUND_REFUSED,
-                    actor=Actor(SYSTEM, host.name),
-                    message=reason,
-                    payload=marker,
-                )
+                add_event(case.pk, EVENT_REFUND_REFUSED, actor=host_actor, message=reason, payload=marker)
                 _fail(
                     case,
                     reason,

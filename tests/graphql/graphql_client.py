@@ -16,7 +16,7 @@ from django.utils import timezone
 from saleor_aftersales_plugin.domain.actors import Principal
 from saleor_aftersales_plugin.domain.facts import OrderLineFacts
 from saleor_aftersales_plugin.graphql.api import RequestContext, execute
-from saleor_aftersales_plugin.models import OrderRecord
+from saleor_aftersales_plugin.models import Case, OrderRecord
 from saleor_aftersales_plugin.rules.document import load_source
 from saleor_aftersales_plugin.rules.validation import normalise_policy
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
@@ -72,6 +72,10 @@ def record(
 
 def gid(type_name: str, value: Any) -> str:
     return graphene.Node.to_global_id(type_name, str(value))
+
+
+def case_gid(case: Case) -> str:
+    return gid("AfterSalesCase", case.pk)
 
 
 def order_gid(order: OrderRecord) -> str:

@@ -92,7 +92,7 @@ def _types(name: str, arguments: str) -> dict[str, str]:
     return result
 
 
-def case_gid(payload: dict[str, Any]) -> str:
+def created_case_id(payload: dict[str, Any]) -> str:
     return payload["case"]["id"]
 
 
@@ -146,7 +146,7 @@ def test_return_from_request_to_refund_with_a_restocking_fee(shop):
     assert created["errors"] == [] and created["case"]["status"] == "REQUESTED"
     again = create_return(shop, idempotencyKey="k-1")["data"]["returnRequestCreate"]
     assert again["case"]["id"] == created["case"]["id"]
-    case_id = case_gid(created)
+    case_id = created_case_id(created)
 
     approved = mutate(
         "caseApprove", "id: $id, message: $message", {"id": case_id, "message": "Send it back."}
@@ -196,7 +196,7 @@ def test_return_from_request_to_refund_with_a_restocking_fee(shop):
 
 
 def test_refused_transition_is_invalid_status_naming_the_allowed_next_statuses(shop):
-    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    case_id = created_case_id(create_return(shop)["data"]["returnRequestCreate"])
     refused = mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
     assert refused["case"] is None
     assert refused["errors"] == [
@@ -215,7 +215,7 @@ def test_service_refusals_keep_their_code_and_field(shop):
     declined = mutate(
         "caseDecline",
         "id: $id, reason: $reason",
-        {"id": case_gid(create_return(shop)["data"]["returnRequestCreate"]), "reason": " "},
+        {"id": created_case_id(create_return(shop)["data"]["returnRequestCreate"]), "reason": " "},
     )
     assert [(e["code"], e["field"]) for e in declined["errors"]] == [("REQUIRED", "reason")]
     unknown = mutate("caseApprove", "id: $id", {"id": gid("AfterSalesCase", uuid.uuid4())})
@@ -225,7 +225,7 @@ def test_service_refusals_keep_their_code_and_field(shop):
 
 
 def test_customer_cancels_and_units_come_back(shop):
-    case_id = case_gid(create_return(shop, quantity=3)["data"]["returnRequestCreate"])
+    case_id = created_case_id(create_return(shop, quantity=3)["data"]["returnRequestCreate"])
     blocked = create_return(shop)["data"]["returnRequestCreate"]
     assert [e["code"] for e in blocked["errors"]] == ["NOT_ELIGIBLE"]
     cancelled = mutate(
@@ -242,12 +242,13 @@ def test_guest_works_with_the_order_email(db):
     assert created["errors"] == [], created
     query = "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { number status } }"
     assert (
-        ok(call(query, {"id": case_gid(created), "email": "guest@example.com"}, GUEST), "afterSalesCase")[
-            "number"
-        ]
+        ok(
+            call(query, {"id": created_case_id(created), "email": "guest@example.com"}, GUEST),
+            "afterSalesCase",
+        )["number"]
         == 1
     )
-    missing = call(query, {"id": case_gid(created), "email": "other@example.com"}, GUEST)
+    missing = call(query, {"id": created_case_id(created), "email": "other@example.com"}, GUEST)
     assert missing["data"]["afterSalesCase"] is None
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
@@ -272,7 +273,7 @@ def test_small_items_are_approved_at_once_and_resolve_by_store_credit(shop):
 
 
 def test_staff_override_needs_a_reason(shop):
-    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    case_id = created_case_id(create_return(shop)["data"]["returnRequestCreate"])
     mutate("caseApprove", "id: $id", {"id": case_id})
     receive_and_inspect(shop, case_id, 0, "UNOPENED")
     refused = mutate(
@@ -779,7 +780,7 @@ def test_line_ids_may_be_global_ids_or_uuids_and_bad_ones_are_named(shop):
     assert elsewhere["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "lines.0.lineId"}
     zero = call(query, {"order": order_gid(shop), "lines": [{"lineId": tv, "quantity": 0}]})
     assert zero["errors"][0]["extensions"] == {"code": "INVALID", "field": "lines.0.quantity"}
-    case_id = case_gid(create_return(shop)["data"]["returnRequestCreate"])
+    case_id = created_case_id(create_return(shop)["data"]["returnRequestCreate"])
     mutate("caseApprove", "id: $id", {"id": case_id})
     mutate("returnRequestMarkReceived", "id: $id", {"id": case_id})
     inspected = mutate(

@@ -12,6 +12,7 @@ from graphql_client import (
     CUSTOMER,
     STAFF,
     call,
+    case_gid,
     gid,
     ok,
     order_gid,
@@ -51,7 +52,7 @@ def case_with(count: int) -> str:
     ]
     case, _ = returns.request_return(order.order_id, requests, actor=actor_for(CUSTOMER))
     returns.approve(case.pk, actor=actor_for(STAFF))
-    return gid("AfterSalesCase", case.pk)
+    return case_gid(case)
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from graphql_client import (
     EMAIL,
     GUEST,
     STAFF,
+    case_gid,
     gid,
     line_gid,
     order_gid,
@@ -206,7 +207,7 @@ def _inspected_case(order) -> str:
     returns.approve(case.pk, actor=staff)
     returns.mark_received(case.pk, actor=staff)
     returns.inspect(case.pk, {line: "unopened"}, actor=staff)
-    return gid("AfterSalesCase", case.pk)
+    return case_gid(case)
 
 
 RESOLVE = (

@@ -28,6 +28,7 @@ from graphql_client import (
     STAFF_NO_PERMISSION,
     STAFF_OTHER_CHANNEL,
     call,
+    case_gid,
     gid,
     line_gid,
     order_gid,
@@ -159,10 +160,6 @@ def complaint_case(order: OrderRecord) -> Case:
     return with_staff_data(case)
 
 
-def case_id(case: Case) -> str:
-    return gid("AfterSalesCase", case.pk)
-
-
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -183,7 +180,7 @@ def on_case(
     declared, passed = (", $email: String", ", email: $email") if owner else ("", "")
     extra = f", {arguments}" if arguments else ""
     query = f"mutation($id: ID!{declared}) {{ {name}(id: $id{passed}{extra}) {PAYLOAD} }}"
-    return Operation(name, query, lambda o, e: {"id": case_id(case(o)), **({"email": e} if owner else {})})
+    return Operation(name, query, lambda o, e: {"id": case_gid(case(o)), **({"email": e} if owner else {})})
 
 
 OPERATIONS = [
@@ -208,7 +205,7 @@ OPERATIONS = [
         "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id "
         + STAFF_ONLY
         + " } }",
-        lambda o, e: {"id": case_id(return_case(o)), "email": e},
+        lambda o, e: {"id": case_gid(return_case(o)), "email": e},
     ),
     Operation("afterSalesCases", "{ afterSalesCases(first: 5) { totalCount } }", lambda o, e: {}),
     Operation("myAfterSalesCases", "{ myAfterSalesCases { totalCount } }", lambda o, e: {}),
@@ -231,7 +228,7 @@ OPERATIONS = [
         + PAYLOAD
         + " }",
         lambda o, e: {
-            "id": case_id(return_case(o, "received")),
+            "id": case_gid(return_case(o, "received")),
             "lines": [{"lineId": line_gid(o, 0), "condition": "OPENED"}],
         },
     ),
@@ -365,7 +362,7 @@ def test_another_customers_case_looks_exactly_like_a_missing_one():
     order = record()
     case = return_case(order)
     query = "query($id: ID!) { afterSalesCase(id: $id) { id } }"
-    theirs = call(query, {"id": case_id(case)}, OTHER_CUSTOMER)
+    theirs = call(query, {"id": case_gid(case)}, OTHER_CUSTOMER)
     missing = call(
         query, {"id": gid("AfterSalesCase", "00000000-0000-0000-0000-000000000000")}, OTHER_CUSTOMER
     )
@@ -381,9 +378,9 @@ def test_a_manager_of_one_channel_sees_nothing_of_another():
     us_order = record(channel="us")
     case = return_case(us_order)
     query = "query($id: ID!) { afterSalesCase(id: $id) { id } }"
-    assert call(query, {"id": case_id(case)}, STAFF_OTHER_CHANNEL, channel="us")["data"]["afterSalesCase"]
+    assert call(query, {"id": case_gid(case)}, STAFF_OTHER_CHANNEL, channel="us")["data"]["afterSalesCase"]
     # The "volt" endpoint never shows a case of "us", even to a manager of every channel.
-    assert call(query, {"id": case_id(case)}, STAFF)["data"]["afterSalesCase"] is None
+    assert call(query, {"id": case_gid(case)}, STAFF)["data"]["afterSalesCase"] is None
 
 
 CREATES = {
@@ -462,7 +459,7 @@ def test_a_guest_with_the_email_of_a_registered_customers_order_can_do_nothing()
     assert Case.objects.count() == 1
     seen = call(
         "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { id comment } }",
-        {"id": case_id(case), "email": EMAIL},
+        {"id": case_gid(case), "email": EMAIL},
         GUEST,
     )
     assert seen["data"] == {"afterSalesCase": None}
@@ -477,15 +474,15 @@ def test_the_customer_never_reads_the_staff_override_reason():
     resolved = call(
         'mutation($id: ID!) { caseResolve(id: $id, resolution: REFUND, amount: "400.00", '
         'reason: "SECRET-override: customer threatened a chargeback") { errors { code message } case { id } } }',
-        {"id": case_id(case)},
+        {"id": case_gid(case)},
         STAFF,
     )
     assert resolved["data"]["caseResolve"]["errors"] == [], resolved
     query = "query($id: ID!) { afterSalesCase(id: $id) { status events { type toStatus message } } }"
-    seen = call(query, {"id": case_id(case)}, CUSTOMER)["data"]["afterSalesCase"]
+    seen = call(query, {"id": case_gid(case)}, CUSTOMER)["data"]["afterSalesCase"]
     assert seen["status"] == "RESOLVED"
     assert SECRET not in json.dumps(seen)
     resolved_events = [event for event in seen["events"] if event["toStatus"] == "RESOLVED"]
     assert [event["message"] for event in resolved_events] == ["Your request has been resolved."]
-    staff_view = call(query, {"id": case_id(case)}, STAFF)["data"]["afterSalesCase"]
+    staff_view = call(query, {"id": case_gid(case)}, STAFF)["data"]["afterSalesCase"]
     assert "SECRET-override: customer threatened a chargeback" in json.dumps(staff_view)

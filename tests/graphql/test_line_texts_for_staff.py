@@ -11,8 +11,8 @@ from graphql_client import (
     STAFF,
     cable_line,
     call,
+    case_gid,
     example_document,
-    gid,
     line_gid,
     ok,
     order_gid,
@@ -54,25 +54,23 @@ def test_each_eligibility_line_names_its_product_and_sku():
     ]
 
 
-def test_a_line_whose_units_are_all_in_an_open_case_says_so_and_names_the_case():
+def _one_tv_held_by_a_case(opens):
+    """An order of one TV whose unit the case ``opens(order)`` holds: staff read that the line is in that case."""
     publish_example()
     order = record((tv_line(quantity=1),))
-    number = return_one_unit(order)["case"]["number"]
+    number = opens(order)["case"]["number"]
     (line,) = _eligibility(order)
     assert line["eligible"] is False
     assert line["reasons"] == [
         {"code": "in_open_case", "text": f"Units of this item are already in open case #{number}."}
     ]
+    return order, number
+
+
+def test_a_line_whose_units_are_all_in_an_open_case_says_so_and_names_the_case():
+    order, number = _one_tv_held_by_a_case(return_one_unit)
     (line,) = _eligibility(order, "zh-Hans", CUSTOMER)
     assert line["reasons"] == [{"code": "in_open_case", "text": f"该商品已在处理中的售后单 #{number} 中。"}]
-
-
-def test_a_line_with_units_left_beside_an_open_case_offers_what_is_left():
-    publish_example()
-    order = record((tv_line(quantity=3),))
-    return_one_unit(order)
-    (line,) = _eligibility(order)
-    assert (line["eligible"], line["quantity"], line["reasons"]) == (True, 2, [])
 
 
 def test_asking_for_units_an_open_case_holds_is_refused_naming_that_case_not_the_delivery():
@@ -97,7 +95,7 @@ def _case(order, reason="no_reason"):
         photo_urls=photos,
         host=SandboxHost(),
     )
-    return gid("AfterSalesCase", case.pk)
+    return case_gid(case)
 
 
 def test_a_case_lines_window_ends_on_its_last_day_at_23_59_shop_time_not_on_the_next_day():
@@ -177,14 +175,7 @@ def _repair_one_unit(order):
 
 
 def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_named():
-    publish_example()
-    order = record((tv_line(quantity=1),))
-    number = _repair_one_unit(order)["case"]["number"]
-    (line,) = _eligibility(order)
-    assert line["eligible"] is False
-    assert line["reasons"] == [
-        {"code": "in_open_case", "text": f"Units of this item are already in open case #{number}."}
-    ]
+    order, _number = _one_tv_held_by_a_case(_repair_one_unit)
     (error,) = return_one_unit(order)["errors"]
     assert error["message"] == (
         "55-inch TV cannot be returned: Units of this item are already in an open after-sales case."
@@ -196,9 +187,10 @@ def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_na
     )
 
 
-def test_beside_a_unit_in_an_open_repair_the_eligibility_offers_the_units_left():
+@pytest.mark.parametrize("opens", [return_one_unit, _repair_one_unit], ids=["return", "repair"])
+def test_beside_a_unit_in_an_open_case_the_eligibility_offers_the_units_left(opens):
     publish_example()
     order = record((tv_line(quantity=3),))
-    _repair_one_unit(order)
+    opens(order)
     (line,) = _eligibility(order)
     assert (line["eligible"], line["quantity"], line["reasons"]) == (True, 2, [])

@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from factories import CUSTOMER_ACTOR, STAFF_ACTOR
-from notification_fixtures import publish_example, record_tv_order
+from factories import STAFF_ACTOR, TV
+from notification_fixtures import claim_repair_of_one_tv, publish_example, record_tv_order, return_one_tv
 
-from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.notifications.outbox import deliver_due
 from saleor_aftersales_plugin.sandbox.host import SandboxHost
 from saleor_aftersales_plugin.services import repairs, returns
@@ -28,10 +27,7 @@ def _customer_bodies():
 def test_a_chinese_customers_approval_mail_has_no_english_default_message():
     publish_example()
     order = record_tv_order(language="zh-Hans")
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(
-        order.order_id, [LineRequest(str(tv.line_id), 1, reason="no_reason")], actor=CUSTOMER_ACTOR
-    )
+    case = return_one_tv(order, reason="no_reason")
     assert case.status == "requested"
     returns.approve(case.pk, actor=STAFF_ACTOR)  # staff click "approve" without typing a message
     bodies = _customer_bodies()
@@ -42,12 +38,8 @@ def test_a_chinese_customers_approval_mail_has_no_english_default_message():
 def test_a_chinese_customers_exchange_mail_has_no_english_default_message():
     publish_example()
     order = record_tv_order(language="zh-Hans")
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(
-        order.order_id,
-        [LineRequest(str(tv.line_id), 1, reason="no_reason", resolution="exchange")],
-        actor=CUSTOMER_ACTOR,
-    )
+    case = return_one_tv(order, reason="no_reason", resolution="exchange")
+    tv = order.lines.get(sku=TV.sku)
     if case.status == "requested":
         returns.approve(case.pk, actor=STAFF_ACTOR, message="请寄回商品。")
     returns.mark_received(case.pk, actor=STAFF_ACTOR)
@@ -62,13 +54,7 @@ def test_a_quote_override_reason_never_reaches_the_customer_by_email():
     # In warranty, staff quote anyway with an internal override reason and no message to the customer.
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = repairs.request_repair(
-        order.order_id,
-        LineRequest(str(tv.line_id), 1, reason="defective"),
-        actor=CUSTOMER_ACTOR,
-        photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
-    )
+    case = claim_repair_of_one_tv(order)
     if case.status == "requested":
         transition(case.pk, "approved", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)

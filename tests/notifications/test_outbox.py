@@ -10,9 +10,16 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 from django.utils import timezone
-from notification_fixtures import CHANNEL, publish_example, record_tv_order
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR, TV
+from notification_fixtures import (
+    CHANNEL,
+    claim_repair_of_one_tv,
+    publish_example,
+    record_tv_order,
+    return_one_tv,
+)
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.domain.actors import STAFF, Actor
 from saleor_aftersales_plugin.domain.facts import LineRequest
 from saleor_aftersales_plugin.models import OutboxMessage
 from saleor_aftersales_plugin.notifications import outbox
@@ -25,9 +32,6 @@ from saleor_aftersales_plugin.services.reminders import enqueue_policy_reminder
 from saleor_aftersales_plugin.tasks import enqueue_policy_reminder as reminder_task
 
 pytestmark = pytest.mark.django_db
-
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 
 class FlakyBackend(EmailBackend):
@@ -75,12 +79,8 @@ def _enqueue_reply(recipient: str, dedupe_key: str, payload: dict | None = None)
 def test_a_return_writes_its_messages_with_each_state_change_and_delivers_them():
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(
-        order.order_id,
-        [LineRequest(str(tv.line_id), 1, reason="no_reason", resolution="refund")],
-        actor=CUSTOMER_ACTOR,
-    )
+    case = return_one_tv(order, reason="no_reason", resolution="refund")
+    tv = order.lines.get(sku=TV.sku)
     assert {(row.event, row.recipient) for row in _rows(case=case)} == {
         ("request_received", "ada@example.com"),
         ("staff_new_case", "support@volt.example"),  # first tier of the policy's default escalation path
@@ -151,13 +151,7 @@ def test_nothing_is_enqueued_when_the_change_rolls_back():
 def test_repair_quote_and_status_messages():
     publish_example(defaults={**_example()["defaults"], "warranty_months": 0})
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = repairs.request_repair(
-        order.order_id,
-        LineRequest(str(tv.line_id), 1, reason="defective"),
-        actor=CUSTOMER_ACTOR,
-        photo_urls=("https://example.com/1.jpg", "https://example.com/2.jpg"),
-    )
+    case = claim_repair_of_one_tv(order)
     transition(case.pk, "approved", actor=Actor(STAFF, "staff-1"))
     repairs.update_repair_status(case.pk, "received", actor=STAFF_ACTOR)
     repairs.update_repair_status(case.pk, "diagnosing", actor=STAFF_ACTOR)
@@ -242,8 +236,7 @@ def test_enqueueing_is_idempotent_per_key():
 def test_staff_messages_written_in_bulk_carry_the_events_variables_and_skip_repeated_keys():
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
+    case = return_one_tv(order)
     policy = policy_for_order(order)[0]
     heading = outbox.heading_of(case)
     variables = {
@@ -294,8 +287,7 @@ def test_approval_carries_the_shops_return_instructions():
 
     publish_policy(CHANNEL, normalise_policy(data), "{}", "json")
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
+    case = return_one_tv(order)
     returns.approve(case.pk, actor=STAFF_ACTOR)
     deliver_due(SANDBOX)
     approved = next(m for m in mail.outbox if m.subject.endswith("is approved"))
@@ -315,10 +307,7 @@ def test_the_channels_sender_and_extra_staff_contacts_are_used(settings):
     }
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(
-        order.order_id, [LineRequest(str(tv.line_id), 1, reason="no_reason")], actor=CUSTOMER_ACTOR
-    )
+    case = return_one_tv(order, reason="no_reason")
     staff = {row.recipient for row in _rows(case=case, event="staff_new_case")}
     assert staff == {"support@volt.example", "desk@volt.example"}
     policy, _ = policy_for_order(case.order)

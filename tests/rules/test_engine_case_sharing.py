@@ -8,13 +8,12 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import order_facts, order_line
+from factories import one_unit_of_each_line, order_facts, order_line
 from hypothesis import HealthCheck, given, settings
 from policy_strategies import case_facts, policy_documents
 
 from saleor_aftersales_plugin.domain.facts import (
     CaseFacts,
-    CaseKind,
     CustomerHistory,
     LineRequest,
     OrderFacts,
@@ -144,13 +143,7 @@ def test_lines_with_other_instants_and_windows_get_their_own():
         _order_line(7, "GM", delivered=3, fulfilled=1),  # as line 0 but from the fulfilment
         _order_line(8, "TV", delivered=None, fulfilled=7),  # as line 1, fulfilled later: not too old
     )
-    order = _order(lines)
-    facts = CaseFacts(
-        CaseKind.RETURN,
-        order,
-        tuple(LineRequest(line.line_id, 1) for line in lines),
-        PLACED + timedelta(days=11),
-    )
+    facts = one_unit_of_each_line(_order(lines), PLACED + timedelta(days=11))
     policy = _policy()
     decision = CompiledPolicy(policy).decide(facts)
     windows = [(line.window_anchor.value, line.window_ends_at, line.reasons) for line in decision.lines]
@@ -184,13 +177,7 @@ def test_lines_sharing_a_delivery_instant_in_other_time_zones_share_the_answer()
         delivered_at=first.delivered_at.astimezone(ZoneInfo("Asia/Shanghai")),
         fulfilled_at=first.fulfilled_at.astimezone(ZoneInfo("America/New_York")),
     )
-    order = _order((first, second))
-    facts = CaseFacts(
-        CaseKind.RETURN,
-        order,
-        (LineRequest("line-0", 1), LineRequest("line-1", 1)),
-        PLACED + timedelta(days=5),
-    )
+    facts = one_unit_of_each_line(_order((first, second)), PLACED + timedelta(days=5))
     decision = CompiledPolicy(_policy()).decide(facts)
     assert decision.lines[0].window_ends_at == decision.lines[1].window_ends_at
     assert decision.lines[1].window_ends_at.tzinfo is UTC
@@ -222,13 +209,8 @@ def _history_policy() -> Policy:
 
 def _history_case(skus: tuple[str, ...], refunded: Decimal) -> CaseFacts:
     lines = tuple(_order_line(index, sku, delivered=3, fulfilled=1) for index, sku in enumerate(skus))
-    order = _order(lines)
-    return CaseFacts(
-        CaseKind.RETURN,
-        order,
-        tuple(LineRequest(line.line_id, 1) for line in lines),
-        PLACED + timedelta(days=5),
-        CustomerHistory(3, refunded),
+    return one_unit_of_each_line(
+        _order(lines), PLACED + timedelta(days=5), history=CustomerHistory(3, refunded)
     )
 
 

@@ -292,6 +292,13 @@ def transactions_order(
     return order
 
 
+def refund_order(staff: Any, order: Any, amount: Any) -> dict[str, Any]:
+    """Staff refund ``amount`` of the order in Saleor (orderRefund: order level, the order's payment)."""
+    return saleor_call(
+        staff, ORDER_REFUND, {"id": gid("Order", order.pk), "amount": str(amount)}, "orderRefund"
+    )
+
+
 def return_products(staff: Any, order: Any, fulfilment_line: Any, quantity: int) -> dict[str, Any]:
     """Staff take ``quantity`` units of a fulfilment line back in Saleor (no refund)."""
     return saleor_call(

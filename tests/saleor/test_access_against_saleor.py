@@ -55,7 +55,7 @@ def _saleor_sees(answer: dict) -> bool:
 def _sees_as_saleor(api_client: Any, channel_slug: str, token: str) -> None:
     """``token`` lists the channel's cases through the plugin exactly when Saleor lists the channel's orders to it."""
     saleors = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": channel_slug}, token).json()
-    ours = _post(api_client, plugin_endpoint(channel_slug), CASES, {}, token)
+    ours = _cases(api_client, channel_slug, token)
     assert (_code(ours) is None) == _saleor_sees(saleors), (saleors, ours.json())
 
 
@@ -73,6 +73,11 @@ def _order_not_found(api_client: Any, channel_slug: str, order: Any, line: Any, 
         api_client, plugin_endpoint(channel_slug), RETURN_REQUEST, {"input": return_input(order, line)}, token
     )
     assert _code(create, "returnRequestCreate") == "NOT_FOUND", create.json()
+
+
+def _cases(api_client: Any, channel_slug: str, token: str) -> Any:
+    """The channel's case queue as ``token`` asks for it."""
+    return _post(api_client, plugin_endpoint(channel_slug), CASES, {}, token)
 
 
 def _code(response: Any, field: str | None = None) -> str | None:
@@ -106,28 +111,26 @@ def test_staff_limited_to_pln_cannot_reach_a_usd_order_through_the_pln_endpoint(
     assert not _saleor_sees(_post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json())
 
     _order_not_found(api_client, pln.slug, order, line, token)
-    usd = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
+    usd = _cases(api_client, shop.slug, token)
     assert _code(usd) == "PERMISSION_DENIED", usd.json()
 
 
-def test_two_groups_one_restricted_one_not_matches_saleor(
-    two_channels: Any, api_client: Any, permission_manage_orders: Any
-) -> None:
-    shop, pln, order = two_channels
-    staff = _staff("two@example.com")
-    staff.groups.add(_group("PLN", [permission_manage_orders], [pln]), _group("all, nothing", [], None))
-    token = create_access_token(staff)
-    _sees_as_saleor(api_client, shop.slug, token)
+def _in_two_groups_one_restricted_one_not(staff: Any, pln: Any, permission: Any) -> None:
+    staff.groups.add(_group("PLN", [permission], [pln]), _group("all, nothing", [], None))
 
 
-def test_no_group_direct_permission_matches_saleor(
-    two_channels: Any, api_client: Any, permission_manage_orders: Any
+def _with_the_permission_in_no_group(staff: Any, pln: Any, permission: Any) -> None:
+    staff.user_permissions.add(permission)
+
+
+@pytest.mark.parametrize("grant", [_in_two_groups_one_restricted_one_not, _with_the_permission_in_no_group])
+def test_staff_sees_the_channel_as_saleor_lets_them(
+    two_channels: Any, api_client: Any, permission_manage_orders: Any, grant: Any
 ) -> None:
-    shop, _pln, _order = two_channels
-    staff = _staff("direct@example.com")
-    staff.user_permissions.add(permission_manage_orders)
-    token = create_access_token(staff)
-    _sees_as_saleor(api_client, shop.slug, token)
+    shop, pln, _order = two_channels
+    staff = _staff("granted@example.com")
+    grant(staff, pln, permission_manage_orders)
+    _sees_as_saleor(api_client, shop.slug, create_access_token(staff))
 
 
 def test_a_permission_removed_from_the_group_after_the_token_is_issued(
@@ -138,13 +141,13 @@ def test_a_permission_removed_from_the_group_after_the_token_is_issued(
     group = _group("all", [permission_manage_orders], None)
     staff.groups.add(group)
     token = create_access_token(staff)
-    assert _code(_post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)) is None
+    assert _code(_cases(api_client, shop.slug, token)) is None
     group.permissions.remove(permission_manage_orders)
-    assert _code(_post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)) == "PERMISSION_DENIED"
+    assert _code(_cases(api_client, shop.slug, token)) == "PERMISSION_DENIED"
     group.permissions.add(permission_manage_orders)
     group.restricted_access_to_channels = True
     group.save()
-    assert _code(_post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)) == "PERMISSION_DENIED"
+    assert _code(_cases(api_client, shop.slug, token)) == "PERMISSION_DENIED"
 
 
 def test_staff_deactivated_after_the_token_is_issued(
@@ -157,7 +160,7 @@ def test_staff_deactivated_after_the_token_is_issued(
     token = create_access_token(staff)
     staff.is_active = False
     staff.save()
-    response = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
+    response = _cases(api_client, shop.slug, token)
     assert response.status_code == 401, response.content
 
 
@@ -171,7 +174,7 @@ def test_staff_demoted_to_customer_after_the_token_is_issued(
     User.objects.filter(pk=staff.pk).update(is_staff=False)
     saleors = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json()
     saleor_sees = _saleor_sees(saleors)
-    ours = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
+    ours = _cases(api_client, shop.slug, token)
     assert (_code(ours) is None) == saleor_sees
 
 
@@ -183,9 +186,9 @@ def test_dashboard_token_narrower_than_restricted_staff(
     staff.groups.add(_group("PLN", [permission_manage_orders], [pln]))
     app.permissions.add(permission_manage_orders)
     token = create_access_token_for_app(app, staff)
-    usd = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
+    usd = _cases(api_client, shop.slug, token)
     assert _code(usd) == "PERMISSION_DENIED", usd.json()
-    ours = _post(api_client, plugin_endpoint(pln.slug), CASES, {}, token)
+    ours = _cases(api_client, pln.slug, token)
     assert _code(ours) is None, ours.json()
 
 
@@ -205,15 +208,15 @@ def test_inactive_app_and_tampered_tokens_get_401(
 
     app.permissions.add(permission_manage_orders)
     _, raw = AppToken.objects.create(app=app, name="t")
-    assert _code(_post(api_client, plugin_endpoint(shop.slug), CASES, {}, raw)) is None
+    assert _code(_cases(api_client, shop.slug, raw)) is None
     app.is_active = False
     app.save()
-    assert _post(api_client, plugin_endpoint(shop.slug), CASES, {}, raw).status_code == 401
+    assert _cases(api_client, shop.slug, raw).status_code == 401
     staff = _staff("tamper@example.com")
     token = create_access_token(staff)
     head, body, sig = token.split(".")
     for bad in (f"{head}.{body}.{sig[:-2]}AA", "garbage", f"{head}.{body}.", "a.b.c"):
-        response = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, bad)
+        response = _cases(api_client, shop.slug, bad)
         assert response.status_code == 401, (bad, response.status_code, response.content)
         json.loads(response.content)
 
@@ -228,7 +231,7 @@ def test_superuser_without_groups_saleor_vs_plugin(
     """A superuser in no permission group reaches no channel in Saleor (its channel checks exempt apps only), nor
     through the plugin."""
     orders = _post(api_client, "/graphql/", SALEOR_ORDERS, {"c": shop.slug}, token).json()
-    ours = _post(api_client, plugin_endpoint(shop.slug), CASES, {}, token)
+    ours = _cases(api_client, shop.slug, token)
     assert not _saleor_sees(orders)
     assert _code(ours) == "PERMISSION_DENIED", ours.json()
 

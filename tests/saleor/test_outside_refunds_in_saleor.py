@@ -9,7 +9,6 @@ from saleor.order import FulfillmentStatus
 from saleor.order.models import Order
 from saleor_steps import (
     GRANT_REFUND,
-    ORDER_REFUND,
     REFUND_PRODUCTS,
     RESOLVE,
     RETURN_PRODUCTS,
@@ -20,6 +19,7 @@ from saleor_steps import (
     ledger_figures,
     payload_of,
     plugin_call,
+    refund_order,
     request_return,
     return_input,
     saleor_call,
@@ -96,12 +96,7 @@ def test_line_refunded_in_saleor_while_the_case_is_inspected_is_not_refunded_aga
 def test_order_refunded_in_full_in_saleor_then_return_is_refused(shop: Shop) -> None:
     shop.enable()
     order = shop.place_order()
-    saleor_call(
-        shop.staff,
-        ORDER_REFUND,
-        {"id": gid("Order", order.pk), "amount": str(order.total_gross_amount)},
-        "orderRefund",
-    )
+    refund_order(shop.staff, order, order.total_gross_amount)
     line = order.lines.order_by("created_at").first()
     response = shop.customer_call(RETURN_REQUEST, {"input": return_input(order, line)})
     data = response.json()["data"]["returnRequestCreate"]
@@ -114,7 +109,7 @@ def test_order_refunded_partly_then_every_unit_returned_and_refunded(shop: Shop)
     order = shop.place_order()
     # Staff refund most of the order in Saleor (order level, legacy payment).
     part = (order.total_gross_amount - Decimal("1.00")).quantize(Decimal("0.01"))
-    saleor_call(shop.staff, ORDER_REFUND, {"id": gid("Order", order.pk), "amount": str(part)}, "orderRefund")
+    refund_order(shop.staff, order, part)
     for line in order.lines.order_by("created_at"):
         response = shop.customer_call(RETURN_REQUEST, {"input": return_input(order, line, line.quantity)})
         data = response.json()["data"]["returnRequestCreate"]

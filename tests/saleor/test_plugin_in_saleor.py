@@ -18,7 +18,6 @@ from saleor.order import FulfillmentStatus, OrderStatus
 from saleor.plugins.models import PluginConfiguration
 from saleor_steps import (
     GRANT_REFUND,
-    ORDER_REFUND,
     RESOLVE,
     RESOLVE_WITH_AMOUNT,
     RETURN_REQUEST,
@@ -31,6 +30,7 @@ from saleor_steps import (
     payload_of,
     plugin_call,
     plugin_endpoint,
+    refund_order,
     request_return,
     return_and_resolve,
     return_input,
@@ -342,12 +342,7 @@ def test_refunds_made_in_saleor_reduce_what_stays_refundable(shop: Shop) -> None
     shop.enable()
     order = shop.place_order()
 
-    saleor_call(
-        shop.staff,
-        ORDER_REFUND,
-        {"id": gid("Order", order.pk), "amount": "5.00"},
-        "orderRefund",
-    )
+    refund_order(shop.staff, order, "5.00")
 
     record = OrderRecord.objects.get(order_id=order.pk)
     refunded = sorted(line.refunded_amount for line in record.lines.all())

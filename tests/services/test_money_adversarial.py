@@ -48,28 +48,29 @@ def test_partial_refunds_with_a_percent_fee_never_exceed_paid(currency, paid, un
     assert money_out(order_id) == sum(refunds) <= Decimal(paid)
 
 
+def _first_unit_as_store_credit_with_bonus(host: SandboxHost):
+    """Two units of 50.00 EUR: the first resolved as store credit with a 10 % bonus; the second inspected."""
+    publish_fee_policy("c1", "EUR", bonus=10)
+    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
+    first = inspected(order_id, line_id, 1)
+    first = returns.resolve(first.pk, "store_credit", actor=STAFF_ACTOR, host=host)
+    return first, inspected(order_id, line_id, 1)
+
+
 @pytest.mark.django_db
 def test_store_credit_bonus_does_not_eat_the_next_units_refund():
     """Unit 1 as store credit with a 10 % bonus, unit 2 as refund: unit 2's refund is its full share."""
-    publish_fee_policy("c1", "EUR", bonus=10)
-    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
     host = SandboxHost()
-    first = inspected(order_id, line_id, 1)
-    first = returns.resolve(first.pk, "store_credit", actor=STAFF_ACTOR, host=host)
+    first, second = _first_unit_as_store_credit_with_bonus(host)
     assert first.store_credit_amount == Decimal("55.00")
-    second = inspected(order_id, line_id, 1)
     second = returns.resolve(second.pk, "refund", actor=STAFF_ACTOR, host=host)
     assert second.refund_amount == Decimal("50.00")
 
 
 @pytest.mark.django_db
 def test_override_above_what_is_left_after_store_credit_is_refused():
-    publish_fee_policy("c1", "EUR", bonus=10)
-    order_id, line_id = place_order("c1", "EUR", 2, "100.00", "50.00")
     host = SandboxHost()
-    first = inspected(order_id, line_id, 1)
-    returns.resolve(first.pk, "store_credit", actor=STAFF_ACTOR, host=host)
-    second = inspected(order_id, line_id, 1)
+    _first, second = _first_unit_as_store_credit_with_bonus(host)
     with pytest.raises(ServiceError) as refused:
         returns.resolve(
             second.pk,

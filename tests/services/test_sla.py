@@ -9,9 +9,15 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
-from notification_fixtures import CHANNEL, publish_example, record_tv_order
+from factories import CUSTOMER_ACTOR, STAFF_ACTOR
+from notification_fixtures import (
+    CHANNEL,
+    publish_example,
+    record_tv_order,
+    return_one_tv,
+)
 
-from saleor_aftersales_plugin.domain.actors import CUSTOMER, STAFF, Actor
+from saleor_aftersales_plugin.domain.actors import CUSTOMER, Actor
 from saleor_aftersales_plugin.domain.facts import CaseKind, LineRequest
 from saleor_aftersales_plugin.models import Case, CaseEvent, OutboxMessage
 from saleor_aftersales_plugin.notifications.events import variables_of
@@ -31,8 +37,6 @@ SHOP = BusinessCalendar(
     extra_holidays=frozenset({datetime(2026, 12, 24).date(), datetime(2026, 12, 31).date()}),
     working_hours=(datetime(2000, 1, 1, 9).time(), datetime(2000, 1, 1, 17).time()),
 )
-CUSTOMER_ACTOR = Actor(CUSTOMER, "customer-1", "ada@example.com")
-STAFF_ACTOR = Actor(STAFF, "staff-1", "staff@volt.example")
 
 
 def berlin(*args) -> datetime:
@@ -137,10 +141,7 @@ def test_without_a_policy_the_builtin_targets_apply():
 def test_waiting_for_the_customer_pauses_and_moves_the_deadlines():
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(
-        order.order_id, [LineRequest(str(tv.line_id), 1, resolution="refund")], actor=CUSTOMER_ACTOR
-    )
+    case = return_one_tv(order, resolution="refund")
     case = returns.approve(case.pk, actor=STAFF_ACTOR)
     assert case.status == "awaiting_return" and case.sla_paused_at is not None
     # The parcel takes three days to arrive.
@@ -158,8 +159,7 @@ def test_waiting_for_the_customer_pauses_and_moves_the_deadlines():
 def test_a_case_closed_without_a_response_owes_none():
     publish_example()
     order = record_tv_order()
-    tv = order.lines.get(sku="TV-55")
-    case, _ = returns.request_return(order.order_id, [LineRequest(str(tv.line_id), 1)], actor=CUSTOMER_ACTOR)
+    case = return_one_tv(order)
     assert case.first_response_due is not None
     case = returns.cancel(case.pk, actor=CUSTOMER_ACTOR)
     assert case.first_response_due is None and case.first_responded_at is None

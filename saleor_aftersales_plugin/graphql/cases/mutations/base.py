@@ -165,6 +165,17 @@ class CaseOpening:
     actor: Actor
     key: str | None
 
+    def with_photos(self) -> dict[str, Any]:
+        """The arguments a return or repair request passes on as they are: who asks, the comment and photos, the
+        idempotency key and the host."""
+        return {
+            "actor": self.actor,
+            "comment": self.request.get("comment") or "",
+            "photo_urls": photo_urls(self.request.get("photo_urls")),
+            "idempotency_key": self.key,
+            "host": self.context.host,
+        }
+
 
 class CaseRequestMutation(CaseMutation):
     """A request opening a case for the order its ``input`` argument names, as the caller may see it (owners, and

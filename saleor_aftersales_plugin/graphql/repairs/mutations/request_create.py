@@ -2,7 +2,7 @@ from ....models import Case
 from ....services import repairs
 from ....services.idempotency import OPERATION_REPAIR
 from ...cases.inputs import line_requests
-from ...cases.mutations.base import CaseOpening, CaseRequestMutation, photo_urls
+from ...cases.mutations.base import CaseOpening, CaseRequestMutation
 from ..inputs import RepairRequestCreateInput
 
 __all__ = ["RepairRequestCreate"]
@@ -14,11 +14,7 @@ def open_repair(opening: CaseOpening) -> tuple[Case, bool]:
     return repairs.request_repair(
         opening.order.order_id,
         line,
-        actor=opening.actor,
-        comment=request.get("comment") or "",
-        photo_urls=photo_urls(request.get("photo_urls")),
-        idempotency_key=opening.key,
-        host=opening.context.host,
+        **opening.with_photos(),
     )
 
 

@@ -4,7 +4,7 @@ from ....rules.reasons import canonical_reason
 from ....services import returns
 from ....services.idempotency import OPERATION_RETURN
 from ...cases.inputs import line_requests
-from ...cases.mutations.base import CaseOpening, CaseRequestMutation, photo_urls
+from ...cases.mutations.base import CaseOpening, CaseRequestMutation
 from ..inputs import ReturnRequestCreateInput
 
 __all__ = ["ReturnRequestCreate"]
@@ -18,13 +18,9 @@ def open_return(opening: CaseOpening) -> tuple[Case, bool]:
     return returns.request_return(
         opening.order,
         line_requests(opening.order, request["lines"], reason, resolution),
-        actor=opening.actor,
         kind=CaseKind.EXCHANGE if resolution == Resolution.EXCHANGE else CaseKind.RETURN,
         reason=canonical_reason(reason),
-        comment=request.get("comment") or "",
-        photo_urls=photo_urls(request.get("photo_urls")),
-        idempotency_key=opening.key,
-        host=opening.context.host,
+        **opening.with_photos(),
     )
 
 
