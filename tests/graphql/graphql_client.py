@@ -133,3 +133,22 @@ def return_one_unit(order: OrderRecord, key: str | None = None) -> dict[str, Any
         }
     }
     return call(RETURN_ONE_UNIT, variables, CUSTOMER)["data"]["returnRequestCreate"]
+
+
+REPAIR_ONE_UNIT = """mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) {
+    errors { field code message } case { id number status kind } } }"""
+
+
+def repair_one_unit(order: OrderRecord, **claim: Any) -> dict[str, Any]:
+    """The customer sends one unit of the order's first line in as defective, with two photos (``claim`` changes
+    the input); the ``repairRequestCreate`` payload."""
+    variables = {
+        "input": {
+            "order": order_gid(order),
+            "line": {"lineId": line_gid(order, 0), "quantity": 1},
+            "reason": "defective",
+            "photoUrls": ["https://img.example/1.jpg", "https://img.example/2.jpg"],
+            **claim,
+        }
+    }
+    return call(REPAIR_ONE_UNIT, variables, CUSTOMER)["data"]["repairRequestCreate"]

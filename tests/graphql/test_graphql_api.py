@@ -26,6 +26,7 @@ from graphql_client import (
     order_gid,
     publish_example,
     record,
+    repair_one_unit,
     tv_line,
 )
 
@@ -290,22 +291,14 @@ def test_staff_override_needs_a_reason(shop):
     assert done["errors"] == [] and done["case"]["refund"] == {"amount": "400.00", "currency": "EUR"}
 
 
-REPAIR = """mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) {
-    errors { field code message } case { id status kind } } }"""
 COMPLAINT = """mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) {
     errors { field code message } case { id status kind category } } }"""
 
 
 def test_repair_with_a_quote_the_customer_accepts(shop):
-    variables = {
-        "input": {
-            "order": order_gid(shop),
-            "line": {"lineId": line_gid(shop, 0), "quantity": 1},
-            "reason": "stopped_working",
-            "comment": "No picture",
-        }
-    }
-    case = ok(call(REPAIR, variables, CUSTOMER), "repairRequestCreate")["case"]
+    claim = repair_one_unit(shop, reason="stopped_working", comment="No picture")
+    assert claim["errors"] == []
+    case = claim["case"]
     assert (case["kind"], case["status"]) == ("REPAIR", "REQUESTED")
     case_id = case["id"]
     assert mutate("caseApprove", "id: $id", {"id": case_id})["case"]["status"] == "APPROVED"

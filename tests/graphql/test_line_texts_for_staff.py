@@ -13,11 +13,11 @@ from graphql_client import (
     call,
     case_gid,
     example_document,
-    line_gid,
     ok,
     order_gid,
     publish_example,
     record,
+    repair_one_unit,
     return_one_unit,
     tv_line,
 )
@@ -158,36 +158,20 @@ def test_validation_and_the_editors_draft_warn_of_a_money_threshold_without_the_
     assert clean["policyWarnings"] == []
 
 
-REPAIR_ONE_UNIT = """mutation($input: RepairRequestCreateInput!) { repairRequestCreate(input: $input) {
-    errors { field code message } case { id number status } } }"""
-
-
-def _repair_one_unit(order):
-    variables = {
-        "input": {
-            "order": order_gid(order),
-            "line": {"lineId": line_gid(order, 0), "quantity": 1},
-            "reason": "defective",
-            "photoUrls": ["https://img.example/1.jpg", "https://img.example/2.jpg"],
-        }
-    }
-    return call(REPAIR_ONE_UNIT, variables, CUSTOMER)["data"]["repairRequestCreate"]
-
-
 def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_named():
-    order, _number = _one_tv_held_by_a_case(_repair_one_unit)
+    order, _number = _one_tv_held_by_a_case(repair_one_unit)
     (error,) = return_one_unit(order)["errors"]
     assert error["message"] == (
         "55-inch TV cannot be returned: Units of this item are already in an open after-sales case."
     )
-    second = _repair_one_unit(order)
+    second = repair_one_unit(order)
     assert second["case"] is None and [e["code"] for e in second["errors"]] == ["NOT_ELIGIBLE"]
     assert second["errors"][0]["message"] == (
         "55-inch TV cannot be sent in for repair: Units of this item are already in an open after-sales case."
     )
 
 
-@pytest.mark.parametrize("opens", [return_one_unit, _repair_one_unit], ids=["return", "repair"])
+@pytest.mark.parametrize("opens", [return_one_unit, repair_one_unit], ids=["return", "repair"])
 def test_beside_a_unit_in_an_open_case_the_eligibility_offers_the_units_left(opens):
     publish_example()
     order = record((tv_line(quantity=3),))
