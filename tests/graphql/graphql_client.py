@@ -50,6 +50,14 @@ def publish_example(channel: str = CHANNEL) -> None:
     policies.publish_policy(channel, copy.deepcopy(document), source, source_format)
 
 
+def published_order(
+    lines: tuple[OrderLineFacts, ...] | None = None, channel: str = CHANNEL, **changes: Any
+) -> OrderRecord:
+    """The example policy published in ``channel`` and an order recorded there, as :func:`record` records it."""
+    publish_example(channel)
+    return record(lines, channel, **changes)
+
+
 def tv_line(quantity: int = 3, **changes: Any) -> OrderLineFacts:
     """``quantity`` 55-inch TVs at 499.00, delivered two days ago; ``changes`` override."""
     delivered = timezone.now() - timedelta(days=2)

@@ -2,7 +2,7 @@
 as its customer."""
 
 import pytest
-from graphql_client import CUSTOMER, STAFF, STAFF_NO_PERMISSION, call, order_gid, publish_example, record
+from graphql_client import CUSTOMER, STAFF, STAFF_NO_PERMISSION, call, order_gid, published_order
 
 from saleor_aftersales_plugin.models import Case
 
@@ -12,8 +12,7 @@ PAYLOAD = "errors { field code message } case { id status escalationTier }"
 
 
 def _complaint() -> str:
-    publish_example()
-    order = record()
+    order = published_order()
     answer = call(
         'mutation($o: ID!) { complaintCreate(input: {order: $o, category: LOGISTICS, comment: "crushed"}) '
         f"{{ {PAYLOAD} }} }}",
@@ -51,8 +50,7 @@ def test_declining_a_complaint_says_so_in_words_without_python_reprs():
 
 def test_a_staff_member_shopping_as_a_customer_does_not_answer_their_own_complaint():
     # A Saleor staff user without MANAGE_ORDERS bought with their own account: on their order they are the customer.
-    publish_example()
-    order = record(customer_id=STAFF_NO_PERMISSION.id, customer_email=STAFF_NO_PERMISSION.email)
+    order = published_order(customer_id=STAFF_NO_PERMISSION.id, customer_email=STAFF_NO_PERMISSION.email)
     opened = call(
         'mutation($o: ID!) { complaintCreate(input: {order: $o, category: LOGISTICS, comment: "crushed"}) '
         f"{{ {PAYLOAD} }} }}",

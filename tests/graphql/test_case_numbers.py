@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from graphql_client import publish_example, record, return_one_unit, tv_line
+from graphql_client import published_order, record, return_one_unit, tv_line
 
 from saleor_aftersales_plugin.domain.actors import Actor
 from saleor_aftersales_plugin.models import Case, OrderLineRecord
@@ -37,8 +37,7 @@ def _in_parallel(calls: list, workers: int = WORKERS) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_hundred_parallel_requests_on_a_ten_unit_line_return_exactly_ten():
-    publish_example()
-    order = record((tv_line(quantity=10),))
+    order = published_order((tv_line(quantity=10),))
     results = _in_parallel([lambda: return_one_unit(order)] * REQUESTS)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
@@ -57,8 +56,7 @@ def test_two_hundred_parallel_requests_on_a_ten_unit_line_return_exactly_ten():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_repeats_of_keys_make_one_case_per_key():
-    publish_example()
-    order = record((tv_line(quantity=10),))
+    order = published_order((tv_line(quantity=10),))
     keys = [f"checkout-{index % 5}" for index in range(60)]
     results = _in_parallel([lambda key=key: return_one_unit(order, key) for key in keys], workers=30)
     crashed = [result for result in results if isinstance(result, BaseException)]

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from graphql_client import CUSTOMER, call, ok, order_gid, publish_example, record, tv_line
+from graphql_client import CUSTOMER, call, ok, order_gid, publish_example, published_order, record, tv_line
 
 from saleor_aftersales_plugin.rules import document
 
@@ -41,8 +41,7 @@ def test_one_line_and_fifty_cost_the_same_queries():
 
 @pytest.mark.django_db
 def test_a_warm_eligibility_check_parses_no_policy(monkeypatch):
-    publish_example()
-    order = record((tv_line(quantity=1),))
+    order = published_order((tv_line(quantity=1),))
     ok(call(ELIGIBILITY, {"order": order_gid(order)}, CUSTOMER), "returnEligibility")
     parsed = []
     original = document.Policy.from_dict.__func__

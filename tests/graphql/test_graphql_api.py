@@ -25,6 +25,7 @@ from graphql_client import (
     ok,
     order_gid,
     publish_example,
+    published_order,
     record,
     repair_one_unit,
     tv_line,
@@ -107,8 +108,7 @@ def receive_and_inspect(order: OrderRecord, case_id: str, line: int, condition: 
 
 @pytest.fixture
 def shop(db: Any) -> OrderRecord:
-    publish_example()
-    return record()
+    return published_order()
 
 
 def test_customer_sees_terms_without_trace_staff_with_trace(shop):
@@ -237,8 +237,7 @@ def test_customer_cancels_and_units_come_back(shop):
 
 
 def test_guest_works_with_the_order_email(db):
-    publish_example()
-    order = record(customer_id=None, customer_email="guest@example.com")
+    order = published_order(customer_id=None, customer_email="guest@example.com")
     created = create_return(order, GUEST, email="GUEST@example.com")["data"]["returnRequestCreate"]
     assert created["errors"] == [], created
     query = "query($id: ID!, $email: String) { afterSalesCase(id: $id, email: $email) { number status } }"

@@ -1,15 +1,14 @@
 """Idempotency and concurrency on real PostgreSQL: parallel requests never return more than was fulfilled."""
 
 import pytest
-from graphql_client import publish_example, record, return_one_unit, tv_line
+from graphql_client import published_order, return_one_unit, tv_line
 
 from saleor_aftersales_plugin.models import Case, OrderLineRecord
 
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_requests_never_return_more_than_was_fulfilled(concurrently):
-    publish_example()
-    order = record((tv_line(quantity=3),))
+    order = published_order((tv_line(quantity=3),))
     results = concurrently([lambda: return_one_unit(order)] * 50)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]
@@ -26,8 +25,7 @@ def test_fifty_parallel_requests_never_return_more_than_was_fulfilled(concurrent
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_repeats_of_one_idempotency_key_make_one_case(concurrently):
-    publish_example()
-    order = record((tv_line(quantity=3),))
+    order = published_order((tv_line(quantity=3),))
     results = concurrently([lambda: return_one_unit(order, key="checkout-42")] * 20)
     crashed = [result for result in results if isinstance(result, BaseException)]
     assert not crashed, crashed[:3]

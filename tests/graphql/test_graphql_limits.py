@@ -19,7 +19,7 @@ from graphql_client import (
     gid,
     line_gid,
     order_gid,
-    publish_example,
+    published_order,
     record,
 )
 
@@ -59,8 +59,7 @@ def refused(answer: dict[str, Any], limit: str) -> dict[str, Any]:
 
 @pytest.mark.django_db
 def test_300_aliased_complaints_are_refused_before_anything_is_created():
-    publish_example()
-    order = record()
+    order = published_order()
     body = " ".join(f"c{i}: complaintCreate(input: $c) {{ case {{ id }} }}" for i in range(300))
     complaint = {"order": order_gid(order), "email": EMAIL, "category": "SERVICE", "comment": "x"}
     status, answer = run("mutation($c: ComplaintCreateInput!) { " + body + " }", {"c": complaint})
@@ -71,8 +70,7 @@ def test_300_aliased_complaints_are_refused_before_anything_is_created():
 
 @pytest.mark.django_db
 def test_two_mutations_in_one_request_are_refused_and_none_runs():
-    publish_example()
-    order = record()
+    order = published_order()
     one = f'complaintCreate(input: {{order: "{order_gid(order)}", category: SERVICE, comment: "x"}}) {{ errors {{ code }} }}'
     status, answer = run(f"mutation {{ a: {one} b: {one} }}", principal=CUSTOMER)
     assert status == 400
@@ -155,8 +153,7 @@ def test_introspection_as_graphiql_sends_it_is_allowed():
 
 @pytest.fixture
 def order(db):
-    publish_example()
-    return record()
+    return published_order()
 
 
 COMPLAINT = "mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) { case { id } errors { code } } }"

@@ -33,6 +33,7 @@ from graphql_client import (
     line_gid,
     order_gid,
     publish_example,
+    published_order,
     record,
 )
 
@@ -344,8 +345,7 @@ def test_every_operation_of_the_schema_declares_its_audience_and_is_in_the_matri
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.name for operation in OPERATIONS])
 def test_who_may_do_what_and_see(operation: Operation, role: str, owner: str):
-    publish_example()
-    order = record() if owner == REGISTERED else record(customer_id=None)
+    order = published_order() if owner == REGISTERED else published_order(customer_id=None)
     principal, email = ROLES[role]
     response = call(operation.query, operation.variables(order, email), principal)
     expected = (EXPECTED if owner == REGISTERED else EXPECTED_ON_GUEST_ORDER)[AUDIENCES[operation.name]][role]
@@ -358,8 +358,7 @@ def test_who_may_do_what_and_see(operation: Operation, role: str, owner: str):
 
 @pytest.mark.django_db
 def test_another_customers_case_looks_exactly_like_a_missing_one():
-    publish_example()
-    order = record()
+    order = published_order()
     case = return_case(order)
     query = "query($id: ID!) { afterSalesCase(id: $id) { id } }"
     theirs = call(query, {"id": case_gid(case)}, OTHER_CUSTOMER)
@@ -410,8 +409,7 @@ def create_with_key(name: str, order: OrderRecord, principal: Principal, key: st
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", list(CREATES))
 def test_an_idempotency_key_belongs_to_its_caller(name: str):
-    publish_example()
-    ada = record()
+    ada = published_order()
     bob = record(customer_id=OTHER_CUSTOMER.id, customer_email=OTHER_CUSTOMER.email, number="2002")
     guest = record(customer_id=None, customer_email="gus@example.com", number="3003")
     key = "retry-42"
@@ -447,8 +445,7 @@ def test_an_idempotency_key_belongs_to_its_caller(name: str):
 
 @pytest.mark.django_db
 def test_a_guest_with_the_email_of_a_registered_customers_order_can_do_nothing():
-    publish_example()
-    order = record()  # placed by the registered customer Ada
+    order = published_order()  # placed by the registered customer Ada
     case = return_case(order)
     variables = {
         "input": {"order": order_gid(order), "email": EMAIL, "category": "SERVICE", "comment": "Mine!"}
@@ -468,8 +465,7 @@ def test_a_guest_with_the_email_of_a_registered_customers_order_can_do_nothing()
 
 @pytest.mark.django_db
 def test_the_customer_never_reads_the_staff_override_reason():
-    publish_example()
-    order = record()
+    order = published_order()
     case = return_case(order, "inspected")
     resolved = call(
         'mutation($id: ID!) { caseResolve(id: $id, resolution: REFUND, amount: "400.00", '

@@ -16,7 +16,7 @@ from graphql_client import (
     call,
     line_gid,
     order_gid,
-    publish_example,
+    published_order,
     record,
 )
 
@@ -231,8 +231,7 @@ def test_every_documented_example_has_a_check_of_what_its_reader_reads():
 
 @pytest.mark.django_db
 def test_documented_examples_run_as_written():
-    publish_example()
-    order = record()
+    order = published_order()
     guest_order = record(customer_id=None, customer_email="guest@example.com")
     values = {"order": order_gid(order), "tv": line_gid(order, 0), "guestOrder": order_gid(guest_order)}
     for options, query, raw_variables in examples():

@@ -15,6 +15,7 @@ from graphql_client import (
     line_gid,
     order_gid,
     publish_example,
+    published_order,
     record,
     return_one_unit,
 )
@@ -41,8 +42,7 @@ def _answer(query: str, variables: dict, principal=CUSTOMER) -> tuple[int, dict]
 )
 def test_a_quantity_that_is_not_a_whole_number_is_refused_on_its_place(query, quantity, shown):
     """graphql-core would make 2.9 two units, "1" one and keep true as True (a bool is an int in Python)."""
-    publish_example()
-    order = record()
+    order = published_order()
     status, answer = _answer(
         query, {"o": order_gid(order), "l": [{"lineId": line_gid(order, 0), "quantity": quantity}]}
     )
@@ -56,8 +56,7 @@ def test_a_quantity_that_is_not_a_whole_number_is_refused_on_its_place(query, qu
 
 
 def test_a_whole_number_written_with_a_zero_fraction_is_the_number():
-    publish_example()
-    order = record()
+    order = published_order()
     status, answer = _answer(
         CREATE, {"o": order_gid(order), "l": [{"lineId": line_gid(order, 0), "quantity": 1.0}]}
     )
@@ -124,8 +123,7 @@ def test_an_instant_postgresql_cannot_store_is_invalid_on_its_field(instant, mes
 
 def test_a_case_resolved_by_refund_shows_no_store_credit_offer():
     """The store credit offered instead of the refund is not shown once the customer got the refund."""
-    publish_example()
-    order = record((cable_line(),))
+    order = published_order((cable_line(),))
     case_id = return_one_unit(order)["case"]["id"]
     offered = call(
         "query($i: ID!) { afterSalesCase(id: $i) { storeCredit { amount } } }", {"i": case_id}, STAFF
@@ -153,8 +151,7 @@ def test_a_case_resolved_by_refund_shows_no_store_credit_offer():
 
 def test_a_guest_typing_the_orders_email_in_decomposed_unicode_finds_the_order():
     """'zoë' typed as 'o' + U+0308 (as some keyboards send it) is the same address as Saleor's 'zoë'."""
-    publish_example()
-    order = record(customer_email="zoë@example.com", customer_id=None)
+    order = published_order(customer_email="zoë@example.com", customer_id=None)
     query = """query($o: ID!, $e: String) { returnEligibility(order: $o, email: $e, reason: "changed_mind") {
       eligible } }"""
     typed = unicodedata.normalize("NFD", "zoë@example.com")

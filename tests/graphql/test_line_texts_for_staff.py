@@ -15,8 +15,7 @@ from graphql_client import (
     example_document,
     ok,
     order_gid,
-    publish_example,
-    record,
+    published_order,
     repair_one_unit,
     return_one_unit,
     tv_line,
@@ -45,8 +44,7 @@ def _eligibility(order, language=None, principal=STAFF):
 
 
 def test_each_eligibility_line_names_its_product_and_sku():
-    publish_example()
-    order = record((tv_line(quantity=1), cable_line()))
+    order = published_order((tv_line(quantity=1), cable_line()))
     lines = _eligibility(order)
     assert [(line["productName"], line["sku"]) for line in lines] == [
         ("55-inch TV", "TV-55"),
@@ -56,8 +54,7 @@ def test_each_eligibility_line_names_its_product_and_sku():
 
 def _one_tv_held_by_a_case(opens):
     """An order of one TV whose unit the case ``opens(order)`` holds: staff read that the line is in that case."""
-    publish_example()
-    order = record((tv_line(quantity=1),))
+    order = published_order((tv_line(quantity=1),))
     number = opens(order)["case"]["number"]
     (line,) = _eligibility(order)
     assert line["eligible"] is False
@@ -74,8 +71,7 @@ def test_a_line_whose_units_are_all_in_an_open_case_says_so_and_names_the_case()
 
 
 def test_asking_for_units_an_open_case_holds_is_refused_naming_that_case_not_the_delivery():
-    publish_example()
-    order = record((tv_line(quantity=1),))
+    order = published_order((tv_line(quantity=1),))
     return_one_unit(order)
     refused = return_one_unit(order)
     (error,) = refused["errors"]
@@ -99,8 +95,7 @@ def _case(order, reason="no_reason"):
 
 
 def test_a_case_lines_window_ends_on_its_last_day_at_23_59_shop_time_not_on_the_next_day():
-    publish_example()
-    order = record((tv_line(quantity=1),))
+    order = published_order((tv_line(quantity=1),))
     (line,) = ok(call(CASE_LINES, {"id": _case(order), "language": "en"}), "afterSalesCase")["lines"]
     refused_from = datetime.fromisoformat(line["windowEndsAt"]).astimezone(BERLIN)
     assert (refused_from.hour, refused_from.minute) == (0, 0)  # the first instant refused: local midnight
@@ -114,8 +109,7 @@ def test_a_case_lines_window_ends_on_its_last_day_at_23_59_shop_time_not_on_the_
 
 
 def test_a_case_lines_reasons_come_with_the_policys_own_text_in_the_readers_language():
-    publish_example()
-    order = record((tv_line(quantity=1),))
+    order = published_order((tv_line(quantity=1),))
     case_id = _case(order, reason="defective")
     (line,) = ok(call(CASE_LINES, {"id": case_id, "language": "en"}), "afterSalesCase")["lines"]
     assert line["reasons"] == ["defect_claim"]
@@ -173,8 +167,7 @@ def test_a_unit_in_an_open_repair_is_not_offered_for_return_and_the_repair_is_na
 
 @pytest.mark.parametrize("opens", [return_one_unit, repair_one_unit], ids=["return", "repair"])
 def test_beside_a_unit_in_an_open_case_the_eligibility_offers_the_units_left(opens):
-    publish_example()
-    order = record((tv_line(quantity=3),))
+    order = published_order((tv_line(quantity=3),))
     opens(order)
     (line,) = _eligibility(order)
     assert (line["eligible"], line["quantity"], line["reasons"]) == (True, 2, [])

@@ -12,8 +12,7 @@ from graphql_client import (
     example_document,
     ok,
     order_gid,
-    publish_example,
-    record,
+    published_order,
     tv_line,
 )
 
@@ -49,8 +48,7 @@ def publish_example_in(channel: str, languages: list[str]) -> None:
 
 
 def test_a_reason_the_policy_has_no_text_for_comes_from_the_catalogue_in_the_readers_language():
-    publish_example()
-    not_shipped = record((tv_line(quantity_fulfilled=0, fulfilled_at=None, delivered_at=None),))
+    not_shipped = published_order((tv_line(quantity_fulfilled=0, fulfilled_at=None, delivered_at=None),))
     assert reasons_of("zh_Hans", not_shipped) == [{"code": "not_fulfilled", "text": "该商品尚未发货。"}]
     assert reasons_of("zh-CN", not_shipped) == [{"code": "not_fulfilled", "text": "该商品尚未发货。"}]
     assert reasons_of(None, not_shipped) == [
@@ -59,8 +57,9 @@ def test_a_reason_the_policy_has_no_text_for_comes_from_the_catalogue_in_the_rea
 
 
 def test_the_policys_own_text_comes_first_in_the_language_that_serves_the_reader():
-    publish_example()
-    final_sale = record((tv_line(product=ProductFacts(sku="X", attributes={"final-sale": ("true",)})),))
+    final_sale = published_order(
+        (tv_line(product=ProductFacts(sku="X", attributes={"final-sale": ("true",)})),)
+    )
     chinese = [{"code": "final_sale", "text": "清仓商品除质量问题外不支持退货。"}]
     assert reasons_of("zh_Hans", final_sale) == chinese
     assert reasons_of("zh-Hans-CN", final_sale) == chinese
